@@ -1,0 +1,59 @@
+# Backoffice: `make demo` runs the main job on the demo books; `make test` runs every check.
+# Both set up everything they need on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BOOKS := books/main.beancount
+SERVE ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint typecheck pytest chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "chromium is missing: install Debian's 'chromium' package (browser tests will be skipped)"; \
+	  fi; \
+	fi
+
+# The main job: import the day's statements, check the books, report, serve Fava.
+demo: $(VENV)/.installed
+	@echo "== backoffice check"
+	$(BIN)/backoffice --books $(BOOKS) check
+	@if [ "$(SERVE)" != "0" ]; then \
+	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
+	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check ledger importers plugins tests bench
+	$(BIN)/ruff format --check ledger importers plugins tests bench
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy --strict ledger importers plugins
+
+pytest: $(VENV)/.installed chromium
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/check_vs_bean_check.py --size 100k
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out

@@ -1,0 +1,1 @@
+"""beangulp importers for bank, broker, custody and trade files."""

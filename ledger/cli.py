@@ -1,0 +1,102 @@
+"""The ``backoffice`` command line (click).
+
+Exit codes: 0 clean; 1 the books or the input have problems, each printed as
+``file:line: message``; 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ledger import __version__
+from ledger.context import BOOKS_ENV, AppContext, UsageError, pass_app
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--books",
+    "books_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=BOOKS_ENV,
+    default="books/main.beancount",
+    show_default=True,
+    help=f"The books' main file (or set {BOOKS_ENV}).",
+)
+@click.version_option(__version__, prog_name="backoffice")
+@click.pass_context
+def main(ctx: click.Context, books_path: Path) -> None:
+    """Back-office accounting and cash management on Beancount books."""
+    ctx.obj = AppContext(books_path=books_path)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="New Firm", show_default=True, help="The books' title.")
+@click.option("--currency", default="USD", show_default=True, help="Operating currency.")
+@click.option(
+    "--start",
+    default="2026-01-01",
+    show_default=True,
+    help="Date of the open directives (YYYY-MM-DD).",
+)
+def init(directory: Path, title: str, currency: str, start: str) -> None:
+    """Create new books in DIRECTORY that load clean."""
+    from ledger.context import parse_date
+    from ledger.init import InitError, init_books
+
+    try:
+        written = init_books(
+            directory, title=title, currency=currency, start=parse_date(start, "--start")
+        )
+    except InitError as exc:
+        raise UsageError(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"check them with: backoffice --books {directory / 'main.beancount'} check")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print errors as JSON.")
+@pass_app
+def check(app: AppContext, as_json: bool) -> None:
+    """Load the books, run every plugin and validation, print each problem."""
+    from ledger.check import run_check
+    from ledger.errors import errors_json, format_error, sort_errors
+
+    path = app.require_books()
+    config = app.config
+    app.as_of(None)
+    books, errors = run_check(path, config)
+    errors = sort_errors(errors)
+    if as_json:
+        click.echo(errors_json(errors, len(books.entries)))
+    else:
+        for error in errors:
+            click.echo(format_error(error))
+        summary = f"{len(books.entries)} entries, {len(errors)} error(s)"
+        click.echo(summary, err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--read-only/--edit",
+    default=True,
+    show_default=True,
+    help="Serve read-only (default), or let Fava's editor write to the books.",
+)
+@pass_app
+def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
+    """Serve the books in Fava with the Backoffice pages."""
+    from ledger.serve import serve as run
+
+    path = app.require_books()
+    _ = app.config
+    app.as_of(None)
+    click.echo(f"Serving {path} on http://{host}:{port} ({'read-only' if read_only else 'edit'})")
+    run(path, host=host, port=port, read_only=read_only)

@@ -1,0 +1,176 @@
+"""``backoffice.toml``: pydantic models validated at load.
+
+Every key is written in kebab-case in the file (``auto-settle``). An invalid
+file raises :class:`ConfigError` whose message names the file, the line where
+the key sits (when it can be found), the dotted key, the value and what was
+expected; the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONFIG_NAME = "backoffice.toml"
+
+_ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][\w-]*)+$")
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True
+    )
+
+
+def _check_account(value: str) -> str:
+    if not _ACCOUNT_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a Beancount account name "
+            "(Assets|Liabilities|Equity|Income|Expenses followed by :Capitalised components)"
+        )
+    return value
+
+
+class FirmConfig(_Model):
+    """Who the books belong to."""
+
+    name: str = "Backoffice"
+    base_currency: str = Field(default="USD", pattern=r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+
+
+class AccountsConfig(_Model):
+    """The account names the code uses; DESIGN.md's defaults."""
+
+    suspense: str = "Assets:Suspense"
+    unsettled: str = "Assets:Unsettled"
+    realized: str = "Income:Trading:Realized"
+    dividends: str = "Income:Dividends"
+    interest: str = "Income:Interest"
+    commissions: str = "Expenses:Commissions"
+    fees: str = "Expenses:Fees"
+    opening: str = "Equity:Opening"
+
+    @field_validator("*")
+    @classmethod
+    def _accounts(cls, value: str) -> str:
+        return _check_account(value)
+
+
+class SettlementConfig(_Model):
+    """Settlement-date accounting (plugins.settlement)."""
+
+    policy: Literal["settlement-date", "trade-date"] = "settlement-date"
+    fail_warning_days: int = Field(default=3, ge=0)
+
+
+class CounterpartyConfig(_Model):
+    """A broker or clearing counterparty."""
+
+    name: str | None = None
+    auto_settle: bool = False
+    cash_account: str | None = None
+
+    @field_validator("cash_account")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        return None if value is None else _check_account(value)
+
+
+class StatementAccount(_Model):
+    """Maps the identifier a statement carries (IBAN, account number,
+    safekeeping account) to a ledger account."""
+
+    id: str = Field(min_length=1)
+    account: str
+    currency: str | None = None
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _check_account(value)
+
+
+class Config(_Model):
+    """The whole ``backoffice.toml``."""
+
+    firm: FirmConfig = FirmConfig()
+    as_of: datetime.date | None = None
+    documents: str = "documents"
+    accounts: AccountsConfig = AccountsConfig()
+    settlement: SettlementConfig = SettlementConfig()
+    counterparties: dict[str, CounterpartyConfig] = {}
+    statement_accounts: list[StatementAccount] = []
+
+    def unsettled_account(self, counterparty: str) -> str:
+        return f"{self.accounts.unsettled}:{counterparty}"
+
+
+class ConfigError(Exception):
+    """The config file cannot be read or does not validate."""
+
+
+def _find_line(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best effort: the line of the last string key of ``loc`` in the file."""
+    keys = [part for part in loc if isinstance(part, str)]
+    for key in reversed(keys):
+        pattern = re.compile(
+            rf"^\s*(\[+\s*)?([\w.-]+\.)?\"?{re.escape(_kebab(key))}\"?\s*(=|\]|\.)", re.M
+        )
+        match = pattern.search(text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + _kebab(part)
+    return out or "(top level)"
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate the TOML ``text`` read from ``path``."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = _find_line(text, loc)
+            where = f"{path}:{line}" if line else str(path)
+            value = error.get("input")
+            shown = "" if isinstance(value, dict) else f" (got {value!r})"
+            hint = ""
+            if error["type"] == "extra_forbidden":
+                hint = "; remove it or check its spelling (keys are kebab-case)"
+            lines.append(f"{where}: {_format_loc(loc)}: {error['msg']}{shown}{hint}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(books_file: Path) -> Config:
+    """The config beside the books' main file; defaults when there is none."""
+    path = books_file.parent / CONFIG_NAME
+    if not path.exists():
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, path)

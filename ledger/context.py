@@ -1,0 +1,98 @@
+"""What every CLI command shares: where the books are, their config, the as-of date."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from ledger.books import DEFAULT_BOOKS
+from ledger.config import Config, ConfigError, load_config
+
+AS_OF_ENV = "BACKOFFICE_AS_OF"
+BOOKS_ENV = "BACKOFFICE_BOOKS"
+
+
+class UsageError(click.ClickException):
+    """A usage or configuration problem: printed as it is, exit code 2."""
+
+    exit_code = 2
+
+
+def parse_date(value: str, what: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{what}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def resolve_as_of(option: datetime.date | None, config: Config | None) -> datetime.date:
+    """``--as-of``, else ``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today."""
+    if option is not None:
+        return option
+    env = os.environ.get(AS_OF_ENV)
+    if env:
+        return parse_date(env, AS_OF_ENV)
+    if config is not None and config.as_of is not None:
+        return config.as_of
+    return datetime.date.today()
+
+
+@dataclass
+class AppContext:
+    """Per-invocation state, hung on click's context object."""
+
+    books_path: Path = DEFAULT_BOOKS
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def books_dir(self) -> Path:
+        return self.books_path.parent
+
+    def require_books(self) -> Path:
+        if not self.books_path.is_file():
+            raise UsageError(
+                f"{self.books_path}: no such books file; pass --books PATH, set "
+                f"{BOOKS_ENV}, or create books with 'backoffice init DIR'"
+            )
+        return self.books_path
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.books_path)
+            except ConfigError as exc:
+                raise UsageError(str(exc)) from None
+        return self._config
+
+    def as_of(self, option: datetime.date | None) -> datetime.date:
+        """Resolve the as-of date and publish it to the plugins through the environment."""
+        as_of = resolve_as_of(option, self.config)
+        os.environ[AS_OF_ENV] = as_of.isoformat()
+        return as_of
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class DateType(click.ParamType[datetime.date]):
+    """A ``YYYY-MM-DD`` option."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime.date:
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()

@@ -1,0 +1,34 @@
+"""``backoffice init DIR``: new books that load clean."""
+
+from __future__ import annotations
+
+import datetime
+from importlib import resources
+from pathlib import Path
+
+from ledger.writer import BooksWriter
+
+TEMPLATES = ("main.beancount", "accounts.beancount", "commodities.beancount", "backoffice.toml")
+
+
+class InitError(Exception):
+    """The directory already holds books."""
+
+
+def init_books(directory: Path, *, title: str, currency: str, start: datetime.date) -> list[Path]:
+    """Write a fresh set of books into ``directory``; refuse to overwrite any file."""
+    existing = [name for name in TEMPLATES if (directory / name).exists()]
+    if existing:
+        raise InitError(
+            f"{directory / existing[0]}: already exists; 'init' never overwrites books "
+            "(choose an empty directory)"
+        )
+    values = {"title": title, "currency": currency, "date": start.isoformat()}
+    package = resources.files("ledger") / "templates"
+    with BooksWriter(directory) as writer:
+        for name in TEMPLATES:
+            text = (package / name).read_text(encoding="utf-8").format(**values)
+            writer.write_text(directory / name, text)
+        writer.write_text(directory / "documents" / ".keep", "")
+        writer.write_text(directory / "inbox" / ".keep", "")
+        return [directory / name for name in TEMPLATES]

@@ -1,0 +1,202 @@
+"""The metadata keys of the books, in one place, with typed getters.
+
+Importers write these keys; plugins and reports read them. A getter returns
+``None`` when the key is absent and raises :class:`MetaError` when the value
+has the wrong type, so callers turn that into an error tuple with the entry's
+meta (plugins never raise).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+TRADE_ID = "trade-id"
+TRADE_DATE = "trade-date"
+SETTLE_DATE = "settle-date"
+ISIN = "isin"
+SIDE = "side"
+COUNTERPARTY = "counterparty"
+SOURCE = "source"
+SOURCE_REF = "source-ref"
+SOURCE_SHA256 = "source-sha256"
+VALUE_DATE = "value-date"
+BOOKING_DATE = "booking-date"
+SETTLE_OVERRIDE = "settle-override"
+ORIGINAL_DATE = "original-date"
+
+# Open-directive metadata.
+CASH_FLOOR = "cash-floor"
+
+# Commodity-directive metadata.
+COMMODITY_ISIN = "isin"
+COMMODITY_NAME = "name"
+ASSET_CLASS = "asset-class"
+MARKET = "market"
+
+ASSET_CLASSES = (
+    "equity",
+    "etf",
+    "fund",
+    "corporate-bond",
+    "municipal-bond",
+    "government-bond",
+    "fx",
+)
+
+Side = Literal["buy", "sell"]
+
+TRADE_LINK_PREFIX = "trade-"
+
+
+class MetaError(ValueError):
+    """A metadata value has the wrong type or an invalid value."""
+
+    def __init__(self, key: str, value: object, expected: str) -> None:
+        super().__init__(f"metadata {key!r} is {value!r}; expected {expected}")
+        self.key = key
+        self.value = value
+        self.expected = expected
+
+
+def get_str(meta: Mapping[str, Any] | None, key: str) -> str | None:
+    """The string value of ``key``, or None when absent."""
+    if not meta or key not in meta or meta[key] is None:
+        return None
+    value = meta[key]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal | int):
+        # Beancount parses a bare number; ids like 12345 are still ids.
+        return str(value)
+    raise MetaError(key, value, "a string")
+
+
+def get_date(meta: Mapping[str, Any] | None, key: str) -> datetime.date | None:
+    """The date value of ``key`` (a Beancount date or an ISO string), or None."""
+    if not meta or key not in meta or meta[key] is None:
+        return None
+    value = meta[key]
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise MetaError(key, value, "a date (YYYY-MM-DD)")
+
+
+def get_decimal(meta: Mapping[str, Any] | None, key: str) -> Decimal | None:
+    """The number value of ``key``, or None."""
+    if not meta or key not in meta or meta[key] is None:
+        return None
+    value = meta[key]
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise MetaError(key, value, "a number")
+
+
+def get_bool(meta: Mapping[str, Any] | None, key: str) -> bool:
+    """True when ``key`` is set to TRUE (absent is False)."""
+    if not meta or key not in meta or meta[key] is None:
+        return False
+    value = meta[key]
+    if isinstance(value, bool):
+        return value
+    raise MetaError(key, value, "TRUE or FALSE")
+
+
+def get_side(meta: Mapping[str, Any] | None) -> Side | None:
+    """The trade side, ``buy`` or ``sell``."""
+    value = get_str(meta, SIDE)
+    if value is None:
+        return None
+    if value == "buy":
+        return "buy"
+    if value == "sell":
+        return "sell"
+    raise MetaError(SIDE, value, "'buy' or 'sell'")
+
+
+def get_trade_id(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, TRADE_ID)
+
+
+def get_trade_date(meta: Mapping[str, Any] | None) -> datetime.date | None:
+    return get_date(meta, TRADE_DATE)
+
+
+def get_settle_date(meta: Mapping[str, Any] | None) -> datetime.date | None:
+    return get_date(meta, SETTLE_DATE)
+
+
+def get_isin(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, ISIN)
+
+
+def get_counterparty(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, COUNTERPARTY)
+
+
+def get_source(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, SOURCE)
+
+
+def get_source_ref(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, SOURCE_REF)
+
+
+def get_source_sha256(meta: Mapping[str, Any] | None) -> str | None:
+    return get_str(meta, SOURCE_SHA256)
+
+
+def get_value_date(meta: Mapping[str, Any] | None) -> datetime.date | None:
+    return get_date(meta, VALUE_DATE)
+
+
+def get_booking_date(meta: Mapping[str, Any] | None) -> datetime.date | None:
+    return get_date(meta, BOOKING_DATE)
+
+
+def get_cash_floor(meta: Mapping[str, Any] | None) -> tuple[Decimal, str | None]:
+    """The ``cash-floor`` of an ``open`` directive: (number, currency or None).
+
+    Written as ``cash-floor: "-500000 USD"`` (a string) or a bare number.
+    Absent means a floor of zero.
+    """
+    if not meta or meta.get(CASH_FLOOR) is None:
+        return Decimal(0), None
+    value = meta[CASH_FLOOR]
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value), None
+    number = getattr(value, "number", None)
+    currency = getattr(value, "currency", None)
+    if isinstance(number, Decimal) and isinstance(currency, str):
+        return number, currency
+    if isinstance(value, str):
+        parts = value.split()
+        try:
+            if len(parts) == 2:
+                return Decimal(parts[0]), parts[1]
+            if len(parts) == 1:
+                return Decimal(parts[0]), None
+        except ArithmeticError:
+            pass
+    raise MetaError(CASH_FLOOR, value, 'an amount such as "-500000 USD" or a number')
+
+
+def trade_link(trade_id: str) -> str:
+    """The link that ties a trade to its settlement, confirmation and breaks."""
+    return TRADE_LINK_PREFIX + trade_id
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    """A deterministic id derived from a hash of its source parts (never random)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]

@@ -1,0 +1,1 @@
+"""Beancount plugins: settlement-date accounting, cash sufficiency, period lock."""
