@@ -79,7 +79,7 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-class DateType(click.ParamType[datetime.date]):
+class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.4
     """A ``YYYY-MM-DD`` option."""
 
     name = "DATE"
