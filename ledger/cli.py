@@ -100,3 +100,6 @@ def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
     app.as_of(None)
     click.echo(f"Serving {path} on http://{host}:{port} ({'read-only' if read_only else 'edit'})")
     run(path, host=host, port=port, read_only=read_only)
+
+
+# Commands defined in their own modules (one import and one add_command each).
