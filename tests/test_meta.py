@@ -1,0 +1,67 @@
+"""Metadata getters and ISIN check digits."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from ledger import meta
+from ledger.isin import check_digit, is_valid_isin, isin_error
+
+
+def test_getters_read_beancount_values() -> None:
+    entry_meta = {
+        "trade-id": "T1",
+        "trade-date": datetime.date(2026, 10, 9),
+        "settle-date": "2026-10-13",
+        "side": "buy",
+        "settle-override": True,
+    }
+    assert meta.get_trade_id(entry_meta) == "T1"
+    assert meta.get_trade_date(entry_meta) == datetime.date(2026, 10, 9)
+    assert meta.get_settle_date(entry_meta) == datetime.date(2026, 10, 13)
+    assert meta.get_side(entry_meta) == "buy"
+    assert meta.get_bool(entry_meta, meta.SETTLE_OVERRIDE) is True
+    assert meta.get_isin(entry_meta) is None
+
+
+@pytest.mark.parametrize(
+    ("entry_meta", "getter"),
+    [
+        ({"side": "long"}, meta.get_side),
+        ({"settle-date": "13/10/2026"}, meta.get_settle_date),
+        ({"trade-id": datetime.date(2026, 1, 1)}, meta.get_trade_id),
+    ],
+)
+def test_getters_reject_wrong_types(entry_meta: dict[str, object], getter: object) -> None:
+    with pytest.raises(meta.MetaError):
+        getter(entry_meta)  # type: ignore[operator]
+
+
+def test_cash_floor_forms() -> None:
+    assert meta.get_cash_floor({}) == (Decimal(0), None)
+    assert meta.get_cash_floor({"cash-floor": "-500000 USD"}) == (Decimal(-500000), "USD")
+    assert meta.get_cash_floor({"cash-floor": Decimal("-10")}) == (Decimal(-10), None)
+    with pytest.raises(meta.MetaError):
+        meta.get_cash_floor({"cash-floor": "lots"})
+
+
+def test_stable_id_is_deterministic() -> None:
+    assert meta.stable_id("a", "b") == meta.stable_id("a", "b")
+    assert meta.stable_id("a", "b") != meta.stable_id("ab")
+    assert meta.trade_link("T1") == "trade-T1"
+
+
+@pytest.mark.parametrize("isin", ["US0378331005", "DE0007164600", "GB0007980591", "US78462F1030"])
+def test_valid_isins(isin: str) -> None:
+    assert is_valid_isin(isin)
+    assert check_digit(isin[:11]) == int(isin[-1])
+
+
+def test_invalid_isins_explain() -> None:
+    assert isin_error("US0378331006") == (
+        "'US0378331006' has check digit 6; the ISIN's check digit is 5"
+    )
+    assert "not an ISIN" in (isin_error("US03783") or "")
