@@ -1,0 +1,56 @@
+"""Fava serves the demo books: the balance sheet on the opening date shows the opening cash."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from beancount.core import data, realization
+
+from ledger.books import load
+from ledger.config import load_config
+from ledger.meta import CASH_FLOOR
+from tests.browser.conftest import FavaServer, parse_amounts
+
+pytestmark = pytest.mark.browser
+
+
+def opening_cash(books_file: Any) -> tuple[datetime.date, dict[str, dict[str, Decimal]]]:
+    """The opening date (first entry against the opening-equity account) and, per cash
+    account (an ``open`` with ``cash-floor``), its balance at the end of that day."""
+    books = load(books_file)
+    assert books.errors == []
+    opening_account = load_config(books_file).accounts.opening
+    opening_date = min(
+        entry.date
+        for entry in books.entries
+        if isinstance(entry, data.Transaction)
+        and any(posting.account == opening_account for posting in entry.postings)
+    )
+    cash_accounts = [
+        entry.account
+        for entry in books.entries
+        if isinstance(entry, data.Open) and CASH_FLOOR in entry.meta
+    ]
+    real = realization.realize([e for e in books.entries if e.date <= opening_date])
+    balances = {}
+    for account in cash_accounts:
+        inventory = realization.get(real, account).balance
+        balances[account] = {pos.units.currency: pos.units.number for pos in inventory}
+    return opening_date, balances
+
+
+def test_balance_sheet_shows_opening_cash(fava: FavaServer, page: Any) -> None:
+    opening_date, expected = opening_cash(fava.books)
+    assert expected["Assets:Bank:FirstHarbor:USD"]["USD"] > 0  # the books have opening cash
+    operating = load(fava.books).options["operating_currency"][0]
+
+    page.goto(fava.url(f"balance_sheet/?time={opening_date.isoformat()}"))
+    shown = {}
+    for account in expected:
+        row = page.locator(f'span[data-account-name="{account}"]').locator("xpath=..")
+        row.wait_for()
+        shown[account] = parse_amounts(row.locator("span.num").all_inner_texts(), operating)
+    assert shown == expected
