@@ -1,0 +1,132 @@
+"""Settlement calendars: business days from the ``holidays`` library's financial calendars.
+
+A calendar is named by its code in ``holidays.financial_holidays`` (``XNYS``,
+``XNAS``, ``FED``, ``ECB``/``TAR`` for TARGET, ``XLON``, ``XETR``, ``XSWX``,
+``XSIF`` for SIFMA, ...). A day is a business day of a *set* of calendars when it
+is a weekday and a holiday in none of them: a US trade settles on the days both
+the exchange (XNYS) and the Federal Reserve (FED, and so DTC) are open, so a
+trade on Friday 2026-10-09 settles on Tuesday 2026-10-13, Columbus Day on the
+Monday being a Fed holiday though the NYSE trades.
+
+No holiday is written here: the dates come from the library, weekends
+included (each calendar's ``weekend``). Results are cached, since the
+settlement plugin asks the same questions for many trades.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from functools import lru_cache
+
+import holidays
+
+# The calendar of each currency's cash settlement system (Fedwire, TARGET2,
+# CHAPS, SIX Interbank Clearing, BOJ-NET, ...), as the library names it.
+CURRENCY_CALENDARS: dict[str, str] = {
+    "USD": "FED",
+    "EUR": "ECB",
+    "GBP": "XLON",
+    "CHF": "XSWX",
+    "JPY": "XJPX",
+    "HKD": "XHKG",
+    "CAD": "XTSE",
+    "AUD": "XASX",
+    "SGD": "XSES",
+}
+
+Calendars = tuple[str, ...]
+
+
+class CalendarError(ValueError):
+    """A calendar name the ``holidays`` library does not know."""
+
+
+@lru_cache(maxsize=1)
+def known_calendars() -> frozenset[str]:
+    """Every financial calendar code the installed ``holidays`` offers."""
+    codes: set[str] = set()
+    for code, aliases in holidays.list_supported_financial().items():
+        codes.add(code)
+        codes.update(aliases)
+    return frozenset(codes)
+
+
+def calendar_set(names: Iterable[str]) -> Calendars:
+    """``names`` as a canonical (sorted, de-duplicated) tuple, each checked."""
+    result = tuple(sorted(set(names)))
+    unknown = [name for name in result if name not in known_calendars()]
+    if unknown:
+        raise CalendarError(
+            f"unknown calendar {', '.join(unknown)}; use a code of "
+            "holidays.financial_holidays, e.g. XNYS, FED, ECB, XLON, XETR, XSWX"
+        )
+    if not result:
+        raise CalendarError("no calendar given")
+    return result
+
+
+@lru_cache(maxsize=512)
+def _closed_days(name: str, year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.financial_holidays(name, years=year).keys())
+
+
+@lru_cache(maxsize=64)
+def _weekend(name: str) -> frozenset[int]:
+    return frozenset(holidays.financial_holidays(name).weekend)
+
+
+def calendar_for_currency(currency: str) -> str | None:
+    """The calendar of ``currency``'s cash settlement system, or None when unknown."""
+    return CURRENCY_CALENDARS.get(currency)
+
+
+@lru_cache(maxsize=65536)
+def is_business_day(calendar_names: Calendars, day: datetime.date) -> bool:
+    """True when ``day`` is a business day of every calendar in ``calendar_names``."""
+    for name in calendar_names:
+        if day.weekday() in _weekend(name) or day in _closed_days(name, day.year):
+            return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def add_business_days(calendar_names: Calendars, day: datetime.date, n: int) -> datetime.date:
+    """The ``n``-th business day after ``day`` (``n`` >= 0; 0 rolls a holiday forward)."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    current = day
+    if n == 0:
+        while not is_business_day(calendar_names, current):
+            current += datetime.timedelta(days=1)
+        return current
+    remaining = n
+    while remaining:
+        current += datetime.timedelta(days=1)
+        if is_business_day(calendar_names, current):
+            remaining -= 1
+    return current
+
+
+def business_days(calendar_names: Calendars, start: datetime.date, n: int) -> list[datetime.date]:
+    """The next ``n`` business days after ``start``."""
+    days = []
+    current = start
+    for _ in range(n):
+        current = add_business_days(calendar_names, current, 1)
+        days.append(current)
+    return days
+
+
+@lru_cache(maxsize=65536)
+def business_days_between(
+    calendar_names: Calendars, start: datetime.date, end: datetime.date
+) -> int:
+    """How many business days fall after ``start`` up to and including ``end`` (0 if none)."""
+    count = 0
+    current = start
+    while current < end:
+        current += datetime.timedelta(days=1)
+        if is_business_day(calendar_names, current):
+            count += 1
+    return count
