@@ -12,7 +12,7 @@ import datetime
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -65,11 +65,76 @@ class AccountsConfig(_Model):
         return _check_account(value)
 
 
+_MIC_RE = r"^([A-Z0-9]{4}|\*)$"
+_BIC_RE = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
+
+
+def _check_calendars(names: list[str]) -> list[str]:
+    from ledger.calendars import calendar_set
+
+    return list(calendar_set(names))
+
+
+class SettlementCycle(_Model):
+    """A settlement cycle: trades on ``markets`` in ``asset-classes`` dated ``from``
+    to ``until`` (trade dates, inclusive) settle ``days`` business days after T.
+    Cycles in the config win over the built-in ones (ledger/settlement/cycles.py)."""
+
+    markets: list[Annotated[str, Field(pattern=_MIC_RE)]] = Field(min_length=1)
+    asset_classes: list[str] = Field(min_length=1)
+    days: int = Field(ge=0, le=30)
+    from_: datetime.date | None = Field(default=None, alias="from")
+    until: datetime.date | None = None
+    calendars: list[str] = []
+
+    @field_validator("asset_classes")
+    @classmethod
+    def _classes(cls, value: list[str]) -> list[str]:
+        from ledger.meta import ASSET_CLASSES
+
+        unknown = [v for v in value if v not in ASSET_CLASSES and v != "*"]
+        if unknown:
+            raise ValueError(f"unknown asset class {unknown}; expected one of {ASSET_CLASSES}")
+        return value
+
+    @field_validator("calendars")
+    @classmethod
+    def _calendars(cls, value: list[str]) -> list[str]:
+        return _check_calendars(value) if value else value
+
+
+class StandingInstruction(_Model):
+    """Standing settlement instructions for a counterparty on a market (``*``: any).
+
+    Feed MT541/MT543 sequence E (ISO 15022 ``:95P::PSET``, ``:95P::DEAG``/``REAG``,
+    ``:97A::SAFE``, ``:97A::CASH``) and sese.023 ``SttlmParams``/``DlvrgSttlmPties``/
+    ``RcvgSttlmPties``."""
+
+    counterparty: str = Field(min_length=1)
+    market: str = Field(default="*", pattern=_MIC_RE)
+    place_of_settlement: str = Field(pattern=_BIC_RE)
+    agent_bic: str = Field(pattern=_BIC_RE)
+    agent_account: str | None = Field(default=None, pattern=r"^[\w/-]{1,35}$")
+    safekeeping_account: str = Field(pattern=r"^[\w/-]{1,35}$")
+    cash_account: str | None = Field(default=None, pattern=r"^[\w/-]{1,35}$")
+
+
 class SettlementConfig(_Model):
-    """Settlement-date accounting (plugins.settlement)."""
+    """Settlement-date accounting (plugins.settlement) and settlement instructions."""
 
     policy: Literal["settlement-date", "trade-date"] = "settlement-date"
     fail_warning_days: int = Field(default=3, ge=0)
+    cycles: list[SettlementCycle] = []
+    market_calendars: dict[str, list[str]] = {}
+    currency_calendars: dict[str, list[str]] = {}
+    sender_bic: str | None = Field(default=None, pattern=_BIC_RE)
+    custodian_bic: str | None = Field(default=None, pattern=_BIC_RE)
+    instructions: list[StandingInstruction] = []
+
+    @field_validator("market_calendars", "currency_calendars")
+    @classmethod
+    def _calendar_maps(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {key: _check_calendars(names) for key, names in value.items()}
 
 
 class CounterpartyConfig(_Model):
@@ -99,6 +164,11 @@ class StatementAccount(_Model):
         return _check_account(value)
 
 
+# Here, not at the top: ledger.imports.config subclasses _Model defined above.
+from ledger.imports.config import ImportsConfig  # noqa: E402
+from ledger.matching.config import MatchingConfig  # noqa: E402
+
+
 class Config(_Model):
     """The whole ``backoffice.toml``."""
 
@@ -109,6 +179,8 @@ class Config(_Model):
     settlement: SettlementConfig = SettlementConfig()
     counterparties: dict[str, CounterpartyConfig] = {}
     statement_accounts: list[StatementAccount] = []
+    imports: ImportsConfig = ImportsConfig()
+    matching: MatchingConfig = MatchingConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

@@ -27,6 +27,12 @@ VALUE_DATE = "value-date"
 BOOKING_DATE = "booking-date"
 SETTLE_OVERRIDE = "settle-override"
 ORIGINAL_DATE = "original-date"
+# Settlement (plugins.settlement): a trade's reversal names the trade it cancels;
+# a settlement for less than the outstanding amount says it is partial; entries
+# the plugin generates for auto-settle counterparties say so.
+CANCELS = "cancels"
+PARTIAL = "partial"
+AUTO_SETTLED = "auto-settled"
 
 # Open-directive metadata.
 CASH_FLOOR = "cash-floor"

@@ -1,0 +1,1 @@
+"""Settlement: cycles, the state of each trade, reports and settlement instructions."""
