@@ -40,7 +40,7 @@ def test_eu_uk_ch_move_to_t_plus_1_for_trades_from_2027_10_11() -> None:
     assert settle("XLON", "equity", ["GBP"], date(2027, 10, 8)) == date(2027, 10, 12)
     assert settle("XLON", "equity", ["GBP"], date(2027, 10, 11)) == date(2027, 10, 12)
     assert settle("XSWX", "corporate-bond", ["CHF"], date(2026, 12, 23)) == date(2026, 12, 29)
-    # SIX is shut on 24 and 25 December. TARGET is shut on Easter Monday: a Paris trade on Maundy Thursday settles Wednesday.
+    # TARGET is shut on Easter Monday: a Paris trade on Maundy Thursday settles Wednesday.
     assert settle("XPAR", "equity", ["EUR"], date(2026, 4, 2)) == date(2026, 4, 8)
 
 
