@@ -1,0 +1,171 @@
+"""What every Backoffice review page in Fava shares.
+
+A page is a Fava extension whose data is one report function of an area,
+``<area>_report(books, config, as_of, **filters) -> dict``: the same function
+(and so the same dict) that the CLI prints for ``--json``. The page's HTML is
+rendered from that dict, and the extension endpoint ``report`` serves it as the
+CLI's JSON, so there is one code path from the books to every view of them.
+
+Until an area's report function exists, its page says "not available" and why.
+A report is computed once per loaded ledger, config file, as-of date and filter
+values; Fava reloading the books clears it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+from beancount.core import data
+from fava.core import FavaLedger
+from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import Response, request
+
+from ledger.books import Books
+from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
+from ledger.context import resolve_as_of
+
+Report = dict[str, Any]
+CacheKey = tuple[object, ...]
+
+# Reports kept per page: enough for a few as-of dates and filter values.
+CACHE_SIZE = 8
+
+
+class Unavailable(Exception):
+    """The page has no data: the report function is missing or the config is invalid."""
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """Where an area's report function lives: ``module:function``."""
+
+    module: str
+    function: str
+
+    def resolve(self) -> Callable[..., Report]:
+        try:
+            module = importlib.import_module(self.module)
+        except ImportError as exc:
+            raise Unavailable(f"{self.module} cannot be imported yet ({exc})") from None
+        function = getattr(module, self.function, None)
+        if not callable(function):
+            raise Unavailable(f"{self.module} has no {self.function}() yet")
+        return function  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a template renders: the report, or why there is none."""
+
+    as_of: datetime.date | None
+    filters: Mapping[str, str]
+    report: Report | None
+    unavailable: str | None
+
+
+def json_default(value: object) -> str:
+    """Decimals as strings (never floats), dates as ISO dates, as the CLI's ``--json``."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable: {value!r}")
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report, sort_keys=True, default=json_default)
+
+
+class ReviewPage(FavaExtensionBase):
+    """A review page: subclasses name their report function and its filters."""
+
+    source: ClassVar[ReportSource]
+    #: Query-string arguments passed to the report function as keyword arguments.
+    filters: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
+        super().__init__(ledger, config)
+        self._cache: dict[CacheKey, Report] = {}
+
+    def after_load_file(self) -> None:
+        self._cache.clear()
+
+    @property
+    def books_path(self) -> Path:
+        return Path(self.ledger.beancount_file_path)
+
+    def filter_values(self) -> dict[str, str]:
+        return {name: request.args[name] for name in self.filters if request.args.get(name)}
+
+    def as_of(self) -> datetime.date:
+        """``?as_of=YYYY-MM-DD``, else the CLI's rule: env, config ``as-of``, today."""
+        value = request.args.get("as_of")
+        if value:
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise Unavailable(f"as_of={value!r} is not a date; write YYYY-MM-DD") from None
+        return resolve_as_of(None, self._config())
+
+    def _config(self) -> Config:
+        try:
+            return load_config(self.books_path)
+        except ConfigError as exc:
+            raise Unavailable(f"the configuration is invalid: {exc}") from None
+
+    def report_data(self) -> Report:
+        """The area's report for this request (cached per ledger load)."""
+        function = self.source.resolve()
+        config = self._config()
+        as_of = self.as_of()
+        filters = self.filter_values()
+        config_file = self.books_path.parent / CONFIG_NAME
+        config_mtime = config_file.stat().st_mtime_ns if config_file.exists() else None
+        key: CacheKey = (
+            self.ledger.mtime,
+            id(self.ledger.all_entries),
+            config_mtime,
+            as_of,
+            tuple(sorted(filters.items())),
+        )
+        cached = self._cache.get(key)
+        if cached is None:
+            books = Books(
+                path=self.books_path,
+                # Fava's entries are Beancount's, typed through Fava's protocols.
+                entries=cast("list[data.Directive]", self.ledger.all_entries),
+                errors=list(self.ledger.load_errors),
+                options=cast("dict[str, Any]", self.ledger.options),
+            )
+            cached = function(books, config, as_of, **filters)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def view(self) -> PageView:
+        """For the template: the report, or the reason it is not available."""
+        try:
+            return PageView(self.as_of(), self.filter_values(), self.report_data(), None)
+        except Unavailable as exc:
+            return PageView(None, self.filter_values(), None, str(exc))
+
+    @extension_endpoint
+    def report(self) -> Response:
+        """The report as the CLI's ``--json`` prints it; 503 with the reason when unavailable."""
+        try:
+            body = report_json(self.report_data())
+        except Unavailable as exc:
+            return Response(
+                json.dumps({"error": f"not available: {exc}"}),
+                status=503,
+                mimetype="application/json",
+            )
+        return Response(body, mimetype="application/json")
