@@ -1,0 +1,166 @@
+"""What every importer shares: the document's hash, provenance metadata,
+stable generated references, and the one error type for bad input.
+
+Provenance (DESIGN.md "Record keeping"): every imported entry carries
+``source`` (the document, relative to the books once archived), ``source-ref``
+(the id the document gives the line, or one derived from a hash of the line)
+and ``source-sha256`` (of the document's bytes). An importer writes ``source``
+as the path it was given; the import pipeline rewrites it to the archived
+path, so an importer used on its own (``bean-extract``) still says where each
+entry came from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+from beangulp.exceptions import Error as BeangulpError
+
+from ledger import meta as keys
+from ledger.meta import stable_id
+
+GENERATED_REF_PREFIX = "gen-"
+
+
+class ImportFailure(BeangulpError):  # type: ignore[misc]  # beangulp is untyped
+    """Bad input: the file, where in it (line or element), the value and a hint.
+
+    A subclass of beangulp's ``Error``, so beangulp's own tools print it
+    cleanly; anything else escaping an importer is a bug.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        where: str | int | None,
+        problem: str,
+        *,
+        value: object = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.where = where
+        self.problem = problem
+        self.value = value
+        self.hint = hint
+        location = self.path if where is None else f"{self.path}:{where}"
+        text = f"{location}: {problem}"
+        if value is not None:
+            text += f" (got {value!r})"
+        if hint:
+            text += f"; {hint}"
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def document_sha256(path: str | Path) -> str:
+    """The SHA-256 of the document's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def provenance(source: str, ref: str, sha256: str) -> dict[str, str]:
+    """The three provenance keys, in the order they are printed."""
+    return {keys.SOURCE: source, keys.SOURCE_REF: ref, keys.SOURCE_SHA256: sha256}
+
+
+def entry_meta(
+    filename: str, lineno: int, source: str, ref: str, sha256: str, **extra: Any
+) -> dict[str, Any]:
+    """An entry's meta: where it was read (``filename``/``lineno``), its
+    provenance, then ``extra`` keys (kebab-case names passed as a dict)."""
+    meta: dict[str, Any] = data.new_metadata(filename, lineno)
+    meta.update(provenance(source, ref, sha256))
+    meta.update(extra)
+    return meta
+
+
+def generated_ref(*parts: str) -> str:
+    """A reference for a line the document gives none: a hash of the line."""
+    return GENERATED_REF_PREFIX + stable_id(*parts)
+
+
+def unique_refs(refs: Sequence[str]) -> list[str]:
+    """Make repeated references within one document distinct and stable.
+
+    The second occurrence of ``R`` becomes ``R/2``, the third ``R/3``: banks
+    repeat references such as ``NONREF`` or a batch id, and two identical fee
+    lines on one day hash alike, yet each line must keep its own identity
+    when the same document is imported again.
+    """
+    seen: Counter[str] = Counter()
+    out = []
+    for ref in refs:
+        seen[ref] += 1
+        out.append(ref if seen[ref] == 1 else f"{ref}/{seen[ref]}")
+    return out
+
+
+def first_nonempty(values: Iterable[str | None]) -> str | None:
+    """The first value that is not None or blank, stripped."""
+    for value in values:
+        if value is not None and value.strip():
+            return value.strip()
+    return None
+
+
+class UnknownStatementAccount(ImportFailure):
+    """The statement's account id is not mapped in ``[[statement-accounts]]``.
+
+    Carries the mapping to add, so the message can print the exact config
+    lines and ``backoffice import --create-accounts`` can add them.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        where: str | int | None,
+        statement_id: str,
+        account: str,
+        currency: str | None,
+        open_date: datetime.date,
+    ) -> None:
+        self.statement_id = statement_id
+        self.account = account
+        self.currency = currency
+        self.open_date = open_date
+        super().__init__(
+            path,
+            where,
+            f"statement account {statement_id!r} is not in backoffice.toml",
+            hint=(
+                "add these lines to backoffice.toml:\n"
+                + self.config_lines()
+                + "and this to the chart of accounts:\n"
+                + self.open_line()
+                + "or run 'backoffice import --create-accounts', which adds both"
+            ),
+        )
+
+    def config_lines(self) -> str:
+        lines = ["[[statement-accounts]]", f"id = {_toml_str(self.statement_id)}"]
+        lines.append(f"account = {_toml_str(self.account)}")
+        if self.currency:
+            lines.append(f"currency = {_toml_str(self.currency)}")
+        return "\n".join(lines) + "\n"
+
+    def open_line(self) -> str:
+        currency = f"  {self.currency}" if self.currency else ""
+        return f"{self.open_date.isoformat()} open {self.account}{currency}\n"
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string (JSON's escaping is valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)

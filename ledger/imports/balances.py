@@ -1,0 +1,83 @@
+"""Statement balances against the books, before anything is written.
+
+Every ``balance`` an importer extracts (a statement's opening balance, dated
+its first booking day, and its closing balance, dated the next day) is
+checked against the books plus the batch's new transactions, the way
+Beancount checks it: the balance at the start of the assertion's date. A
+statement that starts where the books do not, or does not close where its
+own lines lead, is refused with both numbers and the date.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from beancount.core import data
+
+from importers.common import ImportFailure
+
+
+class _Ledger:
+    """Per (account, currency): dates and running sums, for balance look-ups."""
+
+    def __init__(self, entries: Iterable[data.Directive], accounts: set[str]) -> None:
+        moves: dict[tuple[str, str], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+        for entry in entries:
+            if not isinstance(entry, data.Transaction):
+                continue
+            for posting in entry.postings:
+                if posting.account in accounts and posting.units is not None:
+                    units = posting.units
+                    if isinstance(units.number, Decimal):
+                        moves[(posting.account, units.currency)].append((entry.date, units.number))
+        self._dates: dict[tuple[str, str], list[datetime.date]] = {}
+        self._sums: dict[tuple[str, str], list[Decimal]] = {}
+        for key, rows in moves.items():
+            rows.sort(key=lambda row: row[0])
+            running = Decimal(0)
+            sums = []
+            for _, number in rows:
+                running += number
+                sums.append(running)
+            self._dates[key] = [row[0] for row in rows]
+            self._sums[key] = sums
+
+    def before(self, account: str, currency: str, day: datetime.date) -> Decimal:
+        """The balance at the start of ``day``."""
+        dates = self._dates.get((account, currency))
+        if not dates:
+            return Decimal(0)
+        index = bisect.bisect_left(dates, day)
+        return self._sums[(account, currency)][index - 1] if index else Decimal(0)
+
+
+def check_balances(
+    balances: Sequence[data.Balance], entries: Iterable[data.Directive]
+) -> list[ImportFailure]:
+    """A failure per assertion the books plus the batch (``entries``) do not meet."""
+    if not balances:
+        return []
+    ledger = _Ledger(entries, {balance.account for balance in balances})
+    failures = []
+    for balance in balances:
+        expected = balance.amount.number
+        assert isinstance(expected, Decimal)  # importers write numbers, never MISSING
+        currency = balance.amount.currency
+        actual = ledger.before(balance.account, currency, balance.date)
+        if actual == expected:
+            continue
+        failures.append(
+            ImportFailure(
+                balance.meta.get("filename", "<unknown>"),
+                balance.meta.get("lineno"),
+                f"the statement says {balance.account} holds {expected} {currency} at the "
+                f"start of {balance.date}; the books with this import hold {actual} {currency} "
+                f"(difference {expected - actual} {currency})",
+                hint="import the statements before this one, or correct the books, then retry",
+            )
+        )
+    return failures

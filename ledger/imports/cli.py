@@ -1,0 +1,61 @@
+"""The ``backoffice import`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ledger.context import AppContext, pass_app
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+@click.option(
+    "--create-accounts",
+    is_flag=True,
+    help="Map unknown statement accounts in backoffice.toml and open them.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def import_(
+    app: AppContext, files: tuple[Path, ...], dry_run: bool, create_accounts: bool, as_json: bool
+) -> None:
+    """Import bank, broker and custody statements (FILES) into the books."""
+    from ledger.imports.pipeline import ImportErrors, run_import
+    from ledger.writer import LockTimeout
+
+    path = app.require_books()
+    config = app.config
+    app.as_of(None)
+    try:
+        result = run_import(path, config, files, dry_run=dry_run, create_accounts=create_accounts)
+    except ImportErrors as exc:
+        if as_json:
+            click.echo(json.dumps({"errors": [str(f) for f in exc.failures]}, indent=2))
+        for failure in exc.failures:
+            click.echo(str(failure).replace("\n", "\n    "), err=True)
+        click.echo(f"{len(exc.failures)} error(s); nothing was written", err=True)
+        sys.exit(1)
+    except LockTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        return
+    for item in result.files:
+        summary = item.to_json()
+        click.echo(
+            f"{item.path}: {item.importer} -> {', '.join(item.accounts)}: "
+            f"{summary['transactions']} transaction(s) ({summary['suspense']} to suspense), "
+            f"{summary['balances']} balance(s), {item.duplicates} duplicate(s)"
+        )
+    for made in result.created:
+        click.echo(f"mapped {made.id} to {made.account} in backoffice.toml")
+    verb = "would write" if result.dry_run else "wrote"
+    for name in result.written:
+        click.echo(f"{verb} {name}")
+    if not result.written and not result.dry_run:
+        click.echo("nothing new to write")

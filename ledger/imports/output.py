@@ -1,0 +1,71 @@
+"""Where imported entries and documents go in the books, and their text.
+
+- entries: ``imported/YYYY-MM.beancount`` by the entry's month, appended in
+  date order, each file included once from the books' main file;
+- accounts opened by ``--create-accounts``: ``imported/accounts.beancount``;
+- documents: ``<documents>/<Account/path>/<date>.<name>``, read-only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from beancount.core import data
+from beancount.parser import printer
+
+IMPORTED_DIR = "imported"
+ACCOUNTS_FILE = "accounts.beancount"
+
+_HEADER = (
+    "; Entries written by 'backoffice import', each traceable through its source,\n"
+    "; source-ref and source-sha256 to an archived document. Reclassify a line here\n"
+    "; by editing its other posting; re-importing the document will not add it again.\n"
+)
+
+_TYPE_ORDER = {data.Open: 0, data.Balance: 1}
+
+
+def month_file(day: datetime.date) -> str:
+    """The month file of ``day``, relative to the books directory."""
+    return f"{IMPORTED_DIR}/{day:%Y-%m}.beancount"
+
+
+def archive_path(documents: str, account: str, day: datetime.date | None, name: str) -> str:
+    """The archived document's path relative to the books (beangulp's layout)."""
+    if day is not None and not re.match(r"^\d{4}-\d{2}-\d{2}\.", name):
+        name = f"{day.isoformat()}.{name}"
+    return "/".join([documents.strip("/"), *account.split(":"), name])
+
+
+def render(entries: Iterable[data.Directive]) -> str:
+    """Entries as Beancount text, in a stable order, one blank line between them."""
+    ordered = sorted(
+        enumerate(entries),
+        key=lambda item: (item[1].date, _TYPE_ORDER.get(type(item[1]), 2), item[0]),
+    )
+    return "\n".join(printer.format_entry(entry) for _, entry in ordered)
+
+
+def by_month(entries: Sequence[data.Directive]) -> dict[str, list[data.Directive]]:
+    """Entries grouped by their month file, months in order."""
+    groups: dict[str, list[data.Directive]] = defaultdict(list)
+    for entry in entries:
+        groups[month_file(entry.date)].append(entry)
+    return dict(sorted(groups.items()))
+
+
+def block(existing: str, entries: Sequence[data.Directive]) -> str:
+    """The text to append to a file whose current content is ``existing``."""
+    text = render(entries)
+    if not existing:
+        return _HEADER + "\n" + text
+    return "\n" + text
+
+
+def missing_includes(main_text: str, files: Iterable[str]) -> list[str]:
+    """``include`` lines for ``files`` the main file does not include yet."""
+    included = set(re.findall(r'^\s*include\s+"([^"]+)"', main_text, re.M))
+    return [f'include "{name}"\n' for name in sorted(set(files)) if name not in included]

@@ -1,0 +1,320 @@
+"""``backoffice import``: identify → extract → dedupe → check balances → archive → write.
+
+Any ``beangulp.Importer`` plugs in (``importers.registry.importers_for``).
+The pipeline owns what is common to every format:
+
+1. identify: exactly one importer must claim each file;
+2. extract, files in registry order (trades before the statements settling
+   them), each importer seeing the books plus the batch so far as ``existing``;
+3. provenance: ``source`` becomes the archived document's path, ``source-sha256``
+   its hash;
+4. dedupe exactly by identity (:mod:`ledger.imports.dedupe`) against the books
+   and within the batch: re-importing a document adds nothing;
+5. check every extracted ``balance`` against the books plus the batch
+   (:mod:`ledger.imports.balances`);
+6. write, under :class:`~ledger.writer.BooksWriter`, the archived documents,
+   the month files and the ``include`` lines, all or nothing.
+
+Any problem in any file stops the whole batch before a byte is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+from beangulp import Importer
+from beangulp.exceptions import Error as BeangulpError
+
+from importers.common import ImportFailure, UnknownStatementAccount, document_sha256
+from ledger import meta as keys
+from ledger.books import load
+from ledger.config import CONFIG_NAME, Config, StatementAccount
+from ledger.imports import output
+from ledger.imports.balances import check_balances
+from ledger.imports.dedupe import known_keys, split_new
+from ledger.writer import BooksWriter
+
+ImporterFactory = Callable[[Config], Sequence[Importer]]
+
+
+class ImportErrors(Exception):
+    """The batch was refused; nothing was written. ``failures`` says why."""
+
+    def __init__(self, failures: Sequence[BaseException]) -> None:
+        super().__init__("\n".join(str(failure) for failure in failures))
+        self.failures = list(failures)
+
+
+@dataclass(frozen=True)
+class FileImport:
+    """One document's part of the batch."""
+
+    path: Path
+    importer: str
+    sha256: str
+    archive: str  # relative to the books directory
+    accounts: tuple[str, ...]
+    new: list[data.Directive]
+    duplicates: int
+
+    def count(self, kind: type) -> int:
+        return sum(1 for entry in self.new if isinstance(entry, kind))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "importer": self.importer,
+            "sha256": self.sha256,
+            "archive": self.archive,
+            "accounts": list(self.accounts),
+            "transactions": self.count(data.Transaction),
+            "balances": self.count(data.Balance),
+            "suspense": sum(
+                1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
+            ),
+            "duplicates": self.duplicates,
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a batch added (or, with ``dry_run``, would add)."""
+
+    files: list[FileImport]
+    written: list[str]
+    created: list[StatementAccount] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "files": [item.to_json() for item in self.files],
+            "written": self.written,
+            "created_accounts": [
+                {"id": made.id, "account": made.account, "currency": made.currency}
+                for made in self.created
+            ],
+        }
+
+
+def _default_importers(config: Config) -> Sequence[Importer]:
+    from importers.registry import importers_for
+
+    return importers_for(config)
+
+
+def _identify(path: Path, importers: Sequence[Importer]) -> Importer:
+    if not path.is_file():
+        raise ImportFailure(path, None, "no such file", hint="check the path")
+    found = [importer for importer in importers if importer.identify(str(path))]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        names = ", ".join(importer.name for importer in importers) or "none configured"
+        raise ImportFailure(
+            path,
+            None,
+            "no importer recognises this file",
+            hint=f"the importers are: {names}; for a bank CSV add an [imports.csv.<name>] format",
+        )
+    names = ", ".join(importer.name for importer in found)
+    raise ImportFailure(
+        path,
+        None,
+        f"more than one importer claims this file: {names}",
+        hint="make the CSV formats' 'filename' globs or headers tell the files apart",
+    )
+
+
+def _provenance(
+    entries: Sequence[data.Directive], archive: str, sha256: str
+) -> list[data.Directive]:
+    """Point ``source`` at the archived document; fill in ``source-sha256``."""
+    out = []
+    for entry in entries:
+        if keys.SOURCE in entry.meta or keys.SOURCE_REF in entry.meta:
+            meta = dict(entry.meta)
+            meta[keys.SOURCE] = archive
+            meta[keys.SOURCE_SHA256] = sha256
+            entry = entry._replace(meta=meta)
+        out.append(entry)
+    return out
+
+
+def _extract_all(
+    paths: Sequence[Path],
+    importers: Sequence[Importer],
+    existing: list[data.Directive],
+    config: Config,
+) -> tuple[list[FileImport], list[BaseException]]:
+    failures: list[BaseException] = []
+    claimed: list[tuple[int, Path, Importer]] = []
+    for path in paths:
+        try:
+            importer = _identify(path, importers)
+        except ImportFailure as exc:
+            failures.append(exc)
+            continue
+        claimed.append((list(importers).index(importer), path, importer))
+    claimed.sort(key=lambda item: (item[0], str(item[1])))
+
+    index = known_keys(existing)
+    seen = list(existing)
+    results: list[FileImport] = []
+    for _, path, importer in claimed:
+        try:
+            extracted = list(importer.extract(str(path), seen))
+            account = importer.account(str(path))
+            day = importer.date(str(path)) or max((entry.date for entry in extracted), default=None)
+        except BeangulpError as exc:
+            failures.append(exc)
+            continue
+        sha256 = document_sha256(path)
+        name = importer.filename(str(path)) or path.name
+        archive = output.archive_path(config.documents, account, day, name)
+        new, duplicates = split_new(_provenance(extracted, archive, sha256), index)
+        seen.extend(new)
+        accounts = sorted(
+            {entry.postings[0].account for entry in new if isinstance(entry, data.Transaction)}
+            | {entry.account for entry in extracted if isinstance(entry, data.Balance)}
+        )
+        results.append(
+            FileImport(
+                path=path,
+                importer=importer.name,
+                sha256=sha256,
+                archive=archive,
+                accounts=tuple(accounts) or (account,),
+                new=new,
+                duplicates=len(duplicates),
+            )
+        )
+        balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
+        failures.extend(check_balances(balances, seen))
+    return results, failures
+
+
+def _with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
+    added = list(config.statement_accounts)
+    for failure in unknown:
+        mapping = StatementAccount(
+            id=failure.statement_id, account=failure.account, currency=failure.currency
+        )
+        if mapping not in added:
+            added.append(mapping)
+    return config.model_copy(update={"statement_accounts": added})
+
+
+def run_import(
+    books_path: Path,
+    config: Config,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    create_accounts: bool = False,
+    importers_factory: ImporterFactory = _default_importers,
+) -> ImportResult:
+    """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
+    (and write nothing) when any file has a problem."""
+    existing = list(load(books_path).entries)
+    results, failures = _extract_all(paths, importers_factory(config), existing, config)
+    unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
+    created: list[StatementAccount] = []
+    opens: list[data.Open] = []
+    if create_accounts and unknown:
+        extended = _with_accounts(config, unknown)
+        created = extended.statement_accounts[len(config.statement_accounts) :]
+        opened = {entry.account for entry in existing if isinstance(entry, data.Open)}
+        opens = _open_entries(unknown, opened)
+        results, failures = _extract_all(
+            paths, importers_factory(extended), [*existing, *opens], extended
+        )
+    if failures:
+        raise ImportErrors(failures)
+    if dry_run:
+        files = _files(results, opens)
+        planned = [r.archive for r in results if r.new] + list(files)
+        return ImportResult(results, planned, created, dry_run=True)
+    written = _write(books_path, results, opens, unknown if created else [])
+    return ImportResult(results, written, created)
+
+
+def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
+    opens: dict[str, data.Open] = {}
+    for failure in unknown:
+        if failure.account in opened or failure.account in opens:
+            continue
+        meta = data.new_metadata(failure.path, 0)
+        currencies = [failure.currency] if failure.currency else []
+        opens[failure.account] = data.Open(
+            meta, failure.open_date, failure.account, currencies, None
+        )
+    return sorted(opens.values(), key=lambda entry: (entry.date, entry.account))
+
+
+def _files(
+    results: Sequence[FileImport], opens: Sequence[data.Open]
+) -> dict[str, list[data.Directive]]:
+    """The books files to append to, with their new entries."""
+    files = output.by_month([entry for result in results for entry in result.new])
+    if opens:
+        files = {f"{output.IMPORTED_DIR}/{output.ACCOUNTS_FILE}": list(opens), **files}
+    return files
+
+
+def _write(
+    books_path: Path,
+    results: Sequence[FileImport],
+    opens: Sequence[data.Open],
+    unknown: Sequence[UnknownStatementAccount],
+) -> list[str]:
+    books_dir = books_path.parent
+    files = _files(results, opens)
+    touched: list[str] = []
+    with BooksWriter(books_dir) as writer:
+        for result in results:
+            if not result.new:
+                continue
+            target = books_dir / result.archive
+            content = result.path.read_bytes()
+            if target.exists():
+                if target.read_bytes() != content:
+                    raise ImportErrors(
+                        [
+                            ImportFailure(
+                                result.path,
+                                None,
+                                f"{result.archive} already holds a different document",
+                                hint="rename the file before importing it",
+                            )
+                        ]
+                    )
+                continue
+            writer.write_bytes(target, content, mode=0o444)
+            touched.append(result.archive)
+        for name, entries in files.items():
+            path = books_dir / name
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            writer.append_text(path, output.block(current, entries))
+            touched.append(name)
+        main_text = books_path.read_text(encoding="utf-8")
+        includes = output.missing_includes(main_text, files)
+        if includes:
+            writer.append_text(books_path, "".join(includes))
+            touched.append(books_path.name)
+        if unknown:
+            config_path = books_dir / CONFIG_NAME
+            seen: set[str] = set()
+            lines = []
+            for failure in unknown:
+                if failure.statement_id in seen:
+                    continue
+                seen.add(failure.statement_id)
+                lines.append("\n" + failure.config_lines())
+            writer.append_text(config_path, "".join(lines))
+            touched.append(CONFIG_NAME)
+    return touched
