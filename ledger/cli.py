@@ -103,3 +103,6 @@ def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
 
 
 # Commands defined in their own modules (one import and one add_command each).
+from ledger.imports.cli import import_  # noqa: E402
+
+main.add_command(import_)
