@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledger.fava_ext import page
-from ledger.serve import create_fava_app
+from ledger.init import init_books
+from ledger.serve import create_fava_app, has_review_pages
 
 PAGES = ["Settlements", "Cash", "Breaks", "Reconciliation", "Close", "Imports"]
 
@@ -41,9 +44,15 @@ def test_missing_report_function_is_not_available_with_the_reason() -> None:
 
 
 def test_report_json_writes_decimals_as_strings_and_dates_as_iso() -> None:
-    import datetime
-    from decimal import Decimal
-
     report = {"b": Decimal("-1.50"), "a": [datetime.date(2026, 11, 27)]}
     assert page.report_json(report) == '{"a": ["2026-11-27"], "b": "-1.50"}'
     assert json.loads(page.report_json({})) == {}
+
+
+def test_new_books_enable_the_review_pages(tmp_path: Path, demo_books: Path) -> None:
+    init_books(tmp_path / "new", title="New Firm", currency="USD", start=datetime.date(2026, 1, 1))
+    assert has_review_pages(create_fava_app(tmp_path / "new" / "main.beancount", read_only=True))
+
+    main = demo_books.read_text(encoding="utf-8")
+    demo_books.write_text(main.replace('custom "fava-extension"', 'custom "other"'), "utf-8")
+    assert not has_review_pages(create_fava_app(demo_books, read_only=True))
