@@ -7,10 +7,11 @@ import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
-from ledger.fava_ext import page
+from ledger.fava_ext import charts, page
 from ledger.init import init_books
 from ledger.serve import create_fava_app, has_review_pages
 
@@ -56,3 +57,26 @@ def test_new_books_enable_the_review_pages(tmp_path: Path, demo_books: Path) -> 
     main = demo_books.read_text(encoding="utf-8")
     demo_books.write_text(main.replace('custom "fava-extension"', 'custom "other"'), "utf-8")
     assert not has_review_pages(create_fava_app(demo_books, read_only=True))
+
+
+def test_ladder_chart_draws_each_day_and_the_floor() -> None:
+    bars = [
+        charts.Bar(datetime.date(2026, 11, 27), Decimal("100")),
+        charts.Bar(datetime.date(2026, 11, 30), Decimal("-50")),
+    ]
+    svg = ElementTree.fromstring(str(charts.ladder_svg("USD", "USD", bars, Decimal("-20"))))
+    assert svg.tag == "svg"
+    rects = [
+        (r.get("class"), r.get("data-date"), r.get("y"), r.get("height"))
+        for r in svg.iter()
+        if r.tag == "rect"
+    ]
+    # Plot 16..212 px spans 100 .. -50: zero at 146.7, floor -20 at 172.8.
+    assert rects == [
+        ("day", "2026-11-27", "16.0", "130.7"),
+        ("day below-floor", "2026-11-30", "146.7", "65.3"),
+    ]
+    floor = next(e for e in svg.iter() if e.tag == "line" and e.get("class") == "floor")
+    assert (floor.get("y1"), floor.get("y2"), floor.get("data-floor")) == ("172.8", "172.8", "-20")
+    labels = [e.text for e in svg.iter() if e.tag == "text"]
+    assert labels == ["-50", "0", "100", "11-27", "11-30", "floor -20"]

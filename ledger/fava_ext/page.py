@@ -19,9 +19,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, cast
+from urllib.parse import urlencode
 
+import jinja2
 from beancount.core import data
 from fava.core import FavaLedger
 from fava.ext import FavaExtensionBase, extension_endpoint
@@ -69,6 +72,14 @@ class PageView:
     report: Report | None
     unavailable: str | None
 
+    @property
+    def json_href(self) -> str:
+        """The ``report`` endpoint with this view's arguments, relative to the page."""
+        args = dict(self.filters)
+        if self.as_of is not None:
+            args["as_of"] = self.as_of.isoformat()
+        return f"report?{urlencode(sorted(args.items()))}"
+
 
 def json_default(value: object) -> str:
     """Decimals as strings (never floats), dates as ISO dates, as the CLI's ``--json``."""
@@ -77,6 +88,11 @@ def json_default(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable: {value!r}")
+
+
+def format_amount(value: Decimal | str | int) -> str:
+    """``-500,000.00``: digits grouped, the number's own decimal places kept."""
+    return f"{Decimal(value):,f}"
 
 
 def report_json(report: Report) -> str:
@@ -93,6 +109,12 @@ class ReviewPage(FavaExtensionBase):
     def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
         super().__init__(ledger, config)
         self._cache: dict[CacheKey, Report] = {}
+
+    @cached_property
+    def jinja_env(self) -> jinja2.Environment:
+        env: jinja2.Environment = super().jinja_env
+        env.filters["amount"] = format_amount
+        return env
 
     def after_load_file(self) -> None:
         self._cache.clear()
