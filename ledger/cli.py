@@ -106,3 +106,9 @@ def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
 from ledger.imports.cli import import_  # noqa: E402
 
 main.add_command(import_)
+from ledger.matching.cli import match  # noqa: E402
+
+main.add_command(match)
+from ledger.breaks.cli import breaks  # noqa: E402
+
+main.add_command(breaks)

@@ -167,6 +167,7 @@ class StatementAccount(_Model):
 # Here, not at the top: ledger.imports.config subclasses _Model defined above.
 from ledger.imports.config import ImportsConfig  # noqa: E402
 from ledger.matching.config import MatchingConfig  # noqa: E402
+from importers.trades_config import TradesConfig  # noqa: E402
 
 
 class Config(_Model):
@@ -181,6 +182,7 @@ class Config(_Model):
     statement_accounts: list[StatementAccount] = []
     imports: ImportsConfig = ImportsConfig()
     matching: MatchingConfig = MatchingConfig()
+    trades: TradesConfig = TradesConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

@@ -1,0 +1,102 @@
+"""``backoffice match FILE... [--as-of D] [--json] [--dry-run] [--accept-resolved]``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.context import DATE, AppContext, pass_app
+
+PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
+
+
+def _print(report: dict[str, Any], written: int | None) -> None:
+    for row in report["rows"]:
+        who = row["trade_id"] or "-"
+        conf = row["confirmation"] or "-"
+        name = row["security"] or row["isin"]
+        click.echo(
+            f"{row['status']:<25} {who:<18} {conf:<14} {row['counterparty'] or '-':<12} "
+            f"{row['side']} {row['quantity']} {name} {row['trade_date']}"
+        )
+        for diff in row["differences"]:
+            verdict = "within" if diff["within"] else "OUTSIDE"
+            click.echo(
+                f"    {diff['field']}: ours {diff['ours']}, theirs {diff['theirs']}, "
+                f"difference {diff['difference']} ({verdict} {diff['rule']})"
+            )
+        found = row["break"]
+        if found is not None:
+            state = {
+                "new": "new",
+                "open": "open",
+                "resolved": f"resolved {found['resolved']}: {found['resolution']}",
+            }[found["status"]]
+            click.echo(f"    break {found['id']} ({found['kind']}): {state}")
+    for error in report["errors"]:
+        click.echo(f"{error['file']}:{error['line']}: {error['message']}")
+    counts = ", ".join(f"{n} {status}" for status, n in report["summary"].items())
+    wrote = "dry run, no break written" if written is None else f"{written} break(s) written"
+    click.echo(f"{counts}; {wrote}; as of {report['as_of']}", err=True)
+
+
+def failed(report: dict[str, Any], accept_resolved: bool) -> bool:
+    """Exit 1: a problem row (unless its break is resolved and that is accepted) or an error."""
+    for row in report["rows"]:
+        if row["status"] not in PROBLEMS:
+            continue
+        if accept_resolved and row["break"] and row["break"]["status"] == "resolved":
+            continue
+        return True
+    return bool(report["errors"])
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=DATE, help="Match as of this date (default: config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--dry-run", is_flag=True, help="Report only; write no breaks.")
+@click.option(
+    "--accept-resolved",
+    is_flag=True,
+    help="A mismatch whose break the books hold as resolved does not make the exit code 1.",
+)
+@pass_app
+def match(
+    app: AppContext,
+    files: tuple[Path, ...],
+    as_of: datetime.date | None,
+    as_json: bool,
+    dry_run: bool,
+    accept_resolved: bool,
+) -> None:
+    """Match our trades against the counterparty's confirmations in FILES.
+
+    Writes a custom "break" entry for each new mismatch or unmatched item.
+    Exit 1 when anything is mismatched or unmatched.
+    """
+    from ledger.books import load
+    from ledger.breaks.store import write_breaks
+    from ledger.matching.model import InputError
+    from ledger.matching.report import run_match
+
+    path = app.require_books()
+    config = app.config
+    date = app.as_of(as_of)
+    try:
+        report, new = run_match(load(path), config, date, files)
+    except InputError as exc:
+        click.echo(str(exc))
+        click.echo("nothing written", err=True)
+        sys.exit(1)
+    written = None if dry_run else len(write_breaks(path, new))
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        _print(report, written)
+    sys.exit(1 if failed(report, accept_resolved) else 0)

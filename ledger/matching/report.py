@@ -1,0 +1,209 @@
+"""``match_report``: pair, compare and describe; the breaks it would write.
+
+Which of our trades are expected in the files: those a confirmation quotes
+by reference, and those of a counterparty on a trade date for which the files
+hold any confirmation of that counterparty (a day's confirmation file covers
+that day's trades with that broker). Trades and confirmations dated after the
+as-of date are left out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount.core.amount import Amount
+
+from ledger.books import Books
+from ledger.breaks.model import Break, new_break, read_breaks
+from ledger.config import Config
+from ledger.errors import error_to_json
+from ledger.matching import compare as cmp
+from ledger.matching.model import TradeRecord
+from ledger.matching.ours import our_trades
+from ledger.matching.pairing import Pair, pair
+from ledger.matching.theirs import read_theirs
+from ledger.meta import trade_link
+
+KIND_OF_STATUS = {
+    cmp.MISMATCHED: "confirmation-mismatch",
+    cmp.UNMATCHED_OURS: "unmatched-ours",
+    cmp.UNMATCHED_THEIRS: "unmatched-theirs",
+}
+
+
+def _text(value: Decimal | datetime.date | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _in_scope(
+    ours: Sequence[TradeRecord], theirs: Sequence[TradeRecord], as_of: datetime.date
+) -> list[TradeRecord]:
+    covered = {(t.counterparty, t.trade_date) for t in theirs if t.counterparty is not None}
+    quoted = {t.reference for t in theirs if t.reference is not None}
+    return [
+        o
+        for o in ours
+        if o.trade_date <= as_of and (o.ref in quoted or (o.counterparty, o.trade_date) in covered)
+    ]
+
+
+def _what(record: TradeRecord) -> str:
+    name = record.security or record.isin or "?"
+    return f"{record.side} {record.quantity} {name} on {record.trade_date}"
+
+
+def _impact(diffs: Sequence[cmp.FieldResult], ours: TradeRecord) -> Amount | None:
+    """The money at stake: the net difference, else gross, else price times quantity."""
+    if ours.currency is None:
+        return None
+    by_field = {d.field: d for d in diffs}
+    for field in ("net", "gross"):
+        if field in by_field and by_field[field].difference is not None:
+            return Amount(abs(by_field[field].difference or Decimal(0)), ours.currency)
+    price = by_field.get("price")
+    if price is not None and price.difference is not None:
+        return Amount(abs(price.difference * ours.quantity), ours.currency)
+    return None
+
+
+def _break(p: Pair, state: str, diffs: Sequence[cmp.FieldResult], as_of: datetime.date) -> Break:
+    kind = KIND_OF_STATUS[state]
+    if p.ours is not None and p.theirs is not None:
+        wrong = [d for d in diffs if not d.within]
+        detail = "; ".join(
+            f"{d.field} theirs {_text(d.theirs)}, ours {_text(d.ours)}" for d in wrong
+        )
+        return new_break(
+            kind,
+            [p.ours.ref, p.theirs.ref, *(f"{d.field}={_text(d.theirs)}" for d in wrong)],
+            as_of,
+            f"{p.theirs.counterparty or 'the counterparty'} confirmation {p.theirs.ref} of "
+            f"trade {p.ours.ref} ({_what(p.ours)}) differs: {detail}",
+            link=trade_link(p.ours.ref),
+            amount=_impact(wrong, p.ours),
+            source=p.theirs.source,
+        )
+    if p.ours is not None:
+        return new_break(
+            kind,
+            [p.ours.ref],
+            as_of,
+            f"no confirmation from {p.ours.counterparty} for trade {p.ours.ref} ({_what(p.ours)})",
+            link=trade_link(p.ours.ref),
+            amount=None
+            if p.ours.net is None or p.ours.currency is None
+            else Amount(p.ours.net, p.ours.currency),
+        )
+    assert p.theirs is not None
+    theirs = p.theirs
+    amount = theirs.net if theirs.net is not None else theirs.gross
+    return new_break(
+        kind,
+        [
+            theirs.counterparty or "",
+            theirs.ref,
+            theirs.isin or "",
+            theirs.side,
+            theirs.trade_date.isoformat(),
+            str(theirs.quantity.normalize()),
+        ],
+        as_of,
+        f"{theirs.counterparty or 'the counterparty'} confirms {theirs.ref} "
+        f"({_what(theirs)}, ISIN {theirs.isin}), which pairs with no trade in the books",
+        amount=None
+        if amount is None or theirs.currency is None
+        else Amount(amount, theirs.currency),
+        source=theirs.source,
+    )
+
+
+def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config) -> dict[str, Any]:
+    diffs: list[cmp.FieldResult] = []
+    if p.ours is not None and p.theirs is not None:
+        diffs = cmp.compare(p.ours, p.theirs, config.matching.tolerances)
+        state = cmp.status(diffs)
+    else:
+        state = cmp.UNMATCHED_THEIRS if p.ours is None else cmp.UNMATCHED_OURS
+    main = p.ours or p.theirs
+    assert main is not None
+    row: dict[str, Any] = {
+        "status": state,
+        "paired_on": p.paired_on,
+        "trade_id": p.ours.ref if p.ours else None,
+        "link": trade_link(p.ours.ref) if p.ours else None,
+        "confirmation": p.theirs.ref if p.theirs else None,
+        "counterparty": main.counterparty,
+        "isin": main.isin,
+        "security": p.ours.security if p.ours else None,
+        "side": main.side,
+        "trade_date": main.trade_date.isoformat(),
+        "quantity": str(main.quantity),
+        "ours": None if p.ours is None else {"file": p.ours.source, "line": p.ours.line},
+        "theirs": None if p.theirs is None else {"file": p.theirs.source, "line": p.theirs.line},
+        "differences": [
+            {
+                "field": d.field,
+                "ours": _text(d.ours),
+                "theirs": _text(d.theirs),
+                "difference": _text(d.difference),
+                "rule": d.rule,
+                "within": d.within,
+            }
+            for d in diffs
+        ],
+        "break": None,
+    }
+    if state in KIND_OF_STATUS:
+        item = _break(p, state, diffs, as_of)
+        existing = known.get(item.id)
+        row["break"] = {
+            "id": item.id,
+            "kind": item.kind,
+            "description": item.description,
+            "status": "new" if existing is None else "open" if existing.is_open else "resolved",
+            "resolved": _text(existing.resolved) if existing else None,
+            "resolution": existing.resolution if existing else None,
+        }
+        row["_break"] = item
+    return row
+
+
+def run_match(
+    books: Books, config: Config, as_of: datetime.date, files: Sequence[Path]
+) -> tuple[dict[str, Any], list[Break]]:
+    """The report, and the breaks it found that are not yet in the books.
+
+    Raises :class:`ledger.matching.model.InputError` when a file cannot be read.
+    """
+    ours, errors = our_trades(books.entries, config)
+    theirs_all = read_theirs(files, config, books.directory)
+    theirs = [t for t in theirs_all if t.trade_date <= as_of]
+    known = {item.id: item for item in read_breaks(books.entries)[0]}
+    rows = [_row(p, known, as_of, config) for p in pair(_in_scope(ours, theirs, as_of), theirs)]
+    found = [row.pop("_break") for row in rows if "_break" in row]
+    summary = {status: 0 for status in cmp.STATUSES}
+    for row in rows:
+        summary[row["status"]] += 1
+    report = {
+        "as_of": as_of.isoformat(),
+        "files": [str(path) for path in files],
+        "rows": rows,
+        "summary": {**summary, "after_as_of": len(theirs_all) - len(theirs)},
+        "errors": [error_to_json(error) for error in errors],
+    }
+    return report, [item for item in found if item.id not in known]
+
+
+def match_report(
+    books: Books, config: Config, as_of: datetime.date, files: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """Our trades in ``books`` against the confirmations in ``files``."""
+    return run_match(books, config, as_of, files)[0]

@@ -1,0 +1,72 @@
+"""Breaks left open too long: an error on each open break older than its kind's tolerance.
+
+A break (``custom "break"``, written by ``backoffice match`` and ``recon``) is
+open until a ``custom "break-resolved"`` names its id. Its age is counted in
+business days of ``[matching] calendars`` from the day it was found to the
+as-of date; ``[matching.break-tolerance]`` says how many days each kind may
+stay open. As of 2026-11-27, with ``confirmation-mismatch = 1``::
+
+    2026-11-24 custom "break" "B-4f0c2a9e1d7b" "confirmation-mismatch"
+      link: "trade-GA-20261124-001"
+      description: "AlphaSec confirmation C-1 of trade GA-20261124-001 differs: ..."
+      amount: 50.00 USD
+
+gives (11-25, 11-27 are business days; 11-26 is Thanksgiving)::
+
+    breaks.beancount:1: break B-4f0c2a9e1d7b (confirmation-mismatch, 50.00 USD) has been
+        open 2 business days since 2026-11-24, past its tolerance of 1; ...
+
+Resolving it (``backoffice breaks resolve B-4f0c2a9e1d7b "broker corrected"``)
+clears the error. Malformed break entries, resolutions of unknown ids and
+double resolutions are errors too. Entries pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from beancount.core import data
+
+from ledger.breaks.model import age, read_breaks
+from ledger.config import ConfigError, load_config
+from ledger.context import resolve_as_of
+from ledger.errors import BooksError
+
+__plugins__ = ("breaks",)
+
+
+def breaks(
+    entries: list[data.Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[data.Directive], list[BooksError]]:
+    """Report open breaks past their tolerance; entries pass through unchanged."""
+    found, errors = read_breaks(entries)
+    if not found:
+        return entries, errors
+    try:
+        settings = load_config(Path(options_map["filename"]))
+        as_of = resolve_as_of(None, settings)
+    except (ConfigError, click.ClickException) as exc:
+        message = exc.message if isinstance(exc, click.ClickException) else str(exc)
+        errors.append(BooksError(found[0].meta, f"cannot age the breaks: {message}", None))
+        return entries, errors
+    for item in found:
+        if not item.is_open or item.date > as_of:
+            continue
+        days = age(item, as_of, settings)
+        tolerance = settings.matching.break_days(item.kind)
+        if days <= tolerance:
+            continue
+        amount = f", {item.amount}" if item.amount is not None else ""
+        errors.append(
+            BooksError(
+                item.meta,
+                f"break {item.id} ({item.kind}{amount}) has been open {days} business days "
+                f"since {item.date}, past its tolerance of {tolerance} "
+                f"([matching.break-tolerance] {item.kind}): {item.description}; resolve it "
+                f'with backoffice breaks resolve {item.id} "what was done"',
+                None,
+            )
+        )
+    return entries, errors
