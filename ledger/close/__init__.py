@@ -1,0 +1,1 @@
+"""Month-end close: canonical entry hashes, seals, the checklist, reports and the audit trail."""

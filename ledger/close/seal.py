@@ -1,0 +1,454 @@
+"""Seals: ``custom "period-close"`` entries, their chain, and their verification.
+
+A seal closes one month and every unsealed day before it::
+
+    2026-10-31 custom "period-close" "2026-10"
+      digest: "9f2c…"           ; SHA-256, see compute_digest
+      previous: "none"          ; the previous seal's digest ("none" for the first)
+      entries: 37               ; how many entries it covers
+      manifest: "closes/2026-10/entries.tsv"
+
+It covers every entry dated after the previous seal's date (from the start of
+the books for the first seal) up to and including its own date. Its digest is
+the SHA-256 of the period, the previous digest and the sorted SHA-256s of the
+canonical text of each covered entry (:mod:`ledger.close.canonical`), so it is
+independent of file layout and order and commits to the whole chain before it.
+
+The manifest (written by ``backoffice close``) lists each covered entry's hash
+and where it was at the close; it is used only to say *which* entry changed
+when a digest no longer matches. The digest alone decides whether it matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+
+from ledger.close.hashes import PERIOD_CLOSE, FileHashes, is_seal
+from ledger.errors import BooksError
+from ledger.meta import ORIGINAL_DATE
+
+GENESIS = "none"
+DIGEST_DOMAIN = b"backoffice period-close v1\n"
+_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+ADJUST_HINT = (
+    "revert the change (see 'git diff' of the books), or book the correction in the open "
+    "period with original-date (a prior-period adjustment)"
+)
+
+
+class PeriodError(ValueError):
+    """A period is not written ``YYYY-MM``."""
+
+
+def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of ``period`` (``YYYY-MM``)."""
+    match = _PERIOD_RE.match(period)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise PeriodError(f"{period!r} is not a period; write it as YYYY-MM, e.g. 2026-10")
+    year, month = int(match.group(1)), int(match.group(2))
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, 1), datetime.date(year, month, last)
+
+
+def period_of(day: datetime.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class Seal:
+    """One ``custom "period-close"`` entry, read from the books."""
+
+    period: str
+    end: datetime.date
+    digest: str
+    previous: str
+    entries: int | None
+    manifest: str | None
+    entry: data.Custom = field(repr=False, compare=False)
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return self.entry.meta
+
+    @property
+    def where(self) -> str:
+        filename = str(self.meta.get("filename", "?"))
+        return f"{Path(filename).name}:{self.meta.get('lineno', '?')}"
+
+
+def read_seals(entries: Sequence[data.Directive]) -> tuple[list[Seal], list[BooksError]]:
+    """The seals of the books in date order, and an error for each malformed one."""
+    seals: list[Seal] = []
+    errors: list[BooksError] = []
+    for entry in entries:
+        if not is_seal(entry):
+            continue
+        seal, problem = _read_seal(entry)
+        if problem is not None:
+            errors.append(BooksError(entry.meta, problem, entry))
+        elif seal is not None:
+            seals.append(seal)
+    seals.sort(key=lambda seal: seal.end)
+    unique: list[Seal] = []
+    for seal in seals:
+        if unique and unique[-1].end == seal.end:
+            errors.append(
+                BooksError(
+                    seal.meta,
+                    f"period {seal.period} is sealed twice (also at {unique[-1].where}); "
+                    "keep one seal per period",
+                    seal.entry,
+                )
+            )
+        else:
+            unique.append(seal)
+    seals = unique
+    return seals, errors
+
+
+def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
+    usage = (
+        f'write it as: {entry.date} custom "{PERIOD_CLOSE}" "YYYY-MM" with metadata digest, '
+        "previous (and entries, manifest); 'backoffice close' writes it"
+    )
+    values = [value.value for value in entry.values]
+    if len(values) != 1 or not isinstance(values[0], str):
+        return None, f"period-close entry names no period; {usage}"
+    period = values[0]
+    try:
+        _, end = period_bounds(period)
+    except PeriodError as exc:
+        return None, f"period-close: {exc}"
+    if entry.date != end:
+        return None, f"period-close of {period} is dated {entry.date}; it must be dated {end}"
+    digest = entry.meta.get("digest")
+    previous = entry.meta.get("previous")
+    if not isinstance(digest, str) or not _DIGEST_RE.match(digest):
+        return None, f"period-close of {period}: digest {digest!r} is not a SHA-256; {usage}"
+    if not isinstance(previous, str) or not (previous == GENESIS or _DIGEST_RE.match(previous)):
+        return None, (
+            f"period-close of {period}: previous {previous!r} is neither {GENESIS!r} nor a "
+            f"SHA-256; {usage}"
+        )
+    count = entry.meta.get("entries")
+    manifest = entry.meta.get("manifest")
+    return (
+        Seal(
+            period=period,
+            end=end,
+            digest=digest,
+            previous=previous,
+            entries=int(count) if count is not None else None,
+            manifest=manifest if isinstance(manifest, str) else None,
+            entry=entry,
+        ),
+        None,
+    )
+
+
+def compute_digest(period: str, previous: str, digests: Sequence[bytes]) -> str:
+    """SHA-256 of the period, the previous seal's digest and the sorted entry hashes."""
+    sha = hashlib.sha256(DIGEST_DOMAIN)
+    sha.update(f"{period}\n{previous}\n".encode())
+    sha.update(b"".join(sorted(digests)))
+    return sha.hexdigest()
+
+
+@dataclass(frozen=True)
+class Covered:
+    """The entries one seal covers, as they are in the files now."""
+
+    start: datetime.date | None
+    end: datetime.date
+    digests: list[bytes]
+
+    def digest(self, period: str, previous: str) -> str:
+        return compute_digest(period, previous, self.digests)
+
+
+def covered_ranges(ends: Sequence[datetime.date], files: Sequence[FileHashes]) -> list[list[bytes]]:
+    """Bucket every entry hash by the seal whose range holds its date."""
+    bounds = [end.toordinal() for end in ends]
+    buckets: list[list[bytes]] = [[] for _ in bounds]
+    if not bounds:
+        return buckets
+    last = bounds[-1]
+    for file in files:
+        for ordinal, _, digest in file.records:
+            if ordinal <= last:
+                buckets[bisect.bisect_left(bounds, ordinal)].append(digest)
+    return buckets
+
+
+@dataclass(frozen=True)
+class SealState:
+    """One seal, recomputed: does it still hold, and if not, what changed."""
+
+    seal: Seal
+    start: datetime.date | None
+    computed: str
+    count: int
+    problems: list[BooksError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(
+    seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
+) -> list[SealState]:
+    """Recompute each seal's digest from the files and check the chain."""
+    buckets = covered_ranges([seal.end for seal in seals], files)
+    states = []
+    previous_digest = GENESIS
+    previous_end: datetime.date | None = None
+    for seal, digests in zip(seals, buckets, strict=True):
+        start = previous_end + datetime.timedelta(days=1) if previous_end else None
+        computed = compute_digest(seal.period, seal.previous, digests)
+        problems = []
+        if seal.previous != previous_digest:
+            before = "no earlier seal" if previous_digest == GENESIS else "the previous seal"
+            problems.append(
+                BooksError(
+                    seal.meta,
+                    f"period {seal.period}: the seal's chain is broken: previous is "
+                    f"{seal.previous!r} but {before} has digest {previous_digest!r}; "
+                    "a seal was removed, re-ordered or edited",
+                    seal.entry,
+                )
+            )
+        if computed != seal.digest:
+            problems.extend(_changes(seal, start, digests, files, books_dir))
+        states.append(SealState(seal, start, computed, len(digests), problems))
+        previous_digest = seal.digest
+        previous_end = seal.end
+    return states
+
+
+def _changes(
+    seal: Seal,
+    start: datetime.date | None,
+    digests: Sequence[bytes],
+    files: Sequence[FileHashes],
+    books_dir: Path,
+) -> list[BooksError]:
+    """Name the period, and where the manifest allows it each changed entry."""
+    was = f"{seal.entries} entries at the close" if seal.entries is not None else "at the close"
+    summary = BooksError(
+        seal.meta,
+        f"period {seal.period} is sealed ({seal.where}) but its entries changed since the "
+        f"close ({was}, {len(digests)} now): an entry dated in the period was edited, "
+        f"inserted or deleted; {ADJUST_HINT}",
+        seal.entry,
+    )
+    manifest = read_manifest(books_dir / seal.manifest) if seal.manifest else None
+    if manifest is None:
+        return [summary]
+    if compute_digest(seal.period, seal.previous, [row[0] for row in manifest]) != seal.digest:
+        return [
+            summary._replace(
+                message=summary.message + f"; the manifest {seal.manifest} does not match "
+                "the seal either, so the changed entries cannot be named"
+            )
+        ]
+    lo = start.toordinal() if start else 0
+    hi = seal.end.toordinal()
+    now = [
+        (digest, file.filename, lineno)
+        for file in files
+        for ordinal, lineno, digest in file.records
+        if lo <= ordinal <= hi
+    ]
+    extra = Counter(row[0] for row in now) - Counter(row[0] for row in manifest)
+    missing = Counter(row[0] for row in manifest) - Counter(row[0] for row in now)
+    gone: dict[str, str] = {}
+    for digest, day, where in manifest:
+        if missing[digest] > 0:
+            missing[digest] -= 1
+            gone[where] = day
+    problems = [summary]
+    for digest, filename, lineno in now:
+        if extra[digest] > 0:
+            extra[digest] -= 1
+            where = f"{_relative(filename, books_dir)}:{lineno}"
+            what = "changed" if gone.pop(where, None) else "changed or inserted"
+            problems.append(
+                BooksError(
+                    {"filename": filename, "lineno": lineno},
+                    f"period {seal.period} is sealed ({seal.where}): this entry was {what} "
+                    f"after the close; {ADJUST_HINT}",
+                    None,
+                )
+            )
+    for where, day in sorted(gone.items()):
+        problems.append(
+            BooksError(
+                seal.meta,
+                f"period {seal.period} is sealed: the entry dated {day} that was at {where} "
+                f"at the close is gone (deleted, moved or changed); {ADJUST_HINT}",
+                seal.entry,
+            )
+        )
+    return problems
+
+
+ManifestRow = tuple[bytes, str, str]
+
+
+def read_manifest(path: Path) -> list[ManifestRow] | None:
+    """``digest<TAB>date<TAB>file:line`` rows, or None when missing or unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    rows = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 3 or not _DIGEST_RE.match(parts[0]):
+            return None
+        rows.append((bytes.fromhex(parts[0]), parts[1], parts[2]))
+    return rows
+
+
+def manifest_text(
+    files: Sequence[FileHashes], start: datetime.date | None, end: datetime.date, books_dir: Path
+) -> str:
+    """The manifest of the entries dated from ``start`` to ``end``, sorted by hash."""
+    lo = start.toordinal() if start else 0
+    hi = end.toordinal()
+    rows = []
+    for file in files:
+        shown = _relative(file.filename, books_dir)
+        for ordinal, lineno, digest in file.records:
+            if lo <= ordinal <= hi:
+                day = datetime.date.fromordinal(ordinal).isoformat()
+                rows.append(f"{digest.hex()}\t{day}\t{shown}:{lineno}")
+    rows.sort()
+    return "".join(row + "\n" for row in rows)
+
+
+def _relative(filename: str, books_dir: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(books_dir.resolve()).as_posix()
+    except ValueError:
+        return filename
+
+
+class SealedPeriodError(Exception):
+    """A date falls in a sealed period."""
+
+
+@dataclass(frozen=True)
+class SealedPeriods:
+    """What the import pipeline needs to know about the seals of the books."""
+
+    seals: tuple[Seal, ...]
+
+    @property
+    def last_end(self) -> datetime.date | None:
+        """The last sealed day, or None when nothing is sealed."""
+        return self.seals[-1].end if self.seals else None
+
+    @property
+    def open_from(self) -> datetime.date | None:
+        """The first day of the open period (None: everything is open)."""
+        end = self.last_end
+        return end + datetime.timedelta(days=1) if end else None
+
+    def seal_for(self, day: datetime.date) -> Seal | None:
+        """The seal whose range holds ``day``, or None when ``day`` is open."""
+        for seal in self.seals:
+            if day <= seal.end:
+                return seal
+        return None
+
+    def check_not_sealed(self, day: datetime.date, what: str = "an entry") -> None:
+        """Raise :class:`SealedPeriodError` when ``day`` falls in a sealed period."""
+        seal = self.seal_for(day)
+        if seal is not None:
+            raise SealedPeriodError(
+                f"{what} dated {day} falls in period {seal.period}, sealed by "
+                f"{seal.where}; the books are open from {self.open_from}: import it with "
+                "--adjust to book it there with original-date (a prior-period adjustment)"
+            )
+
+    def adjust(self, entry: data.Directive) -> data.Directive:
+        """``entry`` moved into the open period with ``original-date`` when it is sealed."""
+        open_from = self.open_from
+        if open_from is None or entry.date >= open_from:
+            return entry
+        meta = dict(entry.meta)
+        meta[ORIGINAL_DATE] = entry.date
+        return entry._replace(date=open_from, meta=meta)
+
+
+def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
+    """The seals of ``entries`` (malformed ones ignored: ``check`` reports those)."""
+    seals, _ = read_seals(entries)
+    return SealedPeriods(tuple(seals))
+
+
+CLOSES_DIR = "closes"
+
+
+@dataclass(frozen=True)
+class NewSeal:
+    """A seal ``backoffice close`` is about to write, with its manifest."""
+
+    period: str
+    start: datetime.date | None
+    end: datetime.date
+    digest: str
+    previous: str
+    count: int
+    manifest_path: str
+    manifest: str
+
+    def entry_text(self) -> str:
+        return (
+            f'{self.end} custom "{PERIOD_CLOSE}" "{self.period}"\n'
+            f'  digest: "{self.digest}"\n'
+            f'  previous: "{self.previous}"\n'
+            f"  entries: {self.count}\n"
+            f'  manifest: "{self.manifest_path}"\n'
+        )
+
+
+def prepare_seal(
+    period: str, seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
+) -> NewSeal:
+    """The seal of ``period`` over the files as they are now, chained to ``seals``."""
+    _, end = period_bounds(period)
+    last = seals[-1] if seals else None
+    if last is not None and last.end >= end:
+        raise PeriodError(
+            f"period {period} is already sealed: the last seal is of {last.period} "
+            f"({last.where}); close a later period"
+        )
+    start = last.end + datetime.timedelta(days=1) if last else None
+    previous = last.digest if last else GENESIS
+    (digests,) = covered_ranges([*(s.end for s in seals), end], files)[-1:]
+    manifest_path = f"{CLOSES_DIR}/{period}/entries.tsv"
+    return NewSeal(
+        period=period,
+        start=start,
+        end=end,
+        digest=compute_digest(period, previous, digests),
+        previous=previous,
+        count=len(digests),
+        manifest_path=manifest_path,
+        manifest=manifest_text(files, start, end, books_dir),
+    )
