@@ -168,6 +168,7 @@ class StatementAccount(_Model):
 from ledger.imports.config import ImportsConfig  # noqa: E402
 from ledger.matching.config import MatchingConfig  # noqa: E402
 from importers.trades_config import TradesConfig  # noqa: E402
+from ledger.cash.config import CashConfig  # noqa: E402
 
 
 class Config(_Model):
@@ -183,6 +184,7 @@ class Config(_Model):
     imports: ImportsConfig = ImportsConfig()
     matching: MatchingConfig = MatchingConfig()
     trades: TradesConfig = TradesConfig()
+    cash: CashConfig = CashConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"
