@@ -1,0 +1,307 @@
+"""The one trade-entry builder every trade importer uses.
+
+Readers (blotter CSV, FIX drop copy, broker OFX) produce :class:`Trade` rows
+in one vocabulary; :func:`trade_entry` turns a row into the books' trade
+entry, policy-neutral and dated T (``plugins.settlement`` re-dates it to S
+under settlement-date accounting)::
+
+    2026-11-24 * "AlphaSec" "Buy 1000 XYZ @ 61.25 USD" ^trade-T-1001
+      trade-id: "T-1001"
+      trade-date: 2026-11-24
+      settle-date: 2026-11-25
+      isin: "US8522341036"
+      side: "buy"
+      counterparty: "AlphaSec"
+      source: "inbox/blotter.csv"
+      source-ref: "T-1001"
+      source-sha256: "..."
+      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+      Expenses:Commissions                25.00 USD
+      Assets:Unsettled:AlphaSec        -61275.00 USD
+
+A sell is booked against the lots (``{}``, the books' FIFO booking) at its
+price, and the realized P&L goes to ``Income:Trading:Realized``, whose amount
+Beancount computes from the lots' cost. Commissions and each kind of fee
+have their own posting; the cash leg (gross -/+ costs) is on the
+counterparty's clearing account.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.core.position import CostSpec
+from beangulp import Importer
+
+from importers.common import ImportFailure, document_sha256, entry_meta
+from ledger import meta as keys
+from ledger.config import Config
+from ledger.meta import Side
+from ledger.securities import (
+    InvalidIsin,
+    SecuritiesMaster,
+    Security,
+    UnknownSecurity,
+    commodity_text,
+)
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One trade in the importers' shared vocabulary (amounts in ``currency``)."""
+
+    trade_id: str
+    trade_date: datetime.date
+    settle_date: datetime.date
+    counterparty: str
+    side: Side
+    security: str
+    isin: str | None
+    quantity: Decimal
+    price: Decimal
+    currency: str
+    commission: Decimal = Decimal(0)
+    fees: tuple[tuple[str, Decimal], ...] = ()
+    notional: Decimal | None = None
+
+    @property
+    def gross(self) -> Decimal:
+        """The notional (quantity times price unless the source gives the sum
+        of its fills), in cents."""
+        exact = self.quantity * self.price if self.notional is None else self.notional
+        return exact.quantize(CENT, ROUND_HALF_EVEN)
+
+    @property
+    def costs(self) -> Decimal:
+        return self.commission + sum((fee for _, fee in self.fees), Decimal(0))
+
+    @property
+    def cash(self) -> Decimal:
+        """The cash leg, firm's view: negative when we pay (a buy)."""
+        if self.side == "buy":
+            return -(self.gross + self.costs)
+        return self.gross - self.costs
+
+
+@dataclass(frozen=True)
+class TradeAccounts:
+    """The accounts a trade books to, from the config."""
+
+    securities: str
+    unsettled: str
+    realized: str
+    commissions: str
+    fees: str
+
+    @classmethod
+    def from_config(cls, config: Config) -> TradeAccounts:
+        return cls(
+            securities=config.trades.securities_account,
+            unsettled=config.accounts.unsettled,
+            realized=config.accounts.realized,
+            commissions=config.accounts.commissions,
+            fees=config.accounts.fees,
+        )
+
+    def clearing(self, counterparty: str) -> str:
+        return f"{self.unsettled}:{counterparty}"
+
+
+def _fmt(number: Decimal) -> str:
+    return f"{number:f}"
+
+
+def _posting(
+    account: str,
+    number: Decimal | None,
+    currency: str | None,
+    cost: CostSpec | None = None,
+    price: Amount | None = None,
+) -> data.Posting:
+    units = Amount(number, currency) if number is not None and currency else None
+    return data.Posting(account, units, cost, price, None, None)
+
+
+def trade_entry(
+    trade: Trade, accounts: TradeAccounts, meta: Mapping[str, Any], narration_source: str = ""
+) -> data.Transaction:
+    """The trade entry for ``trade``; ``meta`` holds filename/lineno and provenance.
+
+    ``narration_source`` is appended to the narration (e.g. ``"FIX drop copy"``).
+    """
+    entry_meta: dict[str, Any] = {
+        "filename": meta["filename"],
+        "lineno": meta["lineno"],
+        keys.TRADE_ID: trade.trade_id,
+        keys.TRADE_DATE: trade.trade_date,
+        keys.SETTLE_DATE: trade.settle_date,
+    }
+    if trade.isin:
+        entry_meta[keys.ISIN] = trade.isin
+    entry_meta[keys.SIDE] = trade.side
+    entry_meta[keys.COUNTERPARTY] = trade.counterparty
+    for key, value in meta.items():
+        if key not in ("filename", "lineno"):
+            entry_meta[key] = value
+    verb = "Buy" if trade.side == "buy" else "Sell"
+    narration = (
+        f"{verb} {_fmt(trade.quantity)} {trade.security} @ {_fmt(trade.price)} {trade.currency}"
+    )
+    if narration_source:
+        narration += f" ({narration_source})"
+    postings = []
+    if trade.side == "buy":
+        cost = CostSpec(trade.price, None, trade.currency, None, None, False)
+        postings.append(_posting(accounts.securities, trade.quantity, trade.security, cost=cost))
+    else:
+        empty = CostSpec(None, None, None, None, None, False)
+        postings.append(
+            _posting(
+                accounts.securities,
+                -trade.quantity,
+                trade.security,
+                cost=empty,
+                price=Amount(trade.price, trade.currency),
+            )
+        )
+    if trade.commission:
+        postings.append(_posting(accounts.commissions, trade.commission, trade.currency))
+    for kind, fee in trade.fees:
+        if fee:
+            postings.append(_posting(f"{accounts.fees}:{kind}", fee, trade.currency))
+    postings.append(_posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
+    if trade.side == "sell":
+        postings.append(_posting(accounts.realized, None, None))
+    return data.Transaction(
+        entry_meta,
+        trade.trade_date,
+        "*",
+        trade.counterparty,
+        narration,
+        data.EMPTY_SET,
+        frozenset({keys.trade_link(trade.trade_id)}),
+        postings,
+    )
+
+
+@dataclass(frozen=True)
+class SourcedTrade:
+    """A trade as a reader found it: ``trade.security`` is still the source's
+    ticker (or ``""``); the importer resolves it through the securities master."""
+
+    trade: Trade
+    line: int
+    source_ref: str
+    name: str | None = None
+    market: str | None = None
+    asset_class: str | None = None
+
+
+class UnknownSecurities(ImportFailure):
+    """ISINs the securities master lacks; carries the directives to add."""
+
+    def __init__(self, path: str, securities: list[Security], day: datetime.date) -> None:
+        self.securities = securities
+        directives = "".join(commodity_text(security, day) for security in securities)
+        super().__init__(
+            path,
+            None,
+            "securities not in the books: " + ", ".join(str(s.isin) for s in securities),
+            hint="add these directives to commodities.beancount (check asset-class and "
+            "market, which the settlement rules use):\n" + directives,
+        )
+
+
+class SecurityResolver:
+    """Resolves each row's ISIN against the master, collecting the unknown."""
+
+    def __init__(self, existing: Iterable[data.Directive], filename: str) -> None:
+        self.master = SecuritiesMaster.from_entries(existing)
+        self.filename = filename
+        self.missing: dict[str, Security] = {}
+
+    def symbol(
+        self,
+        line: int,
+        isin: str | None,
+        ticker: str | None,
+        *,
+        name: str | None = None,
+        market: str | None = None,
+        asset_class: str | None = None,
+    ) -> str:
+        try:
+            return self.master.resolve(
+                isin, ticker=ticker, name=name, market=market, asset_class=asset_class
+            ).symbol
+        except InvalidIsin as exc:
+            raise ImportFailure(
+                self.filename, line, str(exc), hint="check the security identifier in the source"
+            ) from None
+        except UnknownSecurity as exc:
+            found = self.missing.setdefault(exc.security.isin or "", exc.security)
+            return found.symbol
+
+    def check(self, day: datetime.date) -> None:
+        """Raise :class:`UnknownSecurities` when any ISIN was unknown."""
+        if self.missing:
+            raise UnknownSecurities(
+                self.filename, [self.missing[isin] for isin in sorted(self.missing)], day
+            )
+
+
+class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
+    """What every trade importer shares; a format supplies :meth:`read`."""
+
+    source_label = ""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.accounts = TradeAccounts.from_config(config)
+
+    def account(self, filepath: str) -> str:
+        return self.config.trades.securities_account
+
+    def read(self, filepath: str) -> list[SourcedTrade]:
+        raise NotImplementedError
+
+    def counterparty(self, filepath: str, line: int, name: str) -> str:
+        """``name`` when it is a configured counterparty, else an error."""
+        if name not in self.config.counterparties:
+            known = ", ".join(sorted(self.config.counterparties)) or "none"
+            raise ImportFailure(
+                filepath,
+                line,
+                f"counterparty {name!r} is not in backoffice.toml",
+                hint=f"add a [counterparties.{name}] table (configured: {known})",
+            )
+        return name
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        rows = self.read(filepath)
+        sha256 = document_sha256(filepath)
+        resolver = SecurityResolver(existing, filepath)
+        entries: data.Entries = []
+        for row in rows:
+            symbol = resolver.symbol(
+                row.line,
+                row.trade.isin,
+                row.trade.security,
+                name=row.name,
+                market=row.market,
+                asset_class=row.asset_class,
+            )
+            trade = replace(row.trade, security=symbol)
+            meta = entry_meta(filepath, row.line, filepath, row.source_ref, sha256)
+            entries.append(trade_entry(trade, self.accounts, meta, self.source_label))
+        if rows:
+            resolver.check(min(row.trade.trade_date for row in rows))
+        return entries
