@@ -169,6 +169,7 @@ from ledger.imports.config import ImportsConfig  # noqa: E402
 from ledger.matching.config import MatchingConfig  # noqa: E402
 from importers.trades_config import TradesConfig  # noqa: E402
 from ledger.cash.config import CashConfig  # noqa: E402
+from ledger.close.config import CloseConfig  # noqa: E402
 
 
 class Config(_Model):
@@ -185,6 +186,7 @@ class Config(_Model):
     matching: MatchingConfig = MatchingConfig()
     trades: TradesConfig = TradesConfig()
     cash: CashConfig = CashConfig()
+    close: CloseConfig = CloseConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"
