@@ -117,7 +117,7 @@ def _break(p: Pair, state: str, diffs: Sequence[cmp.FieldResult], as_of: datetim
         ],
         as_of,
         f"{theirs.counterparty or 'the counterparty'} confirms {theirs.ref} "
-        f"({_what(theirs)}, ISIN {theirs.isin}), which pairs with no trade in the books",
+        f"({_what(theirs)}), which pairs with no trade in the books",
         amount=None
         if amount is None or theirs.currency is None
         else Amount(amount, theirs.currency),
