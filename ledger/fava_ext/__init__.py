@@ -14,7 +14,14 @@ imported as a module so that Fava does not take its base class for a page.
 
 from __future__ import annotations
 
-from ledger.fava_ext import page
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from ledger.config import Config
+from ledger.fava_ext import charts, page
 
 
 class Settlements(page.ReviewPage):
@@ -22,7 +29,7 @@ class Settlements(page.ReviewPage):
 
     report_title = "Settlements"
     source = page.ReportSource("ledger.settlement.report", "settlements_report")
-    filters = ("counterparty",)
+    filters = page.query_args(counterparty=str)
 
 
 class Cash(page.ReviewPage):
@@ -30,6 +37,17 @@ class Cash(page.ReviewPage):
 
     report_title = "Cash"
     source = page.ReportSource("ledger.cash.report", "cash_report")
+    filters = page.query_args(days=int, currency=str)
+
+    def filter_defaults(self, config: Config) -> dict[str, object]:
+        return {"days": config.cash.days}
+
+    def ladder_chart(self, ladder: Mapping[str, Any]) -> Markup:
+        """The currency's total ladder: closing per day against the sum of the floors."""
+        total = ladder["total"]
+        bars = [charts.Bar(row["date"], row["closing"]) for row in total]
+        floor = total[0]["floor"] if total else Decimal(0)
+        return charts.ladder_svg(ladder["currency"], ladder["currency"], bars, floor)
 
 
 class Breaks(page.ReviewPage):
@@ -37,6 +55,7 @@ class Breaks(page.ReviewPage):
 
     report_title = "Breaks"
     source = page.ReportSource("ledger.breaks.report", "breaks_report")
+    filters = page.query_args(status=str)
 
 
 class Reconciliation(page.ReviewPage):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
@@ -99,12 +100,22 @@ def report_json(report: Report) -> str:
     return json.dumps(report, sort_keys=True, default=json_default)
 
 
+def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str], object]]:
+    """A page's filters: query-string argument name -> the type it is converted to."""
+    return MappingProxyType(types)
+
+
 class ReviewPage(FavaExtensionBase):
     """A review page: subclasses name their report function and its filters."""
 
     source: ClassVar[ReportSource]
-    #: Query-string arguments passed to the report function as keyword arguments.
-    filters: ClassVar[tuple[str, ...]] = ()
+    #: Query-string arguments passed to the report function as keyword arguments,
+    #: each with the type it is converted to (``int``, ``str``).
+    filters: ClassVar[Mapping[str, Callable[[str], object]]] = query_args()
+
+    def filter_defaults(self, config: Config) -> dict[str, object]:
+        """Keyword arguments the CLI takes from the config when the option is not given."""
+        return {}
 
     def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
         super().__init__(ledger, config)
@@ -124,7 +135,17 @@ class ReviewPage(FavaExtensionBase):
         return Path(self.ledger.beancount_file_path)
 
     def filter_values(self) -> dict[str, str]:
+        """The filters given in the query string, as written there."""
         return {name: request.args[name] for name in self.filters if request.args.get(name)}
+
+    def _arguments(self, config: Config) -> dict[str, object]:
+        arguments = self.filter_defaults(config)
+        for name, text in self.filter_values().items():
+            try:
+                arguments[name] = self.filters[name](text)
+            except ValueError:
+                raise Unavailable(f"{name}={text!r} is not a valid value") from None
+        return arguments
 
     def as_of(self) -> datetime.date:
         """``?as_of=YYYY-MM-DD``, else the CLI's rule: env, config ``as-of``, today."""
@@ -147,7 +168,7 @@ class ReviewPage(FavaExtensionBase):
         function = self.source.resolve()
         config = self._config()
         as_of = self.as_of()
-        filters = self.filter_values()
+        arguments = self._arguments(config)
         config_file = self.books_path.parent / CONFIG_NAME
         config_mtime = config_file.stat().st_mtime_ns if config_file.exists() else None
         key: CacheKey = (
@@ -155,7 +176,7 @@ class ReviewPage(FavaExtensionBase):
             id(self.ledger.all_entries),
             config_mtime,
             as_of,
-            tuple(sorted(filters.items())),
+            tuple(sorted(arguments.items())),
         )
         cached = self._cache.get(key)
         if cached is None:
@@ -166,7 +187,10 @@ class ReviewPage(FavaExtensionBase):
                 errors=list(self.ledger.load_errors),
                 options=cast("dict[str, Any]", self.ledger.options),
             )
-            cached = function(books, config, as_of, **filters)
+            try:
+                cached = function(books, config, as_of, **arguments)
+            except ValueError as exc:  # a filter the report rejects, e.g. an unknown currency
+                raise Unavailable(str(exc)) from None
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = cached
