@@ -1,0 +1,313 @@
+"""Trades, their settlements and cancellations, read from the entries in one pass.
+
+The vocabulary (DESIGN.md, "Settlement semantics"):
+
+- a **trade** is a transaction carrying ``trade-id`` and ``side``, with
+  ``trade-date`` and ``settle-date``; its cash leg posts to the counterparty's
+  clearing account ``Assets:Unsettled:<Counterparty>`` (or, unusually, straight
+  to a cash account);
+- a **settlement** is any other transaction that posts to a clearing account;
+  it names its trade with the link ``^trade-<trade-id>``; ``partial: TRUE``
+  says it settles only part of the trade;
+- a **cancellation** carries ``cancels: "<trade-id>"`` and reverses the trade.
+
+:func:`scan` is shared by the plugin (which checks and transforms) and by
+:mod:`ledger.settlement.state` (which reports), so both read the books alike.
+Problems with one entry become :class:`BooksError` tuples; nothing raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core import data
+
+from ledger import meta as m
+from ledger.config import Config
+from ledger.errors import BooksError
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A trade entry, read."""
+
+    entry: data.Transaction
+    trade_id: str
+    trade_date: datetime.date
+    settle_date: datetime.date
+    side: str
+    counterparty: str
+    security: str
+    isin: str | None
+    market: str
+    asset_class: str
+    quantity: Decimal
+    currency: str
+    amount: Decimal  # the cash leg, firm's view: negative = we pay
+    clearing_account: str | None  # None when the trade posts cash directly
+    direct_cash: tuple[str, ...]  # cash accounts the trade itself moves
+    override: bool
+
+    @property
+    def link(self) -> str:
+        return m.trade_link(self.trade_id)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A settlement entry: cash against a trade's clearing account."""
+
+    entry: data.Transaction
+    trade_id: str | None
+    clearing_account: str
+    amount: Decimal  # firm's view, as the trade's: negative = we paid
+    currency: str
+    cash_account: str | None
+    partial: bool
+    generated: bool
+
+
+@dataclass
+class Scan:
+    """What :func:`scan` found."""
+
+    trades: dict[str, Trade] = field(default_factory=dict)
+    settlements: dict[str, list[Settlement]] = field(default_factory=dict)
+    unmatched: list[Settlement] = field(default_factory=list)
+    cancels: dict[str, data.Transaction] = field(default_factory=dict)
+    cash_accounts: set[str] = field(default_factory=set)
+    errors: list[BooksError] = field(default_factory=list)
+
+
+def _trade_ids(links: Iterable[str]) -> list[str]:
+    return sorted(link[len(m.TRADE_LINK_PREFIX) :] for link in links if link.startswith("trade-"))
+
+
+class Leg(NamedTuple):
+    """A booked posting, reduced to what settlement needs."""
+
+    account: str
+    number: Decimal
+    currency: str
+    at_cost: bool
+
+
+def legs(entry: data.Transaction) -> list[Leg]:
+    """The postings of a booked transaction (booking has filled in every number)."""
+    result = []
+    for posting in entry.postings:
+        units = posting.units
+        if units is not None and isinstance(units.number, Decimal):
+            result.append(
+                Leg(posting.account, units.number, units.currency, posting.cost is not None)
+            )
+    return result
+
+
+def _security_leg(entry_legs: list[Leg], cash_currency: str) -> Leg | None:
+    at_cost = [leg for leg in entry_legs if leg.at_cost]
+    others = [leg for leg in entry_legs if leg.currency != cash_currency]
+    candidates = at_cost or others
+    return candidates[0] if candidates else None
+
+
+class _Reader:
+    """Reads one books' entries; holds the lookups built while scanning."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.prefix = config.accounts.unsettled + ":"
+        self.commodities: dict[str, Mapping[str, Any]] = {}
+        self.scan = Scan(
+            cash_accounts={c.cash_account for c in config.counterparties.values() if c.cash_account}
+        )
+
+    def error(self, entry: data.Directive, message: str) -> None:
+        self.scan.errors.append(BooksError(entry.meta, message, entry))
+
+    def read(self, entries: Iterable[data.Directive]) -> Scan:
+        transactions = []
+        for entry in entries:
+            if isinstance(entry, data.Transaction):
+                transactions.append(entry)
+            elif isinstance(entry, data.Commodity):
+                self.commodities[entry.currency] = entry.meta or {}
+            elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
+                self.scan.cash_accounts.add(entry.account)
+        for entry in transactions:
+            try:
+                self.transaction(entry)
+            except m.MetaError as exc:
+                self.error(entry, f"{exc}; fix the entry's metadata")
+        return self.scan
+
+    def transaction(self, entry: data.Transaction) -> None:
+        meta = entry.meta
+        if m.CANCELS in meta:
+            trade_id = m.get_str(meta, m.CANCELS)
+            if trade_id in self.scan.cancels:
+                self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
+            elif trade_id:
+                self.scan.cancels[trade_id] = entry
+            return
+        if m.TRADE_ID in meta and m.SIDE in meta:
+            self.trade(entry)
+            return
+        clearing = [leg for leg in legs(entry) if leg.account.startswith(self.prefix)]
+        if clearing:
+            self.settlement(entry, clearing)
+
+    def trade(self, entry: data.Transaction) -> None:
+        meta = entry.meta
+        trade_id = m.get_trade_id(meta) or ""
+        side = m.get_side(meta) or "buy"
+        trade_date = m.get_trade_date(meta)
+        settle_date = m.get_settle_date(meta)
+        missing = [
+            key
+            for key, value in ((m.TRADE_DATE, trade_date), (m.SETTLE_DATE, settle_date))
+            if value is None
+        ]
+        if missing or trade_date is None or settle_date is None:
+            self.error(
+                entry,
+                f"trade {trade_id} has no {' and no '.join(missing)}; "
+                "add them (YYYY-MM-DD) to the trade's metadata",
+            )
+            return
+        if trade_id in self.scan.trades:
+            first = self.scan.trades[trade_id].entry.meta
+            self.error(
+                entry,
+                f"trade {trade_id} is booked twice (first at {first.get('filename')}:"
+                f"{first.get('lineno')}); a settlement must not carry 'side', a rebooked "
+                "trade needs a new trade-id",
+            )
+            return
+        entry_legs = legs(entry)
+        clearing = [leg for leg in entry_legs if leg.account.startswith(self.prefix)]
+        direct = [leg for leg in entry_legs if leg.account in self.scan.cash_accounts]
+        cash = clearing or direct
+        if not cash:
+            self.error(
+                entry,
+                f"trade {trade_id} posts to no clearing account ({self.prefix}<Counterparty>) "
+                "and no cash account; book its cash leg against the counterparty's "
+                "clearing account",
+            )
+            return
+        currencies = {leg.currency for leg in cash}
+        accounts = {leg.account for leg in clearing}
+        if len(currencies) > 1 or len(accounts) > 1:
+            self.error(
+                entry,
+                f"trade {trade_id}'s cash leg is in {', '.join(sorted(currencies))} on "
+                f"{', '.join(sorted(accounts or {leg.account for leg in direct}))}; "
+                "a trade settles in one currency with one counterparty",
+            )
+            return
+        currency = currencies.pop()
+        clearing_account = accounts.pop() if accounts else None
+        counterparty = m.get_counterparty(meta)
+        if clearing_account is not None:
+            from_account = clearing_account[len(self.prefix) :]
+            if counterparty is None:
+                counterparty = from_account
+            elif self.config.unsettled_account(counterparty) != clearing_account:
+                self.error(
+                    entry,
+                    f"trade {trade_id} is with counterparty {counterparty} but posts to "
+                    f"{clearing_account}; use {self.config.unsettled_account(counterparty)}",
+                )
+                return
+        security = _security_leg(entry_legs, currency)
+        if security is None:
+            self.error(entry, f"trade {trade_id} moves no security; add the securities leg")
+            return
+        commodity = self.commodities.get(security.currency, {})
+        self.scan.trades[trade_id] = Trade(
+            entry=entry,
+            trade_id=trade_id,
+            trade_date=trade_date,
+            settle_date=settle_date,
+            side=side,
+            counterparty=counterparty or "",
+            security=security.currency,
+            isin=m.get_isin(meta) or m.get_str(commodity, m.COMMODITY_ISIN),
+            market=m.get_str(commodity, m.MARKET) or "",
+            asset_class=m.get_str(commodity, m.ASSET_CLASS) or "",
+            quantity=abs(security.number),
+            currency=currency,
+            amount=sum((leg.number for leg in cash), ZERO),
+            clearing_account=clearing_account,
+            direct_cash=tuple(sorted({leg.account for leg in direct})),
+            override=m.get_bool(meta, m.SETTLE_OVERRIDE),
+        )
+
+    def settlement(self, entry: data.Transaction, clearing: list[Leg]) -> None:
+        trade_ids = _trade_ids(entry.links)
+        accounts = {leg.account for leg in clearing}
+        currencies = {leg.currency for leg in clearing}
+        if len(trade_ids) > 1 or len(accounts) > 1 or len(currencies) > 1:
+            self.error(
+                entry,
+                f"a settlement settles one trade in one currency; this one links "
+                f"{', '.join(trade_ids) or 'no trade'} and posts "
+                f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; split it",
+            )
+            return
+        cash = [leg for leg in legs(entry) if leg.account in self.scan.cash_accounts]
+        settlement = Settlement(
+            entry=entry,
+            trade_id=trade_ids[0] if trade_ids else None,
+            clearing_account=accounts.pop(),
+            amount=-sum((leg.number for leg in clearing), ZERO),
+            currency=currencies.pop(),
+            cash_account=cash[0].account if cash else None,
+            partial=m.get_bool(entry.meta, m.PARTIAL),
+            generated=m.get_bool(entry.meta, m.AUTO_SETTLED),
+        )
+        if settlement.trade_id is None:
+            self.scan.unmatched.append(settlement)
+        else:
+            self.scan.settlements.setdefault(settlement.trade_id, []).append(settlement)
+
+
+def scan(entries: Iterable[data.Directive], config: Config) -> Scan:
+    """Read the trades, settlements and cancellations of ``entries``."""
+    result = _Reader(config).read(entries)
+    for trade_id in sorted(set(result.settlements) - set(result.trades)):
+        result.unmatched.extend(result.settlements.pop(trade_id))
+    return result
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a trade has settled as of a date."""
+
+    settled: Decimal  # every settlement entry, whatever its date
+    settled_by_as_of: Decimal  # settlements dated on or before the as-of date
+    status: str  # "pending" | "settled" | "failed" | "partial"
+    overdue: bool  # S is before the as-of date and the trade is not fully settled
+
+
+def progress(trade: Trade, settlements: list[Settlement], as_of: datetime.date) -> Progress:
+    """The status of ``trade`` as of ``as_of``; a trade with no clearing leg settles on S."""
+    if trade.clearing_account is None:
+        done = trade.settle_date <= as_of
+        return Progress(
+            trade.amount, trade.amount if done else ZERO, "settled" if done else "pending", False
+        )
+    settled = sum((s.amount for s in settlements), ZERO)
+    by_as_of = sum((s.amount for s in settlements if s.entry.date <= as_of), ZERO)
+    if by_as_of == trade.amount:
+        return Progress(settled, by_as_of, "settled", False)
+    overdue = trade.settle_date < as_of
+    status = "partial" if by_as_of != ZERO else "failed" if overdue else "pending"
+    return Progress(settled, by_as_of, status, overdue)

@@ -1,0 +1,343 @@
+"""Settlement-date accounting: policy, cycle and calendar checks, fails, auto-settlement.
+
+Trades come in policy-neutral, dated T with ``trade-date`` and ``settle-date``,
+the cash leg against the counterparty's clearing account; settlements (from the
+custodian's or bank's statement) clear that account against cash on S, linked
+``^trade-<trade-id>`` (vocabulary: :mod:`ledger.settlement.trades`). With
+``[settlement] policy = "settlement-date"`` (the default) this plugin re-dates
+each trade to S, ``trade-date`` kept; for an ``auto-settle`` counterparty it
+generates the settlement on S. Before, as-of 2026-11-27::
+
+    2026-11-25 * "BetaMarkets" "Buy 200 SAP" ^trade-B7
+      trade-id: "B7"
+      trade-date: 2026-11-25
+      settle-date: 2026-11-27
+      side: "buy"
+      Assets:Custody:Custodia:Securities   200 SAP {236.80 EUR}
+      Assets:Unsettled:BetaMarkets     -47360.00 EUR
+
+After::
+
+    2026-11-27 * "BetaMarkets" "Buy 200 SAP" ^trade-B7
+      trade-id: "B7"
+      trade-date: 2026-11-25
+      settle-date: 2026-11-27
+      side: "buy"
+      Assets:Custody:Custodia:Securities   200 SAP {236.80 EUR}
+      Assets:Unsettled:BetaMarkets     -47360.00 EUR
+
+    2026-11-27 * "Beta Markets GmbH" "Settlement of trade B7 (auto-settle)" ^trade-B7
+      trade-id: "B7"
+      auto-settled: TRUE
+      source-ref: "auto-settle-…"
+      Assets:Unsettled:BetaMarkets      47360.00 EUR
+      Assets:Custody:Custodia:Cash:EUR -47360.00 EUR
+
+The generated settlement is flagged ``!`` while S is after the as-of date. With
+``policy = "trade-date"`` the trade stays on T and the clearing balance waits
+for the settlement. A cancellation (``cancels: "<trade-id>"``) takes effect on
+its own date, or on S when it comes before S and the policy is settlement-date.
+
+Errors, each on the entry with its numbers and a hint: S before T or not a
+business day of the trade's settlement calendars; S off the standard cycle
+(:mod:`ledger.settlement.cycles`) without ``settle-override: TRUE``; a cash
+account moved by a trade on a day other than S; a fail (S before the as-of
+date, not fully settled) older than ``fail-warning-days`` business days --
+younger fails are flagged ``!`` with ``fail-age`` in their metadata; a
+settlement that matches no trade; settlements that differ from the trade's
+amount (a settlement for less must say ``partial: TRUE``; the rest stays
+pending). The as-of date is ``BACKOFFICE_AS_OF``, else the config's ``as-of``,
+else today. The plugin never raises and never changes its input entries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from ledger import meta as m
+from ledger.calendars import add_business_days, business_days_between, is_business_day
+from ledger.config import Config, ConfigError, load_config
+from ledger.errors import BooksError
+from ledger.settlement.cycles import Cycle, CycleBook, CycleError
+from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan
+
+__plugins__ = ("settlement",)
+
+AS_OF_ENV = "BACKOFFICE_AS_OF"
+FAIL_AGE = "fail-age"
+
+
+def resolve_as_of(config: Config) -> datetime.date:
+    """``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today (raises ValueError)."""
+    env = os.environ.get(AS_OF_ENV)
+    if env:
+        try:
+            return datetime.date.fromisoformat(env)
+        except ValueError:
+            raise ValueError(f"{AS_OF_ENV}={env!r} is not a date; write YYYY-MM-DD") from None
+    return config.as_of or datetime.date.today()
+
+
+def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
+    """The settlement cycle of ``trade`` (raises :class:`CycleError`)."""
+    currencies = [trade.currency]
+    if trade.asset_class == "fx":
+        currencies.append(trade.security)
+    return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
+
+
+def _money(number: Decimal, currency: str) -> str:
+    return f"{number:,} {currency}"
+
+
+class _Run:
+    """One run of the plugin over one books' entries."""
+
+    def __init__(self, config: Config, as_of: datetime.date) -> None:
+        self.config = config
+        self.as_of = as_of
+        self.book = CycleBook(config.settlement)
+        self.settlement_date = config.settlement.policy == "settlement-date"
+        self.errors: list[BooksError] = []
+        self.replaced: dict[int, data.Transaction] = {}
+        self.generated: list[data.Directive] = []
+
+    def error(self, entry: data.Directive, message: str) -> None:
+        self.errors.append(BooksError(entry.meta, message, entry))
+
+    def run(self, found: Scan) -> None:
+        self.errors.extend(found.errors)
+        for trade in found.trades.values():
+            self.trade(trade, found.settlements.get(trade.trade_id, []), found)
+        for trade_id, cancel in found.cancels.items():
+            if trade_id not in found.trades:
+                self.error(
+                    cancel,
+                    f"cancels trade {trade_id}, which the books do not hold; check the trade-id",
+                )
+        for settlement in found.unmatched:
+            self.unmatched(settlement)
+
+    def trade(self, trade: Trade, settlements: list[Settlement], found: Scan) -> None:
+        entry = trade.entry
+        cancel = found.cancels.get(trade.trade_id)
+        cycle = self.dates(trade)
+        if self.settlement_date:
+            self.redate(entry, trade.settle_date)
+            if cancel is not None:
+                self.redate(cancel, max(cancel.date, trade.settle_date))
+        effective = trade.settle_date if self.settlement_date else entry.date
+        if trade.direct_cash and effective != trade.settle_date:
+            clearing = self.config.unsettled_account(trade.counterparty or "<Counterparty>")
+            self.error(
+                entry,
+                f"trade {trade.trade_id} moves cash account {', '.join(trade.direct_cash)} on "
+                f"{effective}, not on its settle date {trade.settle_date}; book the cash "
+                f"leg against {clearing}",
+            )
+        if cancel is not None or trade.clearing_account is None:
+            return
+        settlements = self.amounts(trade, settlements)
+        if cycle is not None:
+            self.fails(trade, settlements, cycle)
+
+    def redate(self, entry: data.Transaction, day: datetime.date) -> None:
+        if entry.date != day:
+            current = self.replaced.get(id(entry), entry)
+            self.replaced[id(entry)] = current._replace(date=day)
+
+    def dates(self, trade: Trade) -> Cycle | None:
+        """Check S against T, the calendars and the cycle; the cycle when there is one."""
+        entry = trade.entry
+        t, s = trade.trade_date, trade.settle_date
+        if s < t:
+            self.error(
+                entry,
+                f"trade {trade.trade_id} settles {s}, before its trade date {t}; fix settle-date",
+            )
+            return None
+        try:
+            cycle = trade_cycle(self.book, trade)
+        except CycleError as exc:
+            self.error(entry, f"trade {trade.trade_id}: {exc}")
+            return None
+        if not is_business_day(cycle.calendars, s):
+            self.error(
+                entry,
+                f"trade {trade.trade_id} settles {s}, not a business day of "
+                f"{'+'.join(cycle.calendars)}; the next one is "
+                f"{add_business_days(cycle.calendars, s, 0)}",
+            )
+            return cycle
+        standard = add_business_days(cycle.calendars, t, cycle.days)
+        if s != standard and not trade.override:
+            self.error(
+                entry,
+                f"trade {trade.trade_id} settles {s}, off the standard cycle: T+{cycle.days} "
+                f"from {t} on {'+'.join(cycle.calendars)} is {standard} ({cycle.rule.describe()}); "
+                "fix settle-date or, for a negotiated date, add settle-override: TRUE",
+            )
+        return cycle
+
+    def amounts(self, trade: Trade, settlements: list[Settlement]) -> list[Settlement]:
+        """Check the settlements' amounts; generate the auto-settlement when due."""
+        for settlement in settlements:
+            if (settlement.clearing_account, settlement.currency) != (
+                trade.clearing_account,
+                trade.currency,
+            ):
+                self.error(
+                    settlement.entry,
+                    f"settles trade {trade.trade_id} on {settlement.clearing_account} in "
+                    f"{settlement.currency}; the trade is on {trade.clearing_account} in "
+                    f"{trade.currency}; fix the account or the link",
+                )
+                return settlements
+        counterparty = self.config.counterparties.get(trade.counterparty)
+        if not settlements and counterparty is not None and counterparty.auto_settle:
+            generated = self.auto_settle(trade)
+            return [] if generated is None else [generated]
+        settled = sum((s.amount for s in settlements), Decimal(0))
+        if not settlements or settled == trade.amount:
+            return settlements
+        last = max(settlements, key=lambda s: (s.entry.date, s.entry.meta.get("lineno", 0)))
+        short = abs(settled) < abs(trade.amount) and settled * trade.amount > 0
+        if short and last.partial:
+            return settlements
+        hint = (
+            "; if the custodian settled part of the trade, mark the settlement partial: TRUE"
+            if short
+            else "; check the settlement against the trade and its confirmation"
+        )
+        self.error(
+            last.entry,
+            f"settlements of trade {trade.trade_id} total {_money(settled, trade.currency)}; "
+            f"the trade's amount is {_money(trade.amount, trade.currency)}: they differ by "
+            f"{_money(settled - trade.amount, trade.currency)}{hint}",
+        )
+        return settlements
+
+    def auto_settle(self, trade: Trade) -> Settlement | None:
+        counterparty = self.config.counterparties[trade.counterparty]
+        cash_account = counterparty.cash_account
+        if cash_account is None or trade.clearing_account is None:
+            self.error(
+                trade.entry,
+                f"counterparty {trade.counterparty} is auto-settle but has no cash-account; "
+                f"add cash-account under [counterparties.{trade.counterparty}]",
+            )
+            return None
+        meta: dict[str, Any] = data.new_metadata(
+            trade.entry.meta.get("filename", "<settlement>"), trade.entry.meta.get("lineno", 0)
+        )
+        meta[m.TRADE_ID] = trade.trade_id
+        meta[m.AUTO_SETTLED] = True
+        meta[m.SOURCE_REF] = "auto-settle-" + m.stable_id(
+            trade.trade_id, trade.settle_date.isoformat(), str(trade.amount)
+        )
+        entry = data.Transaction(
+            meta,
+            trade.settle_date,
+            "!" if trade.settle_date > self.as_of else "*",
+            counterparty.name or trade.counterparty,
+            f"Settlement of trade {trade.trade_id} (auto-settle)",
+            data.EMPTY_SET,
+            frozenset({trade.link}),
+            [
+                data.Posting(
+                    trade.clearing_account,
+                    Amount(-trade.amount, trade.currency),
+                    None,
+                    None,
+                    None,
+                    None,
+                ),
+                data.Posting(
+                    cash_account, Amount(trade.amount, trade.currency), None, None, None, None
+                ),
+            ],
+        )
+        self.generated.append(entry)
+        return Settlement(
+            entry=entry,
+            trade_id=trade.trade_id,
+            clearing_account=trade.clearing_account,
+            amount=trade.amount,
+            currency=trade.currency,
+            cash_account=cash_account,
+            partial=False,
+            generated=True,
+        )
+
+    def fails(self, trade: Trade, settlements: list[Settlement], cycle: Cycle) -> None:
+        state = progress(trade, settlements, self.as_of)
+        if not state.overdue:
+            return
+        age = business_days_between(cycle.calendars, trade.settle_date, self.as_of)
+        outstanding = trade.amount - state.settled_by_as_of
+        limit = self.config.settlement.fail_warning_days
+        if age <= limit:
+            current = self.replaced.get(id(trade.entry), trade.entry)
+            self.replaced[id(trade.entry)] = current._replace(
+                flag="!", meta={**current.meta, FAIL_AGE: Decimal(age)}
+            )
+            return
+        self.error(
+            trade.entry,
+            f"trade {trade.trade_id} failed: due {trade.settle_date}, "
+            f"{_money(outstanding, trade.currency)} of {_money(trade.amount, trade.currency)} "
+            f"unsettled as of {self.as_of}, {age} business days late (warning up to "
+            f"{limit}); chase {trade.counterparty} and book the settlement or the cancellation",
+        )
+
+    def unmatched(self, settlement: Settlement) -> None:
+        where = (
+            f"links trade-{settlement.trade_id}, which the books do not hold"
+            if settlement.trade_id
+            else "carries no ^trade- link"
+        )
+        self.error(
+            settlement.entry,
+            "settlement matches no trade: it moves "
+            f"{_money(-settlement.amount, settlement.currency)} on "
+            f"{settlement.clearing_account} and {where}; link it to its trade "
+            "(^trade-<trade-id>) or book the trade",
+        )
+
+    def output(self, entries: list[data.Directive]) -> list[data.Directive]:
+        if not self.replaced and not self.generated:
+            return entries
+        result = [self.replaced.get(id(entry), entry) for entry in entries]
+        result.extend(self.generated)
+        result.sort(key=data.entry_sortkey)
+        return result
+
+    def sorted_errors(self) -> list[BooksError]:
+        def key(error: BooksError) -> tuple[str, int]:
+            source = error.source or {}
+            return str(source.get("filename", "")), int(source.get("lineno") or 0)
+
+        return sorted(self.errors, key=key)
+
+
+def settlement(
+    entries: list[data.Directive], options_map: dict[str, Any], *_: Any
+) -> tuple[list[data.Directive], list[BooksError]]:
+    """The plugin: ``(entries, errors)``; the input list and its entries are left as they were."""
+    filename = options_map.get("filename") or "<string>"
+    try:
+        # Books loaded from a string have no directory, so no backoffice.toml.
+        config = Config() if filename.startswith("<") else load_config(Path(filename))
+        as_of = resolve_as_of(config)
+    except (ConfigError, ValueError) as exc:
+        return entries, [BooksError(data.new_metadata(filename, 0), str(exc), None)]
+    run = _Run(config, as_of)
+    run.run(scan(entries, config))
+    return run.output(entries), run.sorted_errors()

@@ -1,0 +1,615 @@
+"""plugins.settlement: scenario ledgers in, the whole resulting ledger and errors out.
+
+Each scenario is a ledger dated as the importers write it (trades on T, with
+trade-date and settle-date); the expected ledger is every transaction after the
+plugins ran, printed by Beancount (blanks normalised); the errors are
+``line: message``, the line counted inside the scenario's ledger.
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+
+import pytest
+from beancount.core import data
+from beancount.parser import printer
+
+from ledger.books import load, load_string
+from plugins.settlement import settlement
+from tests.conftest import write_books
+from tests.settlement_books import CONFIG, HEADER
+
+OFFSET = HEADER.lstrip("\n").count("\n")
+
+
+def _normalise(text: str) -> str:
+    """Dedented, each run of blanks inside a line made one, indentation kept as two."""
+    lines = textwrap.dedent(text).strip("\n").splitlines()
+    return "\n".join(("  " if line[:1] == " " else "") + " ".join(line.split()) for line in lines)
+
+
+def run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ledger: str,
+    as_of: str = "2026-11-27",
+    policy: str = "settlement-date",
+) -> tuple[str, list[str]]:
+    """Load ``ledger`` under the shared header; return its transactions and errors."""
+    monkeypatch.setenv("BACKOFFICE_AS_OF", as_of)
+    body = textwrap.dedent(ledger).lstrip("\n")
+    books = load(
+        write_books(
+            tmp_path,
+            {"main.beancount": HEADER + body, "backoffice.toml": CONFIG.format(policy=policy)},
+        )
+    )
+    text = "\n".join(
+        printer.format_entry(entry)
+        for entry in books.entries
+        if isinstance(entry, data.Transaction)
+    )
+    errors = [f"{error.source['lineno'] - OFFSET}: {error.message}" for error in books.errors]
+    return _normalise(text), errors
+
+
+US_BUY = """
+    2026-11-24 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T123
+      trade-id: "T123"
+      trade-date: 2026-11-24
+      settle-date: 2026-11-25
+      side: "buy"
+      counterparty: "AlphaSec"
+      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+      Expenses:Commissions                  25.00 USD
+      Assets:Unsettled:AlphaSec        -61275.00 USD
+
+    2026-11-25 * "Custodia" "MT545 receive against payment" ^trade-T123
+      Assets:Unsettled:AlphaSec         61275.00 USD
+      Assets:Custody:Custodia:Cash:USD -61275.00 USD
+    """
+
+
+def test_us_t_plus_1_buy_takes_effect_on_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text, errors = run(tmp_path, monkeypatch, US_BUY)
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-11-25 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T123
+          trade-id: "T123"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          counterparty: "AlphaSec"
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.25 USD, 2026-11-24}
+          Expenses:Commissions  25.00 USD
+          Assets:Unsettled:AlphaSec  -61275.00 USD
+
+        2026-11-25 * "Custodia" "MT545 receive against payment" ^trade-T123
+          Assets:Unsettled:AlphaSec  61275.00 USD
+          Assets:Custody:Custodia:Cash:USD  -61275.00 USD
+        """
+    )
+
+
+def test_us_t_plus_1_buy_under_trade_date_policy_stays_on_t(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, errors = run(tmp_path, monkeypatch, US_BUY, policy="trade-date")
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-11-24 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T123
+          trade-id: "T123"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          counterparty: "AlphaSec"
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.25 USD, 2026-11-24}
+          Expenses:Commissions  25.00 USD
+          Assets:Unsettled:AlphaSec  -61275.00 USD
+
+        2026-11-25 * "Custodia" "MT545 receive against payment" ^trade-T123
+          Assets:Unsettled:AlphaSec  61275.00 USD
+          Assets:Custody:Custodia:Cash:USD  -61275.00 USD
+        """
+    )
+
+
+def test_columbus_day_trade_settles_tuesday(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Friday 2026-10-09: the NYSE trades on Columbus Day, the Fed does not; S is Tuesday."""
+    ledger = """
+        2026-10-09 * "AlphaSec" "Buy 500 AAPL" ^trade-A1
+          trade-id: "A1"
+          trade-date: 2026-10-09
+          settle-date: {settle}
+          side: "buy"
+          Assets:Custody:Custodia:Securities   500 AAPL {250.00 USD}
+          Assets:Unsettled:AlphaSec        -125000.00 USD
+
+        {settle} * "Custodia" "MT545" ^trade-A1
+          Assets:Unsettled:AlphaSec         125000.00 USD
+          Assets:Custody:Custodia:Cash:USD -125000.00 USD
+        """
+    text, errors = run(tmp_path, monkeypatch, ledger.replace("{settle}", "2026-10-13"))
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-10-13 * "AlphaSec" "Buy 500 AAPL" ^trade-A1
+          trade-id: "A1"
+          trade-date: 2026-10-09
+          settle-date: 2026-10-13
+          side: "buy"
+          Assets:Custody:Custodia:Securities  500 AAPL {250.00 USD, 2026-10-09}
+          Assets:Unsettled:AlphaSec  -125000.00 USD
+
+        2026-10-13 * "Custodia" "MT545" ^trade-A1
+          Assets:Unsettled:AlphaSec  125000.00 USD
+          Assets:Custody:Custodia:Cash:USD  -125000.00 USD
+        """
+    )
+    _, errors = run(tmp_path, monkeypatch, ledger.replace("{settle}", "2026-10-12"))
+    assert errors == [
+        "1: trade A1 settles 2026-10-12, not a business day of FED+XNAS; the next one is 2026-10-13"
+    ]
+
+
+EU_TRADES = """
+    2027-10-08 * "BetaMarkets" "Buy 100 SAP (last T+2 day)" ^trade-B1
+      trade-id: "B1"
+      trade-date: 2027-10-08
+      settle-date: 2027-10-12
+      side: "buy"
+      Assets:Custody:Custodia:Securities   100 SAP {240.00 EUR}
+      Assets:Unsettled:BetaMarkets     -24000.00 EUR
+
+    2027-10-11 * "BetaMarkets" "Buy 100 SAP (first T+1 day)" ^trade-B2
+      trade-id: "B2"
+      trade-date: 2027-10-11
+      settle-date: 2027-10-12
+      side: "buy"
+      Assets:Custody:Custodia:Securities   100 SAP {241.00 EUR}
+      Assets:Unsettled:BetaMarkets     -24100.00 EUR
+    """
+
+
+def test_eu_trades_either_side_of_the_t_plus_1_switch_are_auto_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both settle 2027-10-12; BetaMarkets is auto-settle, so the plugin books the
+    settlements, flagged ! while S is after the as-of date."""
+    text, errors = run(tmp_path, monkeypatch, EU_TRADES, as_of="2027-10-11")
+    assert errors == []
+    assert text == _normalise(
+        """
+        2027-10-12 * "BetaMarkets" "Buy 100 SAP (last T+2 day)" ^trade-B1
+          trade-id: "B1"
+          trade-date: 2027-10-08
+          settle-date: 2027-10-12
+          side: "buy"
+          Assets:Custody:Custodia:Securities  100 SAP {240.00 EUR, 2027-10-08}
+          Assets:Unsettled:BetaMarkets  -24000.00 EUR
+
+        2027-10-12 ! "Beta Markets GmbH" "Settlement of trade B1 (auto-settle)" ^trade-B1
+          trade-id: "B1"
+          auto-settled: TRUE
+          source-ref: "auto-settle-6f9a4b25f536c884"
+          Assets:Unsettled:BetaMarkets  24000.00 EUR
+          Assets:Custody:Custodia:Cash:EUR  -24000.00 EUR
+
+        2027-10-12 * "BetaMarkets" "Buy 100 SAP (first T+1 day)" ^trade-B2
+          trade-id: "B2"
+          trade-date: 2027-10-11
+          settle-date: 2027-10-12
+          side: "buy"
+          Assets:Custody:Custodia:Securities  100 SAP {241.00 EUR, 2027-10-11}
+          Assets:Unsettled:BetaMarkets  -24100.00 EUR
+
+        2027-10-12 ! "Beta Markets GmbH" "Settlement of trade B2 (auto-settle)" ^trade-B2
+          trade-id: "B2"
+          auto-settled: TRUE
+          source-ref: "auto-settle-e48529865db0b504"
+          Assets:Unsettled:BetaMarkets  24100.00 EUR
+          Assets:Custody:Custodia:Cash:EUR  -24100.00 EUR
+        """
+    )
+    text_on_s, _ = run(tmp_path, monkeypatch, EU_TRADES, as_of="2027-10-12")
+    assert text_on_s == text.replace("2027-10-12 !", "2027-10-12 *")
+
+
+def test_eu_t_plus_2_after_the_switch_is_off_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = EU_TRADES.replace(
+        "trade-date: 2027-10-11\n      settle-date: 2027-10-12",
+        "trade-date: 2027-10-11\n      settle-date: 2027-10-13",
+    )
+    _, errors = run(tmp_path, monkeypatch, ledger, as_of="2027-10-11")
+    assert errors == [
+        "9: trade B2 settles 2027-10-13, off the standard cycle: T+1 from 2027-10-11 on "
+        "ECB+XETR is 2027-10-12 (built-in rule T+1 for equity/etf/corporate-bond/"
+        "government-bond on XETR/XFRA/XPAR/XAMS/XBRU/XLIS/XDUB/XMIL/XMAD/XATH/XWBO/XHEL/"
+        "XSTO/XCSE/XWAR/XLON/XSWX from 2027-10-11); fix settle-date or, for a negotiated "
+        "date, add settle-override: TRUE"
+    ]
+
+
+FAIL = """
+    2026-10-01 * "Opening"
+      Assets:Custody:Custodia:Securities  1500 MSFT {415.20 USD}
+      Equity:Opening
+
+    2026-11-19 * "AlphaSec" "Sell 300 MSFT @ 420" ^trade-A2
+      trade-id: "A2"
+      trade-date: 2026-11-19
+      settle-date: 2026-11-20
+      side: "sell"
+      Assets:Custody:Custodia:Securities   -300 MSFT {} @ 420.00 USD
+      Expenses:Commissions                   25.00 USD
+      Assets:Unsettled:AlphaSec          125975.00 USD
+      Income:Trading:Realized
+    """
+
+FAIL_OUT = """
+    2026-10-01 * "Opening"
+      Assets:Custody:Custodia:Securities  1500 MSFT {{415.20 USD, 2026-10-01}}
+      Equity:Opening  -622800.00 USD
+
+    2026-11-20 {flag} "AlphaSec" "Sell 300 MSFT @ 420" ^trade-A2
+      trade-id: "A2"
+      trade-date: 2026-11-19
+      settle-date: 2026-11-20
+      side: "sell"{age}
+      Assets:Custody:Custodia:Securities  -300 MSFT {{415.20 USD, 2026-10-01}} @ 420.00 USD
+      Expenses:Commissions  25.00 USD
+      Assets:Unsettled:AlphaSec  125975.00 USD
+      Income:Trading:Realized  -1440.00 USD
+    """
+
+
+def test_fail_aged_3_business_days_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S 2026-11-20; as of 11-25 it is 3 business days late: flagged, not an error."""
+    text, errors = run(tmp_path, monkeypatch, FAIL, as_of="2026-11-25")
+    assert errors == []
+    assert text == _normalise(FAIL_OUT.format(flag="!", age="\n      fail-age: 3"))
+
+
+def test_fail_aged_4_business_days_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As of 11-27 it is 4 (11-26 is Thanksgiving); the warning age is 3."""
+    text, errors = run(tmp_path, monkeypatch, FAIL, as_of="2026-11-27")
+    assert text == _normalise(FAIL_OUT.format(flag="*", age=""))
+    assert errors == [
+        "5: trade A2 failed: due 2026-11-20, 125,975.00 USD of 125,975.00 USD unsettled as "
+        "of 2026-11-27, 4 business days late (warning up to 3); chase AlphaSec and book the "
+        "settlement or the cancellation"
+    ]
+
+
+def test_not_yet_due_is_no_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text, errors = run(tmp_path, monkeypatch, FAIL, as_of="2026-11-20")
+    assert errors == []
+    assert text == _normalise(FAIL_OUT.format(flag="*", age=""))
+
+
+def test_sell_realized_pnl_under_trade_date_policy_is_on_t(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settled = FAIL + (
+        """
+    2026-11-20 * "Custodia" "MT547 deliver against payment" ^trade-A2
+      Assets:Unsettled:AlphaSec        -125975.00 USD
+      Assets:Custody:Custodia:Cash:USD  125975.00 USD
+    """
+    )
+    settlement_tail = """
+    2026-11-20 * "Custodia" "MT547 deliver against payment" ^trade-A2
+      Assets:Unsettled:AlphaSec  -125975.00 USD
+      Assets:Custody:Custodia:Cash:USD  125975.00 USD
+    """
+    text, errors = run(tmp_path, monkeypatch, settled, policy="trade-date")
+    assert errors == []
+    assert text == _normalise(
+        FAIL_OUT.format(flag="*", age="").replace("2026-11-20 *", "2026-11-19 *") + settlement_tail
+    )
+    text, errors = run(tmp_path, monkeypatch, settled, policy="settlement-date")
+    assert errors == []
+    assert text == _normalise(FAIL_OUT.format(flag="*", age="") + settlement_tail)
+
+
+PARTIAL = US_BUY.replace(
+    """
+    2026-11-25 * "Custodia" "MT545 receive against payment" ^trade-T123
+      Assets:Unsettled:AlphaSec         61275.00 USD
+      Assets:Custody:Custodia:Cash:USD -61275.00 USD
+    """,
+    """
+    2026-11-25 * "Custodia" "MT545 partial settlement" ^trade-T123
+      partial: TRUE
+      Assets:Unsettled:AlphaSec         30637.50 USD
+      Assets:Custody:Custodia:Cash:USD -30637.50 USD
+    """,
+)
+
+
+def test_partial_settlement_leaves_the_rest_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, errors = run(tmp_path, monkeypatch, PARTIAL, as_of="2026-11-25")
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-11-25 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T123
+          trade-id: "T123"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          counterparty: "AlphaSec"
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.25 USD, 2026-11-24}
+          Expenses:Commissions  25.00 USD
+          Assets:Unsettled:AlphaSec  -61275.00 USD
+
+        2026-11-25 * "Custodia" "MT545 partial settlement" ^trade-T123
+          partial: TRUE
+          Assets:Unsettled:AlphaSec  30637.50 USD
+          Assets:Custody:Custodia:Cash:USD  -30637.50 USD
+        """
+    )
+    # Two business days later the rest is a fail, flagged with its age.
+    text, errors = run(tmp_path, monkeypatch, PARTIAL, as_of="2026-11-30")
+    assert errors == []
+    assert '2026-11-25 ! "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T123' in text
+    assert "  fail-age: 2\n" in text
+
+
+def test_short_settlement_without_partial_is_a_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, errors = run(tmp_path, monkeypatch, PARTIAL.replace("  partial: TRUE\n", ""))
+    assert errors == [
+        "11: settlements of trade T123 total -30,637.50 USD; the trade's amount is "
+        "-61,275.00 USD: they differ by 30,637.50 USD; if the custodian settled part of the "
+        "trade, mark the settlement partial: TRUE"
+    ]
+
+
+def test_settlement_amount_that_differs_names_the_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker's confirmation said 61.30: the custodian settled 50.00 USD more."""
+    ledger = US_BUY.replace(
+        "61275.00 USD\n      Assets:Custody", "61325.00 USD\n      Assets:Custody"
+    )
+    ledger = ledger.replace('-61275.00 USD\n    """', "")
+    ledger = ledger.replace(
+        "Assets:Custody:Custodia:Cash:USD -61275.00 USD",
+        "Assets:Custody:Custodia:Cash:USD -61325.00 USD",
+    )
+    _, errors = run(tmp_path, monkeypatch, ledger)
+    assert errors == [
+        "11: settlements of trade T123 total -61,325.00 USD; the trade's amount is "
+        "-61,275.00 USD: they differ by -50.00 USD; check the settlement against the trade "
+        "and its confirmation"
+    ]
+
+
+def test_cancel_and_rebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trade is cancelled before S and rebooked under a new id; only the rebook settles."""
+    ledger = """
+        2026-11-24 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T200
+          trade-id: "T200"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec        -61250.00 USD
+
+        2026-11-24 * "AlphaSec" "Cancel T200" ^trade-T200
+          cancels: "T200"
+          Assets:Custody:Custodia:Securities  -1000 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         61250.00 USD
+
+        2026-11-24 * "AlphaSec" "Rebook: buy 1,000 XYZ @ 61.30" ^trade-T201
+          trade-id: "T201"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   1000 XYZ {61.30 USD}
+          Assets:Unsettled:AlphaSec        -61300.00 USD
+
+        2026-11-25 * "Custodia" "MT545" ^trade-T201
+          Assets:Unsettled:AlphaSec         61300.00 USD
+          Assets:Custody:Custodia:Cash:USD -61300.00 USD
+        """
+    text, errors = run(tmp_path, monkeypatch, ledger)
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-11-25 * "AlphaSec" "Buy 1,000 XYZ @ 61.25" ^trade-T200
+          trade-id: "T200"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.25 USD, 2026-11-24}
+          Assets:Unsettled:AlphaSec  -61250.00 USD
+
+        2026-11-25 * "AlphaSec" "Cancel T200" ^trade-T200
+          cancels: "T200"
+          Assets:Custody:Custodia:Securities  -1000 XYZ {61.25 USD, 2026-11-24}
+          Assets:Unsettled:AlphaSec  61250.00 USD
+
+        2026-11-25 * "AlphaSec" "Rebook: buy 1,000 XYZ @ 61.30" ^trade-T201
+          trade-id: "T201"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.30 USD, 2026-11-24}
+          Assets:Unsettled:AlphaSec  -61300.00 USD
+
+        2026-11-25 * "Custodia" "MT545" ^trade-T201
+          Assets:Unsettled:AlphaSec  61300.00 USD
+          Assets:Custody:Custodia:Cash:USD  -61300.00 USD
+        """
+    )
+
+
+OFF_CYCLE = """
+    2026-11-24 * "AlphaSec" "Buy 1,000 XYZ, S agreed T+3" ^trade-T300
+      trade-id: "T300"
+      trade-date: 2026-11-24
+      settle-date: 2026-11-30
+      side: "buy"
+      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+      Assets:Unsettled:AlphaSec        -61250.00 USD
+    """
+
+
+def test_off_cycle_trade_without_override_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, errors = run(tmp_path, monkeypatch, OFF_CYCLE)
+    assert errors == [
+        "1: trade T300 settles 2026-11-30, off the standard cycle: T+1 from 2026-11-24 on "
+        "FED+XNYS is 2026-11-25 (built-in rule T+1 for equity/etf/corporate-bond/"
+        "municipal-bond on XNYS/XNAS/ARCX/XASE/BATS/IEXG from 2024-05-28); fix settle-date "
+        "or, for a negotiated date, add settle-override: TRUE"
+    ]
+
+
+def test_off_cycle_trade_with_override_is_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = OFF_CYCLE.replace('side: "buy"', 'side: "buy"\n      settle-override: TRUE')
+    text, errors = run(tmp_path, monkeypatch, ledger)
+    assert errors == []
+    assert text == _normalise(
+        """
+        2026-11-30 * "AlphaSec" "Buy 1,000 XYZ, S agreed T+3" ^trade-T300
+          trade-id: "T300"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-30
+          side: "buy"
+          settle-override: TRUE
+          Assets:Custody:Custodia:Securities  1000 XYZ {61.25 USD, 2026-11-24}
+          Assets:Unsettled:AlphaSec  -61250.00 USD
+        """
+    )
+
+
+def test_settlement_with_no_trade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = """
+        2026-11-25 * "Custodia" "MT545 for a trade we never booked" ^trade-T999
+          Assets:Unsettled:AlphaSec         1000.00 USD
+          Assets:Custody:Custodia:Cash:USD -1000.00 USD
+
+        2026-11-26 * "Custodia" "unlinked"
+          Assets:Unsettled:AlphaSec          -5.00 USD
+          Assets:Custody:Custodia:Cash:USD    5.00 USD
+        """
+    text, errors = run(tmp_path, monkeypatch, ledger)
+    assert errors == [
+        "1: settlement matches no trade: it moves 1,000.00 USD on Assets:Unsettled:AlphaSec "
+        "and links trade-T999, which the books do not hold; link it to its trade "
+        "(^trade-<trade-id>) or book the trade",
+        "5: settlement matches no trade: it moves -5.00 USD on Assets:Unsettled:AlphaSec and "
+        "carries no ^trade- link; link it to its trade (^trade-<trade-id>) or book the trade",
+    ]
+    assert text == _normalise(ledger)
+
+
+def test_date_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = """
+        2026-11-24 * "AlphaSec" "S before T" ^trade-D1
+          trade-id: "D1"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-23
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+
+        2026-11-24 * "AlphaSec" "no settle-date" ^trade-D2
+          trade-id: "D2"
+          trade-date: 2026-11-24
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+
+        2026-11-24 * "AlphaSec" "bad side" ^trade-D3
+          trade-id: "D3"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "short"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+        """
+    _, errors = run(tmp_path, monkeypatch, ledger, as_of="2026-11-24")
+    assert errors == [
+        "1: trade D1 settles 2026-11-23, before its trade date 2026-11-24; fix settle-date",
+        "9: trade D2 has no settle-date; add them (YYYY-MM-DD) to the trade's metadata",
+        "16: metadata 'side' is 'short'; expected 'buy' or 'sell'; fix the entry's metadata",
+    ]
+
+
+def test_cash_moved_by_a_trade_off_its_settle_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = """
+        2026-11-24 * "AlphaSec" "Buy paid straight from custody cash" ^trade-C1
+          trade-id: "C1"
+          counterparty: "AlphaSec"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Custody:Custodia:Cash:USD  -612.50 USD
+        """
+    _, errors = run(tmp_path, monkeypatch, ledger, policy="trade-date")
+    assert errors == [
+        "1: trade C1 moves cash account Assets:Custody:Custodia:Cash:USD on 2026-11-24, not "
+        "on its settle date 2026-11-25; book the cash leg against Assets:Unsettled:AlphaSec"
+    ]
+    # Under settlement-date accounting the whole trade, cash included, moves to S.
+    _, errors = run(tmp_path, monkeypatch, ledger.replace("C1", "C2"))
+    assert errors == []
+
+
+def test_the_plugin_never_changes_its_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
+    books = load_string(
+        HEADER.replace('plugin "plugins.settlement"', "")
+        + textwrap.dedent(FAIL)
+        + textwrap.dedent(EU_TRADES)
+    )
+    before = copy.deepcopy(books.entries)
+    entries, errors = settlement(books.entries, books.options)
+    assert books.entries == before
+    assert entries != before
+    assert [e.message.split(":")[0] for e in errors] == ["trade A2 failed"]
+
+
+def test_bad_as_of_and_bad_config_are_errors_not_exceptions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "27/11/2026")
+    books = load_string(HEADER + textwrap.dedent(FAIL))
+    assert [e.message for e in books.errors] == [
+        "BACKOFFICE_AS_OF='27/11/2026' is not a date; write YYYY-MM-DD"
+    ]
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
+    main = write_books(
+        tmp_path,
+        {
+            "main.beancount": HEADER + textwrap.dedent(FAIL),
+            "backoffice.toml": "[settlement]\npolicy = 'weekly'\n",
+        },
+    )
+    books = load(main)
+    assert len(books.errors) == 1
+    assert "settlement.policy" in books.errors[0].message
