@@ -66,7 +66,7 @@ from ledger.calendars import add_business_days, business_days_between, is_busine
 from ledger.config import Config, ConfigError, load_config
 from ledger.errors import BooksError
 from ledger.settlement.cycles import Cycle, CycleBook, CycleError
-from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan
+from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
 
 __plugins__ = ("settlement",)
 
@@ -83,14 +83,6 @@ def resolve_as_of(config: Config) -> datetime.date:
         except ValueError:
             raise ValueError(f"{AS_OF_ENV}={env!r} is not a date; write YYYY-MM-DD") from None
     return config.as_of or datetime.date.today()
-
-
-def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
-    """The settlement cycle of ``trade`` (raises :class:`CycleError`)."""
-    currencies = [trade.currency]
-    if trade.asset_class == "fx":
-        currencies.append(trade.security)
-    return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
 
 
 def _money(number: Decimal, currency: str) -> str:

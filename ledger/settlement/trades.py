@@ -29,6 +29,7 @@ from beancount.core import data
 from ledger import meta as m
 from ledger.config import Config
 from ledger.errors import BooksError
+from ledger.settlement.cycles import Cycle, CycleBook
 
 ZERO = Decimal(0)
 
@@ -277,6 +278,15 @@ class _Reader:
             self.scan.unmatched.append(settlement)
         else:
             self.scan.settlements.setdefault(settlement.trade_id, []).append(settlement)
+
+
+def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
+    """The settlement cycle of ``trade`` (raises :class:`ledger.settlement.cycles.CycleError`);
+    an FX trade settles on both currencies' calendars."""
+    currencies = [trade.currency]
+    if trade.asset_class == "fx":
+        currencies.append(trade.security)
+    return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
 
 
 def scan(entries: Iterable[data.Directive], config: Config) -> Scan:
