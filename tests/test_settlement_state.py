@@ -114,7 +114,7 @@ def test_partial_cancelled_and_future_generated(monkeypatch: pytest.MonkeyPatch)
     later = {s.trade_id: s for s in trade_states(books.entries, config, date(2026, 12, 2))}
     assert (later["A1127"].status, later["A1127"].age) == ("partial", 2)
     # load_string has no config beside it, so nothing is auto-settled here ...
-    assert (by_id["B1125"].status, by_id["B1125"].remaining) == ("pending", Decimal("-47360.00"))
+    assert (by_id["B1125"].status, by_id["B1125"].remaining) == ("failed", Decimal("-47360.00"))
     # ... while the books beside their config get the settlement, dated S, flagged "!".
     monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-26")
     generated = [e for e in load(BOOKS).entries if e.meta.get("auto-settled")]
