@@ -79,4 +79,4 @@ def test_ladder_chart_draws_each_day_and_the_floor() -> None:
     floor = next(e for e in svg.iter() if e.tag == "line" and e.get("class") == "floor")
     assert (floor.get("y1"), floor.get("y2"), floor.get("data-floor")) == ("172.8", "172.8", "-20")
     labels = [e.text for e in svg.iter() if e.tag == "text"]
-    assert labels == ["-50", "0", "100", "11-27", "11-30", "floor -20"]
+    assert labels == ["-50.00", "0.00", "100.00", "11-27", "11-30", "floor -20.00"]

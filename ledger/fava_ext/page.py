@@ -92,8 +92,12 @@ def json_default(value: object) -> str:
 
 
 def format_amount(value: Decimal | str | int) -> str:
-    """``-500,000.00``: digits grouped, the number's own decimal places kept."""
-    return f"{Decimal(value):,f}"
+    """``-500,000.00``: digits grouped, at least two decimal places, more when the
+    number has them (as the CLI's tables)."""
+    number = Decimal(value)
+    exponent = number.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{number:,.{places}f}"
 
 
 def report_json(report: Report) -> str:
