@@ -112,3 +112,14 @@ main.add_command(match)
 from ledger.breaks.cli import breaks  # noqa: E402
 
 main.add_command(breaks)
+from ledger.recon.cli import recon  # noqa: E402
+
+main.add_command(recon)
+from ledger.settlement.cli import settlements  # noqa: E402
+
+main.add_command(settlements)
+from ledger.close.cli import audit, close, verify  # noqa: E402
+
+main.add_command(close)
+main.add_command(verify)
+main.add_command(audit)

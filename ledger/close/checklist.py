@@ -1,0 +1,262 @@
+"""The month-end checklist: what must hold before a period is sealed.
+
+Each check yields blockers, each with the file and line to look at:
+
+- ``period``: the period has ended (as of the as-of date) and is after the last seal;
+- ``books``: the books check clean, loaded as of the period end (``plugins.period_lock``
+  among the plugins, so the earlier seals still hold);
+- ``balances``: every account under ``[close] reconciled-accounts`` that is open at
+  the period end has a passing balance assertion for each currency it holds, dated
+  the first day of the next month (Beancount checks a balance at the start of its day);
+- ``fails``: no trade failed to settle as of the period end unless a break explains
+  it (a ``custom "break"`` carrying the trade's link);
+- ``breaks``: no break found by the period end is still open past its tolerance;
+- ``suspense``: the suspense account is empty at the period end.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data
+
+from ledger.books import Books
+from ledger.breaks.model import age, read_breaks
+from ledger.check import config_errors
+from ledger.close.reports import balances
+from ledger.close.seal import Seal, period_bounds
+from ledger.config import Config
+from ledger.errors import BooksError, error_location
+from ledger.settlement.state import trade_states
+
+PERIOD_LOCK = "plugins.period_lock"
+CHECKS = ("period", "books", "balances", "fails", "breaks", "suspense")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason the period cannot be closed, and where to look."""
+
+    check: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else (self.file or "books")
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check, "file": self.file, "line": self.line, "message": self.message}
+
+
+def _at(check: str, meta: Mapping[str, Any] | None, message: str) -> Blocker:
+    filename, lineno = error_location(BooksError(meta, message, None))
+    return Blocker(check, message, filename, lineno)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    period: str
+    blockers: list[Blocker] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blockers
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "check": check,
+                "ok": not any(b.check == check for b in self.blockers),
+                "blockers": [b.to_json() for b in self.blockers if b.check == check],
+            }
+            for check in CHECKS
+        ]
+
+
+def period_blockers(
+    period: str, as_of: datetime.date, seals: Sequence[Seal], books: Books
+) -> list[Blocker]:
+    _, end = period_bounds(period)
+    blockers = []
+    if as_of <= end:
+        blockers.append(
+            Blocker(
+                "period",
+                f"period {period} ends on {end}; as of {as_of} it has not ended "
+                "(close it after its last day, or pass --as-of)",
+            )
+        )
+    if seals and seals[-1].end >= end:
+        blockers.append(
+            _at(
+                "period",
+                seals[-1].meta,
+                f"period {period} is already sealed by the seal of {seals[-1].period}",
+            )
+        )
+    if not any(name == PERIOD_LOCK for name, _ in books.options.get("plugin", [])):
+        blockers.append(
+            Blocker(
+                "period",
+                f"the books do not load {PERIOD_LOCK}, so nothing would verify the seal; add "
+                f'plugin "{PERIOD_LOCK}" to {books.path.name} after the other plugins',
+                str(books.path),
+                None,
+            )
+        )
+    return blockers
+
+
+def books_blockers(books: Books, config: Config) -> list[Blocker]:
+    return [
+        _at("books", getattr(error, "source", None), str(getattr(error, "message", error)))
+        for error in [*books.errors, *config_errors(config, books)]
+    ]
+
+
+def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+    """A passing balance assertion dated ``end + 1`` per reconciled account and currency."""
+    day_after = end + datetime.timedelta(days=1)
+    opens: dict[str, data.Open] = {}
+    closed: set[str] = set()
+    for entry in books.entries:
+        if (
+            isinstance(entry, data.Open)
+            and entry.date <= end
+            and config.close.reconciled(entry.account)
+        ):
+            opens[entry.account] = entry
+        elif isinstance(entry, data.Close) and entry.date <= end:
+            closed.add(entry.account)
+    failing = {id(error.entry) for error in books.errors if getattr(error, "entry", None)}
+    asserted: dict[tuple[str, str], data.Balance] = {}
+    for entry in books.entries:
+        if isinstance(entry, data.Balance) and entry.date == day_after:
+            asserted[(entry.account, entry.amount.currency)] = entry
+    held: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for (account, currency), amount in balances(books.entries, None, end, at_cost=False).items():
+        held[account][currency] = amount
+    blockers = []
+    for account, opened in sorted(opens.items()):
+        if account in closed:
+            continue
+        required = held.get(account) or dict.fromkeys(opened.currencies or (), Decimal(0))
+        for currency, amount in sorted(required.items()):
+            balance = asserted.get((account, currency))
+            if balance is None:
+                blockers.append(
+                    _at(
+                        "balances",
+                        opened.meta,
+                        f"{account} has no balance assertion of {currency} at the end of the "
+                        f"period ({amount} {currency} in the books): add "
+                        f"'{day_after} balance {account}  <statement balance> {currency}' "
+                        "from the statement",
+                    )
+                )
+            elif id(balance) in failing:
+                blockers.append(
+                    _at(
+                        "balances",
+                        balance.meta,
+                        f"the balance assertion of {account} on {day_after} fails "
+                        f"({amount} {currency} in the books): reconcile the account",
+                    )
+                )
+    return blockers
+
+
+def break_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+    found, _ = read_breaks(books.entries)
+    blockers = []
+    for item in found:
+        if not item.is_open or item.date > end:
+            continue
+        days = age(item, end, config)
+        tolerance = config.matching.break_days(item.kind)
+        if days > tolerance:
+            blockers.append(
+                _at(
+                    "breaks",
+                    item.meta,
+                    f"break {item.id} ({item.kind}) was open {days} business days at the "
+                    f"period end, past its tolerance of {tolerance}: {item.description}; "
+                    f'resolve it (backoffice breaks resolve {item.id} "what was done")',
+                )
+            )
+    return blockers
+
+
+def fail_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+    """Trades failed at the period end that no break explains."""
+    found, _ = read_breaks(books.entries)
+    explained = {item.link for item in found if item.link and item.date <= end}
+    blockers = []
+    for state in trade_states(books.entries, config, end):
+        if state.status not in ("failed", "partial") or state.age == 0:
+            continue
+        if state.link in explained:
+            continue
+        blockers.append(
+            _at(
+                "fails",
+                state.meta,
+                f"trade {state.trade_id} ({state.side} {state.quantity} {state.security} with "
+                f"{state.counterparty}) did not settle on {state.settle_date}: "
+                f"{state.remaining} {state.currency} outstanding {state.age} business days "
+                "later at the period end, and no break explains it: "
+                "record the fail as a break or book its settlement",
+            )
+        )
+    return blockers
+
+
+def suspense_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+    suspense = config.accounts.suspense
+    left = {
+        currency: amount
+        for (account, currency), amount in balances(books.entries, None, end).items()
+        if account == suspense or account.startswith(suspense + ":")
+    }
+    if not left:
+        return []
+    shown = ", ".join(f"{amount} {currency}" for currency, amount in sorted(left.items()))
+    blockers = []
+    for entry in books.entries:
+        if not isinstance(entry, data.Transaction) or entry.date > end:
+            continue
+        if any(
+            p.account == suspense or p.account.startswith(suspense + ":") for p in entry.postings
+        ):
+            blockers.append(
+                _at(
+                    "suspense",
+                    entry.meta,
+                    f"{suspense} holds {shown} at the period end; this entry posts to it: "
+                    "classify it to the right account",
+                )
+            )
+    return blockers
+
+
+def run_checklist(
+    books: Books, config: Config, period: str, as_of: datetime.date, seals: Sequence[Seal]
+) -> Checklist:
+    """Every check of the close of ``period``; ``books`` loaded as of the period end."""
+    _, end = period_bounds(period)
+    blockers = [
+        *period_blockers(period, as_of, seals, books),
+        *books_blockers(books, config),
+        *balance_blockers(books, config, end),
+        *fail_blockers(books, config, end),
+        *break_blockers(books, config, end),
+        *suspense_blockers(books, config, end),
+    ]
+    return Checklist(period, blockers)

@@ -1,0 +1,141 @@
+"""``backoffice close``, ``verify`` and ``audit``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import Any
+
+import click
+
+from ledger.context import DATE, AppContext, UsageError, pass_app
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@click.command("close")
+@click.argument("period")
+@click.option("--dry-run", is_flag=True, help="Run the checklist and show the seal; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--commit", is_flag=True, help="Commit what the close wrote to the books' git repository."
+)
+@click.option("--as-of", "as_of_option", type=DATE, help="Today, for 'has the period ended'.")
+@pass_app
+def close(
+    app: AppContext,
+    period: str,
+    dry_run: bool,
+    as_json: bool,
+    commit: bool,
+    as_of_option: datetime.date | None,
+) -> None:
+    """Close PERIOD (YYYY-MM): run the checklist, write the reports, seal it."""
+    from ledger.close.closing import run_close
+    from ledger.close.seal import PeriodError, period_bounds
+    from ledger.gitlog import GitError, commit_books_change
+    from ledger.writer import LockTimeout
+
+    path = app.require_books()
+    config = app.config
+    as_of = app.as_of(as_of_option)
+    try:
+        period_bounds(period)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    if commit and dry_run:
+        raise UsageError("--commit and --dry-run exclude each other: a dry run writes nothing")
+    try:
+        result = run_close(path, config, period, as_of, dry_run=dry_run)
+    except LockTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    report = result.to_json(path.parent)
+    problem = None
+    if result.closed and commit and result.seal is not None:
+        try:
+            report["commit"] = commit_books_change(
+                path.parent, result.written, f"close {period}: seal {result.seal.digest}"
+            )
+        except GitError as exc:
+            problem = f"the period is closed but not committed: {exc}"
+    if as_json:
+        click.echo(_json(report))
+    else:
+        _print_close(report)
+    if problem:
+        click.echo(problem, err=True)
+    sys.exit(0 if result.checklist.ok and problem is None else 1)
+
+
+def _print_close(report: dict[str, Any]) -> None:
+    for check in report["checks"]:
+        click.echo(f"{'ok  ' if check['ok'] else 'FAIL'}  {check['check']}")
+        for blocker in check["blockers"]:
+            where = f"{blocker['file']}:{blocker['line']}" if blocker["line"] else blocker["file"]
+            click.echo(f"      {where or 'books'}: {blocker['message']}")
+    seal = report["seal"]
+    if seal is not None:
+        click.echo(
+            f"seal {seal['period']}: {seal['from'] or 'start'}..{seal['to']}, "
+            f"{seal['entries']} entries, digest {seal['digest']}"
+        )
+    for name in report["written"]:
+        click.echo(f"wrote {name}")
+    if "commit" in report:
+        click.echo(f"committed {report['commit']}")
+    if report["closed"]:
+        click.echo(f"period {report['period']} is closed")
+    elif report["dry_run"]:
+        click.echo("dry run: nothing written")
+    else:
+        blockers = sum(len(check["blockers"]) for check in report["checks"])
+        click.echo(
+            f"period {report['period']} not closed: {blockers} blocker(s); nothing written",
+            err=True,
+        )
+
+
+@click.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def verify(app: AppContext, as_json: bool) -> None:
+    """Recompute every seal (no cache) and check every archived document's SHA-256."""
+    from ledger.books import load
+    from ledger.close.verify import verify_books
+
+    path = app.require_books()
+    _ = app.config
+    app.as_of(None)
+    result = verify_books(load(path))
+    if as_json:
+        click.echo(_json(result.to_json()))
+    else:
+        for line in result.lines():
+            click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command("audit")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def audit(app: AppContext, ref: str, as_json: bool) -> None:
+    """Where the entries linked REF (or with source-ref REF) came from."""
+    from ledger.books import load
+    from ledger.close.audit import audit as trails_of
+
+    path = app.require_books()
+    _ = app.config
+    app.as_of(None)
+    trails = trails_of(load(path), ref)
+    if as_json:
+        click.echo(_json({"ref": ref, "entries": [trail.to_json() for trail in trails]}))
+    else:
+        for trail in trails:
+            click.echo("\n".join(trail.lines()))
+    if not trails:
+        click.echo(f"no entry is linked ^{ref.removeprefix('^')} or has source-ref {ref}", err=True)
+        sys.exit(1)

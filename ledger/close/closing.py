@@ -1,0 +1,148 @@
+"""``backoffice close YYYY-MM``: run the checklist, write the reports, seal the period.
+
+Everything happens under the books' lock (:class:`~ledger.writer.BooksWriter`),
+so no import can slip in between the checks and the seal. The books are loaded
+as of the period end (published to the plugins through ``BACKOFFICE_AS_OF``).
+A refused close writes nothing; an accepted one writes, all or nothing::
+
+    closes/YYYY-MM/trial-balance.txt   .csv
+    closes/YYYY-MM/balance-sheet.txt   .csv
+    closes/YYYY-MM/income-statement.txt .csv
+    closes/YYYY-MM/entries.tsv          the manifest of the sealed entries
+    closes.beancount                    the seal appended
+    main.beancount                      'include "closes.beancount"' added once
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.books import Books, load
+from ledger.close.checklist import Checklist, run_checklist
+from ledger.close.hashes import books_hashes
+from ledger.close.reports import Statement, period_statements
+from ledger.close.seal import CLOSES_DIR, NewSeal, period_bounds, prepare_seal, read_seals
+from ledger.config import Config
+from ledger.context import AS_OF_ENV
+from ledger.writer import BooksWriter
+
+SEALS_FILE = "closes.beancount"
+SEALS_HEADER = (
+    "; Seals of closed periods, written by 'backoffice close'; verified by plugins.period_lock.\n"
+)
+
+
+@contextlib.contextmanager
+def plugins_as_of(day: datetime.date) -> Iterator[None]:
+    """Publish ``day`` to the plugins for the duration of the block."""
+    saved = os.environ.get(AS_OF_ENV)
+    os.environ[AS_OF_ENV] = day.isoformat()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[AS_OF_ENV]
+        else:
+            os.environ[AS_OF_ENV] = saved
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    """What ``close`` found and (unless refused or a dry run) wrote."""
+
+    period: str
+    as_of: datetime.date
+    dry_run: bool
+    checklist: Checklist
+    seal: NewSeal | None
+    statements: list[Statement]
+    written: list[Path]
+
+    @property
+    def closed(self) -> bool:
+        return self.checklist.ok and not self.dry_run
+
+    def to_json(self, books_dir: Path) -> dict[str, Any]:
+        seal = self.seal
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "closed": self.closed,
+            "checks": self.checklist.to_json(),
+            "seal": None
+            if seal is None
+            else {
+                "period": seal.period,
+                "from": seal.start.isoformat() if seal.start else None,
+                "to": seal.end.isoformat(),
+                "digest": seal.digest,
+                "previous": seal.previous,
+                "entries": seal.count,
+            },
+            "written": [path.relative_to(books_dir.absolute()).as_posix() for path in self.written],
+        }
+
+
+def _plan(books: Books, period: str, seal: NewSeal, statements: list[Statement]) -> dict[Path, str]:
+    """Every file the close writes (not yet the appends), by absolute path."""
+    directory = books.directory.absolute() / CLOSES_DIR / period
+    files = {directory / "entries.tsv": seal.manifest}
+    for statement in statements:
+        files[directory / f"{statement.name}.txt"] = statement.text()
+        files[directory / f"{statement.name}.csv"] = statement.csv()
+    return files
+
+
+def _include_line(main: Path) -> str | None:
+    """The include line ``main`` still lacks, or None."""
+    line = f'include "{SEALS_FILE}"'
+    text = main.read_text(encoding="utf-8")
+    return None if any(row.strip() == line for row in text.splitlines()) else line + "\n"
+
+
+def _evaluate(
+    path: Path, config: Config, period: str, as_of: datetime.date
+) -> tuple[Books, Checklist, NewSeal | None, list[Statement]]:
+    start, end = period_bounds(period)
+    with plugins_as_of(end):
+        books = load(path)
+    seals, _ = read_seals(books.entries)
+    checklist = run_checklist(books, config, period, as_of, seals)
+    seal = None
+    if not any(b.check == "period" for b in checklist.blockers):
+        files = books_hashes(books.options["include"], cache_dir=None)
+        seal = prepare_seal(period, seals, files, books.directory)
+    return books, checklist, seal, period_statements(books.entries, start, end, books.options)
+
+
+def run_close(
+    path: Path, config: Config, period: str, as_of: datetime.date, *, dry_run: bool
+) -> CloseResult:
+    """Close ``period`` of the books at ``path`` (see the module docstring)."""
+    period_bounds(period)
+    if dry_run:
+        _, checklist, seal, statements = _evaluate(path, config, period, as_of)
+        return CloseResult(period, as_of, True, checklist, seal, statements, [])
+    with BooksWriter(path.parent) as writer:
+        books, checklist, seal, statements = _evaluate(path, config, period, as_of)
+        if not checklist.ok or seal is None:
+            return CloseResult(period, as_of, False, checklist, seal, statements, [])
+        files = _plan(books, period, seal, statements)
+        for target, text in files.items():
+            writer.write_text(target, text)
+        seals_file = path.parent.absolute() / SEALS_FILE
+        header = "" if seals_file.exists() else SEALS_HEADER
+        writer.append_text(seals_file, header + "\n" + seal.entry_text())
+        written = [*files, seals_file]
+        include = _include_line(path)
+        if include is not None:
+            writer.append_text(path.absolute(), include)
+            written.append(path.absolute())
+    return CloseResult(period, as_of, False, checklist, seal, statements, sorted(written))
