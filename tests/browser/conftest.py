@@ -73,12 +73,32 @@ def _wait_for_slug(root: str, process: subprocess.Popen[bytes], log: Path) -> st
     raise RuntimeError(f"Fava did not answer within {START_TIMEOUT}s:\n{log.read_text()}")
 
 
+def backoffice(*args: str) -> list[str]:
+    """The ``backoffice`` command of this environment."""
+    return [str(Path(sys.executable).with_name("backoffice")), *args]
+
+
 @pytest.fixture(scope="session")
 def served_books(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the demo books, so concurrent edits cannot move the numbers."""
+    """A private copy of the demo books with the inbox imported, as ``make demo`` does;
+    private, so concurrent edits cannot move the numbers."""
     target = tmp_path_factory.mktemp("served") / "books"
     shutil.copytree(DEMO_BOOKS, target)
-    return target / "main.beancount"
+    main = target / "main.beancount"
+    inbox = sorted(str(path) for path in (target / "inbox").iterdir() if path.is_file())
+    if inbox:
+        subprocess.run(
+            backoffice("--books", str(main), "import", *inbox),
+            check=True,
+            capture_output=True,
+            env=_env(),
+        )
+    return main
+
+
+def _env() -> dict[str, str]:
+    """The environment without an as-of date: the books' config decides it."""
+    return {k: v for k, v in os.environ.items() if k != "BACKOFFICE_AS_OF"}
 
 
 @pytest.fixture(scope="session")
@@ -86,19 +106,9 @@ def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """``backoffice serve`` on the demo books, read-only, on a free port."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [
-        str(Path(sys.executable).with_name("backoffice")),
-        "--books",
-        str(served_books),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    env = {k: v for k, v in os.environ.items() if k != "BACKOFFICE_AS_OF"}
+    command = backoffice("--books", str(served_books), "serve", "--port", str(port))
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_env())
     root = f"http://127.0.0.1:{port}"
     try:
         slug = _wait_for_slug(root, process, log)
