@@ -1,0 +1,1 @@
+"""Statement reconciliation: each account's latest statement balance against the books."""

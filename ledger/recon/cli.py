@@ -1,0 +1,66 @@
+"""``backoffice recon [--as-of D] [--json] [--dry-run]``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import Any
+
+import click
+
+from ledger.context import DATE, AppContext, pass_app
+
+
+def _print(report: dict[str, Any], written: int | None) -> None:
+    for row in report["accounts"]:
+        if row["status"] == "no-statement":
+            click.echo(f"{row['account']:<40} {row['currency'] or '':<6} no statement yet")
+            continue
+        click.echo(
+            f"{row['account']:<40} {row['currency']:<6} {row['statement_date']}  statement "
+            f"{row['statement_balance']:>16}  books {row['books_balance']:>16}  "
+            + ("reconciled" if row["status"] == "reconciled" else f"DIFFERENCE {row['difference']}")
+        )
+        for number, candidate in enumerate(row["candidates"], 1):
+            whole = " (explains all)" if candidate["whole"] else ""
+            click.echo(
+                f"    {number}. {candidate['kind']}: explains {candidate['explains']}{whole}: "
+                f"{candidate['description']}"
+            )
+        if row["break"] is not None:
+            click.echo(f"    break {row['break']['id']}: {row['break']['status']}")
+    summary = report["summary"]
+    wrote = "dry run, no break written" if written is None else f"{written} break(s) written"
+    click.echo(
+        f"{summary['reconciled']} reconciled, {summary['difference']} with a difference, "
+        f"{summary['no-statement']} without statement; {wrote}; as of {report['as_of']}",
+        err=True,
+    )
+
+
+@click.command()
+@click.option("--as-of", "as_of", type=DATE, help="Reconcile as of this date (default: config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--dry-run", is_flag=True, help="Report only; write no breaks.")
+@pass_app
+def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: bool) -> None:
+    """Each bank and custody account's latest statement balance against the books.
+
+    A difference is listed with the items that could explain it, ranked, and
+    written as a custom "break" entry. Exit 1 when any account differs.
+    """
+    from ledger.books import load
+    from ledger.breaks.store import write_breaks
+    from ledger.recon.report import run_recon
+
+    path = app.require_books()
+    config = app.config
+    date = app.as_of(as_of)
+    report, new = run_recon(load(path), config, date)
+    written = None if dry_run else len(write_breaks(path, new))
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        _print(report, written)
+    sys.exit(1 if report["summary"]["difference"] else 0)

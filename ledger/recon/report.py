@@ -1,0 +1,165 @@
+"""``recon_report``: each account's latest statement balance against the books.
+
+A statement's closing balance is in the books as a ``balance`` directive dated
+the day after (the bank importers write them so; MT535 holdings give one per
+security on the custody account). For each account and commodity the latest
+one dated no later than the day after the as-of date is compared with the
+books at the start of its date; a difference comes with the ranked candidate
+items that could explain it (:mod:`ledger.recon.candidates`) and becomes a
+``statement-difference`` break. Accounts mapped in ``[[statement-accounts]]``
+that have no statement yet are listed as such.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from ledger.books import Books
+from ledger.breaks.model import Break, new_break, read_breaks
+from ledger.config import Config
+from ledger.recon import candidates as cand
+from ledger.recon.ledger_index import PostingIndex
+from ledger.settlement.state import TradeState, trade_states
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def _statements(
+    entries: list[data.Directive], as_of: datetime.date
+) -> dict[tuple[str, str], list[data.Balance]]:
+    """Balance directives up to the day after ``as_of``, by account and commodity, by date."""
+    found: dict[tuple[str, str], list[data.Balance]] = defaultdict(list)
+    for entry in entries:
+        if isinstance(entry, data.Balance) and entry.date <= as_of + ONE_DAY:
+            found[entry.account, entry.amount.currency].append(entry)
+    for balances in found.values():
+        balances.sort(key=lambda entry: entry.date)
+    return found
+
+
+def _candidates(
+    stmt: cand.Statement,
+    index: PostingIndex,
+    config: Config,
+    states: list[TradeState],
+) -> list[cand.Candidate]:
+    lines = list(index.lines(stmt.account, stmt.currency))
+    window = [line for line in lines if stmt.since < line.date <= stmt.date]
+    earlier = [line for line in lines if line.date <= stmt.since]
+    suspense = [
+        line
+        for line in index.lines(config.accounts.suspense, stmt.currency)
+        if stmt.since < line.date <= stmt.date
+    ]
+    found = [
+        *cand.unsettled(states, stmt, config.settlement.policy == "settlement-date"),
+        *cand.after_statement(lines, stmt),
+        *cand.duplicates(window),
+        *cand.suspense(suspense),
+        *cand.transposed(window, stmt.difference),
+        *cand.recurring(earlier, stmt.difference),
+    ]
+    return cand.rank(found, stmt.difference)
+
+
+def run_recon(
+    books: Books, config: Config, as_of: datetime.date
+) -> tuple[dict[str, Any], list[Break]]:
+    """The report, and the breaks it found that are not yet in the books."""
+    index = PostingIndex(books.entries)
+    known = {item.id: item for item in read_breaks(books.entries)[0]}
+    statements = _statements(books.entries, as_of)
+    rows: list[dict[str, Any]] = []
+    found: list[Break] = []
+    states_by_date: dict[datetime.date, list[TradeState]] = {}
+    for (account, currency), balances in sorted(statements.items()):
+        latest = balances[-1]
+        date = latest.date - ONE_DAY
+        since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
+        statement_balance = latest.amount.number
+        if statement_balance is None:
+            continue
+        books_balance = index.balance(account, currency, latest.date)
+        difference = statement_balance - books_balance
+        row: dict[str, Any] = {
+            "account": account,
+            "currency": currency,
+            "statement_date": date.isoformat(),
+            "statement_balance": str(statement_balance),
+            "books_balance": str(books_balance),
+            "difference": str(difference),
+            "status": "reconciled" if difference == 0 else "difference",
+            "source": latest.meta.get("source"),
+            "file": latest.meta.get("filename"),
+            "line": latest.meta.get("lineno"),
+            "candidates": [],
+            "break": None,
+        }
+        if difference != 0:
+            if date not in states_by_date:
+                states_by_date[date] = trade_states(books.entries, config, date)
+            stmt = cand.Statement(account, currency, date, difference, since)
+            row["candidates"] = [
+                {
+                    **asdict(c),
+                    "date": c.date.isoformat(),
+                    "explains": str(c.explains),
+                    "whole": c.explains == difference,
+                }
+                for c in _candidates(stmt, index, config, states_by_date[date])
+            ]
+            item = new_break(
+                "statement-difference",
+                [account, currency, date.isoformat(), str(difference)],
+                as_of,
+                f"{account}: statement of {date} says {statement_balance} {currency}, the "
+                f"books {books_balance} {currency} (difference {difference} {currency})",
+                account=account,
+                amount=Amount(difference, currency),
+                source=latest.meta.get("source"),
+            )
+            existing = known.get(item.id)
+            row["break"] = {
+                "id": item.id,
+                "status": "new" if existing is None else "open" if existing.is_open else "resolved",
+                "resolution": existing.resolution if existing else None,
+            }
+            if existing is None:
+                found.append(item)
+        rows.append(row)
+    reconciled = {row["account"] for row in rows}
+    for mapping in config.statement_accounts:
+        if mapping.account not in reconciled:
+            reconciled.add(mapping.account)
+            rows.append(
+                {
+                    "account": mapping.account,
+                    "currency": mapping.currency,
+                    "status": "no-statement",
+                    "statement_date": None,
+                    "statement_balance": None,
+                    "books_balance": None,
+                    "difference": None,
+                    "source": None,
+                    "file": None,
+                    "line": None,
+                    "candidates": [],
+                    "break": None,
+                }
+            )
+    summary = {
+        status: sum(1 for row in rows if row["status"] == status)
+        for status in ("reconciled", "difference", "no-statement")
+    }
+    return {"as_of": as_of.isoformat(), "accounts": rows, "summary": summary}, found
+
+
+def recon_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
+    """Per account and commodity: the latest statement, the difference, the candidates."""
+    return run_recon(books, config, as_of)[0]

@@ -1,0 +1,275 @@
+"""Statement reconciliation scenarios: each a small ledger whose statement balance
+disagrees with the books, and the candidate the reconciler must rank first."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.books import Books
+from ledger.cli import main
+from ledger.config import Config, parse_config
+from ledger.recon.report import recon_report
+from tests.conftest import write_books
+
+
+@pytest.fixture(autouse=True)
+def _as_of_not_inherited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI publishes its as-of date in the environment; undo that after each test."""
+    monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
+
+
+BANK = """
+    option "operating_currency" "USD"
+    2026-01-01 open Assets:Bank:FirstHarbor:USD  USD
+    2026-01-01 open Assets:Suspense
+    2026-01-01 open Expenses:Fees:Bank
+    2026-01-01 open Income:Interest
+    2026-01-01 open Income:Sales
+    2026-01-01 open Equity:Opening
+
+    2026-10-01 * "Opening balance"
+      Assets:Bank:FirstHarbor:USD   10000.00 USD
+      Equity:Opening
+
+    2026-10-31 * "First Harbor" "Account maintenance fee"
+      Assets:Bank:FirstHarbor:USD     -15.00 USD
+      Expenses:Fees:Bank
+
+    2026-11-01 balance Assets:Bank:FirstHarbor:USD   9985.00 USD
+"""
+
+
+def rows(books: Books, as_of: str = "2026-11-30") -> list[dict[str, Any]]:
+    report = recon_report(books, Config(), datetime.date.fromisoformat(as_of))
+    return [
+        {
+            **row,
+            "file": None,
+            "candidates": [
+                (c["kind"], c["explains"], c["whole"], c["line"]) for c in row["candidates"]
+            ],
+        }
+        for row in report["accounts"]
+    ]
+
+
+def bank_row(statement: str, books: str, difference: str, candidates: list[Any]) -> dict[str, Any]:
+    return {
+        "account": "Assets:Bank:FirstHarbor:USD",
+        "currency": "USD",
+        "statement_date": "2026-11-30",
+        "statement_balance": statement,
+        "books_balance": books,
+        "difference": difference,
+        "status": "difference",
+        "source": None,
+        "file": None,
+        "line": None,
+        "candidates": candidates,
+        "break": None,
+    }
+
+
+def check(found: list[dict[str, Any]], expected: dict[str, Any]) -> None:
+    (row,) = found
+    assert row["break"]["id"].startswith("B-")
+    assert (row["break"]["status"], row["break"]["resolution"]) == ("new", None)
+    assert {**row, "break": None, "line": None} == expected
+
+
+def test_timing_difference(ledger: Callable[..., Books]) -> None:
+    books = ledger(
+        BANK
+        + """
+    2026-12-01 * "Client" "Invoice 1104"
+      value-date: 2026-11-30
+      Assets:Bank:FirstHarbor:USD     500.00 USD
+      Income:Sales
+
+    2026-12-01 balance Assets:Bank:FirstHarbor:USD  10485.00 USD
+    """
+    )
+    check(
+        rows(books),
+        bank_row("10485.00", "9985.00", "500.00", [("after-statement-date", "500.00", True, 19)]),
+    )
+
+
+def test_missing_bank_fee(ledger: Callable[..., Books]) -> None:
+    books = ledger(
+        BANK
+        + """
+    2026-11-20 * "Client" "Invoice 1103"
+      Assets:Bank:FirstHarbor:USD     700.00 USD
+      Income:Sales
+
+    2026-12-01 balance Assets:Bank:FirstHarbor:USD  10670.00 USD
+    """
+    )
+    check(
+        rows(books),
+        bank_row("10670.00", "10685.00", "-15.00", [("recurring-item", "-15.00", True, 13)]),
+    )
+
+
+def test_duplicate_import(ledger: Callable[..., Books]) -> None:
+    books = ledger(
+        BANK
+        + """
+    2026-11-30 * "First Harbor" "Interest November"
+      source-ref: "FH-20261130-0007"
+      Assets:Bank:FirstHarbor:USD      12.34 USD
+      Income:Interest
+
+    2026-11-30 * "First Harbor" "Interest November"
+      source-ref: "FH-20261130-0007"
+      Assets:Bank:FirstHarbor:USD      12.34 USD
+      Income:Interest
+
+    2026-12-01 balance Assets:Bank:FirstHarbor:USD   9997.34 USD
+    """
+    )
+    check(
+        rows(books),
+        bank_row("9997.34", "10009.68", "-12.34", [("duplicate", "-12.34", True, 24)]),
+    )
+
+
+def test_wrong_amount(ledger: Callable[..., Books]) -> None:
+    books = ledger(
+        BANK
+        + """
+    2026-11-12 * "Client" "Invoice 1102"
+      Assets:Bank:FirstHarbor:USD    1250.00 USD
+      Income:Sales
+
+    2026-11-20 * "Unknown" "RTN 88127"
+      Assets:Bank:FirstHarbor:USD      -3.10 USD
+      Assets:Suspense
+
+    2026-12-01 balance Assets:Bank:FirstHarbor:USD  11501.90 USD
+    """
+    )
+    check(
+        rows(books),
+        bank_row(
+            "11501.90",
+            "11231.90",
+            "270.00",
+            [("transposed-digits", "270.00", True, 19), ("suspense", "-3.10", False, 23)],
+        ),
+    )
+
+
+CUSTODY = """
+    option "operating_currency" "USD"
+    2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"
+    2026-01-01 open Assets:Custody:Custodia:Cash:USD  USD
+    2026-01-01 open Assets:Unsettled:AlphaSec
+    2026-01-01 open Expenses:Commissions
+    2026-01-01 open Equity:Opening
+    2026-01-01 commodity XYZ
+      isin: "US8522341036"
+      asset-class: "equity"
+      market: "XNYS"
+
+    2026-10-01 * "Opening"
+      Assets:Custody:Custodia:Securities   500 XYZ {55.00 USD}
+      Equity:Opening
+
+    2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-GA-20261124-001
+      trade-id: "GA-20261124-001"
+      trade-date: 2026-11-24
+      settle-date: 2026-11-25
+      isin: "US8522341036"
+      side: "buy"
+      counterparty: "AlphaSec"
+      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+      Expenses:Commissions                 25.00 USD
+      Assets:Unsettled:AlphaSec         -61275.00 USD
+
+    ; MT535 of 2026-11-24: the 1,000 bought today are not delivered yet.
+    2026-11-25 balance Assets:Custody:Custodia:Securities   500 XYZ
+      source: "inbox/custodia-mt535-20261124.txt"
+"""
+
+
+def test_custody_position_off_by_a_pending_delivery(ledger: Callable[..., Books]) -> None:
+    config = '[settlement]\npolicy = "trade-date"\n[counterparties.AlphaSec]\n'
+    books = ledger(CUSTODY, config=config)
+    settings = parse_config(config, Path("backoffice.toml"))
+    report = recon_report(books, settings, datetime.date(2026, 11, 24))
+    (row,) = report["accounts"]
+    assert (row["account"], row["currency"], row["statement_date"]) == (
+        "Assets:Custody:Custodia:Securities",
+        "XYZ",
+        "2026-11-24",
+    )
+    assert (row["statement_balance"], row["books_balance"], row["difference"]) == (
+        "500",
+        "1500",
+        "-1000",
+    )
+    assert row["source"] == "inbox/custodia-mt535-20261124.txt"
+    assert [
+        (c["kind"], c["explains"], c["whole"], c["link"], c["description"])
+        for c in row["candidates"]
+    ] == [
+        (
+            "unsettled-trade",
+            "-1000",
+            True,
+            "trade-GA-20261124-001",
+            "trade GA-20261124-001 (AlphaSec, S 2026-11-25, pending): buy of 1000 XYZ in "
+            "the books, not yet delivered",
+        )
+    ]
+
+
+def test_reconciled_and_no_statement_rows(ledger: Callable[..., Books]) -> None:
+    books = ledger(BANK)
+    config = parse_config(
+        '[[statement-accounts]]\nid = "DE89370400440532013000"\n'
+        'account = "Assets:Bank:Rheinbank:EUR"\ncurrency = "EUR"\n',
+        Path("backoffice.toml"),
+    )
+    report = recon_report(books, config, datetime.date(2026, 11, 30))
+    assert [(r["account"], r["status"], r["difference"]) for r in report["accounts"]] == [
+        ("Assets:Bank:FirstHarbor:USD", "reconciled", "0.00"),
+        ("Assets:Bank:Rheinbank:EUR", "no-statement", None),
+    ]
+    assert report["summary"] == {"reconciled": 1, "difference": 0, "no-statement": 1}
+
+
+def test_recon_command_writes_the_break_once(tmp_path: Path, runner: CliRunner) -> None:
+    path = write_books(
+        tmp_path,
+        {
+            "main.beancount": BANK
+            + "\n2026-12-01 balance Assets:Bank:FirstHarbor:USD  9970.00 USD\n",
+            "backoffice.toml": "as-of = 2026-11-30\n",
+        },
+    )
+    result = runner.invoke(main, ["--books", str(path), "recon", "--json"])
+    assert result.exit_code == 1
+    (row,) = json.loads(result.output)["accounts"]
+    assert row["break"]["status"] == "new"
+    text = (tmp_path / "breaks.beancount").read_text()
+    assert text.split("\n\n", 1)[1] == (
+        f'2026-11-30 custom "break" "{row["break"]["id"]}" "statement-difference"\n'
+        '  account: "Assets:Bank:FirstHarbor:USD"\n'
+        '  description: "Assets:Bank:FirstHarbor:USD: statement of 2026-11-30 says 9970.00 '
+        'USD, the books 9985.00 USD (difference -15.00 USD)"\n'
+        "  amount: -15.00 USD\n"
+    )
+    again = runner.invoke(main, ["--books", str(path), "recon"])
+    assert again.exit_code == 1
+    assert f"break {row['break']['id']}: open" in again.output
+    assert (tmp_path / "breaks.beancount").read_text() == text
