@@ -35,6 +35,8 @@ chromium:
 demo: $(VENV)/.installed
 	@echo "== backoffice check"
 	$(BIN)/backoffice --books $(BOOKS) check
+	@echo "== backoffice settlements"
+	$(BIN)/backoffice --books $(BOOKS) settlements
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
 	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \

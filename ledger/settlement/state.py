@@ -3,8 +3,9 @@
 :func:`trade_states` reads the entries (the books after the plugins ran, so the
 settlements ``plugins.settlement`` generated for auto-settle counterparties
 count as settling) and gives one :class:`TradeState` per live trade; a
-cancelled trade has none. The cash ladder projects ``remaining``; the
-settlements report and the Fava page show the rest.
+cancelled trade has none, nor has a trade dated after the as-of date. The cash
+ladder projects ``remaining``; the settlements report and the Fava page show
+the rest.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def trade_states(
     book = CycleBook(config.settlement)
     states = []
     for trade in found.trades.values():
-        if trade.trade_id in found.cancels:
+        if trade.trade_id in found.cancels or trade.trade_date > as_of:
             continue
         settlements = found.settlements.get(trade.trade_id, [])
         state = progress(trade, settlements, as_of)

@@ -1,0 +1,124 @@
+"""``backoffice settlements`` and ``backoffice instructions``.
+
+Exit codes: ``settlements`` 0 (a report; the fails are in it, and ``check``
+turns old ones into errors); ``instructions`` 0, or 1 when a trade has no
+matching standing settlement instruction (nothing is written then); 2 a usage
+or configuration error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ledger.context import DATE, AppContext, UsageError, pass_app
+
+STATUS_CHOICES = ("pending", "settled", "failed", "partial")
+
+
+def json_value(value: object) -> str:
+    """Decimals and dates as strings, for ``json.dumps(default=...)``."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> list[str]:
+    widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            f"{cell:>{width}}" if i in numeric else f"{cell:<{width}}"
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def _num(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def report_text(report: dict[str, Any], firm: str) -> str:
+    """The settlements report for people: the trades, then totals."""
+    lines = [f"Settlements of {firm} as of {report['as_of']} ({report['policy']} policy)", ""]
+    header = ["trade", "T", "S", "counterparty", "isin", "security", "side", "quantity"]
+    header += ["amount", "ccy", "settled", "remaining", "status", "age"]
+    rows = [
+        [
+            t["trade_id"],
+            str(t["trade_date"]),
+            str(t["settle_date"]),
+            t["counterparty"],
+            t["isin"] or "",
+            t["security"],
+            t["side"],
+            f"{t['quantity']:,}",
+            _num(t["amount"]),
+            t["currency"],
+            _num(t["settled_amount"]),
+            _num(t["remaining"]),
+            t["status"],
+            str(t["age"]),
+        ]
+        for t in report["trades"]
+    ]
+    lines += _table(header, rows, {7, 8, 10, 11, 13}) if rows else ["  no trades"]
+    for name, title in (("by_status", "status"), ("by_counterparty", "counterparty")):
+        totals = report["totals"][name]
+        if not totals:
+            continue
+        lines += ["", f"Totals by {title}"]
+        lines += _table(
+            [title, "ccy", "trades", "amount", "remaining"],
+            [
+                [r[title], r["currency"], str(r["trades"]), _num(r["amount"]), _num(r["remaining"])]
+                for r in totals
+            ],
+            {2, 3, 4},
+        )
+    return "\n".join(lines) + "\n"
+
+
+@click.command("settlements")
+@click.option("--as-of", "as_of_option", type=DATE, help="The date of the report (YYYY-MM-DD).")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), help="Only trades in this state.")
+@click.option("--counterparty", help="Only this counterparty (its name in backoffice.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_app
+def settlements(
+    app: AppContext,
+    as_of_option: datetime.date | None,
+    status: str | None,
+    counterparty: str | None,
+    as_json: bool,
+) -> None:
+    """Each trade's T, S, counterparty, ISIN, quantity, amount, status and age; totals."""
+    from ledger.books import load
+    from ledger.settlement.report import UnknownCounterparty, settlements_report
+
+    path = app.require_books()
+    config = app.config
+    as_of = app.as_of(as_of_option)
+    books = load(path, hardcore=False)
+    try:
+        report = settlements_report(books, config, as_of, status=status, counterparty=counterparty)
+    except UnknownCounterparty as exc:
+        raise UsageError(f"--counterparty: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
+    else:
+        click.echo(report_text(report, config.firm.name), nl=False)
+    if books.errors:
+        click.echo(
+            f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
+        )
+    sys.exit(0)

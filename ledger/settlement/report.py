@@ -1,0 +1,102 @@
+"""``settlements_report``: each trade's settlement, with totals, for the CLI and Fava.
+
+One dict (amounts are Decimals, dates are dates; ``--json`` prints them as
+strings):
+
+- ``as_of``, ``policy``, ``status`` and ``counterparty`` (the filters, or None);
+- ``trades``: one row per trade (:class:`ledger.settlement.state.TradeState`'s
+  fields; instead of ``meta``, the trade entry's ``file``, relative to the books'
+  directory, and ``line``), by S;
+- ``totals``: ``by_status`` and ``by_counterparty``, rows of ``trades`` (a
+  count), ``amount`` and ``remaining`` per currency;
+  ``by_counterparty`` also counts ``failed`` trades.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledger.books import Books
+from ledger.config import Config
+from ledger.errors import path_in_books
+from ledger.settlement.state import TradeState, trade_states
+
+
+class UnknownCounterparty(ValueError):
+    """A ``--counterparty`` that neither the config nor any trade names."""
+
+
+def _row(state: TradeState, books_dir: Path) -> dict[str, Any]:
+    row = dataclasses.asdict(state)
+    meta = row.pop("meta")
+    filename = meta.get("filename")
+    try:
+        row["file"] = path_in_books(Path(filename), books_dir) if filename else None
+    except ValueError:
+        row["file"] = filename
+    row["line"] = meta.get("lineno")
+    return row
+
+
+def _totals(
+    states: Sequence[TradeState], key: Callable[[TradeState], str], name: str
+) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for state in states:
+        group = groups.setdefault(
+            (key(state), state.currency),
+            {
+                name: key(state),
+                "currency": state.currency,
+                "trades": 0,
+                "amount": Decimal(0),
+                "remaining": Decimal(0),
+                "failed": 0,
+            },
+        )
+        group["trades"] += 1
+        group["amount"] += state.amount
+        group["remaining"] += state.remaining
+        group["failed"] += state.status == "failed"
+    rows = [groups[k] for k in sorted(groups)]
+    if name == "status":
+        for row in rows:
+            del row["failed"]
+    return rows
+
+
+def settlements_report(
+    books: Books,
+    config: Config,
+    as_of: datetime.date,
+    *,
+    status: str | None = None,
+    counterparty: str | None = None,
+) -> dict[str, Any]:
+    """The settlement of every live trade as of ``as_of``, filtered, with totals."""
+    states = trade_states(books.entries, config, as_of)
+    if counterparty is not None:
+        known = set(config.counterparties) | {s.counterparty for s in states}
+        if counterparty not in known:
+            raise UnknownCounterparty(
+                f"unknown counterparty {counterparty!r}; known: {', '.join(sorted(known))}"
+            )
+        states = [s for s in states if s.counterparty == counterparty]
+    if status is not None:
+        states = [s for s in states if s.status == status]
+    return {
+        "as_of": as_of,
+        "policy": config.settlement.policy,
+        "status": status,
+        "counterparty": counterparty,
+        "trades": [_row(s, books.directory) for s in states],
+        "totals": {
+            "by_status": _totals(states, lambda s: s.status, "status"),
+            "by_counterparty": _totals(states, lambda s: s.counterparty, "counterparty"),
+        },
+    }
