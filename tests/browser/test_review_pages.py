@@ -1,0 +1,202 @@
+"""The Backoffice review pages in Fava, against the demo books.
+
+Each test computes what the page must show from the books themselves (Beancount's
+loader and plain arithmetic over postings and metadata, not the area's report
+function), reads the page as a user sees it, and follows a row's link into Fava's
+journal to check it lands on that row's entries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import holidays
+import pytest
+from beancount.core import data
+
+from ledger.books import Books, load
+from ledger.config import Config, load_config
+from ledger.meta import CASH_FLOOR, get_cash_floor
+from tests.browser.conftest import FavaServer
+
+pytestmark = pytest.mark.browser
+
+# The calendar of each currency's payment system in the `holidays` library.
+PAYMENT_CALENDARS = {"USD": "FED", "EUR": "ECB"}
+
+
+@cache
+def books_and_config(path: Path) -> tuple[Books, Config, datetime.date]:
+    config = load_config(path)
+    assert config.as_of is not None, "the demo books pin their as-of date"
+    return load(path), config, config.as_of
+
+
+def number(text: str) -> Decimal:
+    return Decimal(text.replace(",", "").replace("\u2212", "-").strip())
+
+
+def table(page: Any, selector: str) -> list[list[str]]:
+    """The cells' text of each body row of the table ``selector``."""
+    rows: list[list[str]] = page.eval_on_selector_all(
+        f"{selector} tbody tr",
+        "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))",
+    )
+    return rows
+
+
+def journal(page: Any) -> list[tuple[str, list[str]]]:
+    """Fava's journal as shown: each entry's date and links."""
+    page.locator("ol.journal li.transaction").first.wait_for()
+    entries: list[tuple[str, list[str]]] = page.eval_on_selector_all(
+        "ol.journal li.transaction",
+        """items => items.map(li => [
+            li.querySelector('.datecell').innerText.trim(),
+            [...li.querySelectorAll(':scope > p .link')].map(l => l.innerText.trim()),
+        ])""",
+    )
+    return entries
+
+
+def linked_entries(books: Books, link: str) -> list[tuple[str, list[str]]]:
+    """What Fava's journal filtered by ``^link`` must show, newest first."""
+    entries = [
+        (e.date.isoformat(), sorted(f"^{name}" for name in e.links))
+        for e in books.entries
+        if isinstance(e, data.Transaction) and link in (e.links or ())
+    ]
+    return sorted(entries, reverse=True)
+
+
+def follow_link_to_journal(page: Any, fava: FavaServer, link_element: Any) -> None:
+    """Click a row's link to its trade and compare the journal with the books."""
+    books, _, _ = books_and_config(fava.books)
+    href = link_element.get_attribute("href")
+    link = link_element.inner_text().strip()
+    link_element.click()
+    page.wait_for_url(f"**{href}")
+    shown = journal(page)
+    assert [(date, sorted(links)) for date, links in shown] == linked_entries(books, link)
+    assert shown, f"no journal entries for ^{link}"
+
+
+# -- Cash ---------------------------------------------------------------------------------
+
+
+def value_date(entry: data.Transaction, posting: data.Posting) -> datetime.date:
+    for meta in (posting.meta, entry.meta):
+        if meta and isinstance(meta.get("value-date"), datetime.date):
+            return meta["value-date"]  # type: ignore[no-any-return]
+    return entry.date
+
+
+def business_days(currency: str, start: datetime.date, count: int) -> list[datetime.date]:
+    closed = holidays.financial_holidays(
+        PAYMENT_CALENDARS[currency], years=[start.year, start.year + 1]
+    )
+    days = []
+    day = start
+    while len(days) < count:
+        if day.weekday() < 5 and day not in closed:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def expected_cash(path: Path) -> dict[str, Any]:
+    """Per cash account: floor, settled (by value date up to as-of), projected (every
+    booked flow plus what unsettled trades will still move), and per currency the ladder's
+    dates, its floor and its last closing balance."""
+    books, config, as_of = books_and_config(path)
+    accounts: dict[str, tuple[Decimal, str]] = {}
+    for entry in books.entries:
+        if isinstance(entry, data.Open) and CASH_FLOOR in entry.meta:
+            floor, currency = get_cash_floor(entry.meta)
+            accounts[entry.account] = (floor, currency or entry.currencies[0])
+    settled: dict[str, Decimal] = defaultdict(Decimal)
+    booked: dict[str, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    unsettled: dict[str, Decimal] = defaultdict(Decimal)  # by trade link: clearing balance
+    trade_account: dict[str, str] = {}
+    for entry in books.entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            if posting.account in accounts:
+                day = value_date(entry, posting)
+                booked[posting.account].append((day, posting.units.number))
+                if day <= as_of:
+                    settled[posting.account] += posting.units.number
+            elif posting.account.startswith(config.accounts.unsettled + ":"):
+                for link in entry.links or ():
+                    unsettled[link] += posting.units.number
+                    counterparty = posting.account.rsplit(":", 1)[1]
+                    cash_account = config.counterparties[counterparty].cash_account
+                    assert cash_account is not None
+                    trade_account[link] = cash_account
+    to_move: dict[str, Decimal] = defaultdict(Decimal)
+    for link, amount in unsettled.items():
+        to_move[trade_account[link]] += amount
+    positions = {
+        account: {
+            "floor": floor,
+            "settled": settled[account],
+            "projected": sum((n for _, n in booked[account]), Decimal(0)) + to_move[account],
+        }
+        for account, (floor, _) in accounts.items()
+    }
+    ladders = {}
+    for currency in sorted({ccy for _, ccy in accounts.values()}):
+        mine = [a for a, (_, ccy) in accounts.items() if ccy == currency]
+        dates = business_days(currency, as_of, config.cash.days)
+        closing = sum(
+            (n for a in mine for day, n in booked[a] if day <= dates[-1]), Decimal(0)
+        ) + sum((to_move[a] for a in mine), Decimal(0))
+        ladders[currency] = {
+            "dates": [d.isoformat() for d in dates],
+            "floor": sum((accounts[a][0] for a in mine), Decimal(0)),
+            "closing": closing,
+        }
+    open_links = sorted(link for link, amount in unsettled.items() if amount != 0)
+    return {"positions": positions, "ladders": ladders, "open_links": open_links}
+
+
+def test_cash_page_positions_ladder_chart_and_links(fava: FavaServer, page: Any) -> None:
+    expected = expected_cash(fava.books)
+    page.goto(fava.url("extension/Cash/"))
+    rows = table(page, "#cash-positions")
+    shown = {
+        row[0]: {"floor": number(row[2]), "settled": number(row[3]), "projected": number(row[6])}
+        for row in rows
+    }
+    assert shown == expected["positions"]
+
+    for currency, ladder in expected["ladders"].items():
+        chart = page.locator(f'svg.backoffice-ladder[data-currency="{currency}"]')
+        bars = chart.locator("rect.day")
+        assert bars.evaluate_all("bs => bs.map(b => b.dataset.date)") == ladder["dates"]
+        assert number(bars.last.get_attribute("data-closing")) == ladder["closing"]
+        floor = chart.locator("line.floor")
+        assert number(floor.get_attribute("data-floor")) == ladder["floor"]
+        assert floor.evaluate("line => line.getBBox().width") > 0  # drawn across the chart
+
+    # Unsettled trades: each listed with a link to its entries in the journal.
+    links = page.locator("#cash-exposure a.backoffice-journal")
+    assert sorted(links.all_inner_texts()) == expected["open_links"]
+    follow_link_to_journal(page, fava, links.first)
+
+
+def test_cash_position_links_to_the_account_journal(fava: FavaServer, page: Any) -> None:
+    page.goto(fava.url("extension/Cash/"))
+    account = "Assets:Bank:FirstHarbor:USD"
+    page.locator(f'#cash-positions tr[data-account="{account}"] a.backoffice-account').click()
+    page.wait_for_url(f"**/account/{account}/**")
+    page.locator("ol.journal li.transaction").first.wait_for()
+    accounts_shown = page.eval_on_selector_all(
+        "ol.journal li.transaction .postings a", "links => links.map(a => a.innerText.trim())"
+    )
+    assert account in accounts_shown
