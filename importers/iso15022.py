@@ -390,3 +390,14 @@ def _add_field(
     else:
         item = Field(tag, None, None, content, line)
     stack[-1].fields.append(item)
+
+
+def message_types(filepath: str) -> set[str]:
+    """The message types named by the file's application headers ``{2:I545``/
+    ``{2:O545`` (a cheap look at the first 64 KiB for ``identify``)."""
+    try:
+        with open(filepath, "rb") as handle:
+            head = handle.read(1 << 16).decode("latin-1")
+    except OSError:
+        return set()
+    return {match.group(1) for match in re.finditer(r"\{2:[IO](\d{3})", head)}

@@ -19,4 +19,11 @@ from ledger.config import Config
 
 def importers_for(config: Config) -> list[Importer]:
     """Every importer, trades first, then statements."""
-    return []
+    from importers.blotter import BlotterImporter
+    from importers.fix import FixImporter
+    from importers.mt54x import Mt54xImporter
+    from importers.mt535 import Mt535Importer
+
+    trades: list[Importer] = [BlotterImporter(config), FixImporter(config)]
+    custody: list[Importer] = [Mt54xImporter(config), Mt535Importer(config)]
+    return [*trades, *custody]

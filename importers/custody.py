@@ -1,0 +1,234 @@
+"""What the custody importers share: settlement entries and holdings assertions.
+
+A custodian's settlement confirmation (MT545/MT547, a custody CSV row) clears
+the trade's clearing account against the custody cash account, dated on the
+effective settlement date and linked to the trade::
+
+    2026-11-25 * "Custodia" "MT545 receive 1000 XYZ against 61275.00 USD" ^trade-GA-20261124-001
+      source: "inbox/mt545.txt"
+      source-ref: "CUS545-0001"
+      source-sha256: "..."
+      Assets:Unsettled:AlphaSec          61275.00 USD
+      Assets:Custody:Custodia:Cash:USD  -61275.00 USD
+
+The trade is found by its id in the books (or earlier in the batch); its
+``counterparty`` names the clearing account, the counterparty's
+``cash-account`` the cash side. A cancellation reverses the entry it names.
+A holding becomes a ``balance`` assertion of the settled quantity on the
+safekeeping account's ledger account, the day after the statement date (a
+Beancount balance holds at the start of its day); pending and blocked
+quantities ride along as metadata.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from importers.common import ImportFailure
+from ledger import meta as keys
+from ledger.config import Config
+
+Direction = Literal["receive", "deliver"]
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    """``value`` with at least two decimals (ISO 15022 writes ``61275,``)."""
+    exponent = value.as_tuple().exponent
+    return value.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else value
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    """One settlement against payment, as the custodian reports it."""
+
+    line: int
+    source_ref: str
+    label: str
+    trade_id: str
+    settle_date: datetime.date
+    direction: Direction
+    security: str
+    quantity: Decimal
+    amount: Decimal
+    currency: str
+    counterparty_bic: str | None = None
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    """One security's position in a safekeeping account on a statement date."""
+
+    line: int
+    source_ref: str
+    account: str
+    statement_date: datetime.date
+    security: str
+    settled: Decimal
+    pending: Decimal | None = None
+    blocked: Decimal | None = None
+
+
+def _trades_by_id(existing: Iterable[data.Directive]) -> dict[str, data.Transaction]:
+    found = {}
+    for entry in existing:
+        if isinstance(entry, data.Transaction) and keys.TRADE_ID in entry.meta:
+            trade_id = keys.get_trade_id(entry.meta)
+            if trade_id:
+                found[trade_id] = entry
+    return found
+
+
+class SettlementBuilder:
+    """Turns :class:`SettlementRow` into entries against the books so far."""
+
+    def __init__(
+        self, config: Config, existing: Iterable[data.Directive], filename: str, sha256: str
+    ) -> None:
+        self.config = config
+        self.existing = list(existing)
+        self.trades = _trades_by_id(self.existing)
+        self.filename = filename
+        self.sha256 = sha256
+
+    def meta(self, line: int, source_ref: str) -> dict[str, Any]:
+        meta: dict[str, Any] = data.new_metadata(self.filename, line)
+        meta[keys.SOURCE] = self.filename
+        meta[keys.SOURCE_REF] = source_ref
+        meta[keys.SOURCE_SHA256] = self.sha256
+        return meta
+
+    def counterparty(self, row: SettlementRow) -> str:
+        trade = self.trades.get(row.trade_id)
+        name = keys.get_counterparty(trade.meta) if trade is not None else None
+        if name is None and row.counterparty_bic:
+            name = self.config.trades.bics.get(row.counterparty_bic)
+        if name is None:
+            bic = row.counterparty_bic or "none given"
+            raise ImportFailure(
+                self.filename,
+                row.line,
+                f"{row.label} {row.source_ref}: settles trade {row.trade_id!r}, which is not in "
+                f"the books, and its counterparty BIC ({bic}) is not mapped",
+                hint="import the trade first (or in the same batch), or map the BIC under "
+                "[trades.bics] in backoffice.toml",
+            )
+        return name
+
+    def cash_account(self, row: SettlementRow, counterparty: str) -> str:
+        settings = self.config.counterparties.get(counterparty)
+        account = settings.cash_account if settings else None
+        if account is None:
+            raise ImportFailure(
+                self.filename,
+                row.line,
+                f"{row.label} {row.source_ref}: counterparty {counterparty!r} has no cash-account",
+                hint=f"set cash-account under [counterparties.{counterparty}] in backoffice.toml",
+            )
+        return account
+
+    def settlement(self, row: SettlementRow) -> data.Transaction:
+        counterparty = self.counterparty(row)
+        clearing = self.config.unsettled_account(counterparty)
+        cash = self.cash_account(row, counterparty)
+        # Receiving securities we pay: the clearing account (credited by the
+        # buy) is debited and cash leaves; delivering, the reverse.
+        sign = Decimal(1) if row.direction == "receive" else Decimal(-1)
+        verb = "receive" if row.direction == "receive" else "deliver"
+        narration = (
+            f"{row.label} {verb} {row.quantity:f} {row.security} against "
+            f"{row.amount:f} {row.currency}"
+        )
+        postings = [
+            data.Posting(clearing, Amount(sign * row.amount, row.currency), None, None, None, None),
+            data.Posting(cash, Amount(-sign * row.amount, row.currency), None, None, None, None),
+        ]
+        return data.Transaction(
+            self.meta(row.line, row.source_ref),
+            row.settle_date,
+            "*",
+            self.config.trades.custodian,
+            narration,
+            data.EMPTY_SET,
+            frozenset({keys.trade_link(row.trade_id)}),
+            postings,
+        )
+
+    def reversal(
+        self, line: int, source_ref: str, label: str, cancelled_ref: str, day: datetime.date
+    ) -> data.Transaction:
+        """The entry reversing the settlement whose ``source-ref`` is ``cancelled_ref``."""
+        for entry in self.existing:
+            if (
+                isinstance(entry, data.Transaction)
+                and keys.get_source_ref(entry.meta) == cancelled_ref
+                and keys.TRADE_ID not in entry.meta
+            ):
+                postings = [
+                    posting._replace(units=-posting.units) if posting.units else posting
+                    for posting in entry.postings
+                ]
+                return data.Transaction(
+                    self.meta(line, source_ref),
+                    day,
+                    "*",
+                    entry.payee,
+                    f"{label} cancels {cancelled_ref}: {entry.narration}",
+                    data.EMPTY_SET,
+                    entry.links,
+                    postings,
+                )
+        raise ImportFailure(
+            self.filename,
+            line,
+            f"{label} {source_ref}: cancels {cancelled_ref!r}, which is not in the books",
+            hint="import the cancelled confirmation first; a cancellation of a message "
+            "never booked adds nothing to cancel",
+        )
+
+
+def holding_balance(row: HoldingRow, filename: str, sha256: str) -> data.Balance:
+    """The ``balance`` assertion of a settled position (pending/blocked as meta)."""
+    meta: dict[str, Any] = data.new_metadata(filename, row.line)
+    meta[keys.SOURCE] = filename
+    meta[keys.SOURCE_REF] = row.source_ref
+    meta[keys.SOURCE_SHA256] = sha256
+    if row.pending:
+        meta[PENDING] = row.pending
+    if row.blocked:
+        meta[BLOCKED] = row.blocked
+    return data.Balance(
+        meta,
+        row.statement_date + datetime.timedelta(days=1),
+        row.account,
+        Amount(row.settled, row.security),
+        None,
+        None,
+    )
+
+
+PENDING = "pending-quantity"
+BLOCKED = "blocked-quantity"
+
+
+def safekeeping_account(config: Config, filename: str, line: int, safe_id: str) -> str:
+    """The ledger account ``[[statement-accounts]]`` maps ``safe_id`` to."""
+    for mapping in config.statement_accounts:
+        if mapping.id == safe_id and mapping.currency is None:
+            return mapping.account
+    raise ImportFailure(
+        filename,
+        line,
+        f"safekeeping account {safe_id!r} is not in backoffice.toml",
+        hint=(
+            "add to backoffice.toml:\n[[statement-accounts]]\n"
+            f'id = "{safe_id}"\naccount = "{config.trades.securities_account}"'
+        ),
+    )

@@ -1,0 +1,128 @@
+"""MT535 statement of holdings → ``balance`` assertions per security.
+
+Read with the shared ISO 15022 parser; the fields used, per the SWIFT MT535
+message reference:
+
+- GENL ``:20C::SEME//`` the statement's reference, ``:98A::STAT//`` (or 98C)
+  the statement date, ``:97A::SAFE//`` the safekeeping account (mapped to a
+  ledger account by ``[[statement-accounts]]``), ``:23G:`` NEWM (a CANC
+  statement is refused: it withdraws assertions nobody should rely on);
+- SUBSAFE ``:97A::SAFE//`` a sub-safekeeping account when the statement has
+  several; FIN ``:35B:`` the security (ISIN), ``:93B::AGGR//`` the aggregate
+  balance, ``:93B::AVAI//`` available, ``:93B::NAVL//`` not available;
+  SUBBAL ``:93B:`` with ``:94?:``/``:70C:`` for pending (``PEND...``) and
+  blocked (``BLOK``) sub-balances.
+
+The quantity asserted is the aggregate balance AGGR of a settled-position
+statement (``:22F::STBA//SETT``); pending and blocked sub-balances are kept as
+``pending-quantity`` / ``blocked-quantity`` metadata, never asserted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from beancount.core import data
+from beangulp import Importer
+
+from importers import iso15022
+from importers.common import document_sha256
+from importers.custody import HoldingRow, holding_balance, safekeeping_account
+from importers.trades import SecurityResolver
+from ledger.config import Config
+
+PENDING_QUALIFIERS = ("PEND", "PENR", "PEDA")
+BLOCKED_QUALIFIERS = ("BLOK",)
+
+
+def _sub_balance(
+    message: iso15022.Message, fin: iso15022.Sequence, names: tuple[str, ...]
+) -> Decimal | None:
+    total = None
+    for sub in fin.sequences("SUBBAL"):
+        for item in sub.all("93"):
+            if item.qualifier in names:
+                _, quantity = message.quantity(item)
+                total = (total or Decimal(0)) + quantity
+    return total
+
+
+def holdings(
+    message: iso15022.Message, config: Config, resolver: SecurityResolver
+) -> list[HoldingRow]:
+    """The holdings of one MT535, one row per security and safekeeping account."""
+    genl = message.sequence(message.body, "GENL")
+    basis = genl.get("22F", "STBA")
+    if basis is not None and basis.value != "SETT":
+        raise message.error(
+            basis.line,
+            f"statement basis {basis.value}: only settled-position statements (STBA//SETT) "
+            "are asserted against the books",
+        )
+    function = genl.get("23G")
+    if function is not None and function.value.startswith("CANC"):
+        raise message.error(function.line, "a cancelled statement (23G:CANC) asserts nothing")
+    statement_date = message.date(message.require(genl, "98", "STAT"))
+    default_safe = genl.get("97", "SAFE")
+    rows = []
+    for subsafe in message.body.sequences("SUBSAFE"):
+        safe = subsafe.get("97", "SAFE") or default_safe
+        if safe is None:
+            raise message.error(
+                subsafe.line, "no :97A::SAFE// safekeeping account in GENL or SUBSAFE"
+            )
+        account = safekeeping_account(config, message.filename, safe.line, safe.value)
+        for fin in subsafe.sequences("FIN"):
+            security_field = message.require(fin, "35B")
+            symbol = resolver.symbol(
+                security_field.line,
+                message.isin(security_field),
+                None,
+                name=message.description(security_field),
+            )
+            _, aggregate = message.quantity(message.require(fin, "93B", "AGGR"))
+            rows.append(
+                HoldingRow(
+                    line=fin.line,
+                    source_ref=f"{message.reference}/{safe.value}/{symbol}",
+                    account=account,
+                    statement_date=statement_date,
+                    security=symbol,
+                    settled=aggregate,
+                    pending=_sub_balance(message, fin, PENDING_QUALIFIERS),
+                    blocked=_sub_balance(message, fin, BLOCKED_QUALIFIERS),
+                )
+            )
+    return rows
+
+
+class Mt535Importer(Importer):  # type: ignore[misc]  # beangulp is untyped
+    """Statements of holdings (MT535)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return "custody.mt535"
+
+    def identify(self, filepath: str) -> bool:
+        return "535" in iso15022.message_types(filepath)
+
+    def account(self, filepath: str) -> str:
+        return self.config.trades.securities_account
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        with open(filepath, encoding="latin-1") as handle:
+            messages = iso15022.parse(handle.read(), filepath)
+        sha256 = document_sha256(filepath)
+        resolver = SecurityResolver(existing, filepath)
+        entries: data.Entries = []
+        for message in messages:
+            if message.message_type != "535":
+                raise message.error(message.line, "a holdings file holds MT535 messages only")
+            for row in holdings(message, self.config, resolver):
+                entries.append(holding_balance(row, filepath, sha256))
+        if entries:
+            resolver.check(min(entry.date for entry in entries))
+        return entries

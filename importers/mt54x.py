@@ -1,0 +1,145 @@
+"""MT545 / MT547 settlement confirmations (receive / deliver against payment).
+
+Read with the shared ISO 15022 parser (:mod:`importers.iso15022`); the fields
+used, per the SWIFT MT545/MT547 message reference:
+
+- GENL ``:20C::SEME//`` the custodian's reference (the entry's ``source-ref``),
+  ``:23G:`` NEWM or CANC, LINK ``:20C::RELA//`` our trade id,
+  LINK ``:20C::PREV//`` the SEME a cancellation cancels;
+- TRADDET ``:98A::ESET//`` (or 98C) the effective settlement date,
+  ``:35B:`` the security (ISIN);
+- FIAC ``:36B::ESTT//`` the settled quantity;
+- SETDET ``:16R:SETPRTY`` ``:95P::DEAG//`` / ``REAG//`` the broker's BIC,
+  ``:16R:AMT`` ``:19A::ESTT//`` the settled amount.
+
+Each confirmation becomes a settlement entry (:mod:`importers.custody`); a
+cancellation reverses the entry of the message it names. MT544/MT546 (free
+of payment) move no cash; they are recognised and refused with a hint, as the
+trade entry already carries the securities.
+"""
+
+from __future__ import annotations
+
+from beancount.core import data
+from beangulp import Importer
+
+from importers import iso15022
+from importers.common import document_sha256
+from importers.custody import Direction, SettlementBuilder, SettlementRow, money
+from importers.trades import SecurityResolver
+from ledger.config import Config
+
+AGAINST_PAYMENT: dict[str, Direction] = {"545": "receive", "547": "deliver"}
+FREE_OF_PAYMENT = ("544", "546")
+
+
+def _link(message: iso15022.Message, qualifier: str) -> str | None:
+    genl = message.sequence(message.body, "GENL")
+    for link in genl.sequences("LINK"):
+        found = link.get("20C", qualifier)
+        if found:
+            return found.value
+    return None
+
+
+def settlement_row(message: iso15022.Message, resolver: SecurityResolver) -> SettlementRow:
+    """The settlement a NEWM MT545/MT547 confirms."""
+    genl = message.sequence(message.body, "GENL")
+    trade_id = _link(message, "RELA")
+    if trade_id is None:
+        raise message.error(
+            genl.line, "no :20C::RELA// in GENL/LINK: the confirmation names no trade of ours"
+        )
+    traddet = message.sequence(message.body, "TRADDET")
+    eset = message.require(traddet, "98", "ESET")
+    security_field = message.require(traddet, "35B")
+    isin = message.isin(security_field)
+    symbol = resolver.symbol(
+        security_field.line, isin, None, name=message.description(security_field)
+    )
+    fiac = message.sequence(message.body, "FIAC")
+    _, quantity = message.quantity(message.require(fiac, "36B", "ESTT"))
+    setdet = message.sequence(message.body, "SETDET")
+    amount_field = None
+    for amt in setdet.sequences("AMT"):
+        amount_field = amt.get("19A", "ESTT") or amount_field
+    if amount_field is None:
+        raise message.error(
+            setdet.line, "SETDET has no :16R:AMT with :19A::ESTT//: the settled amount is missing"
+        )
+    currency, amount = message.amount(amount_field)
+    bic = None
+    for party in setdet.sequences("SETPRTY"):
+        found = party.get("95P", "DEAG") or party.get("95P", "REAG")
+        if found:
+            bic = found.value[:8]
+    return SettlementRow(
+        line=message.line,
+        source_ref=message.reference,
+        label=f"MT{message.message_type}",
+        trade_id=trade_id,
+        settle_date=message.date(eset),
+        direction=AGAINST_PAYMENT[message.message_type],
+        security=symbol,
+        quantity=quantity,
+        amount=money(amount),
+        currency=currency,
+        counterparty_bic=bic,
+    )
+
+
+def is_cancellation(message: iso15022.Message) -> bool:
+    genl = message.sequence(message.body, "GENL")
+    function = genl.get("23G")
+    return function is not None and function.value.startswith("CANC")
+
+
+class Mt54xImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
+    """Settlement confirmations MT545/MT547 (MT544/MT546 refused with a hint)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return "custody.mt54x"
+
+    def identify(self, filepath: str) -> bool:
+        return iso15022.message_types(filepath) & {*AGAINST_PAYMENT, *FREE_OF_PAYMENT} != set()
+
+    def account(self, filepath: str) -> str:
+        return self.config.trades.securities_account
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        with open(filepath, encoding="latin-1") as handle:
+            messages = iso15022.parse(handle.read(), filepath)
+        builder = SettlementBuilder(self.config, existing, filepath, document_sha256(filepath))
+        resolver = SecurityResolver(existing, filepath)
+        entries: data.Entries = []
+        for message in messages:
+            if message.message_type in FREE_OF_PAYMENT:
+                raise message.error(
+                    message.line,
+                    "free-of-payment confirmations move no cash and are not booked; the "
+                    "trade entry already holds the securities",
+                )
+            if message.message_type not in AGAINST_PAYMENT:
+                raise message.error(message.line, "not a settlement confirmation (MT545/MT547)")
+            if is_cancellation(message):
+                cancelled = _link(message, "PREV")
+                if cancelled is None:
+                    raise message.error(
+                        message.line, "a CANC message needs :20C::PREV// naming what it cancels"
+                    )
+                row = settlement_row(message, resolver)
+                entries.append(
+                    builder.reversal(
+                        row.line, row.source_ref, row.label, cancelled, row.settle_date
+                    )
+                )
+            else:
+                entries.append(builder.settlement(settlement_row(message, resolver)))
+            builder.existing.extend(entries[-1:])
+        if entries:
+            resolver.check(min(entry.date for entry in entries))
+        return entries
