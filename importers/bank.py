@@ -1,0 +1,103 @@
+"""The beangulp side of every bank format: read → statements → one builder.
+
+A format subclasses :class:`BankImporter` with ``identify`` (cheap: a peek at
+the file's head) and ``read`` (the file as :class:`~importers.statement.Statement`\\ s,
+or an :class:`~importers.common.ImportFailure`). The importer keeps only its
+config: nothing learned from one file reaches the next.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from pathlib import Path
+
+from beancount.core import data
+from beangulp import Importer
+
+from importers.bank_builder import build_entries, ledger_account
+from importers.common import ImportFailure, document_sha256
+from importers.statement import Statement
+from ledger.config import Config
+
+HEAD_BYTES = 8192
+
+
+def head(filepath: str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of the file (empty when unreadable)."""
+    try:
+        with open(filepath, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def decode(raw: bytes, path: str, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> str:
+    """Text of ``raw``: the first encoding that decodes it, a UTF-8 BOM dropped."""
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            last = exc
+    line = raw[: last.start].count(b"\n") + 1
+    raise ImportFailure(
+        path,
+        line,
+        f"bytes that are not {' or '.join(encodings)}",
+        value=raw[last.start : last.start + 8],
+        hint="the file is damaged or in an encoding this importer does not read",
+    )
+
+
+class BankImporter(Importer, abc.ABC):  # type: ignore[misc]  # beangulp is untyped
+    """A bank statement format."""
+
+    format_name: str = "bank"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return f"bank.{self.format_name}"
+
+    @abc.abstractmethod
+    def identify(self, filepath: str) -> bool: ...
+
+    @abc.abstractmethod
+    def read(self, filepath: str) -> list[Statement]:
+        """The file's statements; an :class:`ImportFailure` for bad input."""
+
+    def statements(self, filepath: str) -> list[Statement]:
+        statements = self.read(filepath)
+        if not statements:
+            raise ImportFailure(
+                filepath,
+                None,
+                f"no statement found in this {self.format_name} file",
+                hint="the file is empty or truncated",
+            )
+        return statements
+
+    def account(self, filepath: str) -> str:
+        return ledger_account(self.config, self.statements(filepath)[0], filepath)
+
+    def date(self, filepath: str) -> datetime.date | None:
+        days: list[datetime.date] = []
+        for statement in self.statements(filepath):
+            days.extend(line.booking_date for line in statement.lines)
+            if statement.closing is not None:
+                days.append(statement.closing.date)
+        return max(days, default=None)
+
+    def filename(self, filepath: str) -> str | None:
+        return Path(filepath).name
+
+    def extract(self, filepath: str, existing: list[data.Directive]) -> list[data.Directive]:
+        return build_entries(
+            self.statements(filepath),
+            path=filepath,
+            sha256=document_sha256(filepath),
+            config=self.config,
+            existing=existing,
+        )

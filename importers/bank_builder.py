@@ -1,0 +1,211 @@
+"""Statements → entries: the one builder every bank format shares.
+
+Per statement: map its account id to a ledger account (``[[statement-accounts]]``),
+check that its lines lead from the opening to the closing balance, then
+
+- each line → a transaction dated its booking day on the ledger account, the
+  other posting from :mod:`importers.rules`; ``value-date`` kept when it
+  differs; provenance ``source``/``source-ref``/``source-sha256``;
+- the opening balance → a ``balance`` at the start of the first booking day
+  (the pipeline checks it against the books); the closing balance → a
+  ``balance`` on the day after the closing date.
+
+Intraday reports and notifications (MT942, camt.052/054) carry no booked
+closing balance to assert; their lines are booked all the same.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from beancount.core import amount, data
+
+from importers.common import (
+    ImportFailure,
+    UnknownStatementAccount,
+    entry_meta,
+    generated_ref,
+    unique_refs,
+)
+from importers.rules import classify, trade_clearing
+from importers.statement import Statement, StatementLine
+from ledger import meta as keys
+from ledger.config import Config, StatementAccount
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def normalise_id(account_id: str) -> str:
+    """Account ids compare without spaces and case (IBANs are printed in groups)."""
+    return re.sub(r"\s+", "", account_id).upper()
+
+
+def find_mapping(config: Config, account_id: str, currency: str) -> StatementAccount | None:
+    """The ``[[statement-accounts]]`` entry for this id and currency."""
+    wanted = normalise_id(account_id)
+    for mapping in config.statement_accounts:
+        if normalise_id(mapping.id) == wanted and mapping.currency in (None, currency):
+            return mapping
+    return None
+
+
+def _account_component(text: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    name = "".join(word[:1].upper() + word[1:].lower() for word in words)[:24]
+    if not name or not name[0].isalpha():
+        name = "Bank" + name
+    return name
+
+
+def ledger_account(config: Config, statement: Statement, path: str) -> str:
+    """The ledger account of ``statement``, or the error saying what to add."""
+    mapping = find_mapping(config, statement.account_id, statement.currency)
+    if mapping is not None:
+        return mapping.account
+    bank = _account_component(statement.institution or "Acct" + statement.account_id[-4:])
+    dates = [line.booking_date for line in statement.lines]
+    if statement.opening is not None:
+        dates.append(statement.opening.date)
+    if statement.closing is not None:
+        dates.append(statement.closing.date)
+    raise UnknownStatementAccount(
+        path,
+        statement.lineno,
+        statement.account_id,
+        f"Assets:Bank:{bank}:{_account_component(statement.currency).upper()}",
+        statement.currency,
+        min(dates, default=datetime.date(1970, 1, 1)),
+    )
+
+
+def check_totals(statement: Statement, path: str) -> None:
+    """The lines must lead from the opening balance to the closing one."""
+    if statement.opening is None or statement.closing is None:
+        return
+    total = sum((line.amount for line in statement.lines), Decimal(0))
+    expected = statement.opening.amount + total
+    if expected != statement.closing.amount:
+        raise ImportFailure(
+            path,
+            statement.closing.lineno,
+            f"statement {statement.statement_id or statement.account_id}: opening balance "
+            f"{statement.opening.amount} plus its {len(statement.lines)} line(s) "
+            f"({total:+}) is {expected} {statement.currency}, but the closing balance says "
+            f"{statement.closing.amount} {statement.currency}",
+            hint="the file is truncated or a line is malformed; ask the bank to resend it",
+        )
+
+
+def _line_refs(statement: Statement) -> list[str]:
+    refs = []
+    for line in statement.lines:
+        ref = line.ref or generated_ref(
+            statement.account_id,
+            line.booking_date.isoformat(),
+            str(line.amount),
+            line.payee or "",
+            line.narration,
+            *line.references,
+        )
+        refs.append(ref)
+    return unique_refs(refs)
+
+
+def _transaction(
+    line: StatementLine,
+    ref: str,
+    account: str,
+    currency: str,
+    path: str,
+    sha256: str,
+    config: Config,
+    trades: dict[str, str],
+) -> data.Transaction:
+    counterpart = classify(line, account, config, trades)
+    extra = {}
+    if line.value_date is not None and line.value_date != line.booking_date:
+        extra[keys.VALUE_DATE] = line.value_date
+    meta = entry_meta(path, line.lineno, path, ref, sha256, **extra)
+    units = amount.Amount(line.amount, currency)
+    return data.Transaction(
+        meta,
+        line.booking_date,
+        counterpart.flag,
+        line.payee,
+        line.narration,
+        data.EMPTY_SET,
+        frozenset({counterpart.link}) if counterpart.link else data.EMPTY_SET,
+        [
+            data.Posting(account, units, None, None, None, None),
+            data.Posting(counterpart.account, -units, None, None, None, None),
+        ],
+    )
+
+
+def _balance(
+    day: datetime.date,
+    account: str,
+    number: Decimal,
+    currency: str,
+    lineno: int,
+    ref: str,
+    path: str,
+    sha256: str,
+) -> data.Balance:
+    meta = entry_meta(path, lineno, path, ref, sha256)
+    return data.Balance(meta, day, account, amount.Amount(number, currency), None, None)
+
+
+def build_entries(
+    statements: Sequence[Statement],
+    *,
+    path: str,
+    sha256: str,
+    config: Config,
+    existing: Sequence[data.Directive],
+) -> list[data.Directive]:
+    """Every statement's transactions and balance assertions."""
+    trades = trade_clearing(existing, config.accounts.unsettled)
+    entries: list[data.Directive] = []
+    for statement in statements:
+        account = ledger_account(config, statement, path)
+        check_totals(statement, path)
+        for line, ref in zip(statement.lines, _line_refs(statement), strict=True):
+            entries.append(
+                _transaction(line, ref, account, statement.currency, path, sha256, config, trades)
+            )
+        if statement.kind != "statement":
+            continue
+        name = statement.statement_id or statement.account_id
+        if statement.opening is not None and statement.lines:
+            first = min(line.booking_date for line in statement.lines)
+            entries.append(
+                _balance(
+                    first,
+                    account,
+                    statement.opening.amount,
+                    statement.currency,
+                    statement.opening.lineno,
+                    f"{name}/opening",
+                    path,
+                    sha256,
+                )
+            )
+        if statement.closing is not None:
+            last = max([statement.closing.date, *(line.booking_date for line in statement.lines)])
+            entries.append(
+                _balance(
+                    last + ONE_DAY,
+                    account,
+                    statement.closing.amount,
+                    statement.currency,
+                    statement.closing.lineno,
+                    f"{name}/closing",
+                    path,
+                    sha256,
+                )
+            )
+    return entries

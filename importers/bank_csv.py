@@ -1,0 +1,246 @@
+"""Bank CSV exports, each described by an ``[imports.csv.<name>]`` format.
+
+No per-bank code: :class:`~ledger.imports.config.CsvFormat` says which file
+names it takes, the encoding, delimiter, lines to skip, the columns (by
+header text), the date format, the decimal and thousands separators and the
+sign convention. Errors quote the row, the column, the value and the format
+key to change, the way hledger's CSV rules do.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import fnmatch
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from importers.bank import BankImporter, head
+from importers.common import ImportFailure
+from importers.statement import Statement, StatementBalance, StatementLine
+from ledger.config import Config
+from ledger.imports.config import CsvFormat
+
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+class _Rows:
+    """One file read with one format: header → column indexes, checked values."""
+
+    def __init__(self, fmt: CsvFormat, name: str, path: str) -> None:
+        self.fmt = fmt
+        self.name = name
+        self.path = path
+
+    def fail(self, line: int, problem: str, value: object, key: str) -> ImportFailure:
+        return ImportFailure(
+            self.path,
+            line,
+            problem,
+            value=value,
+            hint=f"check '{key}' in [imports.csv.{self.name}] of backoffice.toml",
+        )
+
+    def number(self, text: str, line: int, column: str | None) -> Decimal:
+        fmt = self.fmt
+        raw = text.strip().replace("\u00a0", " ")
+        negative = False
+        if raw.startswith("(") and raw.endswith(")"):
+            raw, negative = raw[1:-1], True
+        if raw.endswith("-"):
+            raw, negative = raw[:-1], not negative
+        if raw.startswith(("-", "+")):
+            negative = negative != raw.startswith("-")
+            raw = raw[1:]
+        if fmt.thousands:
+            raw = raw.replace(fmt.thousands, "")
+        raw = raw.replace(" ", "")
+        if fmt.decimal != ".":
+            if "." in raw:
+                raise self.fail(
+                    line,
+                    f"column {column!r}: '.' in a number whose decimal mark is ','",
+                    text,
+                    "decimal",
+                )
+            raw = raw.replace(fmt.decimal, ".")
+        if not _NUMBER.match(raw):
+            raise self.fail(line, f"column {column!r}: not a number", text, "decimal' / 'thousands")
+        value = Decimal(raw)
+        return -value if negative else value
+
+    def date(self, text: str, line: int, column: str | None) -> datetime.date:
+        try:
+            return datetime.datetime.strptime(text.strip(), self.fmt.date_format).date()
+        except ValueError:
+            raise self.fail(
+                line,
+                f"column {column!r}: not a date in format {self.fmt.date_format!r}",
+                text,
+                "date-format",
+            ) from None
+
+
+def _text(raw: bytes, fmt: CsvFormat, path: str) -> str:
+    try:
+        return raw.decode(fmt.encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportFailure(
+            path,
+            line,
+            f"bytes that are not {fmt.encoding}",
+            value=raw[exc.start : exc.start + 8],
+            hint="set 'encoding' of the CSV format (e.g. cp1252, latin-1)",
+        ) from None
+
+
+def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
+    """The file as one statement of the format's account."""
+    rows = _Rows(fmt, name, path)
+    text = _text(Path(path).read_bytes(), fmt, path)
+    lines = text.splitlines(keepends=True)[fmt.skip_lines :]
+    reader = csv.reader(io.StringIO("".join(lines)), delimiter=fmt.delimiter, quotechar=fmt.quote)
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except StopIteration:
+        raise ImportFailure(
+            path, fmt.skip_lines + 1, "no header row", hint="the file is empty"
+        ) from None
+    wanted = [
+        fmt.date,
+        fmt.value_date,
+        fmt.payee,
+        *fmt.narration,
+        fmt.reference,
+        fmt.code,
+        fmt.amount,
+        fmt.debit,
+        fmt.credit,
+        fmt.balance,
+    ]
+    missing = [column for column in wanted if column and column not in header]
+    if missing:
+        raise rows.fail(
+            fmt.skip_lines + 1,
+            f"header lacks column(s) {missing}; it has {header}",
+            None,
+            "the column names",
+        )
+    index = {column: header.index(column) for column in wanted if column}
+    parsed: list[tuple[StatementLine, Decimal | None]] = []
+    try:
+        for record in reader:
+            line = fmt.skip_lines + reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) < len(header):
+                raise rows.fail(
+                    line,
+                    f"{len(record)} field(s), the header has {len(header)}",
+                    fmt.delimiter.join(record),
+                    "delimiter",
+                )
+
+            def cell(column: str | None, record: list[str] = record) -> str:
+                return record[index[column]].strip() if column else ""
+
+            if fmt.amount:
+                amount = rows.number(cell(fmt.amount), line, fmt.amount)
+            else:
+                debit, credit = cell(fmt.debit), cell(fmt.credit)
+                if not debit and not credit:
+                    raise rows.fail(line, "neither debit nor credit has an amount", None, "debit")
+                amount = abs(rows.number(credit, line, str(fmt.credit))) if credit else Decimal(0)
+                amount -= abs(rows.number(debit, line, str(fmt.debit))) if debit else Decimal(0)
+            if fmt.negate:
+                amount = -amount
+            booking = rows.date(cell(fmt.date), line, fmt.date)
+            value = (
+                rows.date(cell(fmt.value_date), line, fmt.value_date)
+                if cell(fmt.value_date)
+                else None
+            )
+            narration = " ".join(cell(c) for c in fmt.narration if cell(c))
+            reference = cell(fmt.reference) or None
+            parsed.append(
+                (
+                    StatementLine(
+                        lineno=line,
+                        booking_date=booking,
+                        value_date=value,
+                        amount=amount,
+                        narration=narration,
+                        payee=cell(fmt.payee) or None,
+                        ref=reference,
+                        references=(reference,) if reference else (),
+                        code=cell(fmt.code) or None,
+                    ),
+                    rows.number(cell(fmt.balance), line, fmt.balance)
+                    if cell(fmt.balance)
+                    else None,
+                )
+            )
+    except csv.Error as exc:
+        raise ImportFailure(
+            path,
+            fmt.skip_lines + reader.line_num,
+            f"not valid CSV: {exc}",
+            hint="check 'delimiter' and 'quote' of the format",
+        ) from None
+    if len(parsed) > 1 and parsed[0][0].booking_date > parsed[-1][0].booking_date:
+        parsed.reverse()  # newest first, as many banks export
+    opening = closing = None
+    if parsed:
+        (first, first_balance), (last, last_balance) = parsed[0], parsed[-1]
+        if first_balance is not None and last_balance is not None:
+            opening = StatementBalance(
+                first.booking_date, first_balance - first.amount, first.lineno
+            )
+            closing = StatementBalance(last.booking_date, last_balance, last.lineno)
+    return [
+        Statement(
+            account_id=fmt.account_id,
+            currency=fmt.currency,
+            lineno=fmt.skip_lines + 1,
+            statement_id=Path(path).name,
+            opening=opening,
+            closing=closing,
+            lines=[line for line, _ in parsed],
+        )
+    ]
+
+
+class CsvImporter(BankImporter):
+    """One configured bank CSV format."""
+
+    format_name = "csv"
+
+    def __init__(self, config: Config, format_name: str) -> None:
+        super().__init__(config)
+        self.csv_name = format_name
+        self.fmt = config.imports.csv[format_name]
+
+    @property
+    def name(self) -> str:
+        return f"bank.csv.{self.csv_name}"
+
+    def identify(self, filepath: str) -> bool:
+        if not fnmatch.fnmatch(Path(filepath).name.lower(), self.fmt.filename.lower()):
+            return False
+        try:
+            text = head(filepath).decode(self.fmt.encoding, errors="replace")
+        except LookupError:  # pragma: no cover - validated in the config
+            return False
+        lines = text.splitlines()[self.fmt.skip_lines :]
+        if not lines:
+            return False
+        header = next(
+            csv.reader([lines[0]], delimiter=self.fmt.delimiter, quotechar=self.fmt.quote)
+        )
+        return self.fmt.date in [cell.strip() for cell in header]
+
+    def read(self, filepath: str) -> list[Statement]:
+        return read_csv(filepath, self.fmt, self.csv_name)

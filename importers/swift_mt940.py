@@ -1,0 +1,228 @@
+"""SWIFT MT940 customer statements and MT942 interim transaction reports.
+
+Parsed with the ``mt-940`` library, one statement at a time: the file is cut
+at each ``:20:`` (transaction reference number), so multi-statement files
+and SWIFT envelopes (``{1:…}{2:…}{4:`` … ``-}``) keep each statement's
+balances apart, and every line keeps its line number in the file.
+
+Fields (SWIFT MT940, Category 9): ``:25:`` account identification,
+``:28C:`` statement number, ``:60F:``/``:60M:`` opening and ``:62F:``/``:62M:``
+closing booked balance, ``:61:`` statement line (value date, entry date,
+debit/credit mark with ``RC``/``RD`` reversals, amount, transaction type code,
+customer reference, ``//`` bank reference), ``:86:`` information to account
+owner, either German structured (``?20``…``?63``, with ``EREF+``/``SVWZ+``
+keywords) or slash-keyword style (``/EREF/…/REMI/…/NAME/…``). MT942 adds
+``:13D:`` date/time and ``:90D:``/``:90C:`` sums and has no booked closing
+balance.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import mt940
+
+from importers.bank import BankImporter, decode, head
+from importers.common import ImportFailure, first_nonempty
+from importers.statement import Kind, Statement, StatementBalance, StatementLine
+
+_EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
+_ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
+_NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
+_SLASH_KEYS = re.compile(
+    r"/(EREF|REMI|NAME|MARF|MREF|CSID|IBAN|BIC|ORDP|BENM|PURP|TRTP|ADDR|RTRN|ULTD|ULTC|KREF)/"
+)
+_OPTIONS = mt940.Options(
+    reversal_sign=True,
+    case_insensitive_marks=True,
+    applicant_iban=True,
+    merge_keeps_values=True,
+)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    lineno: int
+    text: str
+
+
+def _chunks(text: str) -> list[_Chunk]:
+    """The statements of the file: from each ``:20:`` to the next."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ENVELOPE.sub(lambda match: "\n" * match.group(0).count("\n"), text)
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
+    return [
+        _Chunk(start + 1, "\n".join(lines[start:end]))
+        for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)
+    ]
+
+
+def _slash_fields(details: str) -> dict[str, str]:
+    """``/EREF/x/REMI/y`` → ``{"EREF": "x", "REMI": "y"}`` (first of each)."""
+    parts = _SLASH_KEYS.split(details)
+    fields: dict[str, str] = {}
+    for key, value in zip(parts[1::2], parts[2::2], strict=True):
+        fields.setdefault(key, value.strip(" /"))
+    return fields
+
+
+def _ref(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return None if text.upper() in _NO_REF else text
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _balance(data: dict[str, Any], keys: tuple[str, ...], lineno: int) -> StatementBalance | None:
+    for key in keys:
+        balance = data.get(key)
+        if balance is not None:
+            return StatementBalance(
+                datetime.date(balance.date.year, balance.date.month, balance.date.day),
+                Decimal(balance.amount.amount),
+                lineno,
+            )
+    return None
+
+
+def _tag_line(chunk: _Chunk, tag: str, nth: int = 0) -> int:
+    found = [i for i, line in enumerate(chunk.text.split("\n")) if line.startswith(tag)]
+    return chunk.lineno + (found[nth] if nth < len(found) else 0)
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None:
+        return None
+    return datetime.date(value.year, value.month, value.day)
+
+
+def _line(details: dict[str, Any], lineno: int) -> StatementLine:
+    raw = details.get("transaction_details") or ""
+    slash = _slash_fields(_clean(raw)) if raw else {}
+    eref = first_nonempty([details.get("end_to_end_reference"), slash.get("EREF")])
+    references = tuple(
+        ref
+        for ref in (
+            _ref(details.get("bank_reference")),
+            _ref(details.get("customer_reference")),
+            _ref(eref),
+            _ref(details.get("additional_position_reference") or slash.get("MREF")),
+            _ref(details.get("extra_details")),
+        )
+        if ref
+    )
+    narration = first_nonempty(
+        [
+            details.get("purpose"),
+            slash.get("REMI"),
+            details.get("posting_text"),
+            None if slash else raw,
+            details.get("extra_details"),
+        ]
+    )
+    payee = first_nonempty(
+        [
+            details.get("applicant_name"),
+            slash.get("NAME"),
+            slash.get("BENM"),
+            slash.get("ORDP"),
+        ]
+    )
+    value_date = _as_date(details.get("date"))
+    booking = _as_date(details.get("entry_date")) or value_date
+    assert booking is not None and value_date is not None  # :61: always has a value date
+    return StatementLine(
+        lineno=lineno,
+        booking_date=booking,
+        value_date=value_date,
+        amount=Decimal(details["amount"].amount),
+        narration=_clean(narration or ""),
+        payee=_clean(payee) if payee else None,
+        ref=first_nonempty(
+            [
+                _ref(details.get("bank_reference")),
+                _ref(details.get("customer_reference")),
+                _ref(eref),
+            ]
+        ),
+        references=references,
+        code=details.get("id"),
+    )
+
+
+def _statement(chunk: _Chunk, path: str) -> Statement:
+    parsed = mt940.models.Transactions(options=_OPTIONS)
+    try:
+        parsed.parse(chunk.text)
+    except Exception as exc:  # the library signals malformed fields with many types
+        raise ImportFailure(
+            path,
+            chunk.lineno,
+            f"malformed MT940 statement: {exc}",
+            hint="a field does not follow the SWIFT MT940 layout; compare it with the bank's spec",
+        ) from None
+    data = parsed.data
+    account_id = data.get("account_identification")
+    if not account_id:
+        raise ImportFailure(
+            path,
+            chunk.lineno,
+            "statement without :25: account identification",
+            hint="the file is truncated or not an MT940 statement",
+        )
+    currency = parsed.currency
+    lines = [t.data for t in parsed.transactions if "amount" in t.data]
+    if currency is None and lines:
+        currency = lines[0]["amount"].currency
+    if not currency:
+        raise ImportFailure(
+            path,
+            chunk.lineno,
+            "statement without a currency (no :60a:, :62a: or :34F:)",
+            hint="the file is truncated",
+        )
+    kind: Kind = (
+        "intraday" if "date_time_indication" in data or "c_floor_limit" in data else "statement"
+    )
+    return Statement(
+        account_id=str(account_id).strip(),
+        currency=currency,
+        lineno=chunk.lineno,
+        statement_id=str(data.get("transaction_reference", "")).strip(),
+        kind=kind,
+        opening=_balance(
+            data,
+            ("final_opening_balance", "intermediate_opening_balance", "opening_balance"),
+            _tag_line(chunk, ":60"),
+        ),
+        closing=_balance(
+            data,
+            ("final_closing_balance", "intermediate_closing_balance", "closing_balance"),
+            _tag_line(chunk, ":62"),
+        ),
+        lines=[_line(line, _tag_line(chunk, ":61:", i)) for i, line in enumerate(lines)],
+    )
+
+
+class Mt940Importer(BankImporter):
+    """MT940 statements and MT942 interim reports."""
+
+    format_name = "mt940"
+
+    def identify(self, filepath: str) -> bool:
+        if not filepath.lower().endswith(_EXTENSIONS):
+            return False
+        text = head(filepath).decode("latin-1")
+        return ":20:" in text and ":25:" in text and (":61:" in text or ":60" in text)
+
+    def read(self, filepath: str) -> list[Statement]:
+        with open(filepath, "rb") as handle:
+            text = decode(handle.read(), filepath)
+        return [_statement(chunk, filepath) for chunk in _chunks(text)]
