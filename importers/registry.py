@@ -26,4 +26,15 @@ def importers_for(config: Config) -> list[Importer]:
 
     trades: list[Importer] = [BlotterImporter(config), FixImporter(config)]
     custody: list[Importer] = [Mt54xImporter(config), Mt535Importer(config)]
-    return [*trades, *custody]
+    return [*trades, *custody, *bank_importers(config)]
+
+
+def bank_importers(config: Config) -> list[Importer]:
+    """MT940/MT942, camt.05x, OFX/QFX, then each configured bank CSV format."""
+    from importers.bank_csv import CsvImporter
+    from importers.bank_ofx import OfxImporter
+    from importers.camt import CamtImporter
+    from importers.swift_mt940 import Mt940Importer
+
+    fixed: list[Importer] = [Mt940Importer(config), CamtImporter(config), OfxImporter(config)]
+    return fixed + [CsvImporter(config, name) for name in sorted(config.imports.csv)]
