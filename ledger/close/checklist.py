@@ -135,7 +135,7 @@ def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[B
             opens[entry.account] = entry
         elif isinstance(entry, data.Close) and entry.date <= end:
             closed.add(entry.account)
-    failing = {id(error.entry) for error in books.errors if getattr(error, "entry", None)}
+    failing = {error_location(error) for error in books.errors}
     asserted: dict[tuple[str, str], data.Balance] = {}
     for entry in books.entries:
         if isinstance(entry, data.Balance) and entry.date == day_after:
@@ -161,7 +161,7 @@ def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[B
                         "from the statement",
                     )
                 )
-            elif id(balance) in failing:
+            elif error_location(BooksError(balance.meta, "", None)) in failing:
                 blockers.append(
                     _at(
                         "balances",
