@@ -13,6 +13,7 @@ import datetime
 import io
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from ledger.matching.config import ConfirmationColumns, ConfirmationFormat
@@ -64,6 +65,12 @@ def identify(path: Path, data: bytes, formats: Sequence[ConfirmationFormat]) -> 
     )
 
 
+@lru_cache(maxsize=4096)
+def _parse_date(value: str, date_format: str) -> datetime.date:
+    # A file holds few distinct dates; strptime is slow.
+    return datetime.datetime.strptime(value, date_format).date()
+
+
 class _Row:
     """Typed access to one CSV row; every error names file, line, column, value."""
 
@@ -106,7 +113,7 @@ class _Row:
         if value is None or column is None:
             return None
         try:
-            return datetime.datetime.strptime(value, self.fmt.date_format).date()
+            return _parse_date(value, self.fmt.date_format)
         except ValueError:
             raise self.fail(column, value, f"a date as {self.fmt.date_format}") from None
 
