@@ -155,6 +155,8 @@ class Message:
         """98A ``YYYYMMDD`` or 98C ``YYYYMMDDHHMMSS`` (the date part)."""
         text = item.value[:8]
         try:
+            if not text.isdigit() or len(text) != 8:
+                raise ValueError(text)
             return datetime.datetime.strptime(text, "%Y%m%d").date()
         except ValueError:
             raise self.error(

@@ -1,0 +1,179 @@
+"""Custody: MT545/MT547 settle trades through the clearing account, a CANC
+reverses, MT535 holdings become balance assertions that pass against the
+books built from the trades, and re-importing adds nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from beancount.core import data
+from beangulp import Importer
+
+from importers.blotter import BlotterImporter
+from importers.common import ImportFailure
+from importers.fix import FixImporter
+from importers.mt54x import Mt54xImporter
+from importers.mt535 import Mt535Importer
+from ledger.books import load
+from ledger.config import Config, load_config
+from ledger.imports.pipeline import run_import
+from tests.importers.trade_books import (
+    CUSTODY,
+    DEMO,
+    TRADES,
+    assert_golden,
+    base_books,
+    make_books,
+    render,
+    trades_config,
+)
+
+
+def trade_importers(config: Config) -> Sequence[Importer]:
+    return [
+        BlotterImporter(config),
+        FixImporter(config),
+        Mt54xImporter(config),
+        Mt535Importer(config),
+    ]
+
+
+def books_with_trades(tmp_path: Path) -> list[data.Directive]:
+    books = base_books(tmp_path)
+    trades = BlotterImporter(trades_config()).extract(str(TRADES / "blotter.csv"), books.entries)
+    return [*books.entries, *trades]
+
+
+def test_mt545_mt547_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = Mt54xImporter(trades_config())
+    assert importer.identify("mt545.txt")
+    assert not Mt535Importer(trades_config()).identify("mt545.txt")
+    assert_golden(importer.extract("mt545.txt", existing), CUSTODY / "mt545.txt.beancount")
+
+
+def test_a_cancellation_reverses_the_settlement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = Mt54xImporter(trades_config())
+    settled = importer.extract("mt545.txt", existing)
+    [reversal] = importer.extract("mt545-cancel.txt", [*existing, *settled])
+    assert render([reversal]) == (
+        '2026-11-25 * "Custodia" "MT545 cancels CUS2611250117: MT545 receive 1000 XYZ against '
+        '61275.00 USD" ^trade-GA-20261124-001\n'
+        '  source: "mt545-cancel.txt"\n'
+        '  source-ref: "CUS2611260003"\n'
+        f'  source-sha256: "{reversal.meta["source-sha256"]}"\n'
+        "  Assets:Unsettled:AlphaSec         -61275.00 USD\n"
+        "  Assets:Custody:Custodia:Cash:USD   61275.00 USD\n"
+    )
+    with pytest.raises(ImportFailure, match="cancels 'CUS2611250117', which is not in the books"):
+        importer.extract("mt545-cancel.txt", existing)
+
+
+def test_a_settlement_of_an_unknown_trade_with_an_unmapped_bic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "mt545.txt").read_text(encoding="latin-1").replace("ALPSUS33", "ZEDDUS33")
+    Path("x.txt").write_text(text, encoding="latin-1")
+    with pytest.raises(ImportFailure) as caught:
+        Mt54xImporter(trades_config()).extract("x.txt", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "x.txt:1: MT545 CUS2611250117: settles trade 'GA-20261124-001', which is not in the "
+        "books, and its counterparty BIC (ZEDDUS33) is not mapped; import the trade first (or "
+        "in the same batch), or map the BIC under [trades.bics] in backoffice.toml"
+    )
+
+
+def test_mt535_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    books = base_books(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = Mt535Importer(trades_config())
+    assert importer.identify("mt535.txt")
+    assert_golden(importer.extract("mt535.txt", books.entries), CUSTODY / "mt535.txt.beancount")
+
+
+def test_mt535_unknown_safekeeping_account_prints_the_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "mt535.txt").read_text(encoding="latin-1").replace("GAISAFE001", "OTHER9")
+    Path("h.txt").write_text(text, encoding="latin-1")
+    with pytest.raises(ImportFailure) as caught:
+        Mt535Importer(trades_config()).extract("h.txt", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "h.txt:11: safekeeping account 'OTHER9' is not in backoffice.toml; add to "
+        'backoffice.toml:\n[[statement-accounts]]\nid = "OTHER9"\n'
+        'account = "Assets:Custody:Custodia:Securities"'
+    )
+
+
+def clearing_balance(entries: Sequence[data.Directive], account: str, link: str) -> Decimal:
+    return sum(
+        (
+            posting.units.number
+            for entry in entries
+            if isinstance(entry, data.Transaction) and link in entry.links
+            for posting in entry.postings
+            if posting.account == account
+        ),
+        Decimal(0),
+    )
+
+
+def test_blotter_then_mt545_leaves_the_clearing_account_at_zero(tmp_path: Path) -> None:
+    """The scenario of the issue: import the trade, then its confirmation; the
+    clearing account nets to zero for that trade; importing again adds nothing."""
+    main = make_books(tmp_path / "books")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("blotter.csv",):
+        shutil.copy(TRADES / name, inbox / name)
+    shutil.copy(CUSTODY / "mt545.txt", inbox / "mt545.txt")
+    config = load_config(main)
+    paths = [inbox / "mt545.txt", inbox / "blotter.csv"]
+    result = run_import(main, config, paths, importers_factory=trade_importers)
+    assert [(f.importer, len(f.new)) for f in result.files] == [
+        ("trades.blotter", 3),
+        ("custody.mt54x", 2),
+    ]
+    books = load(main)
+    assert books.errors == []
+    for trade_id in ("GA-20261124-001", "GA-20261124-002"):
+        link = f"trade-{trade_id}"
+        assert clearing_balance(books.entries, "Assets:Unsettled:AlphaSec", link) == 0
+    before = (tmp_path / "books" / "imported" / "2026-11.beancount").read_text(encoding="utf-8")
+    again = run_import(main, config, paths, importers_factory=trade_importers)
+    assert [(len(f.new), f.duplicates) for f in again.files] == [(0, 3), (0, 2)]
+    after = (tmp_path / "books" / "imported" / "2026-11.beancount").read_text(encoding="utf-8")
+    assert after == before
+
+
+def test_demo_mt535_passes_against_the_books_built_from_the_demo_trades(tmp_path: Path) -> None:
+    books_dir = tmp_path / "books"
+    shutil.copytree(DEMO, books_dir, ignore=shutil.ignore_patterns("imported", "documents"))
+    main = books_dir / "main.beancount"
+    inbox = books_dir / "inbox"
+    paths = [
+        inbox / name
+        for name in (
+            "alphasec-blotter.csv",
+            "betamarkets-dropcopy.fix.log",
+            "custodia-mt545.txt",
+            "custodia-mt535.txt",
+        )
+    ]
+    result = run_import(main, load_config(main), paths, importers_factory=trade_importers)
+    assert sum(f.count(data.Balance) for f in result.files) == 5
+    books = load(main)
+    assert [e for e in books.errors if type(e).__name__ == "BalanceError"] == []
+    link = "trade-GA-20261124-001"
+    assert clearing_balance(books.entries, "Assets:Unsettled:AlphaSec", link) == 0
