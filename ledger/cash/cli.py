@@ -1,0 +1,182 @@
+"""``backoffice cash``: cash positions, the projected ladder, exposure, transfers.
+
+Exit codes: 0 the ladder shows no funding need; 1 some account falls below
+its floor within the ladder (the report is printed all the same); 2 a usage
+or configuration error (``plugins.cash`` listed before ``plugins.settlement``,
+an unknown ``--currency``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ledger.context import DATE, AppContext, UsageError, pass_app
+
+
+@click.command("cash")
+@click.option("--as-of", "as_of_option", type=DATE, help="The date of the positions (YYYY-MM-DD).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 260),
+    help="Business days in the ladder (default: [cash] days, 10).",
+)
+@click.option("--currency", help="Only this currency (e.g. USD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the ladders as CSV.")
+@pass_app
+def cash(
+    app: AppContext,
+    as_of_option: datetime.date | None,
+    days: int | None,
+    currency: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Cash positions, the ladder of the next business days, transfers to cover shortfalls."""
+    from ledger.books import load
+    from ledger.cash.report import UnknownCurrency, cash_report, has_funding_need
+    from ledger.errors import format_error
+    from plugins.cash import plugin_order_error
+
+    if as_json and as_csv:
+        raise UsageError("--json and --csv exclude each other; pick one")
+    path = app.require_books()
+    config = app.config
+    as_of = app.as_of(as_of_option)
+    # Beancount's extra validations change no entry; the report does not need them.
+    books = load(path, hardcore=False)
+    order = plugin_order_error(books.options)
+    if order is not None:
+        raise UsageError(format_error(order))
+    try:
+        report = cash_report(books, config, as_of, days or config.cash.days, currency)
+    except UnknownCurrency as exc:
+        raise UsageError(f"--currency: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True, default=_json_value))
+    elif as_csv:
+        click.echo(ladder_csv(report), nl=False)
+    else:
+        click.echo(report_text(report, config.firm.name), nl=False)
+    if books.errors:
+        click.echo(
+            f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
+        )
+    sys.exit(1 if has_funding_need(report) else 0)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def ladder_csv(report: dict[str, Any]) -> str:
+    """One line per currency, account (``total`` for the currency) and day."""
+    from ledger.cash.ladder import LADDER_COLUMNS
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["currency", "account", *LADDER_COLUMNS])
+    for ladder in report["ladders"]:
+        accounts = [*ladder["accounts"], {"account": "total", "rows": ladder["total"]}]
+        for account in accounts:
+            for row in account["rows"]:
+                writer.writerow(
+                    [ladder["currency"], account["account"]]
+                    + [str(row[name]) for name in LADDER_COLUMNS]
+                )
+    return out.getvalue()
+
+
+def _num(value: Decimal) -> str:
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{value:,.{places}f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Left-aligned first column, right-aligned numbers."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [f"{row[0]:<{widths[0]}}"]
+        cells += [f"{cell:>{width}}" for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append(indent + "  ".join(cells).rstrip())
+    return lines
+
+
+def report_text(report: dict[str, Any], firm: str) -> str:
+    """The report for people: positions, ladders, exposure, suggested transfers."""
+    from ledger.cash.ladder import LADDER_COLUMNS
+
+    lines = [f"Cash of {firm} as of {report['as_of']} (by value date)", "", "Positions"]
+    lines += _table(
+        ["account", "ccy", "floor", "settled", "pending in", "pending out", "projected"],
+        [
+            [p["account"], p["currency"]]
+            + [_num(p[k]) for k in ("floor", "settled", "pending_in", "pending_out", "projected")]
+            for p in report["positions"]
+        ],
+        "  ",
+    )
+    header = ["date", "opening", "settle in", "settle out", "other", "closing"]
+    header += ["floor", "headroom", "funding need"]
+    for ladder in report["ladders"]:
+        calendar = ladder["calendar"] or "Monday to Friday"
+        lines += [
+            "",
+            f"{ladder['currency']} ladder: {len(ladder['dates'])} business days of {calendar}",
+        ]
+        accounts = [
+            *ladder["accounts"],
+            {"account": f"Total {ladder['currency']}", "rows": ladder["total"]},
+        ]
+        for account in accounts:
+            lines.append(f"  {account['account']}")
+            lines += _table(
+                header,
+                [
+                    [str(row["date"])] + [_num(row[name]) for name in LADDER_COLUMNS[1:]]
+                    for row in account["rows"]
+                ],
+                "    ",
+            )
+    lines += ["", "Net unsettled exposure (trades not yet settled)"]
+    if report["exposure"]:
+        lines += _table(
+            ["ccy", "pay", "receive", "net", "trades"],
+            [
+                [
+                    e["currency"],
+                    _num(e["pay"]),
+                    _num(e["receive"]),
+                    _num(e["net"]),
+                    str(e["trades"]),
+                ]
+                for e in report["exposure"]
+            ],
+            "  ",
+        )
+    else:
+        lines.append("  none")
+    if report["transfers"]:
+        lines += ["", "Suggested transfers (flagged !: review, then book them)", ""]
+        lines += [t["beancount"] for t in report["transfers"]]
+    for need in report["uncovered"]:
+        lines.append(
+            f"No account in {need['currency']} has the headroom to cover "
+            f"{_num(need['amount'])} {need['currency']} of {need['account']} from {need['date']}"
+        )
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,191 @@
+"""``cash_report``: positions, ladders, unsettled exposure and suggested transfers.
+
+One dict, for ``backoffice cash --json`` and the Fava Cash page alike
+(amounts are Decimals, dates are dates; the CLI prints them as strings):
+
+- ``positions``: per cash account and currency, ``settled`` (the balance by
+  value date on the as-of date), ``pending_in`` / ``pending_out`` (booked flows
+  value-dated later, and the settlements of unsettled trades), ``projected``
+  (settled plus pending), ``floor``;
+- ``ladders``: per currency, its ``calendar`` and ``dates``, a ladder per
+  account (``rows`` of :class:`ledger.cash.ladder.LadderRow`) and the ``total``;
+- ``exposure``: per currency, the unsettled trades' remaining amounts:
+  ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
+- ``transfers``: suggested transfers covering the funding needs, each with its
+  ``beancount`` text; ``uncovered``: needs that no account can cover.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from ledger.books import Books
+from ledger.cash.days import currency_calendar, ladder_dates
+from ledger.cash.ladder import LadderRow, account_ladder, total_ladder
+from ledger.cash.positions import ZERO, CashBook, Flow, cash_book
+from ledger.cash.transfers import suggest_transfers, transfer_text
+from ledger.config import Config
+from ledger.settlement.state import TradeState, trade_states
+
+DEFAULT_DAYS = 10
+
+
+def _pairs(book: CashBook) -> dict[tuple[str, str], list[Flow]]:
+    """Flows per cash account and currency; every currency an account declares is a pair."""
+    pairs: dict[tuple[str, str], list[Flow]] = {}
+    for account in book.accounts.values():
+        for currency in account.currencies:
+            pairs[(account.account, currency)] = []
+    for flow in book.flows:
+        pairs.setdefault((flow.account, flow.currency), []).append(flow)
+    return dict(sorted(pairs.items()))
+
+
+def _position(
+    book: CashBook, account: str, currency: str, flows: Sequence[Flow], as_of: datetime.date
+) -> dict[str, Any]:
+    settled = pending_in = pending_out = ZERO
+    for flow in flows:
+        if not flow.projected and flow.value_date <= as_of:
+            settled += flow.amount
+        elif flow.amount > 0:
+            pending_in += flow.amount
+        else:
+            pending_out += flow.amount
+    return {
+        "account": account,
+        "currency": currency,
+        "floor": book.accounts[account].floor_in(currency),
+        "settled": settled,
+        "pending_in": pending_in,
+        "pending_out": pending_out,
+        "projected": settled + pending_in + pending_out,
+    }
+
+
+def _rows(rows: Sequence[LadderRow]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(row) for row in rows]
+
+
+def _outstanding(state: TradeState) -> Decimal:
+    """What of a trade is not settled as of the as-of date.
+
+    A partial settlement's rest; all of a pending or failed trade, even when an
+    entry dated later (an auto-settlement) already books its settlement.
+    """
+    return state.remaining if state.status == "partial" else state.amount
+
+
+def _exposure(states: Sequence[TradeState], currency: str | None) -> list[dict[str, Any]]:
+    by_currency: dict[str, list[tuple[str, Decimal]]] = {}
+    for state in states:
+        if state.status != "settled" and currency in (None, state.currency):
+            by_currency.setdefault(state.currency, []).append((state.link, _outstanding(state)))
+    exposure = []
+    for ccy, open_trades in sorted(by_currency.items()):
+        pay = sum((amount for _, amount in open_trades if amount < 0), ZERO)
+        receive = sum((amount for _, amount in open_trades if amount > 0), ZERO)
+        exposure.append(
+            {
+                "currency": ccy,
+                "pay": pay,
+                "receive": receive,
+                "net": pay + receive,
+                "trades": len(open_trades),
+                "links": sorted(link for link, _ in open_trades),
+            }
+        )
+    return exposure
+
+
+class UnknownCurrency(ValueError):
+    """The ``currency`` filter names a currency no cash account holds."""
+
+
+def build_report(
+    book: CashBook,
+    states: Sequence[TradeState],
+    config: Config,
+    as_of: datetime.date,
+    days: int = DEFAULT_DAYS,
+    currency: str | None = None,
+) -> dict[str, Any]:
+    """The report from a cash book (see the module docstring for its keys)."""
+    all_pairs = _pairs(book)
+    known = sorted({ccy for _, ccy in all_pairs})
+    if currency is not None and currency not in known:
+        raise UnknownCurrency(
+            f"no cash account holds {currency}; the cash currencies are "
+            f"{', '.join(known) or 'none'}"
+        )
+    pairs = {key: flows for key, flows in all_pairs.items() if currency in (None, key[1])}
+    positions = [_position(book, acc, ccy, flows, as_of) for (acc, ccy), flows in pairs.items()]
+    ladders = []
+    transfers: list[dict[str, Any]] = []
+    uncovered: list[dict[str, Any]] = []
+    for ccy in sorted({ccy for _, ccy in pairs}):
+        calendar = currency_calendar(config, ccy)
+        dates = ladder_dates(calendar, as_of, days)
+        accounts = {
+            acc: account_ladder(flows, dates, as_of, book.accounts[acc].floor_in(ccy))
+            for (acc, flow_ccy), flows in pairs.items()
+            if flow_ccy == ccy
+        }
+        ccy_transfers, ccy_uncovered = suggest_transfers(ccy, accounts)
+        total = total_ladder(list(accounts.values()))
+        ladders.append(
+            {
+                "currency": ccy,
+                "calendar": "+".join(calendar) if calendar else None,
+                "dates": dates,
+                "accounts": [
+                    {"account": acc, "rows": _rows(rows)} for acc, rows in accounts.items()
+                ],
+                "total": _rows(total),
+                "funding_need": max((row.funding_need for row in total), default=ZERO),
+            }
+        )
+        transfers.extend(
+            {
+                "date": t.date,
+                "currency": t.currency,
+                "amount": t.amount,
+                "from": t.source,
+                "to": t.target,
+                "beancount": transfer_text(t, config.firm.name),
+            }
+            for t in ccy_transfers
+        )
+        uncovered.extend(dataclasses.asdict(u) for u in ccy_uncovered)
+    return {
+        "as_of": as_of,
+        "days": days,
+        "currency": currency,
+        "positions": positions,
+        "ladders": ladders,
+        "exposure": _exposure(states, currency),
+        "transfers": transfers,
+        "uncovered": uncovered,
+    }
+
+
+def cash_report(
+    books: Books,
+    config: Config,
+    as_of: datetime.date,
+    days: int = DEFAULT_DAYS,
+    currency: str | None = None,
+) -> dict[str, Any]:
+    """Cash positions, the ladder of the next ``days`` business days, exposure, transfers."""
+    states = trade_states(books.entries, config, as_of)
+    book = cash_book(books.entries, config, as_of, states)
+    return build_report(book, states, config, as_of, days, currency)
+
+
+def has_funding_need(report: dict[str, Any]) -> bool:
+    """True when some ladder day of some account is below its floor."""
+    return any(ladder["funding_need"] > Decimal(0) for ladder in report["ladders"])
