@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ledger.fava_ext import charts, page
+from ledger.fava_ext import ageing, charts, page
 from ledger.init import init_books
 from ledger.serve import create_fava_app, has_review_pages
 
@@ -80,3 +80,25 @@ def test_ladder_chart_draws_each_day_and_the_floor() -> None:
     assert (floor.get("y1"), floor.get("y2"), floor.get("data-floor")) == ("172.8", "172.8", "-20")
     labels = [e.text for e in svg.iter() if e.tag == "text"]
     assert labels == ["-50.00", "0.00", "100.00", "11-27", "11-30", "floor -20.00"]
+
+
+def test_failed_trades_are_aged_in_buckets_per_currency() -> None:
+    def trade(link: str, status: str, age: int, remaining: str, currency: str = "USD") -> Any:
+        return {"link": link, "status": status, "age": age, "remaining": remaining,
+                "currency": currency}  # fmt: skip
+
+    rows = [
+        trade("trade-A", "failed", 4, "129035.00"),
+        trade("trade-B", "failed", 3, "-10.00"),
+        trade("trade-C", "failed", 25, "5.00", "EUR"),
+        trade("trade-D", "pending", 0, "-1.00"),
+        trade("trade-E", "failed", 1, "2.00"),
+    ]
+    assert ageing.ageing(rows) == [
+        {"bucket": "1-2 days", "currency": "USD", "trades": 1, "remaining": Decimal("2.00"),
+         "links": ["trade-E"]},
+        {"bucket": "3-5 days", "currency": "USD", "trades": 2, "remaining": Decimal("129025.00"),
+         "links": ["trade-A", "trade-B"]},
+        {"bucket": "over 20 days", "currency": "EUR", "trades": 1, "remaining": Decimal("5.00"),
+         "links": ["trade-C"]},
+    ]  # fmt: skip

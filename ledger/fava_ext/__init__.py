@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ledger.config import Config
-from ledger.fava_ext import charts, page
+from ledger.fava_ext import ageing, charts, page
 
 
 class Settlements(page.ReviewPage):
@@ -29,7 +29,16 @@ class Settlements(page.ReviewPage):
 
     report_title = "Settlements"
     source = page.ReportSource("ledger.settlement.report", "settlements_report")
-    filters = page.query_args(counterparty=str)
+    filters = page.query_args(counterparty=str, status=str)
+    #: Settled trades listed on the page, latest first; the JSON report has them all.
+    settled_rows = 100
+    ageing = staticmethod(ageing.ageing)
+
+    def counterparties(self) -> list[str]:
+        return sorted(self.books_config().counterparties)
+
+    def clearing_account(self, counterparty: str) -> str:
+        return self.books_config().unsettled_account(counterparty)
 
 
 class Cash(page.ReviewPage):

@@ -142,6 +142,18 @@ class ReviewPage(FavaExtensionBase):
         """The filters given in the query string, as written there."""
         return {name: request.args[name] for name in self.filters if request.args.get(name)}
 
+    def query(self, **changes: str | None) -> str:
+        """This page's query string with ``changes`` (None removes an argument)."""
+        args = self.filter_values()
+        if request.args.get("as_of"):
+            args["as_of"] = request.args["as_of"]
+        for name, value in changes.items():
+            if value is None:
+                args.pop(name, None)
+            else:
+                args[name] = value
+        return urlencode(sorted(args.items()))
+
     def _arguments(self, config: Config) -> dict[str, object]:
         arguments = self.filter_defaults(config)
         for name, text in self.filter_values().items():
@@ -159,9 +171,9 @@ class ReviewPage(FavaExtensionBase):
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 raise Unavailable(f"as_of={value!r} is not a date; write YYYY-MM-DD") from None
-        return resolve_as_of(None, self._config())
+        return resolve_as_of(None, self.books_config())
 
-    def _config(self) -> Config:
+    def books_config(self) -> Config:
         try:
             return load_config(self.books_path)
         except ConfigError as exc:
@@ -170,7 +182,7 @@ class ReviewPage(FavaExtensionBase):
     def report_data(self) -> Report:
         """The area's report for this request (cached per ledger load)."""
         function = self.source.resolve()
-        config = self._config()
+        config = self.books_config()
         as_of = self.as_of()
         arguments = self._arguments(config)
         config_file = self.books_path.parent / CONFIG_NAME

@@ -200,3 +200,97 @@ def test_cash_position_links_to_the_account_journal(fava: FavaServer, page: Any)
         "ol.journal li.transaction .postings a", "links => links.map(a => a.innerText.trim())"
     )
     assert account in accounts_shown
+
+
+# -- Settlements --------------------------------------------------------------------------
+
+
+def expected_trades(path: Path) -> dict[str, dict[str, Any]]:
+    """Per trade (an entry with ``trade-id`` and ``side``): counterparty, S, what is still
+    to settle (its clearing balance over every entry linked to it), status and age."""
+    books, config, as_of = books_and_config(path)
+    clearing: dict[str, Decimal] = defaultdict(Decimal)
+    trades = {}
+    for entry in books.entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            if posting.account.startswith(config.accounts.unsettled + ":"):
+                for link in entry.links or ():
+                    clearing[link] += posting.units.number
+        if "trade-id" in entry.meta and "side" in entry.meta:
+            link = f"trade-{entry.meta['trade-id']}"
+            trades[link] = {
+                "counterparty": entry.meta["counterparty"],
+                "settle_date": entry.meta["settle-date"],
+                "currency": next(
+                    p.units.currency
+                    for p in entry.postings
+                    if p.account.startswith(config.accounts.unsettled + ":")
+                ),
+            }
+    for link, trade in trades.items():
+        remaining = clearing[link]
+        settle = trade["settle_date"]
+        if remaining == 0:
+            status, age = "settled", 0
+        elif settle >= as_of:
+            status, age = "pending", 0
+        else:
+            status = "failed"
+            age = len(
+                [d for d in business_days(trade["currency"], settle, 30) if settle < d <= as_of]
+            )
+        trade.update(remaining=remaining, status=status, age=age)
+    return trades
+
+
+def test_settlements_page_statuses_ageing_filter_and_links(fava: FavaServer, page: Any) -> None:
+    expected = expected_trades(fava.books)
+    assert {t["status"] for t in expected.values()} >= {"failed", "pending", "settled"}
+    page.goto(fava.url("extension/Settlements/"))
+
+    columns = ["trade", "T", "S", "counterparty", "side", "quantity", "security", "amount"]
+    columns += ["remaining", "currency", "status", "age", "entries"]
+    shown = {}
+    for status in ("failed", "pending", "settled"):
+        for cells in table(page, f"#settlement-{status}"):
+            row = dict(zip(columns, cells, strict=True))
+            shown[row["entries"]] = {
+                "status": row["status"],
+                "remaining": number(row["remaining"]),
+                "age": int(row["age"]),
+                "counterparty": row["counterparty"],
+            }
+    assert shown == {
+        link: {k: t[k] for k in ("status", "remaining", "age", "counterparty")}
+        for link, t in expected.items()
+    }
+
+    # Each failed trade sits in the ageing bucket whose range holds its age.
+    bucketed = []
+    for label, _, _, _, links in table(page, "#settlement-ageing"):
+        days = label.removesuffix(" days")
+        if days.startswith("over "):
+            low, high = int(days.removeprefix("over ")) + 1, 10**6
+        else:
+            low, high = (int(n) for n in days.split("-"))
+        for link in links.split(", "):
+            assert low <= expected[link]["age"] <= high, (label, link)
+            bucketed.append(link)
+    assert sorted(bucketed) == sorted(k for k, t in expected.items() if t["status"] == "failed")
+
+    # The counterparty filter keeps that counterparty's trades only.
+    page.locator(".backoffice-filter a", has_text="BetaMarkets").click()
+    page.wait_for_url("**counterparty=BetaMarkets**")
+    page.locator("#backoffice-settlements").wait_for()
+    listed = page.locator("#backoffice-settlements table tr[data-link]")
+    listed_links = sorted(set(listed.evaluate_all("rows => rows.map(r => r.dataset.link)")))
+    assert listed_links == sorted(
+        link for link, t in expected.items() if t["counterparty"] == "BetaMarkets"
+    )
+
+    page.goto(fava.url("extension/Settlements/"))
+    follow_link_to_journal(
+        page, fava, page.locator("#settlement-failed a.backoffice-journal").first
+    )
