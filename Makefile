@@ -37,6 +37,8 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(BOOKS) check
 	@echo "== backoffice settlements"
 	$(BIN)/backoffice --books $(BOOKS) settlements
+	@echo "== backoffice cash --days 10"
+	$(BIN)/backoffice --books $(BOOKS) cash --days 10
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
 	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \

@@ -115,11 +115,15 @@ main.add_command(breaks)
 from ledger.recon.cli import recon  # noqa: E402
 
 main.add_command(recon)
-from ledger.settlement.cli import settlements  # noqa: E402
+from ledger.settlement.cli import instructions, settlements  # noqa: E402
 
 main.add_command(settlements)
+main.add_command(instructions)
 from ledger.close.cli import audit, close, verify  # noqa: E402
 
 main.add_command(close)
 main.add_command(verify)
 main.add_command(audit)
+from ledger.cash.cli import cash  # noqa: E402
+
+main.add_command(cash)
