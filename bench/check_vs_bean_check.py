@@ -1,0 +1,156 @@
+"""Time ``backoffice check`` against ``bean-check --no-cache`` on the same books.
+
+    python bench/check_vs_bean_check.py --size 100k --repeat 3
+
+generates the synthetic books of that size and seed with ``bench/generate.py``
+(cached under ``bench/out/``, keyed by a digest of the generator and the demo
+books it reads), runs each command once to warm the file cache, then runs
+them ``--repeat`` times, alternating which goes first, each in a fresh
+process, and prints the median wall times and their ratio. Both must exit 0
+(the books load clean), else the timing would compare different work.
+
+It then times the loader alone, ``ledger.books.load(path, pause_gc=...)`` with
+the garbage collector paused and running, alternating, each in a fresh
+process, and prints what pausing it saves. The load average before and after
+is printed: the numbers mean little on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+BIN = Path(sys.executable).parent
+# Inputs of the generator: a change to any of them means new books.
+INPUTS = (
+    BENCH / "generate.py",
+    *(REPO / "books" / name for name in ("main.beancount", "accounts.beancount")),
+    *(REPO / "books" / name for name in ("commodities.beancount", "backoffice.toml")),
+)
+GC_MODES = ("paused", "running")
+LOAD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from ledger.books import load\n"
+    "start = time.perf_counter()\n"
+    "books = load(Path(sys.argv[1]), pause_gc=sys.argv[2] == 'paused')\n"
+    "print(time.perf_counter() - start, len(books.errors))\n"
+)
+
+
+def books_for(size: str, seed: int) -> Path:
+    """The cached books of ``size`` and ``seed``, generated when missing."""
+    digest = hashlib.sha256()
+    for path in INPUTS:
+        digest.update(path.read_bytes())
+    target = OUT / f"books-{size}-seed{seed}-{digest.hexdigest()[:12]}"
+    if not (target / "main.beancount").exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="generating-", dir=OUT))
+        command = [sys.executable, str(BENCH / "generate.py"), "--size", size]
+        subprocess.run([*command, "--seed", str(seed), "-o", str(staging)], check=True)
+        try:
+            staging.rename(target)
+        except OSError:  # another run generated them meanwhile
+            shutil.rmtree(staging)
+    return target / "main.beancount"
+
+
+def clean_env() -> dict[str, str]:
+    """Both commands read the as-of date from the books' config, not the caller's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
+
+
+def run_timed(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=clean_env())
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
+        raise SystemExit(f"{' '.join(command)} exited {result.returncode}:\n" + "\n".join(tail))
+    return elapsed
+
+
+def run_load(command: Sequence[str]) -> float:
+    """The seconds ``ledger.books.load`` took, as the ``LOAD`` script prints them."""
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=clean_env())
+    seconds, errors = out.stdout.split()
+    if errors != "0":
+        raise SystemExit(f"{' '.join(command)}: the load reported {errors} error(s)")
+    return float(seconds)
+
+
+def alternate(
+    runs: Mapping[str, Sequence[str]], repeat: int, timer: Callable[[Sequence[str]], float]
+) -> dict[str, list[float]]:
+    """Each command ``repeat`` times, the order flipped every round."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for i in range(repeat):
+        for name in names if i % 2 == 0 else reversed(names):
+            times[name].append(timer(runs[name]))
+    return times
+
+
+def line(label: str, runs: list[float]) -> str:
+    shown = " ".join(f"{t:.2f}" for t in runs)
+    return f"  {label:<34} {statistics.median(runs):7.2f} s   (runs: {shown})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="100k", help="10k, 100k, 300k or a number")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument("--no-gc", action="store_true", help="skip the GC-pause measurement")
+    opts = parser.parse_args(argv)
+
+    books = books_for(opts.size, opts.seed)
+    size_mb = sum(p.stat().st_size for p in books.parent.rglob("*.beancount")) / 1e6
+    check = [str(BIN / "backoffice"), "--books", str(books), "check"]
+    bean_check = [str(BIN / "bean-check"), "--no-cache", str(books)]
+    load_before = os.getloadavg()[0]
+    for command in (check, bean_check):  # warm the file cache and the .pyc files
+        run_timed(command)
+    times = alternate({"check": check, "bean-check": bean_check}, opts.repeat, run_timed)
+    ratio = statistics.median(times["check"]) / statistics.median(times["bean-check"])
+    report = [
+        f"books: {books} ({opts.size} transactions, seed {opts.seed}, {size_mb:.0f} MB)",
+        f"python {platform.python_version()}, beancount {version('beancount')}, "
+        f"{os.cpu_count()} CPUs",
+        line("backoffice check", times["check"]),
+        line("bean-check --no-cache", times["bean-check"]),
+        f"  {'ratio check / bean-check':<34} {ratio:7.2f}     (target <= 0.80)",
+    ]
+    if not opts.no_gc:
+        loads = {mode: [sys.executable, "-c", LOAD, str(books), mode] for mode in GC_MODES}
+        load_times = alternate(loads, opts.repeat, run_load)
+        saved = 1 - statistics.median(load_times["paused"]) / statistics.median(
+            load_times["running"]
+        )
+        report += [
+            line("load(pause_gc=True)", load_times["paused"]),
+            line("load(pause_gc=False)", load_times["running"]),
+            f"  {'pausing the GC saves':<34} {saved:7.0%}",
+        ]
+    report.append(f"load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print("\n".join(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
