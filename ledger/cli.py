@@ -115,9 +115,10 @@ main.add_command(breaks)
 from ledger.recon.cli import recon  # noqa: E402
 
 main.add_command(recon)
-from ledger.settlement.cli import settlements  # noqa: E402
+from ledger.settlement.cli import instructions, settlements  # noqa: E402
 
 main.add_command(settlements)
+main.add_command(instructions)
 from ledger.close.cli import audit, close, verify  # noqa: E402
 
 main.add_command(close)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import click
@@ -121,4 +123,67 @@ def settlements(
         click.echo(
             f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
         )
+    sys.exit(0)
+
+
+@click.command("instructions")
+@click.option("--as-of", "as_of_option", type=DATE, help="Which trades are pending (YYYY-MM-DD).")
+@click.option("--date", "trade_date", type=DATE, help="Only trades dated D (trade date).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["mt54x", "sese023"]),
+    default="mt54x",
+    show_default=True,
+    help="SWIFT MT541/MT543 or ISO 20022 sese.023.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one file per trade into this directory (else print them).",
+)
+@pass_app
+def instructions(
+    app: AppContext,
+    as_of_option: datetime.date | None,
+    trade_date: datetime.date | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """Settlement instructions for the trades pending settlement, from the standing
+    settlement instructions in backoffice.toml."""
+    from ledger.books import load
+    from ledger.settlement.instructions import instructions_for
+    from ledger.settlement.mt54x import mt54x
+    from ledger.settlement.sese023 import sese023
+
+    path = app.require_books()
+    config = app.config
+    as_of = app.as_of(as_of_option)
+    books = load(path, hardcore=False)
+    found, problems = instructions_for(books.entries, config, as_of, trade_date)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo("no instruction written; fix the problems above", err=True)
+        sys.exit(1)
+    documents: list[tuple[str, bytes]] = []
+    for instruction in found:
+        stem = re.sub(r"[^A-Za-z0-9.-]", "_", instruction.reference)
+        if output_format == "mt54x":
+            name = f"MT{instruction.message_type}-{stem}.fin"
+            documents.append((name, mt54x(instruction).encode("ascii")))
+        else:
+            documents.append((f"sese023-{stem}.xml", sese023(instruction)))
+    if output is None:
+        for _, content in documents:
+            click.echo(content.decode("utf-8"), nl=False)
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        for name, content in documents:
+            (output / name).write_bytes(content)
+            click.echo(f"wrote {output / name}")
+    if not documents:
+        click.echo(f"no trade pending settlement as of {as_of}", err=True)
     sys.exit(0)
