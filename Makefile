@@ -33,6 +33,8 @@ chromium:
 
 # The main job: import the day's statements, check the books, report, serve Fava.
 demo: $(VENV)/.installed
+	@echo "== backoffice import books/inbox/*"
+	$(BIN)/backoffice --books $(BOOKS) import books/inbox/*
 	@echo "== backoffice check"
 	$(BIN)/backoffice --books $(BOOKS) check
 	@echo "== backoffice settlements"

@@ -32,6 +32,7 @@ from importers.statement import Kind, Statement, StatementBalance, StatementLine
 
 _EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
 _ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
+_LINE_WIDTH = 65  # SWIFT field 86: 6*65x
 _NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
 _SLASH_KEYS = re.compile(
     r"/(EREF|REMI|NAME|MARF|MREF|CSID|IBAN|BIC|ORDP|BENM|PURP|TRTP|ADDR|RTRN|ULTD|ULTC|KREF)/"
@@ -80,6 +81,15 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _unwrap(details: str) -> str:
+    """``:86:`` text as one line: a line filled to the 65-character limit was
+    cut mid-word by the bank, a shorter one ends at a word boundary."""
+    joined = "".join(
+        line + ("" if len(line) >= _LINE_WIDTH else " ") for line in details.split("\n")
+    )
+    return _clean(joined)
+
+
 def _balance(data: dict[str, Any], keys: tuple[str, ...], lineno: int) -> StatementBalance | None:
     for key in keys:
         balance = data.get(key)
@@ -104,8 +114,8 @@ def _as_date(value: Any) -> datetime.date | None:
 
 
 def _line(details: dict[str, Any], lineno: int) -> StatementLine:
-    raw = details.get("transaction_details") or ""
-    slash = _slash_fields(_clean(raw)) if raw else {}
+    raw = _unwrap(details.get("transaction_details") or "")
+    slash = _slash_fields(raw) if raw else {}
     eref = first_nonempty([details.get("end_to_end_reference"), slash.get("EREF")])
     references = tuple(
         ref
