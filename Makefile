@@ -41,6 +41,13 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(BOOKS) settlements
 	@echo "== backoffice cash --days 10"
 	$(BIN)/backoffice --books $(BOOKS) cash --days 10
+	@echo "== backoffice match: AlphaSec confirms the XYZ buy at 61.30, we booked 61.25"
+	@# --accept-resolved: the price break is found again, and the books hold its resolution.
+	$(BIN)/backoffice --books $(BOOKS) match --accept-resolved books/confirmations/alphasec-20261124.csv
+	@echo "== backoffice recon"
+	$(BIN)/backoffice --books $(BOOKS) recon
+	@echo "== backoffice breaks"
+	$(BIN)/backoffice --books $(BOOKS) breaks
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
 	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \
