@@ -394,6 +394,39 @@ class SealedPeriods:
         meta[ORIGINAL_DATE] = entry.date
         return entry._replace(date=open_from, meta=meta)
 
+    def admit(
+        self, entries: Sequence[data.Directive], *, adjust: bool
+    ) -> tuple[list[data.Directive], list[tuple[data.Directive, str]]]:
+        """Entries an import may write, and (entry, why not) for the others.
+
+        Without ``adjust`` every entry dated in a sealed period is refused. With it,
+        each is moved to the first open day with ``original-date``, except balance
+        assertions: a sealed period's balances were reconciled at its close and the
+        same figure is no assertion about a later day, so they are left out.
+        """
+        admitted: list[data.Directive] = []
+        refused: list[tuple[data.Directive, str]] = []
+        for entry in entries:
+            seal = self.seal_for(entry.date)
+            if seal is None:
+                admitted.append(entry)
+            elif not adjust:
+                try:
+                    self.check_not_sealed(entry.date, f"{type(entry).__name__.lower()}")
+                except SealedPeriodError as exc:
+                    refused.append((entry, str(exc)))
+            elif isinstance(entry, data.Balance):
+                refused.append(
+                    (
+                        entry,
+                        f"balance assertion dated {entry.date} in sealed period {seal.period} "
+                        "left out (the period was reconciled at its close)",
+                    )
+                )
+            else:
+                admitted.append(self.adjust(entry))
+        return admitted, refused
+
 
 def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
     """The seals of ``entries`` (malformed ones ignored: ``check`` reports those)."""

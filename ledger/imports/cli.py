@@ -19,10 +19,20 @@ from ledger.context import AppContext, pass_app
     is_flag=True,
     help="Map unknown statement accounts in backoffice.toml and open them.",
 )
+@click.option(
+    "--adjust",
+    is_flag=True,
+    help="Book items dated in a sealed period on its first open day, with original-date.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def import_(
-    app: AppContext, files: tuple[Path, ...], dry_run: bool, create_accounts: bool, as_json: bool
+    app: AppContext,
+    files: tuple[Path, ...],
+    dry_run: bool,
+    create_accounts: bool,
+    adjust: bool,
+    as_json: bool,
 ) -> None:
     """Import bank, broker and custody statements (FILES) into the books."""
     from ledger.imports.pipeline import ImportErrors, run_import
@@ -32,7 +42,14 @@ def import_(
     config = app.config
     app.as_of(None)
     try:
-        result = run_import(path, config, files, dry_run=dry_run, create_accounts=create_accounts)
+        result = run_import(
+            path,
+            config,
+            files,
+            dry_run=dry_run,
+            create_accounts=create_accounts,
+            adjust=adjust,
+        )
     except ImportErrors as exc:
         if as_json:
             click.echo(json.dumps({"errors": [str(f) for f in exc.failures]}, indent=2))

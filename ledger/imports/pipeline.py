@@ -21,7 +21,7 @@ Any problem in any file stops the whole batch before a byte is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from beangulp.exceptions import Error as BeangulpError
 from importers.common import ImportFailure, UnknownStatementAccount, document_sha256
 from ledger import meta as keys
 from ledger.books import load
+from ledger.close.seal import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.imports import output
 from ledger.imports.balances import check_balances
@@ -216,6 +217,7 @@ def run_import(
     *,
     dry_run: bool = False,
     create_accounts: bool = False,
+    adjust: bool = False,
     importers_factory: ImporterFactory = _default_importers,
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
@@ -235,12 +237,36 @@ def run_import(
         )
     if failures:
         raise ImportErrors(failures)
+    results = _outside_sealed(results, existing, adjust)
     if dry_run:
         files = _files(results, opens)
         planned = [r.archive for r in results if r.new] + list(files)
         return ImportResult(results, planned, created, dry_run=True)
     written = _write(books_path, results, opens, unknown if created else [])
     return ImportResult(results, written, created)
+
+
+def _outside_sealed(
+    results: Sequence[FileImport], existing: Sequence[data.Directive], adjust: bool
+) -> list[FileImport]:
+    """Refuse entries dated in a sealed period, or with ``adjust`` move them into the
+    open period with ``original-date`` (:meth:`ledger.close.seal.SealedPeriods.admit`)."""
+    sealed = sealed_periods(existing)
+    if not sealed.seals:
+        return list(results)
+    kept: list[FileImport] = []
+    failures: list[BaseException] = []
+    for result in results:
+        admitted, refused = sealed.admit(result.new, adjust=adjust)
+        if not adjust:
+            failures += [
+                ImportFailure(result.path, keys.get_source_ref(entry.meta), why)
+                for entry, why in refused
+            ]
+        kept.append(replace(result, new=admitted))
+    if failures:
+        raise ImportErrors(failures)
+    return kept
 
 
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
