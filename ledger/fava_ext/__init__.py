@@ -79,6 +79,7 @@ class Close(page.ReviewPage):
 
     report_title = "Close"
     source = page.ReportSource("ledger.close.report", "close_report")
+    filters = page.query_args(period=str)
 
 
 class Imports(page.ReviewPage):

@@ -142,6 +142,11 @@ class ReviewPage(FavaExtensionBase):
         """The filters given in the query string, as written there."""
         return {name: request.args[name] for name in self.filters if request.args.get(name)}
 
+    def source_path(self, filename: str) -> str:
+        """A file named in a report (relative to the working directory when below it) as
+        the absolute path Fava's editor opens."""
+        return str(Path(filename).resolve())
+
     def query(self, **changes: str | None) -> str:
         """This page's query string with ``changes`` (None removes an argument)."""
         args = self.filter_values()

@@ -6,6 +6,7 @@ fresh page. A failing test leaves a full-page screenshot in ``tests/artifacts/``
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import socket
@@ -17,11 +18,15 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledger.books import Books, load
+from ledger.config import Config, load_config
+from ledger.context import AS_OF_ENV
 from tests.conftest import DEMO_BOOKS, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -160,6 +165,21 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         name = request.node.nodeid.split("::")[-1].replace("/", "_")
         new_page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@cache
+def books_and_config(path: Path) -> tuple[Books, Config, datetime.date]:
+    """The served books as the server loaded them, with their config and as-of date."""
+    config = load_config(path)
+    assert config.as_of is not None, "the demo books pin their as-of date"
+    # The plugins read the as-of date as the server's did: from the config, not a
+    # BACKOFFICE_AS_OF another test of this process may have left behind.
+    saved = os.environ.pop(AS_OF_ENV, None)
+    try:
+        return load(path), config, config.as_of
+    finally:
+        if saved is not None:
+            os.environ[AS_OF_ENV] = saved
 
 
 def parse_amounts(texts: list[str], default_currency: str) -> dict[str, Decimal]:

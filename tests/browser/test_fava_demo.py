@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from beancount.core import data, realization
 
-from ledger.books import load
-from ledger.config import load_config
 from ledger.meta import CASH_FLOOR
-from tests.browser.conftest import FavaServer, parse_amounts
+from tests.browser.conftest import FavaServer, books_and_config, parse_amounts
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +18,8 @@ pytestmark = pytest.mark.browser
 def opening_cash(books_file: Any) -> tuple[datetime.date, dict[str, dict[str, Decimal]]]:
     """The opening date (first entry against the opening-equity account) and, per cash
     account (an ``open`` with ``cash-floor``), its balance at the end of that day."""
-    books = load(books_file)
-    opening_account = load_config(books_file).accounts.opening
+    books, config, _ = books_and_config(books_file)
+    opening_account = config.accounts.opening
     opening_date = min(
         entry.date
         for entry in books.entries
@@ -44,7 +42,7 @@ def opening_cash(books_file: Any) -> tuple[datetime.date, dict[str, dict[str, De
 def test_balance_sheet_shows_opening_cash(fava: FavaServer, page: Any) -> None:
     opening_date, expected = opening_cash(fava.books)
     assert expected["Assets:Bank:FirstHarbor:USD"]["USD"] > 0  # the books have opening cash
-    operating = load(fava.books).options["operating_currency"][0]
+    operating = books_and_config(fava.books)[0].options["operating_currency"][0]
 
     page.goto(fava.url(f"balance_sheet/?time={opening_date.isoformat()}"))
     shown = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +18,14 @@ import holidays
 import pytest
 from beancount.core import data
 
-from ledger.books import Books, load
-from ledger.config import Config, load_config
+from ledger.books import Books
 from ledger.meta import CASH_FLOOR, get_cash_floor
-from tests.browser.conftest import FavaServer
+from tests.browser.conftest import FavaServer, books_and_config
 
 pytestmark = pytest.mark.browser
 
 # The calendar of each currency's payment system in the `holidays` library.
 PAYMENT_CALENDARS = {"USD": "FED", "EUR": "ECB"}
-
-
-@cache
-def books_and_config(path: Path) -> tuple[Books, Config, datetime.date]:
-    config = load_config(path)
-    assert config.as_of is not None, "the demo books pin their as-of date"
-    return load(path), config, config.as_of
 
 
 def number(text: str) -> Decimal:
@@ -294,3 +285,59 @@ def test_settlements_page_statuses_ageing_filter_and_links(fava: FavaServer, pag
     follow_link_to_journal(
         page, fava, page.locator("#settlement-failed a.backoffice-journal").first
     )
+
+
+# -- Close --------------------------------------------------------------------------------
+
+
+def month_after(day: datetime.date) -> str:
+    following = day.replace(day=28) + datetime.timedelta(days=4)
+    return f"{following:%Y-%m}"
+
+
+def test_close_page_periods_checklist_and_period_journal(fava: FavaServer, page: Any) -> None:
+    books, _, as_of = books_and_config(fava.books)
+    sealed = [
+        e.values[0].value
+        for e in books.entries
+        if isinstance(e, data.Custom) and e.type == "period-close"
+    ]
+    last_end = max(
+        (e.date for e in books.entries if isinstance(e, data.Custom) and e.type == "period-close"),
+        default=None,
+    )
+    # The period to close: after the last seal, else the month before the as-of date's.
+    period = (
+        month_after(last_end)
+        if last_end
+        else f"{as_of.replace(day=1) - datetime.timedelta(days=1):%Y-%m}"
+    )
+
+    page.goto(fava.url("extension/Close/"))
+    shown_seals = page.locator("#close-seals tr[data-period]")
+    assert shown_seals.evaluate_all("rows => rows.map(r => r.dataset.period)") == sealed
+    assert all(state == "intact" for state in page.locator(".seal-state").all_inner_texts())
+    assert page.locator("#close-period").get_attribute("data-period") == period
+
+    # The "books" check lists exactly the problems the books have.
+    problems = sorted(str(error.message) for error in books.errors)
+    blockers = page.locator('#close-checklist tr[data-check="books"] li').all_inner_texts()
+    assert sorted(text.split(" ", 1)[1] for text in blockers) == problems
+    states = page.locator("#close-checklist .check-state").all_inner_texts()
+    ready = page.locator("#close-ready").inner_text()
+    assert ready == ("ready to close" if set(states) == {"ok"} else "not ready")
+
+    # The period's journal: every transaction dated in the period, and nothing else.
+    page.locator("#close-period a.backoffice-journal").click()
+    page.wait_for_url(f"**/journal/?time={period}**")
+    page.locator("ol.journal li.transaction").first.wait_for()
+    dates = page.eval_on_selector_all(
+        "ol.journal li.transaction",
+        "items => items.map(li => li.querySelector('.datecell').innerText.trim())",
+    )
+    in_period = [
+        e.date.isoformat()
+        for e in books.entries
+        if isinstance(e, data.Transaction) and f"{e.date:%Y-%m}" == period
+    ]
+    assert sorted(dates) == sorted(in_period)
