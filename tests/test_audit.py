@@ -171,3 +171,35 @@ def test_verify_checks_archived_documents(repo: Path) -> None:
         f"    books/imported.beancount:1: source-sha256 {SHA} differs from the archived "
         f"{DOCUMENT} (sha256 {changed}): the document or the entry was changed after the import",
     ]
+
+
+def test_import_commit_lists_the_archived_document_and_its_sha256(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    books = demo_books.parent
+    monkeypatch.chdir(books)
+    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", "")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ops Desk")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ops@example.com")
+    (books / ".gitignore").write_text(".backoffice.lock\n")
+    run_git(books, "init", "--quiet", "-b", "main")
+    run_git(books, "add", ".")
+    run_git(books, "commit", "--quiet", "-m", "books")
+    statement = books / "inbox" / "firstharbor-2026-10.mt940"
+    result = CliRunner().invoke(
+        main, ["--books", "main.beancount", "import", str(statement), "--commit", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    message = run_git(books, "log", "-1", "--format=%H%n%B").strip().splitlines()
+    assert message[0] == report["commit"]
+    assert message[1:3] == ["import: firstharbor-2026-10.mt940", ""]
+    archived = "documents/Assets/Bank/FirstHarbor/USD/2026-10-31.firstharbor-2026-10.mt940"
+    assert report["written"][0] == archived
+    assert message[3:] == [
+        f"{hashlib.sha256((books / name).read_bytes()).hexdigest()}  {name}"
+        for name in sorted(report["written"])
+    ]
+    assert hashlib.sha256(statement.read_bytes()).hexdigest() in message[3]
+    assert run_git(books, "status", "--porcelain") == ""

@@ -24,6 +24,11 @@ from ledger.context import AppContext, pass_app
     is_flag=True,
     help="Book items dated in a sealed period on its first open day, with original-date.",
 )
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="Commit what the import wrote to the books' git repository, listing each SHA-256.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def import_(
@@ -32,6 +37,7 @@ def import_(
     dry_run: bool,
     create_accounts: bool,
     adjust: bool,
+    commit: bool,
     as_json: bool,
 ) -> None:
     """Import bank, broker and custody statements (FILES) into the books."""
@@ -59,8 +65,22 @@ def import_(
         sys.exit(1)
     except LockTimeout as exc:
         raise click.ClickException(str(exc)) from None
+    commit_id = None
+    if commit and result.written and not result.dry_run:
+        from ledger.gitlog import GitError, commit_books_change
+
+        title = "import: " + ", ".join(item.path.name for item in result.files)
+        try:
+            written = [path.parent / name for name in result.written]
+            commit_id = commit_books_change(path.parent, written, title)
+        except GitError as exc:
+            click.echo(f"imported but not committed: {exc}", err=True)
+            sys.exit(1)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        summary = result.to_json()
+        if commit_id:
+            summary["commit"] = commit_id
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
     for item in result.files:
         summary = item.to_json()
@@ -76,3 +96,5 @@ def import_(
         click.echo(f"{verb} {name}")
     if not result.written and not result.dry_run:
         click.echo("nothing new to write")
+    if commit_id:
+        click.echo(f"committed {commit_id}")
