@@ -32,13 +32,17 @@ def number(text: str) -> Decimal:
     return Decimal(text.replace(",", "").replace("\u2212", "-").strip())
 
 
+def cells(page: Any, rows: str) -> list[list[str]]:
+    """The cells' text of each row matching the selector ``rows``."""
+    found: list[list[str]] = page.eval_on_selector_all(
+        rows, "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+    return found
+
+
 def table(page: Any, selector: str) -> list[list[str]]:
     """The cells' text of each body row of the table ``selector``."""
-    rows: list[list[str]] = page.eval_on_selector_all(
-        f"{selector} tbody tr",
-        "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))",
-    )
-    return rows
+    return cells(page, f"{selector} > tbody > tr")
 
 
 def journal(page: Any) -> list[tuple[str, list[str]]]:
@@ -245,8 +249,8 @@ def test_settlements_page_statuses_ageing_filter_and_links(fava: FavaServer, pag
     columns += ["remaining", "currency", "status", "age", "entries"]
     shown = {}
     for status in ("failed", "pending", "settled"):
-        for cells in table(page, f"#settlement-{status}"):
-            row = dict(zip(columns, cells, strict=True))
+        for values in table(page, f"#settlement-{status}"):
+            row = dict(zip(columns, values, strict=True))
             shown[row["entries"]] = {
                 "status": row["status"],
                 "remaining": number(row["remaining"]),
@@ -341,3 +345,65 @@ def test_close_page_periods_checklist_and_period_journal(fava: FavaServer, page:
         if isinstance(e, data.Transaction) and f"{e.date:%Y-%m}" == period
     ]
     assert sorted(dates) == sorted(in_period)
+
+
+# -- Reconciliation -----------------------------------------------------------------------
+
+
+def expected_recon(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per account and commodity with a statement (a ``balance`` dated up to the day after
+    as-of): the latest statement's date and balance, the books' balance, the difference."""
+    books, _, as_of = books_and_config(path)
+    latest: dict[tuple[str, str], data.Balance] = {}
+    for entry in books.entries:
+        if isinstance(entry, data.Balance) and entry.date <= as_of + datetime.timedelta(days=1):
+            key = (entry.account, entry.amount.currency)
+            if key not in latest or entry.date >= latest[key].date:
+                latest[key] = entry
+    expected = {}
+    for (account, currency), balance in latest.items():
+        held = sum(
+            (
+                posting.units.number
+                for entry in books.entries
+                if isinstance(entry, data.Transaction) and entry.date < balance.date
+                for posting in entry.postings
+                if (posting.account == account or posting.account.startswith(account + ":"))
+                and posting.units.currency == currency
+            ),
+            Decimal(0),
+        )
+        difference = balance.amount.number - held
+        expected[(account, currency)] = {
+            "date": (balance.date - datetime.timedelta(days=1)).isoformat(),
+            "statement": balance.amount.number,
+            "books": held,
+            "difference": difference,
+            "status": "reconciled" if difference == 0 else "difference",
+        }
+    return expected
+
+
+def test_reconciliation_page_statements_differences_and_links(fava: FavaServer, page: Any) -> None:
+    expected = expected_recon(fava.books)
+    assert expected, "the demo books hold statements"
+    page.goto(fava.url("extension/Reconciliation/"))
+    shown = {}
+    for row in cells(page, "#recon-accounts > tbody > tr[data-account]:not(.recon-candidates)"):
+        account, currency, date, statement, held, difference, status = row[:7]
+        if status == "no-statement":
+            continue
+        shown[(account, currency)] = {
+            "date": date,
+            "statement": number(statement),
+            "books": number(held),
+            "difference": number(difference),
+            "status": status,
+        }
+    assert shown == expected
+
+    account, currency = next(iter(sorted(expected)))
+    row = page.locator(f'#recon-accounts tr[data-account="{account}"][data-currency="{currency}"]')
+    row.locator("a.backoffice-account").first.click()
+    page.wait_for_url(f"**/account/{account}/**")
+    page.locator("ol.journal li").first.wait_for()
