@@ -186,7 +186,7 @@ def run_match(
     # Millions of small acyclic objects: the cyclic GC would only walk them.
     with gc_paused():
         ours, errors = our_trades(books.entries, config)
-        theirs_all = read_theirs(files, config, books.directory)
+        theirs_all = read_theirs(files, config, books.directory, books.entries)
         theirs = [t for t in theirs_all if t.trade_date <= as_of]
         known = {item.id: item for item in read_breaks(books.entries)[0]}
         pairs = pair(_in_scope(ours, theirs, as_of), theirs)

@@ -1,9 +1,15 @@
-"""Reading the counterparty's side from the files given to ``backoffice match``."""
+"""Reading the counterparty's side from the files given to ``backoffice match``.
+
+Each file is recognised by its content: a FIX log (execution reports), SWIFT
+MT545/MT547 settlement confirmations, else a broker confirmation CSV.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from beancount.core import data
 
 from ledger.config import Config
 from ledger.matching.confirmations_csv import read_confirmations_csv
@@ -18,8 +24,19 @@ def display_source(path: Path, books_dir: Path) -> str:
         return str(path)
 
 
-def read_theirs(paths: Sequence[Path], config: Config, books_dir: Path) -> list[TradeRecord]:
-    """Every confirmation in ``paths``, in file and line order."""
+def read_theirs(
+    paths: Sequence[Path],
+    config: Config,
+    books_dir: Path,
+    entries: Iterable[data.Directive] = (),
+) -> list[TradeRecord]:
+    """Every confirmation in ``paths``, in file and line order; ``entries`` (the
+    books) resolve the securities of SWIFT messages."""
+    from importers import iso15022
+    from importers.fix import looks_like_fix
+    from ledger.matching.confirmations_fix import read_fix
+    from ledger.matching.confirmations_mt54x import MESSAGE_TYPES, read_mt54x
+
     records: list[TradeRecord] = []
     for path in paths:
         try:
@@ -27,5 +44,12 @@ def read_theirs(paths: Sequence[Path], config: Config, books_dir: Path) -> list[
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}") from None
         source = display_source(path, books_dir)
-        records.extend(read_confirmations_csv(path, content, config.matching.confirmations, source))
+        if looks_like_fix(content[: 1 << 16]):
+            records.extend(read_fix(path, config, source))
+        elif iso15022.message_types(str(path)) & MESSAGE_TYPES:
+            records.extend(read_mt54x(path, entries, source))
+        else:
+            records.extend(
+                read_confirmations_csv(path, content, config.matching.confirmations, source)
+            )
     return records
