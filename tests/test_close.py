@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -358,3 +359,22 @@ def test_bad_period_is_a_usage_error(books: Path) -> None:
     code, output = close(books, "2026-13")
     assert code == 2
     assert "'2026-13' is not a period; write it as YYYY-MM" in output
+
+
+def test_close_report_shows_the_seals_and_the_next_period(books: Path) -> None:
+    from ledger.close.report import close_report
+    from ledger.config import load_config
+
+    assert close(books, "2026-10")[0] == 0
+    report = close_report(load(books), load_config(books), datetime.date(2026, 11, 27))
+    assert [(s["period"], s["ok"], s["entries"]) for s in report["seals"]] == [("2026-10", True, 8)]
+    assert report["period"] == "2026-11"
+    assert report["ready"] is False
+    assert [(c["check"], c["ok"]) for c in report["checks"]] == [
+        ("period", False),
+        ("books", True),
+        ("balances", False),
+        ("fails", True),
+        ("breaks", True),
+        ("suspense", True),
+    ]
