@@ -407,3 +407,40 @@ def test_reconciliation_page_statements_differences_and_links(fava: FavaServer, 
     row.locator("a.backoffice-account").first.click()
     page.wait_for_url(f"**/account/{account}/**")
     page.locator("ol.journal li").first.wait_for()
+
+
+# -- Breaks -------------------------------------------------------------------------------
+
+
+def test_breaks_page_open_and_resolved_with_links(fava: FavaServer, page: Any) -> None:
+    books, _, as_of = books_and_config(fava.books)
+    customs = [e for e in books.entries if isinstance(e, data.Custom) and e.date <= as_of]
+    found = {e.values[0].value: e for e in customs if e.type == "break"}
+    resolutions = {e.values[0].value: e for e in customs if e.type == "break-resolved"}
+    resolved = {
+        break_id: {
+            "found": entry.date.isoformat(),
+            "resolved": resolutions[break_id].date.isoformat(),
+            "resolution": resolutions[break_id].values[1].value,
+            "entries": entry.meta.get("link") or entry.meta.get("account"),
+        }
+        for break_id, entry in found.items()
+        if break_id in resolutions
+    }
+    still_open = sorted(break_id for break_id in found if break_id not in resolutions)
+    assert resolved, "the demo books hold the resolved XYZ price break"
+
+    page.goto(fava.url("extension/Breaks/"))
+    assert page.locator("#breaks-open").inner_text() == str(len(still_open))
+    assert page.locator("#breaks-resolved").inner_text() == str(len(resolved))
+    open_rows = page.locator("#breaks-open-rows tr[data-id]")
+    assert sorted(open_rows.evaluate_all("rows => rows.map(r => r.dataset.id)")) == still_open
+    shown = {
+        row[0]: {"found": row[2], "resolved": row[3], "resolution": row[4], "entries": row[6]}
+        for row in table(page, "#breaks-resolved-rows")
+    }
+    assert shown == resolved
+
+    linked = sorted(k for k, v in resolved.items() if str(v["entries"]).startswith("trade-"))
+    link = page.locator(f'#breaks-resolved-rows tr[data-id="{linked[0]}"] a.backoffice-journal')
+    follow_link_to_journal(page, fava, link)
