@@ -271,6 +271,14 @@ def _statement(doc: _Doc, report: etree._Element, kind: Kind) -> Statement:
         if status is not None and status != "BOOK":
             continue
         lines.extend(_lines(doc, entry, currency))
+    closing = _balance(doc, report, ("CLBD",)) if kind == "statement" else None
+    if kind == "statement" and closing is None:
+        raise doc.fail(
+            report,
+            "statement without a closing booked balance (Bal with Cd CLBD)",
+            None,
+            "the file is truncated or not a complete camt.053 statement",
+        )
     return Statement(
         account_id=account_id,
         currency=currency,
@@ -281,7 +289,7 @@ def _statement(doc: _Doc, report: etree._Element, kind: Kind) -> Statement:
             account, "Svcr/FinInstnId/Nm", "Svcr/FinInstnId/BIC", "Svcr/FinInstnId/BICFI"
         ),
         opening=_balance(doc, report, ("OPBD", "PRCD")) if kind == "statement" else None,
-        closing=_balance(doc, report, ("CLBD",)) if kind == "statement" else None,
+        closing=closing,
         lines=lines,
     )
 

@@ -19,6 +19,7 @@ balance.
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,9 @@ from importers.bank import BankImporter, decode, head
 from importers.common import ImportFailure, first_nonempty
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
 
+# The library logs each field it cannot parse, then raises; the raise is reported.
+logging.getLogger("mt940").addHandler(logging.NullHandler())
+
 _EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
 _ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
 _LINE_WIDTH = 65  # SWIFT field 86: 6*65x
@@ -37,6 +41,7 @@ _NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
 _SLASH_KEYS = re.compile(
     r"/(EREF|REMI|NAME|MARF|MREF|CSID|IBAN|BIC|ORDP|BENM|PURP|TRTP|ADDR|RTRN|ULTD|ULTC|KREF)/"
 )
+_DATED_FIELD = re.compile(r"^(?P<tag>:6[0245][A-Z]?:|:61:)[CD]?(?P<date>\d{6})")
 _OPTIONS = mt940.Options(
     reversal_sign=True,
     case_insensitive_marks=True,
@@ -167,16 +172,42 @@ def _line(details: dict[str, Any], lineno: int) -> StatementLine:
     )
 
 
+def _check_dates(chunk: _Chunk, path: str) -> None:
+    """Every date of the balance and statement-line fields exists (YYMMDD)."""
+    for offset, line in enumerate(chunk.text.split("\n")):
+        match = _DATED_FIELD.match(line)
+        if match is None:
+            continue
+        raw = match.group("date")
+        try:
+            datetime.datetime.strptime(raw, "%y%m%d")
+        except ValueError:
+            raise ImportFailure(
+                path,
+                chunk.lineno + offset,
+                f"{match.group('tag')} has a date that does not exist",
+                value=raw,
+                hint="dates are YYMMDD",
+            ) from None
+
+
 def _statement(chunk: _Chunk, path: str) -> Statement:
+    _check_dates(chunk, path)
     parsed = mt940.models.Transactions(options=_OPTIONS)
     try:
         parsed.parse(chunk.text)
     except Exception as exc:  # the library signals malformed fields with many types
+        value = exc.args[2] if len(exc.args) > 2 and isinstance(exc.args[2], str) else None
+        lines = chunk.text.split("\n")
+        first = value.split("\n")[0] if value else None
+        offset = next((i for i, line in enumerate(lines) if first and first in line), 0)
         raise ImportFailure(
             path,
-            chunk.lineno,
-            f"malformed MT940 statement: {exc}",
-            hint="a field does not follow the SWIFT MT940 layout; compare it with the bank's spec",
+            chunk.lineno + offset,
+            "a field does not follow the SWIFT MT940 layout"
+            + ("" if value is not None else f": {exc}"),
+            value=value,
+            hint="the file is truncated or damaged; compare the field with the bank's MT940 spec",
         ) from None
     data = parsed.data
     account_id = data.get("account_identification")
@@ -201,6 +232,19 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
     kind: Kind = (
         "intraday" if "date_time_indication" in data or "c_floor_limit" in data else "statement"
     )
+    closing = _balance(
+        data,
+        ("final_closing_balance", "intermediate_closing_balance", "closing_balance"),
+        _tag_line(chunk, ":62"),
+    )
+    if kind == "statement" and closing is None:
+        raise ImportFailure(
+            path,
+            chunk.lineno + chunk.text.rstrip("\n").count("\n"),
+            f"statement {data.get('transaction_reference', '')} ends without a closing "
+            "balance (:62F: or :62M:)",
+            hint="the file is truncated; ask the bank to resend it",
+        )
     return Statement(
         account_id=str(account_id).strip(),
         currency=currency,
@@ -212,11 +256,7 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
             ("final_opening_balance", "intermediate_opening_balance", "opening_balance"),
             _tag_line(chunk, ":60"),
         ),
-        closing=_balance(
-            data,
-            ("final_closing_balance", "intermediate_closing_balance", "closing_balance"),
-            _tag_line(chunk, ":62"),
-        ),
+        closing=closing,
         lines=[_line(line, _tag_line(chunk, ":61:", i)) for i, line in enumerate(lines)],
     )
 
