@@ -10,7 +10,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from click.testing import CliRunner
 
+from ledger.cli import main
+from ledger.context import AS_OF_ENV
 from ledger.fava_ext import ageing, charts, page
 from ledger.init import init_books
 from ledger.serve import create_fava_app, has_review_pages
@@ -102,3 +105,35 @@ def test_failed_trades_are_aged_in_buckets_per_currency() -> None:
         {"bucket": "over 20 days", "currency": "EUR", "trades": 1, "remaining": Decimal("5.00"),
          "links": ["trade-C"]},
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page_name", "command"),
+    [
+        ("Settlements", ["settlements", "--json"]),
+        ("Cash", ["cash", "--json"]),
+        ("Breaks", ["breaks", "--json"]),
+        ("Reconciliation", ["recon", "--json", "--dry-run"]),
+    ],
+)
+def test_report_endpoint_serves_what_the_cli_prints(
+    demo_books: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    page_name: str,
+    command: list[str],
+) -> None:
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    inbox = sorted(str(p) for p in (demo_books.parent / "inbox").iterdir())
+    imported = runner.invoke(main, ["--books", str(demo_books), "import", *inbox])
+    assert imported.exit_code == 0, imported.output
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+
+    app = create_fava_app(demo_books, read_only=True)
+    client = app.test_client()
+    response = client.get(f"/{slug(client)}/extension/{page_name}/report")
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+    printed = runner.invoke(main, ["--books", str(demo_books), *command])
+    assert printed.exit_code in (0, 1), printed.output
+    assert response.get_json() == json.loads(printed.stdout)
