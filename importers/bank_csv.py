@@ -23,8 +23,6 @@ from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
 from ledger.imports.config import CsvFormat
 
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-
 
 class _Rows:
     """One file read with one format: header → column indexes, checked values."""
@@ -33,6 +31,10 @@ class _Rows:
         self.fmt = fmt
         self.name = name
         self.path = path
+        decimal = re.escape(fmt.decimal)
+        grouped = rf"\d{{1,3}}({re.escape(fmt.thousands)}\d{{3}})*" if fmt.thousands else None
+        integer = rf"(\d+|{grouped})" if grouped else r"\d+"
+        self.pattern = re.compile(rf"^{integer}({decimal}\d+)?$")
 
     def fail(self, line: int, problem: str, value: object, key: str) -> ImportFailure:
         return ImportFailure(
@@ -54,20 +56,17 @@ class _Rows:
         if raw.startswith(("-", "+")):
             negative = negative != raw.startswith("-")
             raw = raw[1:]
-        if fmt.thousands:
-            raw = raw.replace(fmt.thousands, "")
-        raw = raw.replace(" ", "")
-        if fmt.decimal != ".":
-            if "." in raw:
-                raise self.fail(
-                    line,
-                    f"column {column!r}: '.' in a number whose decimal mark is ','",
-                    text,
-                    "decimal",
-                )
-            raw = raw.replace(fmt.decimal, ".")
-        if not _NUMBER.match(raw):
-            raise self.fail(line, f"column {column!r}: not a number", text, "decimal' / 'thousands")
+        raw = raw.replace(" ", "") if fmt.thousands != " " else raw
+        if not self.pattern.match(raw):
+            raise self.fail(
+                line,
+                f"column {column!r}: not a number with decimal mark {fmt.decimal!r}"
+                + (f" and thousands separator {fmt.thousands!r}" if fmt.thousands else ""),
+                text,
+                "decimal' / 'thousands",
+            )
+        raw = raw.replace(fmt.thousands, "") if fmt.thousands else raw
+        raw = raw.replace(fmt.decimal, ".")
         value = Decimal(raw)
         return -value if negative else value
 

@@ -8,7 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from beancount.core import data
 from click.testing import CliRunner, Result
 
@@ -46,7 +45,10 @@ def test_demo_statements_import_and_reconcile(demo_books: Path) -> None:
     result = run_import(demo_books, *BANK_FILES, "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    per_file = {Path(f["file"]).name: (f["transactions"], f["balances"], f["suspense"]) for f in summary["files"]}
+    per_file = {
+        Path(f["file"]).name: (f["transactions"], f["balances"], f["suspense"])
+        for f in summary["files"]
+    }
     assert per_file == {
         "firstharbor-2026-10.mt940": (4, 2, 0),
         "firstharbor-2026-11-27.mt942": (1, 0, 0),
@@ -79,7 +81,10 @@ def test_demo_statements_import_and_reconcile(demo_books: Path) -> None:
     assert archived.read_bytes() == BANK_FILES[0].read_bytes()
     assert archived.stat().st_mode & 0o777 == 0o444
     suspense = [
-        e for e in books.entries if isinstance(e, data.Transaction) and e.flag == "!"
+        e
+        for e in books.entries
+        if isinstance(e, data.Transaction)
+        and e.flag == "!"
         and any(p.account == "Assets:Suspense" for p in e.postings)
     ]
     assert [(e.date.isoformat(), e.payee, e.meta["source-ref"]) for e in suspense] == [
@@ -132,7 +137,9 @@ def test_an_overlapping_statement_adds_only_its_new_lines(demo_books: Path, tmp_
     assert [e for e in books.errors if "Balance" in type(e).__name__] == []
     # The MT942 intraday report's line is the one the statement added.
     assert "1 duplicate(s)" in run_import(demo_books, intraday).output
-    assert sum(1 for e in load(demo_books).entries if e.meta.get("source-ref") == "FH2611270002") == 1
+    assert (
+        sum(1 for e in load(demo_books).entries if e.meta.get("source-ref") == "FH2611270002") == 1
+    )
 
 
 def test_an_opening_balance_the_books_do_not_have_is_refused(demo_books: Path) -> None:
@@ -176,7 +183,10 @@ def test_an_unknown_account_prints_the_lines_to_add_then_creates_them(
     )
     opened = (demo_books.parent / "imported/accounts.beancount").read_text()
     assert opened.split("\n\n")[-1].split() == [
-        "2026-11-30", "open", "Assets:Bank:Bank021000089:USD", "USD"
+        "2026-11-30",
+        "open",
+        "Assets:Bank:Bank021000089:USD",
+        "USD",
     ]
     books = load(demo_books)
     assert [e for e in books.errors if "Balance" in type(e).__name__ or "open" in str(e)] == []
@@ -192,15 +202,21 @@ def test_two_importers_claiming_one_file_is_an_error(demo_books: Path, tmp_path:
     result = run_import(demo_books, INBOX / "rheinbank-2026-11-b.csv")
     assert result.exit_code == 1
     assert (
-        "more than one importer claims this file: bank.csv.copy, bank.csv.rheinbank" in result.output
+        "more than one importer claims this file: bank.csv.copy, bank.csv.rheinbank"
+        in result.output
     )
 
 
 def test_a_statement_line_naming_a_trade_settles_it(demo_books: Path, tmp_path: Path) -> None:
-    """The blotter's trade and the bank line paying it, in one batch."""
+    """The blotter's trade and the bank's debit notification paying it, in one batch."""
     statement = tmp_path / "firstharbor-settle.xml"
-    text = FH_NOV.read_text(encoding="utf-8")
-    start, end = text.index("      <Bal>"), text.index("    </Stmt>")
+    text = (
+        FH_NOV.read_text(encoding="utf-8")
+        .replace("camt.053.001.08", "camt.054.001.08")
+        .replace("BkToCstmrStmt>", "BkToCstmrDbtCdtNtfctn>")
+        .replace("Stmt>", "Ntfctn>")
+    )
+    start, end = text.index("      <Bal>"), text.index("    </Ntfctn>")
     statement.write_text(
         text[:start]
         + """      <Ntry>
@@ -220,9 +236,7 @@ def test_a_statement_line_naming_a_trade_settles_it(demo_books: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "would write imported/2026-11.beancount" in result.output
     assert run_import(demo_books, INBOX / "alphasec-blotter.csv", statement).exit_code == 0
-    (line,) = [
-        e for e in load(demo_books).entries if e.meta.get("source-ref") == "FH2611300001"
-    ]
+    (line,) = [e for e in load(demo_books).entries if e.meta.get("source-ref") == "FH2611300001"]
     assert line.links == {"trade-GA-20261127-001"}
     assert [(p.account, str(p.units)) for p in line.postings] == [
         ("Assets:Bank:FirstHarbor:USD", "-1196440.00 USD"),
