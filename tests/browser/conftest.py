@@ -32,6 +32,7 @@ from tests.conftest import DEMO_BOOKS, REPO
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO / "tests" / "artifacts"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
 START_TIMEOUT = 90.0
 
 
@@ -180,6 +181,12 @@ def books_and_config(path: Path) -> tuple[Books, Config, datetime.date]:
     finally:
         if saved is not None:
             os.environ[AS_OF_ENV] = saved
+
+
+def keep_screenshot(page: Any, name: str) -> None:
+    """Save the page as the README's screenshot ``name`` when ``UPDATE_SCREENSHOTS=1``."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def parse_amounts(texts: list[str], default_currency: str) -> dict[str, Decimal]:

@@ -20,7 +20,7 @@ from beancount.core import data
 
 from ledger.books import Books
 from ledger.meta import CASH_FLOOR, get_cash_floor
-from tests.browser.conftest import FavaServer, books_and_config
+from tests.browser.conftest import FavaServer, books_and_config, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -169,6 +169,7 @@ def test_cash_page_positions_ladder_chart_and_links(fava: FavaServer, page: Any)
         for row in rows
     }
     assert shown == expected["positions"]
+    keep_screenshot(page, "cash")
 
     for currency, ladder in expected["ladders"].items():
         chart = page.locator(f'svg.backoffice-ladder[data-currency="{currency}"]')
@@ -261,6 +262,7 @@ def test_settlements_page_statuses_ageing_filter_and_links(fava: FavaServer, pag
         link: {k: t[k] for k in ("status", "remaining", "age", "counterparty")}
         for link, t in expected.items()
     }
+    keep_screenshot(page, "settlements")
 
     # Each failed trade sits in the ageing bucket whose range holds its age.
     bucketed = []
@@ -322,6 +324,7 @@ def test_close_page_periods_checklist_and_period_journal(fava: FavaServer, page:
     assert shown_seals.evaluate_all("rows => rows.map(r => r.dataset.period)") == sealed
     assert all(state == "intact" for state in page.locator(".seal-state").all_inner_texts())
     assert page.locator("#close-period").get_attribute("data-period") == period
+    keep_screenshot(page, "close")
 
     # The "books" check lists exactly the problems the books have.
     problems = sorted(str(error.message) for error in books.errors)
@@ -401,6 +404,7 @@ def test_reconciliation_page_statements_differences_and_links(fava: FavaServer, 
             "status": status,
         }
     assert shown == expected
+    keep_screenshot(page, "reconciliation")
 
     account, currency = next(iter(sorted(expected)))
     row = page.locator(f'#recon-accounts tr[data-account="{account}"][data-currency="{currency}"]')
@@ -440,6 +444,7 @@ def test_breaks_page_open_and_resolved_with_links(fava: FavaServer, page: Any) -
         for row in table(page, "#breaks-resolved-rows")
     }
     assert shown == resolved
+    keep_screenshot(page, "breaks")
 
     linked = sorted(k for k, v in resolved.items() if str(v["entries"]).startswith("trade-"))
     link = page.locator(f'#breaks-resolved-rows tr[data-id="{linked[0]}"] a.backoffice-journal')
