@@ -39,6 +39,8 @@ def execution_report(
     exec_ref_id: str | None = None,
     commission: str | None = None,
     ord_status: str = "1",
+    cum_qty: str | None = None,
+    avg_px: str | None = None,
 ) -> list[tuple[int, str]]:
     """The fields of a 35=8 execution report (FIX 4.4 tags)."""
     fields = [
@@ -68,4 +70,6 @@ def execution_report(
         fields.append((19, exec_ref_id))
     if commission is not None:
         fields += [(12, commission), (13, "3")]
+    if cum_qty is not None and avg_px is not None:
+        fields += [(14, cum_qty), (6, avg_px)]
     return fields

@@ -130,3 +130,41 @@ def test_fuzz_only_import_failures(lines: list[bytes], lenient: bool) -> None:
     prefixed = [b"8=FIX.4.4\x01" + line if i % 2 else line for i, line in enumerate(lines)]
     with contextlib.suppress(ImportFailure):
         read_order_days(prefixed, "fuzz", lenient=lenient)
+
+
+def test_a_bust_after_the_order_is_done_needs_cumqty_and_avgpx() -> None:
+    done = execution_report(
+        exec_id="E1", exec_type="F", last_qty="100", last_px="10", ord_status="2"
+    )
+    bust = execution_report(
+        exec_id="E2",
+        exec_type="G",
+        exec_ref_id="E1",
+        last_qty="100",
+        last_px="10.50",
+        ord_status="2",
+    )
+    with pytest.raises(ImportFailure, match="must carry CumQty \\(14\\) and AvgPx \\(6\\)"):
+        days(encode(done), encode(bust))
+    adjusted = execution_report(
+        exec_id="E2",
+        exec_type="G",
+        exec_ref_id="E1",
+        last_qty="100",
+        last_px="10.50",
+        ord_status="2",
+        cum_qty="100",
+        avg_px="10.50",
+    )
+    assert days(encode(done), encode(adjusted)) == [
+        ("GA-20261125-001", Decimal(100), Decimal("10.50"))
+    ]
+
+
+def test_a_correct_of_an_open_order_replaces_the_fill() -> None:
+    correct = execution_report(
+        exec_id="E2", exec_type="G", exec_ref_id="E1", last_qty="100", last_px="236.90"
+    )
+    assert days(encode(FILL), encode(correct)) == [
+        ("GA-20261125-001", Decimal(100), Decimal("236.90"))
+    ]
