@@ -49,7 +49,7 @@ def _candidates(
     config: Config,
     states: list[TradeState],
 ) -> list[cand.Candidate]:
-    lines = list(index.lines(stmt.account, stmt.currency))
+    lines = index.lines(stmt.account, stmt.currency)
     window = [line for line in lines if stmt.since < line.date <= stmt.date]
     earlier = [line for line in lines if line.date <= stmt.since]
     suspense = [
@@ -72,9 +72,10 @@ def run_recon(
     books: Books, config: Config, as_of: datetime.date
 ) -> tuple[dict[str, Any], list[Break]]:
     """The report, and the breaks it found that are not yet in the books."""
-    index = PostingIndex(books.entries)
     known = {item.id: item for item in read_breaks(books.entries)[0]}
     statements = _statements(books.entries, as_of)
+    accounts = {account for account, _ in statements}
+    index = PostingIndex(books.entries, accounts | {config.accounts.suspense})
     rows: list[dict[str, Any]] = []
     found: list[Break] = []
     states_by_date: dict[datetime.date, list[TradeState]] = {}
