@@ -23,9 +23,14 @@ def importers_for(config: Config) -> list[Importer]:
     from importers.fix import FixImporter
     from importers.mt54x import Mt54xImporter
     from importers.mt535 import Mt535Importer
+    from importers.mt536 import Mt536Importer
 
     trades: list[Importer] = [BlotterImporter(config), FixImporter(config)]
-    custody: list[Importer] = [Mt54xImporter(config), Mt535Importer(config)]
+    custody: list[Importer] = [
+        Mt54xImporter(config),
+        Mt536Importer(config),
+        Mt535Importer(config),
+    ]
     return [*trades, *custody, *bank_importers(config)]
 
 

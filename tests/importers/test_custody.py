@@ -18,6 +18,7 @@ from importers.common import ImportFailure
 from importers.fix import FixImporter
 from importers.mt54x import Mt54xImporter
 from importers.mt535 import Mt535Importer
+from importers.mt536 import Mt536Importer
 from ledger.books import load
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import run_import
@@ -177,3 +178,33 @@ def test_demo_mt535_passes_against_the_books_built_from_the_demo_trades(tmp_path
     assert [e for e in books.errors if type(e).__name__ == "BalanceError"] == []
     link = "trade-GA-20261124-001"
     assert clearing_balance(books.entries, "Assets:Unsettled:AlphaSec", link) == 0
+
+
+def test_mt536_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = Mt536Importer(trades_config())
+    assert importer.identify("mt536.txt")
+    assert not Mt54xImporter(trades_config()).identify("mt536.txt")
+    assert_golden(importer.extract("mt536.txt", existing), CUSTODY / "mt536.txt.beancount")
+
+
+def test_mt536_does_not_repeat_what_the_mt545_confirmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    confirmed = Mt54xImporter(trades_config()).extract("mt545.txt", existing)
+    assert Mt536Importer(trades_config()).extract("mt536.txt", [*existing, *confirmed]) == []
+
+
+def test_mt536_refuses_free_of_payment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "mt536.txt").read_text(encoding="latin-1")
+    Path("f.txt").write_text(text.replace("PAYM//APMT", "PAYM//FREE", 1), encoding="latin-1")
+    with pytest.raises(ImportFailure) as caught:
+        Mt536Importer(trades_config()).extract("f.txt", books_with_trades(tmp_path))
+    assert str(caught.value) == (
+        "f.txt:25: MT536 CUS536261125: transaction SETT/FREE: only settlements against "
+        "payment (TRAN//SETT, PAYM//APMT) are booked from a statement of transactions"
+    )
