@@ -20,6 +20,7 @@ from ledger.config import Config
 def importers_for(config: Config) -> list[Importer]:
     """Every importer, trades first, then statements."""
     from importers.blotter import BlotterImporter
+    from importers.custody_csv import CustodyCsvImporter
     from importers.fix import FixImporter
     from importers.mt54x import Mt54xImporter
     from importers.mt535 import Mt535Importer
@@ -30,6 +31,7 @@ def importers_for(config: Config) -> list[Importer]:
         Mt54xImporter(config),
         Mt536Importer(config),
         Mt535Importer(config),
+        CustodyCsvImporter(config),
     ]
     return [*trades, *custody, *bank_importers(config)]
 

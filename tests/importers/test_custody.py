@@ -15,6 +15,7 @@ from beangulp import Importer
 
 from importers.blotter import BlotterImporter
 from importers.common import ImportFailure
+from importers.custody_csv import CustodyCsvImporter
 from importers.fix import FixImporter
 from importers.mt54x import Mt54xImporter
 from importers.mt535 import Mt535Importer
@@ -39,7 +40,9 @@ def trade_importers(config: Config) -> Sequence[Importer]:
         BlotterImporter(config),
         FixImporter(config),
         Mt54xImporter(config),
+        Mt536Importer(config),
         Mt535Importer(config),
+        CustodyCsvImporter(config),
     ]
 
 
@@ -207,4 +210,36 @@ def test_mt536_refuses_free_of_payment(tmp_path: Path, monkeypatch: pytest.Monke
     assert str(caught.value) == (
         "f.txt:25: MT536 CUS536261125: transaction SETT/FREE: only settlements against "
         "payment (TRAN//SETT, PAYM//APMT) are booked from a statement of transactions"
+    )
+
+
+def test_custody_csv_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = CustodyCsvImporter(trades_config())
+    assert importer.identify("custody.csv")
+    assert_golden(importer.extract("custody.csv", existing), CUSTODY / "custody.csv.beancount")
+
+
+def test_custody_csv_holdings_pass_against_the_books(tmp_path: Path) -> None:
+    """The trades of blotter.csv (bought 1000 XYZ and 150 MSFT, sold 400 AAPL)
+    and the custodian's holdings after they settled agree."""
+    main = make_books(tmp_path / "books")
+    paths = [TRADES / "blotter.csv", CUSTODY / "custody.csv"]
+    result = run_import(main, load_config(main), paths, importers_factory=trade_importers)
+    assert [(f.importer, len(f.new)) for f in result.files] == [
+        ("trades.blotter", 3),
+        ("custody.csv", 5),
+    ]
+    assert load(main).errors == []
+
+
+def test_custody_csv_bad_direction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "custody.csv").read_text(encoding="utf-8").replace(",RECE,", ",IN,")
+    Path("custody.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ImportFailure) as caught:
+        CustodyCsvImporter(trades_config()).extract("custody.csv", books_with_trades(tmp_path))
+    assert str(caught.value) == (
+        "custody.csv:2: column 'direction' is neither 'RECE' nor 'DELI' (got 'IN')"
     )
