@@ -29,7 +29,7 @@ from typing import Any
 import click
 from beancount.core import data
 
-from ledger.breaks.model import age, read_breaks
+from ledger.breaks.model import age, overdue, read_breaks
 from ledger.config import ConfigError, load_config
 from ledger.context import resolve_as_of
 from ledger.errors import BooksError
@@ -52,12 +52,10 @@ def breaks(
         errors.append(BooksError(found[0].meta, f"cannot age the breaks: {message}", None))
         return entries, errors
     for item in found:
-        if not item.is_open or item.date > as_of:
+        if not overdue(item, as_of, settings):
             continue
         days = age(item, as_of, settings)
         tolerance = settings.matching.break_days(item.kind)
-        if days <= tolerance:
-            continue
         amount = f", {item.amount}" if item.amount is not None else ""
         errors.append(
             BooksError(

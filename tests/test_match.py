@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.books import load_string
 from ledger.cli import main
@@ -333,6 +335,22 @@ def test_our_trades_read_price_amounts_and_skip_settlements() -> None:
     ]
 
 
+def test_a_cancelled_trade_is_not_ours_to_match() -> None:
+    books = load_string(
+        LEDGER
+        + """
+    2026-11-25 * "AlphaSec" "Cancel GA-20261124-001" ^trade-GA-20261124-001
+      cancels: "GA-20261124-001"
+      Assets:Custody:Custodia:Securities  -1000 XYZ {61.25 USD}
+      Expenses:Commissions                -25.00 USD
+      Assets:Unsettled:AlphaSec         61275.00 USD
+    """
+    )
+    assert books.errors == []
+    trades, errors = our_trades(books.entries, Config())
+    assert ([t.ref for t in trades], errors) == (["GA-20261119-001"], [])
+
+
 def test_a_trade_without_securities_posting_is_an_error() -> None:
     books = load_string(
         """
@@ -450,6 +468,19 @@ def test_confirmation_csv_reads_european_numbers_and_dates() -> None:
             ";;US8522341036;B;24.11.2026;;1;1;1;USD",
             "c.csv:2: column 'Conf' is ''; expected a value",
         ),
+        (
+            "C-1;;US8522341036;B;24.11.2026;;1e99999;1;1;USD",
+            "c.csv:2: column 'Qty' is '1e99999'; expected a finite number of at most 30 digits",
+        ),
+        (
+            "C-1;;US8522341036;B;24.11.2026;;0;1;1;USD",
+            "c.csv:2: column 'Qty' is '0'; expected a quantity other than 0",
+        ),
+        (
+            "C-1;;US8522341036;B;24.11.2026;;1;1;1;USD;x",
+            "c.csv:2: 11 fields, the header has 10; check the delimiter (';') and the quoting "
+            "of this line",
+        ),
     ],
 )
 def test_confirmation_csv_errors_name_line_column_value(row: str, message: str) -> None:
@@ -457,6 +488,18 @@ def test_confirmation_csv_errors_name_line_column_value(row: str, message: str) 
     with pytest.raises(InputError) as caught:
         read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
     assert str(caught.value) == message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet='C-1;.,0123456789B/SEUR"\n x\x00e', max_size=80), max_size=5))
+def test_confirmation_csv_fuzz_raises_only_input_error(lines: list[str]) -> None:
+    data = ("Conf;Ref;ISIN;BS;TD;SD;Qty;Px;Net;Ccy\n" + "\n".join(lines)).encode()
+    try:
+        records = read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
+    except InputError as exc:
+        assert str(exc).startswith("c.csv:")
+    else:
+        assert all(r.quantity > 0 for r in records)
 
 
 def test_confirmation_csv_with_unknown_header_names_the_formats() -> None:

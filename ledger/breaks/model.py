@@ -44,6 +44,10 @@ class Break:
     def is_open(self) -> bool:
         return self.resolved is None
 
+    def open_on(self, day: datetime.date) -> bool:
+        """Found by ``day`` and not resolved by then."""
+        return self.date <= day and (self.resolved is None or self.resolved > day)
+
 
 def break_id(kind: str, *cause: str) -> str:
     """The stable id of a break of ``kind`` with ``cause``."""
@@ -191,10 +195,10 @@ def read_breaks(entries: Iterable[data.Directive]) -> tuple[list[Break], list[Bo
 
 def age(item: Break, as_of: datetime.date, config: Config) -> int:
     """Business days the break has been open: to its resolution, else to ``as_of``."""
-    end = item.resolved or as_of
+    end = item.resolved if item.resolved is not None and item.resolved <= as_of else as_of
     return business_days_between(calendar_set(config.matching.calendars), item.date, end)
 
 
 def overdue(item: Break, as_of: datetime.date, config: Config) -> bool:
-    """An open break older than its kind's tolerance."""
-    return item.is_open and age(item, as_of, config) > config.matching.break_days(item.kind)
+    """Open on ``as_of`` and older than its kind's tolerance."""
+    return item.open_on(as_of) and age(item, as_of, config) > config.matching.break_days(item.kind)

@@ -71,6 +71,9 @@ def _parse_date(value: str, date_format: str) -> datetime.date:
     return datetime.datetime.strptime(value, date_format).date()
 
 
+MAX_DIGITS = 30  # beyond any real amount; keeps Decimal arithmetic in its context
+
+
 class _Row:
     """Typed access to one CSV row; every error names file, line, column, value."""
 
@@ -104,8 +107,8 @@ class _Row:
             number = Decimal(cleaned)
         except InvalidOperation:
             raise self.fail(column, value, f"a number with decimal {self.fmt.decimal!r}") from None
-        if not number.is_finite():
-            raise self.fail(column, value, "a finite number")
+        if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+            raise self.fail(column, value, f"a finite number of at most {MAX_DIGITS} digits")
         return number
 
     def date(self, column: str | None) -> datetime.date | None:
@@ -129,8 +132,8 @@ class _Row:
 def _record(row: _Row, cols: ConfirmationColumns, source: str) -> TradeRecord:
     quantity = row.number(cols.quantity)
     trade_date = row.date(cols.trade_date)
-    if quantity is None:
-        raise row.fail(cols.quantity, "", "a quantity")
+    if quantity is None or quantity == 0:
+        raise row.fail(cols.quantity, row.text(cols.quantity) or "", "a quantity other than 0")
     if trade_date is None:
         raise row.fail(cols.trade_date, "", "a trade date")
     return TradeRecord(
@@ -169,7 +172,13 @@ def read_confirmations_csv(
     reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
     records = []
     for row in reader:
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+        if None in row:
+            raise InputError(
+                f"{path}:{reader.line_num}: {len(reader.fieldnames) + len(row[None])} fields, "
+                f"the header has {len(reader.fieldnames)}; check the delimiter "
+                f"({fmt.delimiter!r}) and the quoting of this line"
+            )
+        if not any((value or "").strip() for value in row.values()):
             continue
         records.append(_record(_Row(path, reader.line_num, fmt, row), fmt.columns, source))
     return records

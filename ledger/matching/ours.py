@@ -114,11 +114,18 @@ def trade_record(entry: data.Transaction, config: Config) -> TradeRecord | None:
 def our_trades(
     entries: Iterable[data.Directive], config: Config
 ) -> tuple[list[TradeRecord], list[BooksError]]:
-    """Every trade entry in the books, and an error for each malformed one."""
+    """Every live trade in the books (a cancellation, ``cancels: "<trade-id>"``,
+    takes its trade out), and an error for each malformed trade entry."""
     trades: list[TradeRecord] = []
     errors: list[BooksError] = []
+    cancelled: set[str] = set()
     for entry in entries:
-        if not isinstance(entry, data.Transaction) or meta.TRADE_ID not in entry.meta:
+        if not isinstance(entry, data.Transaction):
+            continue
+        if meta.CANCELS in entry.meta:
+            cancelled.add(str(entry.meta[meta.CANCELS]))
+            continue
+        if meta.TRADE_ID not in entry.meta:
             continue
         try:
             record = trade_record(entry, config)
@@ -127,4 +134,4 @@ def our_trades(
             continue
         if record is not None:
             trades.append(record)
-    return trades, errors
+    return [trade for trade in trades if trade.ref not in cancelled], errors
