@@ -59,7 +59,7 @@ def period_lock(
     books_dir = Path(options_map["filename"]).parent
     try:
         files = books_hashes(filenames, cache_dir=default_cache_dir())
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, TypeError) as exc:
         errors.append(
             BooksError(
                 seals[0].meta,

@@ -231,3 +231,12 @@ def test_a_chain_of_three_months(sealed: Path) -> None:
 def test_sealing_a_sealed_period_is_refused(sealed: Path) -> None:
     with pytest.raises(ValueError, match="period 2026-09 is already sealed"):
         seal(sealed, "2026-09")
+
+
+def test_a_malformed_seal_is_an_error_not_a_crash(sealed: Path) -> None:
+    edit(sealed.parent / "closes.beancount", "entries: 5", 'entries: "five"')
+    assert messages(sealed) == [
+        "closes.beancount:1: period-close of 2026-10: entries 'five' is not a number; write "
+        'it as: 2026-10-31 custom "period-close" "YYYY-MM" with metadata digest, previous '
+        "(and entries, manifest); 'backoffice close' writes it"
+    ]

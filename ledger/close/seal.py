@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,8 @@ def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
             f"SHA-256; {usage}"
         )
     count = entry.meta.get("entries")
+    if count is not None and not isinstance(count, Decimal | int):
+        return None, f"period-close of {period}: entries {count!r} is not a number; {usage}"
     manifest = entry.meta.get("manifest")
     return (
         Seal(
