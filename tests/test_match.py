@@ -237,7 +237,22 @@ def test_compare_and_status(
     assert status(diffs) == expected
 
 
-LEDGER = """
+# The textbook trade of the demo storyline, shared by the matching and recon tests.
+XYZ_TRADE = """
+    2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-GA-20261124-001
+      trade-id: "GA-20261124-001"
+      trade-date: 2026-11-24
+      settle-date: 2026-11-25
+      isin: "US8522341036"
+      side: "buy"
+      counterparty: "AlphaSec"
+      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
+      Expenses:Commissions                 25.00 USD
+      Assets:Unsettled:AlphaSec         -61275.00 USD
+"""
+
+LEDGER = (
+    """
     option "operating_currency" "USD"
     2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"
     2026-01-01 open Assets:Unsettled:AlphaSec
@@ -267,22 +282,15 @@ LEDGER = """
       Assets:Unsettled:AlphaSec        125982.90 USD
       Income:Trading:Realized
 
-    2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-GA-20261124-001
-      trade-id: "GA-20261124-001"
-      trade-date: 2026-11-24
-      settle-date: 2026-11-25
-      isin: "US8522341036"
-      side: "buy"
-      counterparty: "AlphaSec"
-      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-      Expenses:Commissions                 25.00 USD
-      Assets:Unsettled:AlphaSec         -61275.00 USD
-
+"""
+    + XYZ_TRADE
+    + """
     2026-11-25 * "Custodia" "Settlement of GA-20261124-001" ^trade-GA-20261124-001
       trade-id: "GA-20261124-001"
       Assets:Unsettled:AlphaSec          61275.00 USD
       Equity:Opening
 """
+)
 
 
 def test_our_trades_read_price_amounts_and_skip_settlements() -> None:

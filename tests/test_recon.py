@@ -17,6 +17,7 @@ from ledger.cli import main
 from ledger.config import Config, parse_config
 from ledger.recon.report import recon_report
 from tests.conftest import write_books
+from tests.test_match import XYZ_TRADE
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +169,8 @@ def test_wrong_amount(ledger: Callable[..., Books]) -> None:
     )
 
 
-CUSTODY = """
+CUSTODY = (
+    """
     option "operating_currency" "USD"
     2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"
     2026-01-01 open Assets:Custody:Custodia:Cash:USD  USD
@@ -184,21 +186,14 @@ CUSTODY = """
       Assets:Custody:Custodia:Securities   500 XYZ {55.00 USD}
       Equity:Opening
 
-    2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-GA-20261124-001
-      trade-id: "GA-20261124-001"
-      trade-date: 2026-11-24
-      settle-date: 2026-11-25
-      isin: "US8522341036"
-      side: "buy"
-      counterparty: "AlphaSec"
-      Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-      Expenses:Commissions                 25.00 USD
-      Assets:Unsettled:AlphaSec         -61275.00 USD
-
+"""
+    + XYZ_TRADE
+    + """
     ; MT535 of 2026-11-24: the 1,000 bought today are not delivered yet.
     2026-11-25 balance Assets:Custody:Custodia:Securities   500 XYZ
       source: "inbox/custodia-mt535-20261124.txt"
 """
+)
 
 
 def test_custody_position_off_by_a_pending_delivery(ledger: Callable[..., Books]) -> None:
