@@ -30,8 +30,11 @@ from typing import Any, Literal
 
 from beancount.core import data
 from beancount.core.amount import Amount
+from beangulp import Importer
 
-from importers.common import ImportFailure
+from importers import iso15022
+from importers.common import ImportFailure, document_sha256
+from importers.trades import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 
@@ -74,6 +77,17 @@ class HoldingRow:
     settled: Decimal
     pending: Decimal | None = None
     blocked: Decimal | None = None
+
+
+def broker_bic(sequence: iso15022.Sequence) -> str | None:
+    """The BIC of the delivering or receiving agent (``:95P::DEAG//``,
+    ``:95P::REAG//`` in SETPRTY), 8 characters: the broker's side."""
+    bic = None
+    for party in sequence.sequences("SETPRTY"):
+        found = party.get("95P", "DEAG") or party.get("95P", "REAG")
+        if found:
+            bic = found.value[:8]
+    return bic
 
 
 def _trades_by_id(existing: Iterable[data.Directive]) -> dict[str, data.Transaction]:
@@ -232,3 +246,42 @@ def safekeeping_account(config: Config, filename: str, line: int, safe_id: str) 
             f'id = "{safe_id}"\naccount = "{config.trades.securities_account}"'
         ),
     )
+
+
+class CustodyMessageImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
+    """What the MT5xx importers share: identify a file by the message types
+    of its headers, parse it with the one ISO 15022 reader, resolve securities
+    against the master, and turn each message into entries."""
+
+    message_types: frozenset[str] = frozenset()
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def identify(self, filepath: str) -> bool:
+        return bool(iso15022.message_types(filepath) & self.message_types)
+
+    def account(self, filepath: str) -> str:
+        return self.config.trades.securities_account
+
+    def message_entries(
+        self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+    ) -> list[data.Directive]:
+        raise NotImplementedError
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        with open(filepath, encoding="latin-1") as handle:
+            messages = iso15022.parse(handle.read(), filepath)
+        builder = SettlementBuilder(self.config, existing, filepath, document_sha256(filepath))
+        resolver = SecurityResolver(existing, filepath)
+        entries: data.Entries = []
+        for message in messages:
+            if message.message_type not in self.message_types:
+                kinds = "/".join(f"MT{kind}" for kind in sorted(self.message_types))
+                raise message.error(message.line, f"this file should hold {kinds} messages only")
+            new = self.message_entries(message, builder, resolver)
+            builder.existing.extend(new)
+            entries.extend(new)
+        if entries:
+            resolver.check(min(entry.date for entry in entries))
+        return entries

@@ -11,15 +11,12 @@ column is the row's ``source-ref``.
 from __future__ import annotations
 
 import csv
-import datetime
-import fnmatch
-import os
-from decimal import Decimal, InvalidOperation
 
 from beancount.core import data
 from beangulp import Importer
 
 from importers.common import ImportFailure, document_sha256
+from importers.csv_rows import CsvRow, blank, check_header, has_columns
 from importers.custody import (
     HoldingRow,
     SettlementBuilder,
@@ -32,56 +29,7 @@ from importers.trades import SecurityResolver
 from importers.trades_config import CustodyCsvFormat
 from ledger.config import Config
 
-
-class _Row:
-    """One CSV row with typed accessors that raise errors naming the cell."""
-
-    def __init__(self, fmt: CustodyCsvFormat, filename: str, line: int, row: dict[str, str]):
-        self.fmt = fmt
-        self.filename = filename
-        self.line = line
-        self.row = row
-
-    def text(self, column: str | None) -> str:
-        return (self.row.get(column) or "").strip() if column else ""
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if not value:
-            raise ImportFailure(self.filename, self.line, f"column {column!r} is empty")
-        return value
-
-    def number(self, column: str) -> Decimal:
-        value = self.required(column)
-        try:
-            parsed = Decimal(value)
-        except InvalidOperation:
-            parsed = Decimal("NaN")
-        if not parsed.is_finite():
-            raise ImportFailure(
-                self.filename,
-                self.line,
-                f"column {column!r} is not a number",
-                value=value,
-                hint="write numbers with a decimal point and no thousands separators",
-            )
-        return parsed
-
-    def optional_number(self, column: str | None) -> Decimal | None:
-        return self.number(column) if column and self.text(column) else None
-
-    def date(self, column: str) -> datetime.date:
-        value = self.required(column)
-        try:
-            return datetime.datetime.strptime(value, self.fmt.date_format).date()
-        except ValueError:
-            raise ImportFailure(
-                self.filename,
-                self.line,
-                f"column {column!r} is not a date in the format {self.fmt.date_format!r}",
-                value=value,
-                hint="set [trades.custody-csv] date-format to the file's format",
-            ) from None
+TABLE = "trades.custody-csv"
 
 
 class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
@@ -102,15 +50,9 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         return self.config.trades.securities_account
 
     def identify(self, filepath: str) -> bool:
-        if not fnmatch.fnmatch(os.path.basename(filepath), self.format.filename):
-            return False
-        try:
-            with open(filepath, encoding=self.format.encoding, newline="") as handle:
-                header = next(csv.reader(handle, delimiter=self.format.delimiter), [])
-        except (OSError, UnicodeDecodeError):
-            return False
-        columns = self.format.columns
-        return {columns.record_type, columns.isin, columns.quantity} <= set(header)
+        fmt = self.format
+        columns = {fmt.columns.record_type, fmt.columns.isin, fmt.columns.quantity}
+        return has_columns(filepath, fmt.filename, fmt.encoding, fmt.delimiter, columns)
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         fmt = self.format
@@ -121,21 +63,12 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         entries: data.Entries = []
         with open(filepath, encoding=fmt.encoding, newline="") as handle:
             reader = csv.DictReader(handle, delimiter=fmt.delimiter)
-            header = reader.fieldnames or []
             wanted = [columns.record_type, columns.date, columns.isin, columns.quantity]
-            missing = [name for name in wanted if name not in header]
-            if missing:
-                raise ImportFailure(
-                    filepath,
-                    1,
-                    f"the custody file has no column {', '.join(map(repr, missing))}",
-                    value=", ".join(header),
-                    hint="rename the columns under [trades.custody-csv.columns]",
-                )
+            check_header(filepath, list(reader.fieldnames or []), wanted, "custody file", TABLE)
             for raw in reader:
-                if not any((value or "").strip() for value in raw.values()):
+                if blank(raw):
                     continue
-                row = _Row(fmt, filepath, reader.line_num, raw)
+                row = CsvRow(filepath, reader.line_num, raw, fmt.date_format, TABLE)
                 kind = row.required(columns.record_type)
                 symbol = resolver.symbol(row.line, row.required(columns.isin), None)
                 if kind == fmt.holding:
@@ -155,7 +88,7 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
             resolver.check(min(entry.date for entry in entries))
         return entries
 
-    def _holding(self, row: _Row, symbol: str) -> HoldingRow:
+    def _holding(self, row: CsvRow, symbol: str) -> HoldingRow:
         columns = self.format.columns
         account = safekeeping_account(
             self.config, row.filename, row.line, row.required(columns.account)
@@ -171,7 +104,7 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
             blocked=row.optional_number(columns.blocked),
         )
 
-    def _settlement(self, row: _Row, symbol: str) -> SettlementRow:
+    def _settlement(self, row: CsvRow, symbol: str) -> SettlementRow:
         fmt = self.format
         columns = fmt.columns
         direction_code = row.required(columns.direction)

@@ -23,11 +23,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from beancount.core import data
-from beangulp import Importer
 
 from importers import iso15022
-from importers.common import document_sha256
-from importers.custody import HoldingRow, holding_balance, safekeeping_account
+from importers.custody import (
+    CustodyMessageImporter,
+    HoldingRow,
+    SettlementBuilder,
+    holding_balance,
+    safekeeping_account,
+)
 from importers.trades import SecurityResolver
 from ledger.config import Config
 
@@ -96,33 +100,19 @@ def holdings(
     return rows
 
 
-class Mt535Importer(Importer):  # type: ignore[misc]  # beangulp is untyped
+class Mt535Importer(CustodyMessageImporter):
     """Statements of holdings (MT535)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    message_types = frozenset({"535"})
 
     @property
     def name(self) -> str:
         return "custody.mt535"
 
-    def identify(self, filepath: str) -> bool:
-        return "535" in iso15022.message_types(filepath)
-
-    def account(self, filepath: str) -> str:
-        return self.config.trades.securities_account
-
-    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
-        with open(filepath, encoding="latin-1") as handle:
-            messages = iso15022.parse(handle.read(), filepath)
-        sha256 = document_sha256(filepath)
-        resolver = SecurityResolver(existing, filepath)
-        entries: data.Entries = []
-        for message in messages:
-            if message.message_type != "535":
-                raise message.error(message.line, "a holdings file holds MT535 messages only")
-            for row in holdings(message, self.config, resolver):
-                entries.append(holding_balance(row, filepath, sha256))
-        if entries:
-            resolver.check(min(entry.date for entry in entries))
-        return entries
+    def message_entries(
+        self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+    ) -> list[data.Directive]:
+        return [
+            holding_balance(row, builder.filename, builder.sha256)
+            for row in holdings(message, self.config, resolver)
+        ]

@@ -24,14 +24,18 @@ other transaction types (corporate actions, transfers) are refused with a hint.
 from __future__ import annotations
 
 from beancount.core import data
-from beangulp import Importer
 
 from importers import iso15022
-from importers.common import document_sha256
-from importers.custody import Direction, SettlementBuilder, SettlementRow, money
+from importers.custody import (
+    CustodyMessageImporter,
+    Direction,
+    SettlementBuilder,
+    SettlementRow,
+    broker_bic,
+    money,
+)
 from importers.trades import SecurityResolver
 from ledger import meta as keys
-from ledger.config import Config
 
 DIRECTIONS: dict[str, Direction] = {"RECE": "receive", "DELI": "deliver"}
 
@@ -87,11 +91,6 @@ def _row(
         raise message.error(detail.line, f":22H::REDE//{direction_code} is not RECE or DELI")
     _, quantity = message.quantity(message.require(detail, "36B", "PSTA"))
     currency, amount = message.amount(message.require(detail, "19A", "PSTA"))
-    bic = None
-    for party in detail.sequences("SETPRTY"):
-        found = party.get("95P", "DEAG") or party.get("95P", "REAG")
-        if found:
-            bic = found.value[:8]
     return SettlementRow(
         line=tran.line,
         source_ref=refs.get("ASRF") or f"{message.reference}/{number}",
@@ -103,7 +102,7 @@ def _row(
         quantity=abs(quantity),
         amount=money(abs(amount)),
         currency=currency,
-        counterparty_bic=bic,
+        counterparty_bic=broker_bic(detail),
     )
 
 
@@ -124,36 +123,21 @@ def _already_settled(entry: data.Transaction, existing: list[data.Directive]) ->
     return False
 
 
-class Mt536Importer(Importer):  # type: ignore[misc]  # beangulp is untyped
+class Mt536Importer(CustodyMessageImporter):
     """Statements of transactions (MT536)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    message_types = frozenset({"536"})
 
     @property
     def name(self) -> str:
         return "custody.mt536"
 
-    def identify(self, filepath: str) -> bool:
-        return "536" in iso15022.message_types(filepath)
-
-    def account(self, filepath: str) -> str:
-        return self.config.trades.securities_account
-
-    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
-        with open(filepath, encoding="latin-1") as handle:
-            messages = iso15022.parse(handle.read(), filepath)
-        builder = SettlementBuilder(self.config, existing, filepath, document_sha256(filepath))
-        resolver = SecurityResolver(existing, filepath)
-        entries: data.Entries = []
-        for message in messages:
-            if message.message_type != "536":
-                raise message.error(message.line, "a statement file holds MT536 messages only")
-            for row in transactions(message, resolver):
-                entry = builder.settlement(row)
-                if not _already_settled(entry, builder.existing):
-                    entries.append(entry)
-                    builder.existing.append(entry)
-        if entries:
-            resolver.check(min(entry.date for entry in entries))
+    def message_entries(
+        self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+    ) -> list[data.Directive]:
+        entries: list[data.Directive] = []
+        for row in transactions(message, resolver):
+            entry = builder.settlement(row)
+            if not _already_settled(entry, [*builder.existing, *entries]):
+                entries.append(entry)
         return entries

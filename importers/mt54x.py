@@ -21,13 +21,17 @@ trade entry already carries the securities.
 from __future__ import annotations
 
 from beancount.core import data
-from beangulp import Importer
 
 from importers import iso15022
-from importers.common import document_sha256
-from importers.custody import Direction, SettlementBuilder, SettlementRow, money
+from importers.custody import (
+    CustodyMessageImporter,
+    Direction,
+    SettlementBuilder,
+    SettlementRow,
+    broker_bic,
+    money,
+)
 from importers.trades import SecurityResolver
-from ledger.config import Config
 
 AGAINST_PAYMENT: dict[str, Direction] = {"545": "receive", "547": "deliver"}
 FREE_OF_PAYMENT = ("544", "546")
@@ -68,11 +72,6 @@ def settlement_row(message: iso15022.Message, resolver: SecurityResolver) -> Set
             setdet.line, "SETDET has no :16R:AMT with :19A::ESTT//: the settled amount is missing"
         )
     currency, amount = message.amount(amount_field)
-    bic = None
-    for party in setdet.sequences("SETPRTY"):
-        found = party.get("95P", "DEAG") or party.get("95P", "REAG")
-        if found:
-            bic = found.value[:8]
     return SettlementRow(
         line=message.line,
         source_ref=message.reference,
@@ -84,7 +83,7 @@ def settlement_row(message: iso15022.Message, resolver: SecurityResolver) -> Set
         quantity=quantity,
         amount=money(amount),
         currency=currency,
-        counterparty_bic=bic,
+        counterparty_bic=broker_bic(setdet),
     )
 
 
@@ -94,52 +93,38 @@ def is_cancellation(message: iso15022.Message) -> bool:
     return function is not None and function.value.startswith("CANC")
 
 
-class Mt54xImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
+def cancelled_reference(message: iso15022.Message) -> str:
+    """The SEME a CANC message withdraws (``:20C::PREV//`` in GENL/LINK)."""
+    cancelled = _link(message, "PREV")
+    if cancelled is None:
+        raise message.error(
+            message.line, "a CANC message needs :20C::PREV// naming what it cancels"
+        )
+    return cancelled
+
+
+class Mt54xImporter(CustodyMessageImporter):
     """Settlement confirmations MT545/MT547 (MT544/MT546 refused with a hint)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    message_types = frozenset({*AGAINST_PAYMENT, *FREE_OF_PAYMENT})
 
     @property
     def name(self) -> str:
         return "custody.mt54x"
 
-    def identify(self, filepath: str) -> bool:
-        return iso15022.message_types(filepath) & {*AGAINST_PAYMENT, *FREE_OF_PAYMENT} != set()
-
-    def account(self, filepath: str) -> str:
-        return self.config.trades.securities_account
-
-    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
-        with open(filepath, encoding="latin-1") as handle:
-            messages = iso15022.parse(handle.read(), filepath)
-        builder = SettlementBuilder(self.config, existing, filepath, document_sha256(filepath))
-        resolver = SecurityResolver(existing, filepath)
-        entries: data.Entries = []
-        for message in messages:
-            if message.message_type in FREE_OF_PAYMENT:
-                raise message.error(
-                    message.line,
-                    "free-of-payment confirmations move no cash and are not booked; the "
-                    "trade entry already holds the securities",
-                )
-            if message.message_type not in AGAINST_PAYMENT:
-                raise message.error(message.line, "not a settlement confirmation (MT545/MT547)")
-            if is_cancellation(message):
-                cancelled = _link(message, "PREV")
-                if cancelled is None:
-                    raise message.error(
-                        message.line, "a CANC message needs :20C::PREV// naming what it cancels"
-                    )
-                row = settlement_row(message, resolver)
-                entries.append(
-                    builder.reversal(
-                        row.line, row.source_ref, row.label, cancelled, row.settle_date
-                    )
-                )
-            else:
-                entries.append(builder.settlement(settlement_row(message, resolver)))
-            builder.existing.extend(entries[-1:])
-        if entries:
-            resolver.check(min(entry.date for entry in entries))
-        return entries
+    def message_entries(
+        self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+    ) -> list[data.Directive]:
+        if message.message_type in FREE_OF_PAYMENT:
+            raise message.error(
+                message.line,
+                "free-of-payment confirmations move no cash and are not booked; the "
+                "trade entry already holds the securities",
+            )
+        row = settlement_row(message, resolver)
+        if is_cancellation(message):
+            cancelled = cancelled_reference(message)
+            return [
+                builder.reversal(row.line, row.source_ref, row.label, cancelled, row.settle_date)
+            ]
+        return [builder.settlement(row)]
