@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from ledger.books import load_string
 from ledger.cli import main
-from ledger.config import Config
+from ledger.config import Config, ConfigError, parse_config
 from ledger.matching.compare import compare, status, within
-from ledger.matching.config import ConfirmationFormat, ToleranceRule, Tolerances
+from ledger.matching.config import BREAK_KINDS, ConfirmationFormat, ToleranceRule, Tolerances
 from ledger.matching.confirmations_csv import read_confirmations_csv
 from ledger.matching.model import InputError, TradeRecord
 from ledger.matching.ours import our_trades
@@ -695,3 +695,41 @@ def test_accept_resolved_exits_0_when_every_problem_is_resolved(
         f"break {break_id} (confirmation-mismatch): resolved 2026-11-25: Broker corrected"
         in result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[matching.tolerances]\nprice = { rule = "exact", value = "1" }\n',
+            "backoffice.toml:2: matching.tolerances.price: Value error, an exact rule takes no "
+            "value; use rule = 'absolute' or 'percent'",
+        ),
+        (
+            '[matching.tolerances]\nprice = { rule = "relative", value = "1" }\n',
+            "backoffice.toml:2: matching.tolerances.price.rule: Input should be 'exact', "
+            "'absolute' or 'percent' (got 'relative')",
+        ),
+        (
+            "[matching.break-tolerance]\nprice-break = 1\n",
+            "backoffice.toml:1: matching.break-tolerance: Value error, unknown break kind "
+            "'price-break'; kinds: confirmation-mismatch, unmatched-ours, unmatched-theirs, "
+            "statement-difference",
+        ),
+        (
+            '[matching]\ncalendars = ["MOON"]\n',
+            "backoffice.toml:2: matching.calendars: Value error, unknown calendar MOON; use a "
+            "code of holidays.financial_holidays, e.g. XNYS, FED, ECB, XLON, XETR, XSWX "
+            "(got ['MOON'])",
+        ),
+    ],
+)
+def test_matching_config_errors_name_the_key(toml: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(toml, Path("backoffice.toml"))
+    assert str(caught.value) == message
+
+
+def test_break_tolerance_defaults_fill_in_unset_kinds() -> None:
+    config = parse_config("[matching.break-tolerance]\nunmatched-ours = 3\n", Path("x.toml"))
+    assert [config.matching.break_days(kind) for kind in BREAK_KINDS] == [1, 3, 1, 2]
