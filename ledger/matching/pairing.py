@@ -33,8 +33,8 @@ class Pair:
 
 
 def _key(record: TradeRecord) -> Key:
-    # normalize() so 1000 and 1000.00 shares are the same key.
-    return record.isin, record.side, record.trade_date, record.quantity.normalize()
+    # Decimals hash by value: 1000 and 1000.00 shares are the same key.
+    return record.isin, record.side, record.trade_date, record.quantity
 
 
 def pair(ours: Sequence[TradeRecord], theirs: Sequence[TradeRecord]) -> list[Pair]:
