@@ -101,12 +101,18 @@ def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
     rows = _Rows(fmt, name, path)
     text = _text(Path(path).read_bytes(), fmt, path)
     lines = text.splitlines(keepends=True)[fmt.skip_lines :]
-    reader = csv.reader(io.StringIO("".join(lines)), delimiter=fmt.delimiter, quotechar=fmt.quote)
+    reader = csv.reader(
+        io.StringIO("".join(lines), newline=""), delimiter=fmt.delimiter, quotechar=fmt.quote
+    )
     try:
         header = [cell.strip() for cell in next(reader)]
     except StopIteration:
         raise ImportFailure(
             path, fmt.skip_lines + 1, "no header row", hint="the file is empty"
+        ) from None
+    except csv.Error as exc:
+        raise ImportFailure(
+            path, fmt.skip_lines + 1, f"header row is not valid CSV: {exc}", hint="check 'quote'"
         ) from None
     wanted = [
         fmt.date,

@@ -19,6 +19,7 @@ amounts that add up to the entry becomes one line per ``TxDtls``.
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -297,7 +298,7 @@ def _statement(doc: _Doc, report: etree._Element, kind: Kind) -> Statement:
 def read_camt(filepath: str) -> list[Statement]:
     """The statements, reports or notifications of a camt.05x document."""
     try:
-        tree = etree.parse(filepath, _parser())
+        tree = etree.parse(io.BytesIO(Path(filepath).read_bytes()), _parser())
     except etree.XMLSyntaxError as exc:
         raise ImportFailure(
             filepath,

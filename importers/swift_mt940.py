@@ -62,6 +62,8 @@ def _chunks(text: str) -> list[_Chunk]:
     text = _ENVELOPE.sub(lambda match: "\n" * match.group(0).count("\n"), text)
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
+    if not starts:
+        return []
     return [
         _Chunk(start + 1, "\n".join(lines[start:end]))
         for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)
@@ -198,9 +200,10 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
         parsed.parse(chunk.text)
     except Exception as exc:  # the library signals malformed fields with many types
         value = exc.args[2] if len(exc.args) > 2 and isinstance(exc.args[2], str) else None
-        lines = chunk.text.split("\n")
         first = value.split("\n")[0] if value else None
-        offset = next((i for i, line in enumerate(lines) if first and first in line), 0)
+        offset = next(
+            (i for i, line in enumerate(chunk.text.split("\n")) if first and first in line), 0
+        )
         raise ImportFailure(
             path,
             chunk.lineno + offset,

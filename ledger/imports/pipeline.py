@@ -322,13 +322,16 @@ def _write(
                 continue
             writer.write_bytes(target, content, mode=0o444)
             touched.append(result.archive)
-        for name, entries in files.items():
-            path = books_dir / name
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            writer.append_text(path, output.block(current, entries))
-            touched.append(name)
         main_text = books_path.read_text(encoding="utf-8")
         includes = output.missing_includes(main_text, files)
+        for name, entries in files.items():
+            path = books_dir / name
+            # A file the main file does not include yet is new, or left by an
+            # import killed before its last rename: its content never counted.
+            included = f'include "{name}"\n' not in includes
+            current = path.read_text(encoding="utf-8") if included and path.exists() else ""
+            writer.write_text(path, current + output.block(current, entries))
+            touched.append(name)
         if includes:
             writer.append_text(books_path, "".join(includes))
             touched.append(books_path.name)
