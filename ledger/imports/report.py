@@ -1,0 +1,95 @@
+"""What was imported, from which document, and what still needs review.
+
+``imports_report`` serves the Fava "Imports" page (and any ``--json`` caller):
+per archived document, its hash, the accounts and the entries written from it;
+and every line booked to suspense, oldest first, for someone to classify.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data
+
+from ledger import meta as keys
+from ledger.books import Books
+from ledger.config import Config
+
+
+def _document_row(
+    source: str, entries: list[data.Directive], books: Books, config: Config
+) -> dict[str, Any]:
+    transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    accounts = sorted(
+        {e.postings[0].account for e in transactions if e.postings}
+        | {e.account for e in entries if isinstance(e, data.Balance)}
+    )
+    archived = books.directory / source
+    return {
+        "source": source,
+        "sha256": keys.get_source_sha256(entries[0].meta),
+        "accounts": accounts,
+        "first_date": min(e.date for e in entries),
+        "last_date": max(e.date for e in entries),
+        "transactions": len(transactions),
+        "balances": sum(1 for e in entries if isinstance(e, data.Balance)),
+        "suspense": sum(
+            1
+            for e in transactions
+            if any(p.account == config.accounts.suspense for p in e.postings)
+        ),
+        "archived": archived.is_file(),
+    }
+
+
+def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
+    """Documents imported up to ``as_of`` and the suspense lines awaiting review."""
+    by_source: dict[str, list[data.Directive]] = defaultdict(list)
+    suspense = []
+    for entry in books.entries:
+        if entry.date > as_of:
+            continue
+        source = keys.get_source(entry.meta)
+        if source is None or keys.get_source_ref(entry.meta) is None:
+            continue
+        by_source[source].append(entry)
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings[1:]:
+            units = posting.units
+            if (
+                posting.account == config.accounts.suspense
+                and units is not None
+                and isinstance(units.number, Decimal)
+            ):
+                suspense.append(
+                    {
+                        "date": entry.date,
+                        "account": entry.postings[0].account,
+                        "amount": -units.number,
+                        "currency": units.currency,
+                        "payee": entry.payee,
+                        "narration": entry.narration,
+                        "source": source,
+                        "source_ref": keys.get_source_ref(entry.meta),
+                        "age_days": (as_of - entry.date).days,
+                    }
+                )
+    documents = [
+        _document_row(source, entries, books, config)
+        for source, entries in sorted(by_source.items())
+    ]
+    suspense.sort(key=lambda row: (row["date"], row["account"], row["source_ref"]))
+    return {
+        "as_of": as_of,
+        "documents": documents,
+        "suspense": suspense,
+        "totals": {
+            "documents": len(documents),
+            "transactions": sum(row["transactions"] for row in documents),
+            "suspense": len(suspense),
+        },
+    }

@@ -1,0 +1,82 @@
+"""``imports_report``: per archived document what it added, and the lines in suspense."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from ledger.books import load
+from ledger.config import load_config
+from ledger.imports.report import imports_report
+from tests.test_import_pipeline import BANK_FILES, run_import
+
+
+def test_report_lists_documents_and_suspense(demo_books: Path) -> None:
+    assert run_import(demo_books, *BANK_FILES).exit_code == 0
+    books = load(demo_books)
+    report = imports_report(books, load_config(demo_books), datetime.date(2026, 11, 27))
+    assert [
+        (row["source"], row["accounts"], row["transactions"], row["balances"], row["suspense"])
+        for row in report["documents"]
+    ] == [
+        (
+            "documents/Assets/Bank/FirstHarbor/USD/2026-10-31.firstharbor-2026-10.mt940",
+            ["Assets:Bank:FirstHarbor:USD"],
+            4,
+            2,
+            0,
+        ),
+        (
+            "documents/Assets/Bank/FirstHarbor/USD/2026-11-26.firstharbor-2026-11.xml",
+            ["Assets:Bank:FirstHarbor:USD"],
+            4,
+            2,
+            1,
+        ),
+        (
+            "documents/Assets/Bank/FirstHarbor/USD/2026-11-27.firstharbor-2026-11-27.mt942",
+            ["Assets:Bank:FirstHarbor:USD"],
+            1,
+            0,
+            0,
+        ),
+        (
+            "documents/Assets/Bank/Rheinbank/EUR/2026-10-31.rheinbank-2026-10.xml",
+            ["Assets:Bank:Rheinbank:EUR"],
+            5,
+            2,
+            0,
+        ),
+        (
+            "documents/Assets/Bank/Rheinbank/EUR/2026-11-14.rheinbank-2026-11-a.ofx",
+            ["Assets:Bank:Rheinbank:EUR"],
+            2,
+            1,
+            0,
+        ),
+        (
+            "documents/Assets/Bank/Rheinbank/EUR/2026-11-25.rheinbank-2026-11-b.csv",
+            ["Assets:Bank:Rheinbank:EUR"],
+            2,
+            2,
+            0,
+        ),
+    ]
+    assert all(row["archived"] and len(row["sha256"]) == 64 for row in report["documents"])
+    assert report["suspense"] == [
+        {
+            "date": datetime.date(2026, 11, 24),
+            "account": "Assets:Bank:FirstHarbor:USD",
+            "amount": Decimal("12500.00"),
+            "currency": "USD",
+            "payee": "GLOBAL PARTNERS LLC",
+            "narration": "INV-2026-1187",
+            "source": "documents/Assets/Bank/FirstHarbor/USD/2026-11-26.firstharbor-2026-11.xml",
+            "source_ref": "FH2611240009",
+            "age_days": 3,
+        }
+    ]
+    assert report["totals"] == {"documents": 6, "transactions": 18, "suspense": 1}
+    earlier = imports_report(books, load_config(demo_books), datetime.date(2026, 10, 31))
+    assert earlier["totals"] == {"documents": 2, "transactions": 9, "suspense": 0}
