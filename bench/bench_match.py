@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         times = []
         for _ in range(args.repeat):
             began = time.perf_counter()
-            report, new = run_match(books, config, as_of, [csv])
+            report, new, _ = run_match(books, config, as_of, [csv])
             times.append(time.perf_counter() - began)
     summary = report["summary"]
     expected = {

@@ -188,9 +188,9 @@ def test_write_breaks_is_idempotent_and_adds_the_include(
             account="Assets:Bank:FirstHarbor:USD",
         ),
     ]
-    assert write_breaks(path, found) == found
+    assert write_breaks(path, found) == (found, [])
     text = (tmp_path / "breaks.beancount").read_text()
-    assert write_breaks(path, [*found, found[0]]) == []
+    assert write_breaks(path, [*found, found[0]]) == ([], [])
     assert (tmp_path / "breaks.beancount").read_text() == text
     assert path.read_text().count('include "breaks.beancount"') == 1
     books = load(path)

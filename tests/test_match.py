@@ -733,3 +733,35 @@ def test_matching_config_errors_name_the_key(toml: str, message: str) -> None:
 def test_break_tolerance_defaults_fill_in_unset_kinds() -> None:
     config = parse_config("[matching.break-tolerance]\nunmatched-ours = 3\n", Path("x.toml"))
     assert [config.matching.break_days(kind) for kind in BREAK_KINDS] == [1, 3, 1, 2]
+
+
+def test_a_matching_confirmation_resolves_the_trades_open_breaks(
+    books_file: Path, runner: CliRunner
+) -> None:
+    conf = books_file.parent / "inbox/conf.csv"
+    header, wrong, _ = CONFIRMATIONS.splitlines()
+    conf.write_text(f"{header}\n{wrong}\n")
+    args = ["--books", str(books_file), "match", str(conf)]
+    first = runner.invoke(main, [*args, "--json", "--as-of", "2026-11-24"])
+    break_id = json.loads(first.output)["rows"][0]["break"]["id"]
+
+    corrected = wrong.replace("AS-7781", "AS-7781C").replace("61.30", "61.25")
+    conf.write_text(f"{header}\n{corrected.replace('61325.00', '61275.00')}\n")
+    second = runner.invoke(main, [*args, "--json", "--as-of", "2026-11-25"])
+    assert second.exit_code == 0, second.output
+    (row,) = json.loads(second.output)["rows"]
+    assert (row["status"], row["confirmation"], row["resolves"]) == (
+        "matched",
+        "AS-7781C",
+        [break_id],
+    )
+    assert (
+        (books_file.parent / "breaks.beancount")
+        .read_text()
+        .endswith(
+            f'2026-11-25 custom "break-resolved" "{break_id}" "AlphaSec confirmation AS-7781C '
+            '(inbox/conf.csv) pairs with trade GA-20261124-001: matched"\n'
+        )
+    )
+    third = runner.invoke(main, [*args, "--json", "--as-of", "2026-11-26"])
+    assert json.loads(third.output)["rows"][0]["resolves"] == []

@@ -75,6 +75,7 @@ def bank_row(statement: str, books: str, difference: str, candidates: list[Any])
         "line": None,
         "candidates": candidates,
         "break": None,
+        "resolves": [],
     }
 
 
@@ -268,3 +269,18 @@ def test_recon_command_writes_the_break_once(tmp_path: Path, runner: CliRunner) 
     assert again.exit_code == 1
     assert f"break {row['break']['id']}: open" in again.output
     assert (tmp_path / "breaks.beancount").read_text() == text
+
+    # The missing fee gets booked: the next run reconciles and resolves the break.
+    with (tmp_path / "main.beancount").open("a") as books_file:
+        books_file.write(
+            '\n2026-11-30 * "First Harbor" "Account maintenance fee"\n'
+            "  Assets:Bank:FirstHarbor:USD  -15.00 USD\n"
+            "  Expenses:Fees:Bank\n"
+        )
+    fixed = runner.invoke(main, ["--books", str(path), "recon", "--as-of", "2026-12-01"])
+    assert fixed.exit_code == 0, fixed.output
+    assert f"resolves break {row['break']['id']}" in fixed.output
+    assert (tmp_path / "breaks.beancount").read_text() == (
+        text + "\n" + f'2026-12-01 custom "break-resolved" "{row["break"]["id"]}" '
+        '"the statement of 2026-11-30 reconciles"\n'
+    )

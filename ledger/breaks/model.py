@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -47,6 +47,24 @@ class Break:
     def open_on(self, day: datetime.date) -> bool:
         """Found by ``day`` and not resolved by then."""
         return self.date <= day and (self.resolved is None or self.resolved > day)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A ``custom "break-resolved"`` entry to write."""
+
+    break_id: str
+    date: datetime.date
+    text: str
+
+
+class Findings(NamedTuple):
+    """What a ``match`` or ``recon`` run found: the report, the breaks not yet in
+    the books, and the resolutions of open breaks whose cause is gone."""
+
+    report: dict[str, Any]
+    breaks: list[Break]
+    resolutions: list[Resolution]
 
 
 def break_id(kind: str, *cause: str) -> str:

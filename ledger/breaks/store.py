@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.breaks.model import RESOLVED, Break, render_break, render_resolution
+from ledger.breaks.model import RESOLVED, Break, Resolution, render_break, render_resolution
 from ledger.writer import BooksWriter
 
 BREAKS_FILE = "breaks.beancount"
@@ -44,19 +44,30 @@ def _stage(writer: BooksWriter, books_file: Path, text: str) -> None:
         writer.append_text(books_file, f'include "{BREAKS_FILE}"\n')
 
 
-def write_breaks(books_file: Path, breaks: Sequence[Break]) -> list[Break]:
-    """Append the breaks not yet in the books; returns those written."""
+def write_breaks(
+    books_file: Path, breaks: Sequence[Break], resolutions: Sequence[Resolution] = ()
+) -> tuple[list[Break], list[Resolution]]:
+    """Append the breaks not yet in the books and the resolutions of breaks not
+    yet resolved, in one change; returns those written."""
     path = books_file.parent / BREAKS_FILE
     with BooksWriter(books_file.parent) as writer:
-        known, _ = _written(path)
+        known, resolved = _written(path)
         new = []
         for item in breaks:
             if item.id not in known:
                 known.add(item.id)
                 new.append(item)
-        if new:
-            _stage(writer, books_file, "\n".join(render_break(item) for item in new))
-    return new
+        closing = []
+        for resolution in resolutions:
+            if resolution.break_id not in resolved:
+                resolved.add(resolution.break_id)
+                closing.append(resolution)
+        texts = [render_break(item) for item in new] + [
+            render_resolution(r.break_id, r.date, r.text) for r in closing
+        ]
+        if texts:
+            _stage(writer, books_file, "\n".join(texts))
+    return new, closing
 
 
 class ResolveError(Exception):

@@ -15,7 +15,7 @@ from ledger.context import DATE, AppContext, pass_app
 PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
 
 
-def _print(report: dict[str, Any], written: int | None) -> None:
+def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
     for row in report["rows"]:
         who = row["trade_id"] or "-"
         conf = row["confirmation"] or "-"
@@ -30,6 +30,8 @@ def _print(report: dict[str, Any], written: int | None) -> None:
                 f"    {diff['field']}: ours {diff['ours']}, theirs {diff['theirs']}, "
                 f"difference {diff['difference']} ({verdict} {diff['rule']})"
             )
+        for break_id in row["resolves"]:
+            click.echo(f"    resolves break {break_id}")
         found = row["break"]
         if found is not None:
             state = {
@@ -41,7 +43,11 @@ def _print(report: dict[str, Any], written: int | None) -> None:
     for error in report["errors"]:
         click.echo(f"{error['file']}:{error['line']}: {error['message']}")
     counts = ", ".join(f"{n} {status}" for status, n in report["summary"].items())
-    wrote = "dry run, no break written" if written is None else f"{written} break(s) written"
+    wrote = (
+        "dry run, nothing written"
+        if written is None
+        else f"{len(written[0])} break(s) and {len(written[1])} resolution(s) written"
+    )
     click.echo(f"{counts}; {wrote}; as of {report['as_of']}", err=True)
 
 
@@ -89,12 +95,13 @@ def match(
     config = app.config
     date = app.as_of(as_of)
     try:
-        report, new = run_match(load(path), config, date, files)
+        found = run_match(load(path), config, date, files)
     except InputError as exc:
         click.echo(str(exc))
         click.echo("nothing written", err=True)
         sys.exit(1)
-    written = None if dry_run else len(write_breaks(path, new))
+    report = found.report
+    written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:

@@ -18,7 +18,7 @@ from typing import Any
 from beancount.core.amount import Amount
 
 from ledger.books import Books, gc_paused
-from ledger.breaks.model import Break, new_break, read_breaks
+from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
 from ledger.config import Config
 from ledger.errors import error_to_json
 from ledger.matching import compare as cmp
@@ -125,6 +125,23 @@ def _break(p: Pair, state: str, diffs: Sequence[cmp.FieldResult], as_of: datetim
     )
 
 
+def _gone(p: Pair, known: dict[str, Break], as_of: datetime.date) -> list[Break]:
+    """Open breaks about this pair that its match settles: the trade's mismatches,
+    and either side's earlier "unmatched" break."""
+    assert p.ours is not None and p.theirs is not None
+    link = trade_link(p.ours.ref)
+    earlier = {
+        _break(Pair(p.ours, None), cmp.UNMATCHED_OURS, [], as_of).id,
+        _break(Pair(None, p.theirs), cmp.UNMATCHED_THEIRS, [], as_of).id,
+    }
+    return [
+        item
+        for item in known.values()
+        if item.open_on(as_of)
+        and (item.id in earlier or (item.kind == "confirmation-mismatch" and item.link == link))
+    ]
+
+
 def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config) -> dict[str, Any]:
     diffs: list[cmp.FieldResult] = []
     if p.ours is not None and p.theirs is not None:
@@ -160,8 +177,11 @@ def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config)
             for d in diffs
         ],
         "break": None,
+        "resolves": [],
     }
-    if state in KIND_OF_STATUS:
+    if state not in KIND_OF_STATUS:
+        row["resolves"] = [item.id for item in _gone(p, known, as_of)]
+    else:
         item = _break(p, state, diffs, as_of)
         existing = known.get(item.id)
         row["break"] = {
@@ -178,8 +198,9 @@ def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config)
 
 def run_match(
     books: Books, config: Config, as_of: datetime.date, files: Sequence[Path]
-) -> tuple[dict[str, Any], list[Break]]:
-    """The report, and the breaks it found that are not yet in the books.
+) -> Findings:
+    """The report, the breaks it found that are not yet in the books, and the
+    resolutions of open breaks whose trade now matches.
 
     Raises :class:`ledger.matching.model.InputError` when a file cannot be read.
     """
@@ -192,6 +213,16 @@ def run_match(
         pairs = pair(_in_scope(ours, theirs, as_of), theirs)
         rows = [_row(p, known, as_of, config) for p in pairs]
     found = [row.pop("_break") for row in rows if "_break" in row]
+    resolutions = [
+        Resolution(
+            break_id,
+            as_of,
+            f"{row['counterparty'] or 'the counterparty'} confirmation {row['confirmation']} "
+            f"({row['theirs']['file']}) pairs with trade {row['trade_id']}: {row['status']}",
+        )
+        for row in rows
+        for break_id in row["resolves"]
+    ]
     summary = {status: 0 for status in cmp.STATUSES}
     for row in rows:
         summary[row["status"]] += 1
@@ -202,11 +233,11 @@ def run_match(
         "summary": {**summary, "after_as_of": len(theirs_all) - len(theirs)},
         "errors": [error_to_json(error) for error in errors],
     }
-    return report, [item for item in found if item.id not in known]
+    return Findings(report, [item for item in found if item.id not in known], resolutions)
 
 
 def match_report(
     books: Books, config: Config, as_of: datetime.date, files: Sequence[Path] = ()
 ) -> dict[str, Any]:
     """Our trades in ``books`` against the confirmations in ``files``."""
-    return run_match(books, config, as_of, files)[0]
+    return run_match(books, config, as_of, files).report

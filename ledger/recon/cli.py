@@ -12,7 +12,7 @@ import click
 from ledger.context import DATE, AppContext, pass_app
 
 
-def _print(report: dict[str, Any], written: int | None) -> None:
+def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
     for row in report["accounts"]:
         if row["status"] == "no-statement":
             click.echo(f"{row['account']:<40} {row['currency'] or '':<6} no statement yet")
@@ -28,10 +28,16 @@ def _print(report: dict[str, Any], written: int | None) -> None:
                 f"    {number}. {candidate['kind']}: explains {candidate['explains']}{whole}: "
                 f"{candidate['description']}"
             )
+        for break_id in row["resolves"]:
+            click.echo(f"    resolves break {break_id}")
         if row["break"] is not None:
             click.echo(f"    break {row['break']['id']}: {row['break']['status']}")
     summary = report["summary"]
-    wrote = "dry run, no break written" if written is None else f"{written} break(s) written"
+    wrote = (
+        "dry run, nothing written"
+        if written is None
+        else f"{len(written[0])} break(s) and {len(written[1])} resolution(s) written"
+    )
     click.echo(
         f"{summary['reconciled']} reconciled, {summary['difference']} with a difference, "
         f"{summary['no-statement']} without statement; {wrote}; as of {report['as_of']}",
@@ -57,8 +63,9 @@ def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: 
     path = app.require_books()
     config = app.config
     date = app.as_of(as_of)
-    report, new = run_recon(load(path), config, date)
-    written = None if dry_run else len(write_breaks(path, new))
+    found = run_recon(load(path), config, date)
+    report = found.report
+    written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:

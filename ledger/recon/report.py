@@ -21,7 +21,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from ledger.books import Books
-from ledger.breaks.model import Break, new_break, read_breaks
+from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
 from ledger.config import Config
 from ledger.recon import candidates as cand
 from ledger.recon.ledger_index import PostingIndex
@@ -68,16 +68,16 @@ def _candidates(
     return cand.rank(found, stmt.difference)
 
 
-def run_recon(
-    books: Books, config: Config, as_of: datetime.date
-) -> tuple[dict[str, Any], list[Break]]:
-    """The report, and the breaks it found that are not yet in the books."""
+def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
+    """The report, the breaks it found that are not yet in the books, and the
+    resolutions of open differences of accounts that now reconcile."""
     known = {item.id: item for item in read_breaks(books.entries)[0]}
     statements = _statements(books.entries, as_of)
     accounts = {account for account, _ in statements}
     index = PostingIndex(books.entries, accounts | {config.accounts.suspense})
     rows: list[dict[str, Any]] = []
     found: list[Break] = []
+    resolutions: list[Resolution] = []
     states_by_date: dict[datetime.date, list[TradeState]] = {}
     for (account, currency), balances in sorted(statements.items()):
         latest = balances[-1]
@@ -101,8 +101,22 @@ def run_recon(
             "line": latest.meta.get("lineno"),
             "candidates": [],
             "break": None,
+            "resolves": [],
         }
-        if difference != 0:
+        if difference == 0:
+            for item in known.values():
+                if (
+                    item.kind == "statement-difference"
+                    and item.account == account
+                    and item.amount is not None
+                    and item.amount.currency == currency
+                    and item.open_on(as_of)
+                ):
+                    row["resolves"].append(item.id)
+                    resolutions.append(
+                        Resolution(item.id, as_of, f"the statement of {date} reconciles")
+                    )
+        else:
             if date not in states_by_date:
                 states_by_date[date] = trade_states(books.entries, config, date)
             stmt = cand.Statement(account, currency, date, difference, since)
@@ -152,15 +166,17 @@ def run_recon(
                     "line": None,
                     "candidates": [],
                     "break": None,
+                    "resolves": [],
                 }
             )
     summary = {
         status: sum(1 for row in rows if row["status"] == status)
         for status in ("reconciled", "difference", "no-statement")
     }
-    return {"as_of": as_of.isoformat(), "accounts": rows, "summary": summary}, found
+    report = {"as_of": as_of.isoformat(), "accounts": rows, "summary": summary}
+    return Findings(report, found, resolutions)
 
 
 def recon_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
     """Per account and commodity: the latest statement, the difference, the candidates."""
-    return run_recon(books, config, as_of)[0]
+    return run_recon(books, config, as_of).report
