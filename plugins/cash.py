@@ -51,7 +51,6 @@ from ledger.cash.positions import cash_book
 from ledger.cash.sufficiency import breach_errors, floor_breaches
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
 from ledger.errors import BooksError
-from ledger.settlement.state import trade_states
 from plugins.settlement import resolve_as_of
 
 __plugins__ = ("cash",)
@@ -121,7 +120,7 @@ def cash(
         as_of = resolve_as_of(config)
     except (ConfigError, ValueError) as exc:
         return entries, [BooksError(data.new_metadata(filename, 0), str(exc), None)]
-    book = cash_book(entries, config, as_of, trade_states(entries, config, as_of))
+    book = cash_book(entries, config, as_of)
     breaches = floor_breaches(book, intraday=config.cash.intraday)
     errors = [*book.errors, *breach_errors(breaches, entries)]
     errors.extend(_unopened_floors(config, set(book.accounts), filename))

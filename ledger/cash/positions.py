@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from beancount.core import data
 
@@ -30,13 +30,17 @@ from ledger.cash.days import currency_calendar, first_business_day
 from ledger.config import Config
 from ledger.errors import BooksError
 from ledger.meta import (
+    CANCELS,
     CASH_FLOOR,
+    SETTLE_DATE,
+    TRADE_ID,
     TRADE_LINK_PREFIX,
+    VALUE_DATE,
     MetaError,
     get_cash_floor,
     get_value_date,
 )
-from ledger.settlement.state import TradeState
+from ledger.settlement.state import TradeState, trade_states
 
 ZERO = Decimal(0)
 
@@ -58,9 +62,12 @@ class CashAccount:
         return ZERO
 
 
-@dataclass(frozen=True)
-class Flow:
-    """One entry's (or one projected settlement's) effect on a cash account."""
+class Flow(NamedTuple):
+    """One entry's (or one projected settlement's) effect on a cash account.
+
+    A named tuple, not a dataclass: the books make one per cash posting, and
+    a tuple is several times cheaper to create.
+    """
 
     account: str
     currency: str
@@ -80,6 +87,7 @@ class CashBook:
 
     accounts: dict[str, CashAccount]
     flows: list[Flow]
+    states: list[TradeState]  # the trades still open as of the as-of date
     errors: list[BooksError]
 
 
@@ -123,66 +131,116 @@ def cash_accounts(
     return accounts, errors
 
 
-def _trade_link(links: Iterable[str] | None) -> str | None:
-    found = sorted(link for link in links or () if link.startswith(TRADE_LINK_PREFIX))
-    return found[0] if found else None
+def _value_date(
+    meta: Mapping[str, Any],
+    default: datetime.date,
+    entry: data.Transaction,
+    errors: list[BooksError],
+) -> datetime.date:
+    try:
+        return get_value_date(meta) or default
+    except MetaError as exc:
+        errors.append(BooksError(entry.meta, f"{exc}; {default} is used", entry))
+        return default
 
 
-def booked_flows(
-    entries: Iterable[data.Directive], accounts: Mapping[str, CashAccount]
-) -> tuple[list[Flow], list[BooksError]]:
-    """The flows of the entries on cash accounts, in books order.
+def _entry_flows(
+    entry: data.Transaction,
+    postings: list[data.Posting],
+    link: str | None,
+    errors: list[BooksError],
+) -> list[Flow]:
+    """The flows of one entry's postings to cash accounts: one per account,
+    currency and value date, none where they net to zero."""
+    value_date = entry.date
+    if VALUE_DATE in entry.meta:
+        value_date = _value_date(entry.meta, entry.date, entry, errors)
+    sums: dict[tuple[str, str, datetime.date], Decimal] = {}
+    for posting in postings:
+        units = posting.units
+        if units is None or not isinstance(units.number, Decimal):
+            continue
+        day = value_date
+        if posting.meta and VALUE_DATE in posting.meta:
+            day = _value_date(posting.meta, value_date, entry, errors)
+        key = (posting.account, units.currency, day)
+        sums[key] = sums.get(key, ZERO) + units.number
+    label = entry.narration or entry.payee or ""
+    return [
+        Flow(
+            account, currency, day, amount, link is not None, False, link, label, entry.meta, entry
+        )
+        for (account, currency, day), amount in sums.items()
+        if amount
+    ]
 
-    Postings of one entry to the same account, currency and value date are
-    one flow; a flow that nets to zero is none.
+
+@dataclass
+class _Read:
+    """What one pass over the transactions finds."""
+
+    flows: list[Flow]
+    open_links: set[str]  # trades not done as of the as-of date
+    self_settled: set[str]  # trades whose own entry moves a cash account
+    errors: list[BooksError]
+
+
+def _read(
+    entries: Iterable[data.Directive],
+    accounts: Mapping[str, CashAccount],
+    clearing_prefix: str,
+    as_of: datetime.date,
+) -> _Read:
+    """One pass over the transactions, for speed: the booked flows on cash
+    accounts, in books order, and the trades still open.
+
+    A trade is done when the postings of its entries (linked ``^trade-<id>``)
+    to the clearing accounts net to zero — what ``trade_states`` calls its
+    ``remaining`` — and none of those entries is dated, or settles, after
+    the as-of date: its status is then "settled" with nothing remaining.
     """
     flows: list[Flow] = []
     errors: list[BooksError] = []
+    net: dict[tuple[str, str], Decimal] = {}
+    still_open: set[str] = set()
+    self_settled: set[str] = set()
     for entry in entries:
-        if not isinstance(entry, data.Transaction):
+        if type(entry) is not data.Transaction:
             continue
-        postings = [p for p in entry.postings if p.account in accounts]
-        if not postings:
-            continue
-        try:
-            entry_value_date = get_value_date(entry.meta) or entry.date
-        except MetaError as exc:
-            errors.append(BooksError(entry.meta, f"{exc}; the entry's date is used", entry))
-            entry_value_date = entry.date
-        sums: dict[tuple[str, str, datetime.date], Decimal] = {}
-        for posting in postings:
-            units = posting.units
-            if units is None or not isinstance(units.number, Decimal):
-                continue
-            value_date = entry_value_date
-            if posting.meta and "value-date" in posting.meta:
-                try:
-                    value_date = get_value_date(posting.meta) or entry_value_date
-                except MetaError as exc:
-                    errors.append(
-                        BooksError(entry.meta, f"{exc}; the entry's value date is used", entry)
-                    )
-            key = (posting.account, units.currency, value_date)
-            sums[key] = sums.get(key, ZERO) + units.number
-        link = _trade_link(entry.links)
-        label = entry.narration or entry.payee or ""
-        for (account, currency, value_date), amount in sums.items():
-            if amount:
-                flows.append(
-                    Flow(
-                        account,
-                        currency,
-                        value_date,
-                        amount,
-                        link is not None,
-                        False,
-                        link,
-                        label,
-                        entry.meta,
-                        entry,
-                    )
-                )
-    return flows, errors
+        links = entry.links
+        if not links:
+            trade_links = []
+        elif len(links) == 1:
+            trade_links = [link for link in links if link.startswith(TRADE_LINK_PREFIX)]
+        else:
+            trade_links = sorted(link for link in links if link.startswith(TRADE_LINK_PREFIX))
+        cash = None
+        for posting in entry.postings:
+            account = posting.account
+            if account in accounts:
+                if cash is None:
+                    cash = [posting]
+                else:
+                    cash.append(posting)
+            elif trade_links and account.startswith(clearing_prefix):
+                units = posting.units
+                if units is not None and isinstance(units.number, Decimal):
+                    for link in trade_links:
+                        key = (link, units.currency)
+                        net[key] = net.get(key, ZERO) + units.number
+        if trade_links:
+            settle_date = entry.meta.get(SETTLE_DATE)
+            if entry.date > as_of or (
+                settle_date is not None
+                and (not isinstance(settle_date, datetime.date) or settle_date > as_of)
+            ):
+                still_open.update(trade_links)
+        if cash is not None:
+            flows.extend(_entry_flows(entry, cash, trade_links[0] if trade_links else None, errors))
+            if trade_links and TRADE_ID in entry.meta:
+                self_settled.update(trade_links)
+    still_open.update(link for (link, _), amount in net.items() if amount)
+    return _Read(flows, still_open, self_settled, errors)
 
 
 def projected_flows(
@@ -229,15 +287,28 @@ def location(meta: Mapping[str, Any] | None) -> tuple[object, object]:
     return (meta or {}).get("filename"), (meta or {}).get("lineno")
 
 
-def cash_book(
-    entries: Sequence[data.Directive],
-    config: Config,
-    as_of: datetime.date,
-    states: Sequence[TradeState],
-) -> CashBook:
-    """The cash accounts of the books and every flow on them, projected ones included."""
+def open_trade_entries(
+    entries: Iterable[data.Directive], open_links: set[str]
+) -> list[data.Directive]:
+    """The entries :func:`ledger.settlement.state.trade_states` needs for the
+    trades in ``open_links``, so that it reads those and not every trade in the
+    books: every directive that is not a transaction, every cancellation, and
+    every entry linked to one of those trades, in order."""
+    return [
+        entry
+        for entry in entries
+        if type(entry) is not data.Transaction
+        or CANCELS in entry.meta
+        or (entry.links and not open_links.isdisjoint(entry.links))
+    ]
+
+
+def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime.date) -> CashBook:
+    """The cash accounts of the books, every flow on them (projected ones
+    included) and the state of each trade still open as of ``as_of``."""
     accounts, errors = cash_accounts(entries, config)
-    flows, flow_errors = booked_flows(entries, accounts)
+    read = _read(entries, accounts, config.accounts.unsettled + ":", as_of)
+    states = trade_states(open_trade_entries(entries, read.open_links), config, as_of)
     earliest: dict[str, datetime.date] = {}
 
     def earliest_settlement(currency: str) -> datetime.date:
@@ -247,7 +318,6 @@ def cash_book(
 
     # A trade that posts to a cash account itself is in the books already (on S,
     # where plugins.settlement puts it): nothing of it is still to come.
-    self_settled = {location(flow.meta) for flow in flows if flow.settlement}
-    pending = [state for state in states if location(state.meta) not in self_settled]
-    flows.extend(projected_flows(pending, accounts, earliest_settlement))
-    return CashBook(accounts, flows, [*errors, *flow_errors])
+    pending = [state for state in states if state.link not in read.self_settled]
+    flows = read.flows + projected_flows(pending, accounts, earliest_settlement)
+    return CashBook(accounts, flows, states, [*errors, *read.errors])

@@ -29,7 +29,7 @@ from ledger.cash.ladder import LadderRow, account_ladder, total_ladder
 from ledger.cash.positions import ZERO, CashBook, Flow, cash_book
 from ledger.cash.transfers import suggest_transfers, transfer_text
 from ledger.config import Config
-from ledger.settlement.state import TradeState, trade_states
+from ledger.settlement.state import TradeState
 
 DEFAULT_DAYS = 10
 
@@ -108,7 +108,6 @@ class UnknownCurrency(ValueError):
 
 def build_report(
     book: CashBook,
-    states: Sequence[TradeState],
     config: Config,
     as_of: datetime.date,
     days: int = DEFAULT_DAYS,
@@ -167,7 +166,7 @@ def build_report(
         "currency": currency,
         "positions": positions,
         "ladders": ladders,
-        "exposure": _exposure(states, currency),
+        "exposure": _exposure(book.states, currency),
         "transfers": transfers,
         "uncovered": uncovered,
     }
@@ -181,9 +180,7 @@ def cash_report(
     currency: str | None = None,
 ) -> dict[str, Any]:
     """Cash positions, the ladder of the next ``days`` business days, exposure, transfers."""
-    states = trade_states(books.entries, config, as_of)
-    book = cash_book(books.entries, config, as_of, states)
-    return build_report(book, states, config, as_of, days, currency)
+    return build_report(cash_book(books.entries, config, as_of), config, as_of, days, currency)
 
 
 def has_funding_need(report: dict[str, Any]) -> bool:
