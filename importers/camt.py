@@ -158,7 +158,7 @@ def _remittance(doc: _Doc, details: etree._Element | None) -> str | None:
         return None
     parts = [" ".join((e.text or "").split()) for e in doc.findall(details, "RmtInf/Ustrd")]
     text = " ".join(part for part in parts if part)
-    return text or doc.text(details, "RmtInf/Strd/CdtrRefInf/Ref", "AddtlTxInf")
+    return text or doc.text(details, "AddtlTxInf")
 
 
 def _references(
@@ -218,7 +218,14 @@ def _lines(doc: _Doc, entry: etree._Element, currency: str) -> list[StatementLin
     lines = []
     for tx, number in parts:
         incoming = number > 0
-        narration = first_nonempty([_remittance(doc, tx), doc.text(entry, "AddtlNtryInf"), code])
+        narration = first_nonempty(
+            [
+                _remittance(doc, tx),
+                doc.text(entry, "AddtlNtryInf"),
+                doc.text(tx, "RmtInf/Strd/CdtrRefInf/Ref") if tx is not None else None,
+                code,
+            ]
+        )
         tx_ref = None
         if tx is not None and len(parts) > 1:
             tx_ref = _ref(doc.text(tx, "Refs/AcctSvcrRef")) or _ref(doc.text(tx, "Refs/EndToEndId"))
