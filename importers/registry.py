@@ -20,13 +20,18 @@ from ledger.config import Config
 def importers_for(config: Config) -> list[Importer]:
     """Every importer, trades first, then statements."""
     from importers.blotter import BlotterImporter
+    from importers.broker_ofx import BrokerOfxImporter
     from importers.custody_csv import CustodyCsvImporter
     from importers.fix import FixImporter
     from importers.mt54x import Mt54xImporter
     from importers.mt535 import Mt535Importer
     from importers.mt536 import Mt536Importer
 
-    trades: list[Importer] = [BlotterImporter(config), FixImporter(config)]
+    trades: list[Importer] = [
+        BlotterImporter(config),
+        FixImporter(config),
+        BrokerOfxImporter(config),
+    ]
     custody: list[Importer] = [
         Mt54xImporter(config),
         Mt536Importer(config),

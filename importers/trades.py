@@ -286,22 +286,30 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         return name
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
-        rows = self.read(filepath)
-        sha256 = document_sha256(filepath)
         resolver = SecurityResolver(existing, filepath)
-        entries: data.Entries = []
-        for row in rows:
-            symbol = resolver.symbol(
-                row.line,
-                row.trade.isin,
-                row.trade.security,
-                name=row.name,
-                market=row.market,
-                asset_class=row.asset_class,
-            )
-            trade = replace(row.trade, security=symbol)
-            meta = entry_meta(filepath, row.line, filepath, row.source_ref, sha256)
-            entries.append(trade_entry(trade, self.accounts, meta, self.source_label))
-        if rows:
-            resolver.check(min(row.trade.trade_date for row in rows))
+        entries = self.entries(filepath, resolver, document_sha256(filepath))
+        if entries:
+            resolver.check(min(entry.date for entry in entries))
         return entries
+
+    def entries(
+        self, filepath: str, resolver: SecurityResolver, sha256: str
+    ) -> list[data.Directive]:
+        """The trade entries of the file (a format with more than trades overrides this)."""
+        return [self.trade(row, resolver, filepath, sha256) for row in self.read(filepath)]
+
+    def trade(
+        self, row: SourcedTrade, resolver: SecurityResolver, filepath: str, sha256: str
+    ) -> data.Transaction:
+        """The entry of one row, its security resolved through the master."""
+        symbol = resolver.symbol(
+            row.line,
+            row.trade.isin,
+            row.trade.security,
+            name=row.name,
+            market=row.market,
+            asset_class=row.asset_class,
+        )
+        trade = replace(row.trade, security=symbol)
+        meta = entry_meta(filepath, row.line, filepath, row.source_ref, sha256)
+        return trade_entry(trade, self.accounts, meta, self.source_label)

@@ -110,6 +110,14 @@ class OfxConfig(_Model):
     """``[trades.ofx]``: broker OFX investment statements, keyed by BROKERID."""
 
     brokers: dict[str, str] = Field(default={}, description="<BROKERID> -> counterparty")
+    fee_kind: str = Field(
+        default="Exchange", description="<FEES> and <TAXES> book to [accounts] fees:<fee-kind>"
+    )
+
+    @field_validator("fee_kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return _check_counterparty(value)
 
     @field_validator("brokers")
     @classmethod

@@ -1,0 +1,379 @@
+"""Broker OFX investment statements (``<INVSTMTRS>``), read with ofxtools.
+
+ofxtools parses OFX 1.x (SGML) and 2.x (XML) with its own tokenizer into
+``xml.etree`` elements: no DTD, no entity expansion, no network. Per the OFX
+2.1.1 specification, chapter 13 (Investments):
+
+- BUYSTOCK, BUYMF, BUYDEBT, SELLSTOCK, SELLMF, SELLDEBT (``<INVBUY>`` /
+  ``<INVSELL>``): trades through the one trade builder, dated ``<DTTRADE>``
+  and settling on the broker's ``<DTSETTLE>``; ``<FITID>`` is the trade id
+  and the ``source-ref``; ``<COMMISSION>`` to commissions, ``<FEES>`` +
+  ``<TAXES>`` (+ ``<LOAD>``) to ``[accounts] fees:<[trades.ofx] fee-kind>``.
+  The computed cash leg must equal ``<TOTAL>``. Bonds bought or sold with
+  accrued interest (``<ACCRDINT>``) are refused: their interest leg is not
+  modelled yet.
+- INCOME: dividends (``DIV``) and interest (``INTEREST``) paid into the
+  counterparty's ``cash-account``; capital gains distributions
+  (``CGLONG``/``CGSHORT``) to realized P&L.
+- REINVEST: the income bought more of the security (no cash moves).
+- TRANSFER: securities moved in or out with no trade; booked ``!`` against
+  the suspense account for review (the other side is another custodian).
+
+Securities are named by ``<SECID>``: an ISIN, or a CUSIP turned into its US
+ISIN (``US`` + CUSIP + check digit); the ticker and name come from
+``<SECLIST>``. The counterparty is ``[trades.ofx] brokers`` keyed by
+``<BROKERID>``. Bank lines inside the statement (``<INVBANKTRAN>``) are cash
+movements the bank statements carry and are not booked from here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.core.position import CostSpec
+
+from importers.common import ImportFailure, entry_meta
+from importers.trades import SecurityResolver, SourcedTrade, Trade, TradeImporter
+from ledger.isin import check_digit
+from ledger.meta import Side
+
+BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
+SELLS = {"SELLSTOCK", "SELLMF", "SELLDEBT"}
+ASSET_CLASSES = {"STOCKINFO": "equity", "MFINFO": "fund", "DEBTINFO": "corporate-bond"}
+CENT = Decimal("0.01")
+
+
+def _isin(secid: Any) -> str | None:
+    kind = str(secid.uniqueidtype).upper()
+    if kind == "ISIN":
+        return str(secid.uniqueid)
+    if kind == "CUSIP" and len(str(secid.uniqueid)) == 9:
+        body = "US" + str(secid.uniqueid).upper()
+        return body + str(check_digit(body))
+    return None
+
+
+def _day(value: datetime.datetime | datetime.date) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _dec(value: Decimal | None) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value)
+
+
+class BrokerOfxImporter(TradeImporter):
+    """``<INVSTMTRS>`` statements."""
+
+    source_label = "broker OFX"
+
+    @property
+    def name(self) -> str:
+        return "trades.ofx"
+
+    def identify(self, filepath: str) -> bool:
+        if Path(filepath).suffix.lower() not in (".ofx", ".qfx"):
+            return False
+        try:
+            with open(filepath, "rb") as handle:
+                head = handle.read(1 << 16).upper()
+        except OSError:
+            return False
+        return b"<INVSTMTRS>" in head
+
+    def _parse(self, filepath: str) -> Any:
+        from ofxtools.Parser import OFXTree
+
+        tree = OFXTree()
+        try:
+            tree.parse(filepath)
+            return tree.convert()
+        except Exception as exc:  # ofxtools raises many types for bad input
+            raise ImportFailure(
+                filepath,
+                None,
+                f"not a readable OFX investment statement: {exc}",
+                hint="check the file is the broker's OFX export, complete and unedited",
+            ) from None
+
+    def entries(
+        self, filepath: str, resolver: SecurityResolver, sha256: str
+    ) -> list[data.Directive]:
+        ofx = self._parse(filepath)
+        securities = {
+            (str(sec.secinfo.secid.uniqueidtype), str(sec.secinfo.secid.uniqueid)): sec
+            for sec in (ofx.securities or [])
+        }
+        entries: list[data.Directive] = []
+        for statement in ofx.statements:
+            if type(statement).__name__ != "INVSTMTRS":
+                continue
+            broker = str(statement.invacctfrom.brokerid)
+            name = self.config.trades.ofx.brokers.get(broker)
+            if name is None:
+                raise ImportFailure(
+                    filepath,
+                    "INVACCTFROM/BROKERID",
+                    f"broker {broker!r} is not mapped to a counterparty",
+                    hint=f'add "{broker}" = "<Counterparty>" under [trades.ofx.brokers]',
+                )
+            counterparty = self.counterparty(filepath, 0, name)
+            reader = _Statement(
+                self, filepath, sha256, resolver, counterparty, str(statement.curdef), securities
+            )
+            for index, transaction in enumerate(statement.transactions or [], start=1):
+                entry = reader.entry(index, transaction)
+                if entry is not None:
+                    entries.append(entry)
+        return entries
+
+
+class _Statement:
+    """One ``<INVSTMTRS>``: its counterparty, currency and securities list."""
+
+    def __init__(
+        self,
+        importer: BrokerOfxImporter,
+        filepath: str,
+        sha256: str,
+        resolver: SecurityResolver,
+        counterparty: str,
+        currency: str,
+        securities: dict[tuple[str, str], Any],
+    ) -> None:
+        self.importer = importer
+        self.config = importer.config
+        self.filepath = filepath
+        self.sha256 = sha256
+        self.resolver = resolver
+        self.counterparty = counterparty
+        self.currency = currency
+        self.securities = securities
+
+    def fail(self, index: int, kind: str, problem: str, hint: str) -> ImportFailure:
+        return ImportFailure(self.filepath, f"INVTRANLIST/{kind}[{index}]", problem, hint=hint)
+
+    def symbol(self, index: int, secid: Any) -> tuple[str, str | None]:
+        info = self.securities.get((str(secid.uniqueidtype), str(secid.uniqueid)))
+        ticker = str(info.secinfo.ticker) if info is not None and info.secinfo.ticker else None
+        name = str(info.secinfo.secname) if info is not None else None
+        isin = _isin(secid)
+        if isin is None and ticker is None:
+            raise self.fail(
+                index,
+                "SECID",
+                f"security {secid.uniqueidtype} {secid.uniqueid} has no ISIN, CUSIP or ticker",
+                "the statement's SECLIST should describe every security it names",
+            )
+        symbol = self.resolver.symbol(
+            index,
+            isin,
+            ticker,
+            name=name,
+            asset_class=ASSET_CLASSES.get(type(info).__name__) if info is not None else None,
+        )
+        return symbol, isin
+
+    def currency_of(self, aggregate: Any) -> str:
+        currency = getattr(aggregate, "currency", None)
+        return str(currency.cursym) if currency is not None else self.currency
+
+    def meta(self, index: int, fitid: str, **extra: Any) -> dict[str, Any]:
+        return entry_meta(self.filepath, index, self.filepath, fitid, self.sha256, **extra)
+
+    def entry(self, index: int, transaction: Any) -> data.Transaction | None:
+        kind = type(transaction).__name__
+        if kind in BUYS or kind in SELLS:
+            return self.trade(index, kind, transaction)
+        if kind == "INCOME":
+            return self.income(index, transaction)
+        if kind == "REINVEST":
+            return self.reinvest(index, transaction)
+        if kind == "TRANSFER":
+            return self.transfer(index, transaction)
+        if kind == "INVBANKTRAN":
+            return None
+        raise self.fail(
+            index,
+            kind,
+            f"{kind} is not booked from a broker statement",
+            "book it by hand, or ask for the trades in a blotter or FIX drop copy",
+        )
+
+    def trade(self, index: int, kind: str, transaction: Any) -> data.Transaction:
+        detail = transaction.invbuy if kind in BUYS else transaction.invsell
+        invtran = detail.invtran
+        if _dec(getattr(detail, "accrdint", None) or getattr(transaction, "accrdint", None)):
+            raise self.fail(
+                index, kind, "a bond trade with accrued interest", "book it by hand for now"
+            )
+        if invtran.dtsettle is None:
+            raise self.fail(
+                index, kind, f"FITID {invtran.fitid} has no DTSETTLE", "the broker must give S"
+            )
+        symbol, isin = self.symbol(index, detail.secid)
+        fees = _dec(detail.fees) + _dec(detail.taxes) + _dec(getattr(detail, "load", None))
+        side: Side = "buy" if kind in BUYS else "sell"
+        trade = Trade(
+            trade_id=str(invtran.fitid),
+            trade_date=_day(invtran.dttrade),
+            settle_date=_day(invtran.dtsettle),
+            counterparty=self.counterparty,
+            side=side,
+            security=symbol,
+            isin=isin,
+            quantity=abs(_dec(detail.units)),
+            price=_dec(detail.unitprice),
+            currency=self.currency_of(detail),
+            commission=_dec(detail.commission),
+            fees=((self.config.trades.ofx.fee_kind, fees),) if fees else (),
+        )
+        total = _dec(detail.total)
+        if abs(trade.cash - total) > CENT:
+            raise self.fail(
+                index,
+                kind,
+                f"FITID {invtran.fitid}: units x price and costs give {trade.cash} "
+                f"{trade.currency} but TOTAL is {total}",
+                "the statement does not add up; ask the broker for a corrected file",
+            )
+        row = SourcedTrade(trade, index, str(invtran.fitid))
+        return self.importer.trade(row, self.resolver, self.filepath, self.sha256)
+
+    def cash_account(self, index: int, kind: str) -> str:
+        settings = self.config.counterparties.get(self.counterparty)
+        if settings is None or settings.cash_account is None:
+            raise self.fail(
+                index,
+                kind,
+                f"counterparty {self.counterparty!r} has no cash-account for its income",
+                f"set cash-account under [counterparties.{self.counterparty}]",
+            )
+        return settings.cash_account
+
+    def income_account(self, index: int, income_type: str) -> str:
+        accounts = self.config.accounts
+        by_type = {
+            "DIV": accounts.dividends,
+            "INTEREST": accounts.interest,
+            "CGLONG": accounts.realized,
+            "CGSHORT": accounts.realized,
+        }
+        if income_type not in by_type:
+            raise self.fail(
+                index, "INCOME", f"INCOMETYPE {income_type!r}", "known: DIV, INTEREST, CG*"
+            )
+        return by_type[income_type]
+
+    def income(self, index: int, transaction: Any) -> data.Transaction:
+        invtran = transaction.invtran
+        symbol, _ = self.symbol(index, transaction.secid)
+        currency = self.currency_of(transaction)
+        total = _dec(transaction.total)
+        withholding = _dec(transaction.withholding)
+        postings = [
+            _post(self.cash_account(index, "INCOME"), total, currency),
+            _post(
+                self.income_account(index, str(transaction.incometype)),
+                -(total + withholding),
+                currency,
+            ),
+        ]
+        if withholding:
+            postings.append(_post(f"{self.config.accounts.fees}:Tax", withholding, currency))
+        paid = invtran.dtsettle or invtran.dttrade
+        return data.Transaction(
+            self.meta(index, str(invtran.fitid)),
+            _day(paid),
+            "*",
+            self.counterparty,
+            f"{transaction.incometype} {symbol} ({invtran.memo or 'broker OFX'})",
+            data.EMPTY_SET,
+            data.EMPTY_SET,
+            postings,
+        )
+
+    def reinvest(self, index: int, transaction: Any) -> data.Transaction:
+        invtran = transaction.invtran
+        symbol, _ = self.symbol(index, transaction.secid)
+        currency = self.currency_of(transaction)
+        units = _dec(transaction.units)
+        price = _dec(transaction.unitprice)
+        costs = _dec(transaction.commission) + _dec(transaction.fees) + _dec(transaction.taxes)
+        cost = CostSpec(price, None, currency, None, None, False)
+        postings = [
+            data.Posting(
+                self.config.trades.securities_account,
+                Amount(units, symbol),
+                cost,
+                None,
+                None,
+                None,
+            ),
+            _post(
+                self.income_account(index, str(transaction.incometype)),
+                _dec(transaction.total),
+                currency,
+            ),
+        ]
+        if costs:
+            postings.append(_post(self.config.accounts.commissions, costs, currency))
+        return data.Transaction(
+            self.meta(index, str(invtran.fitid)),
+            _day(invtran.dttrade),
+            "*",
+            self.counterparty,
+            f"Reinvest {transaction.incometype} in {units:f} {symbol}",
+            data.EMPTY_SET,
+            data.EMPTY_SET,
+            postings,
+        )
+
+    def transfer(self, index: int, transaction: Any) -> data.Transaction:
+        invtran = transaction.invtran
+        symbol, _ = self.symbol(index, transaction.secid)
+        units = abs(_dec(transaction.units))
+        incoming = str(transaction.tferaction).upper() == "IN"
+        currency = self.currency
+        if incoming:
+            price = _dec(transaction.unitprice) or (
+                _dec(transaction.avgcostbasis) / units if units else Decimal(0)
+            )
+            securities = data.Posting(
+                self.config.trades.securities_account,
+                Amount(units, symbol),
+                CostSpec(price, None, currency, None, None, False),
+                None,
+                None,
+                None,
+            )
+            other = _post(self.config.accounts.suspense, -(units * price).quantize(CENT), currency)
+        else:
+            securities = data.Posting(
+                self.config.trades.securities_account,
+                Amount(-units, symbol),
+                CostSpec(None, None, None, None, None, False),
+                None,
+                None,
+                None,
+            )
+            other = data.Posting(self.config.accounts.suspense, None, None, None, None, None)
+        direction = "in" if incoming else "out"
+        return data.Transaction(
+            self.meta(index, str(invtran.fitid)),
+            _day(invtran.dttrade),
+            "!",
+            self.counterparty,
+            f"Transfer {direction} {units:f} {symbol}: review the other side",
+            data.EMPTY_SET,
+            data.EMPTY_SET,
+            [securities, other],
+        )
+
+
+def _post(account: str, number: Decimal, currency: str) -> data.Posting:
+    return data.Posting(account, Amount(number, currency), None, None, None, None)

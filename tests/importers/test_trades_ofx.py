@@ -1,0 +1,86 @@
+"""Broker OFX investment statements: trades through the one builder, income,
+reinvestment and transfers; the OFX specification's own example."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from beancount.core import data
+
+from importers.broker_ofx import BrokerOfxImporter
+from importers.common import ImportFailure
+from importers.trades import UnknownSecurities
+from ledger.securities import Security, commodity_entry
+from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
+
+
+def test_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    importer = BrokerOfxImporter(trades_config())
+    assert importer.identify("alphasec.ofx")
+    assert_golden(
+        importer.extract("alphasec.ofx", books.entries), TRADES / "alphasec.ofx.beancount"
+    )
+
+
+def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OFX 2.1.1 section 13.11: a CUSIP becomes its US ISIN; the unknown
+    security prints its commodity directive; once added, the BUYSTOCK books
+    (the INVBANKTRAN deposit is the bank statement's)."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    importer = BrokerOfxImporter(trades_config())
+    with pytest.raises(UnknownSecurities) as caught:
+        importer.extract("ofx-spec-13-11.ofx", books.entries)
+    assert [s.symbol for s in caught.value.securities] == ["ACME"]
+    assert str(caught.value).endswith(
+        "2005-08-25 commodity ACME\n"
+        '  isin: "US1234567899"\n'
+        '  name: "Acme Development, Inc."\n'
+        '  asset-class: "equity"\n'
+    )
+    acme = commodity_entry(
+        Security("ACME", "US1234567899", "Acme Development, Inc.", "equity", "XNYS"),
+        datetime.date(2005, 1, 1),
+        "commodities.beancount",
+    )
+    entries: list[data.Directive] = [*books.entries, acme]
+    assert_golden(
+        importer.extract("ofx-spec-13-11.ofx", entries), TRADES / "ofx-spec-13-11.ofx.beancount"
+    )
+
+
+def test_a_total_that_does_not_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("bad.ofx").write_text(text.replace("-61276.40", "-61286.40"), encoding="ascii")
+    with pytest.raises(ImportFailure) as caught:
+        BrokerOfxImporter(trades_config()).extract("bad.ofx", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "bad.ofx:INVTRANLIST/BUYSTOCK[1]: FITID AS-OFX-1001: units x price and costs give "
+        "-61276.40 USD but TOTAL is -61286.40; the statement does not add up; ask the broker "
+        "for a corrected file"
+    )
+
+
+def test_an_unmapped_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("b.ofx").write_text(text.replace("alphasec.example", "zed.example"), encoding="ascii")
+    with pytest.raises(ImportFailure) as caught:
+        BrokerOfxImporter(trades_config()).extract("b.ofx", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "b.ofx:INVACCTFROM/BROKERID: broker 'zed.example' is not mapped to a counterparty; "
+        'add "zed.example" = "<Counterparty>" under [trades.ofx.brokers]'
+    )
+
+
+def test_a_damaged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("cut.ofx").write_text(text[: len(text) // 2], encoding="ascii")
+    with pytest.raises(ImportFailure, match=r"cut\.ofx: not a readable OFX investment statement"):
+        BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
