@@ -8,9 +8,10 @@ configuration (``importers/trades_config.py``), validated when the config loads.
 from __future__ import annotations
 
 import csv
+import io
 
 from importers.common import ImportFailure
-from importers.csv_rows import CsvRow, blank, check_header, has_columns
+from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
 from importers.trades import SourcedTrade, Trade, TradeImporter
 from importers.trades_config import BlotterFormat
 
@@ -38,7 +39,8 @@ class BlotterImporter(TradeImporter):
     def read(self, filepath: str) -> list[SourcedTrade]:
         fmt = self.format
         columns = fmt.columns
-        with open(filepath, encoding=fmt.encoding, newline="") as handle:
+        text = read_text(filepath, fmt.encoding, TABLE)
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle, delimiter=fmt.delimiter)
             wanted = [
                 columns.trade_id,

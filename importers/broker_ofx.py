@@ -29,6 +29,7 @@ movements the bank statements carry and are not booked from here.
 from __future__ import annotations
 
 import datetime
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -89,16 +90,21 @@ class BrokerOfxImporter(TradeImporter):
         from ofxtools.Parser import OFXTree
 
         tree = OFXTree()
-        try:
-            tree.parse(filepath)
-            return tree.convert()
-        except Exception as exc:  # ofxtools raises many types for bad input
-            raise ImportFailure(
-                filepath,
-                None,
-                f"not a readable OFX investment statement: {exc}",
-                hint="check the file is the broker's OFX export, complete and unedited",
-            ) from None
+        hint = "check the file is the broker's OFX export, complete and unedited"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                tree.parse(filepath)
+                ofx = tree.convert()
+            except Exception as exc:  # ofxtools raises many types for bad input
+                raise ImportFailure(
+                    filepath, None, f"not a readable OFX investment statement: {exc}", hint=hint
+                ) from None
+        # ofxtools skips an element it does not expect, with a warning: in a
+        # damaged file that element can hold the transactions that follow.
+        if caught:
+            raise ImportFailure(filepath, None, f"OFX: {caught[0].message}", hint=hint)
+        return ofx
 
     def entries(
         self, filepath: str, resolver: SecurityResolver, sha256: str

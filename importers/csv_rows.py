@@ -8,6 +8,7 @@ import datetime
 import fnmatch
 import os
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from importers.common import ImportFailure
 
@@ -24,6 +25,20 @@ def has_columns(
     except (OSError, UnicodeDecodeError):
         return False
     return columns <= set(header)
+
+
+def read_text(filepath: str, encoding: str, table: str) -> str:
+    """The file decoded; an undecodable byte is an error naming its line."""
+    raw = Path(filepath).read_bytes()
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFailure(
+            filepath,
+            raw.count(b"\n", 0, exc.start) + 1,
+            f"byte {raw[exc.start : exc.start + 1]!r} is not {encoding}",
+            hint=f"set [{table}] encoding to the file's encoding (e.g. cp1252)",
+        ) from None
 
 
 def check_header(

@@ -11,12 +11,13 @@ column is the row's ``source-ref``.
 from __future__ import annotations
 
 import csv
+import io
 
 from beancount.core import data
 from beangulp import Importer
 
 from importers.common import ImportFailure, document_sha256
-from importers.csv_rows import CsvRow, blank, check_header, has_columns
+from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
 from importers.custody import (
     HoldingRow,
     SettlementBuilder,
@@ -61,7 +62,8 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         builder = SettlementBuilder(self.config, existing, filepath, sha256)
         resolver = SecurityResolver(existing, filepath)
         entries: data.Entries = []
-        with open(filepath, encoding=fmt.encoding, newline="") as handle:
+        text = read_text(filepath, fmt.encoding, TABLE)
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle, delimiter=fmt.delimiter)
             wanted = [columns.record_type, columns.date, columns.isin, columns.quantity]
             check_header(filepath, list(reader.fieldnames or []), wanted, "custody file", TABLE)
