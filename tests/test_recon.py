@@ -70,6 +70,7 @@ def bank_row(statement: str, books: str, difference: str, candidates: list[Any])
         "books_balance": books,
         "difference": difference,
         "status": "difference",
+        "listed": True,
         "source": None,
         "file": None,
         "line": None,
@@ -190,16 +191,19 @@ CUSTODY = (
 """
     + XYZ_TRADE
     + """
+"""
+)
+MT535 = """
     ; MT535 of 2026-11-24: the 1,000 bought today are not delivered yet.
     2026-11-25 balance Assets:Custody:Custodia:Securities   500 XYZ
       source: "inbox/custodia-mt535-20261124.txt"
+      pending-quantity: 1000
 """
-)
 
 
 def test_custody_position_off_by_a_pending_delivery(ledger: Callable[..., Books]) -> None:
     config = '[settlement]\npolicy = "trade-date"\n[counterparties.AlphaSec]\n'
-    books = ledger(CUSTODY, config=config)
+    books = ledger(CUSTODY + MT535, config=config)
     settings = parse_config(config, Path("backoffice.toml"))
     report = recon_report(books, settings, datetime.date(2026, 11, 24))
     (row,) = report["accounts"]
@@ -225,7 +229,14 @@ def test_custody_position_off_by_a_pending_delivery(ledger: Callable[..., Books]
             "trade-GA-20261124-001",
             "trade GA-20261124-001 (AlphaSec, S 2026-11-25, pending): buy of 1000 XYZ in "
             "the books, not yet delivered",
-        )
+        ),
+        (
+            "pending-at-custodian",
+            "-1000",
+            True,
+            None,
+            "the statement reports 1000 XYZ pending settlement",
+        ),
     ]
 
 
@@ -284,3 +295,31 @@ def test_recon_command_writes_the_break_once(tmp_path: Path, runner: CliRunner) 
         text + "\n" + f'2026-12-01 custom "break-resolved" "{row["break"]["id"]}" '
         '"the statement of 2026-11-30 reconciles"\n'
     )
+
+
+def test_custody_position_the_statement_does_not_list(ledger: Callable[..., Books]) -> None:
+    # The custodian holds no XYZ yet (the opening 500 were delivered out), so its MT535
+    # lists only AAPL; the books hold 1,000 XYZ since the trade date.
+    config = '[settlement]\npolicy = "trade-date"\n[counterparties.AlphaSec]\n'
+    books = ledger(
+        CUSTODY.replace("500 XYZ {55.00 USD}", "300 AAPL {200.00 USD}")
+        + """
+    2026-11-25 balance Assets:Custody:Custodia:Securities   300 AAPL
+      source: "inbox/custodia-mt535-20261124.txt"
+      pending-quantity: 25
+    """,
+        config=config,
+    )
+    report = recon_report(books, parse_config(config, Path("x.toml")), datetime.date(2026, 11, 24))
+    assert [
+        (r["currency"], r["status"], r["listed"], r["statement_balance"], r["books_balance"])
+        for r in report["accounts"]
+    ] == [
+        ("AAPL", "reconciled", True, "300", "300"),
+        ("XYZ", "difference", False, "0", "1000"),
+    ]
+    assert [
+        (c["kind"], c["explains"], c["whole"]) for c in report["accounts"][1]["candidates"]
+    ] == [
+        ("unsettled-trade", "-1000", True),
+    ]

@@ -6,6 +6,9 @@ says how much of it it would explain if it were the cause:
 - ``unsettled-trade``: a trade whose settlement the statement already shows
   and the books do not yet (cash: the unsettled amount; securities: the
   quantity held in the books but not yet delivered at the custodian).
+- ``pending-at-custodian``: the quantity the custodian's statement reports
+  pending (an MT535 sub-balance, ``pending-quantity`` on the balance): not
+  yet settled there, already in the books.
 - ``after-statement-date``: an item the books date after the statement date
   that the bank booked by then (timing difference): explains its amount.
 - ``duplicate``: an item the books hold twice (same date, amount and text, or
@@ -24,9 +27,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ledger import meta
 from ledger.recon.ledger_index import Line
@@ -34,6 +38,7 @@ from ledger.settlement.state import TradeState
 
 KINDS = (
     "unsettled-trade",
+    "pending-at-custodian",
     "after-statement-date",
     "duplicate",
     "suspense",
@@ -82,6 +87,26 @@ def _candidate(kind: str, line: Line, explains: Decimal, why: str) -> Candidate:
         line.entry.meta.get("filename"),
         line.entry.meta.get("lineno"),
     )
+
+
+PENDING = "pending-quantity"
+
+
+def pending_at_custodian(meta: Mapping[str, Any], stmt: Statement) -> list[Candidate]:
+    value = meta.get(PENDING)
+    if not isinstance(value, Decimal) or value == 0:
+        return []
+    return [
+        Candidate(
+            "pending-at-custodian",
+            stmt.date,
+            -value,
+            f"the statement reports {value} {stmt.currency} pending settlement",
+            None,
+            meta.get("filename"),
+            meta.get("lineno"),
+        )
+    ]
 
 
 def after_statement(lines: Sequence[Line], stmt: Statement) -> list[Candidate]:

@@ -70,6 +70,11 @@ class PostingIndex:
             return found[0]
         return list(heapq.merge(*found, key=lambda line: line.date))
 
+    def currencies(self, account: str) -> set[str]:
+        """The commodities posted on ``account`` and the accounts below it."""
+        below = account + ":"
+        return {unit for name, unit in self._lines if name == account or name.startswith(below)}
+
     def balance(self, account: str, currency: str, before: datetime.date) -> Decimal:
         """The balance at the start of ``before`` (what a ``balance`` directive checks)."""
         return sum(

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -30,21 +32,65 @@ from ledger.settlement.state import TradeState, trade_states
 ONE_DAY = datetime.timedelta(days=1)
 
 
+class StatementBalance(NamedTuple):
+    """A closing balance a statement gives, as the ``balance`` directive dated the day after."""
+
+    date: datetime.date
+    number: Decimal
+    meta: Mapping[str, Any]
+    listed: bool = True  # False: held in the books, not on the statement (zero there)
+
+
 def _statements(
     entries: list[data.Directive], as_of: datetime.date
-) -> dict[tuple[str, str], list[data.Balance]]:
+) -> dict[tuple[str, str], list[StatementBalance]]:
     """Balance directives up to the day after ``as_of``, by account and commodity, by date."""
-    found: dict[tuple[str, str], list[data.Balance]] = defaultdict(list)
+    found: dict[tuple[str, str], list[StatementBalance]] = defaultdict(list)
     for entry in entries:
-        if isinstance(entry, data.Balance) and entry.date <= as_of + ONE_DAY:
-            found[entry.account, entry.amount.currency].append(entry)
+        if (
+            isinstance(entry, data.Balance)
+            and entry.date <= as_of + ONE_DAY
+            and entry.amount.number is not None
+        ):
+            found[entry.account, entry.amount.currency].append(
+                StatementBalance(entry.date, entry.amount.number, entry.meta)
+            )
     for balances in found.values():
-        balances.sort(key=lambda entry: entry.date)
+        balances.sort(key=lambda balance: balance.date)
     return found
+
+
+def _add_unlisted(
+    statements: dict[tuple[str, str], list[StatementBalance]], index: PostingIndex
+) -> None:
+    """A zero balance for what the books hold on an account but its latest statement
+    document does not list (an MT535 lists only the securities the custodian holds)."""
+    documents: dict[str, dict[tuple[datetime.date, str], list[StatementBalance]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    listed: dict[tuple[str, datetime.date, str], set[str]] = defaultdict(set)
+    for (account, currency), balances in statements.items():
+        for balance in balances:
+            source = balance.meta.get("source")
+            if isinstance(source, str):
+                documents[account][balance.date, source].append(balance)
+                listed[account, balance.date, source].add(currency)
+    for account, by_document in documents.items():
+        (date, source), balances = max(by_document.items(), key=lambda item: item[0])
+        for currency in index.currencies(account) - listed[account, date, source]:
+            known = statements.get((account, currency))
+            if known and known[-1].date >= date:
+                continue
+            if index.balance(account, currency, date) != 0:
+                where = {key: balances[0].meta.get(key) for key in ("filename", "lineno", "source")}
+                statements[account, currency].append(
+                    StatementBalance(date, Decimal(0), where, listed=False)
+                )
 
 
 def _candidates(
     stmt: cand.Statement,
+    balance: StatementBalance,
     index: PostingIndex,
     config: Config,
     states: list[TradeState],
@@ -59,6 +105,7 @@ def _candidates(
     ]
     found = [
         *cand.unsettled(states, stmt, config.settlement.policy == "settlement-date"),
+        *cand.pending_at_custodian(balance.meta, stmt),
         *cand.after_statement(lines, stmt),
         *cand.duplicates(window),
         *cand.suspense(suspense),
@@ -75,6 +122,7 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
     statements = _statements(books.entries, as_of)
     accounts = {account for account, _ in statements}
     index = PostingIndex(books.entries, accounts | {config.accounts.suspense})
+    _add_unlisted(statements, index)
     rows: list[dict[str, Any]] = []
     found: list[Break] = []
     resolutions: list[Resolution] = []
@@ -83,9 +131,7 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
         latest = balances[-1]
         date = latest.date - ONE_DAY
         since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
-        statement_balance = latest.amount.number
-        if statement_balance is None:
-            continue
+        statement_balance = latest.number
         books_balance = index.balance(account, currency, latest.date)
         difference = statement_balance - books_balance
         row: dict[str, Any] = {
@@ -96,6 +142,7 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
             "books_balance": str(books_balance),
             "difference": str(difference),
             "status": "reconciled" if difference == 0 else "difference",
+            "listed": latest.listed,
             "source": latest.meta.get("source"),
             "file": latest.meta.get("filename"),
             "line": latest.meta.get("lineno"),
@@ -127,14 +174,18 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
                     "explains": str(c.explains),
                     "whole": c.explains == difference,
                 }
-                for c in _candidates(stmt, index, config, states_by_date[date])
+                for c in _candidates(stmt, latest, index, config, states_by_date[date])
             ]
             item = new_break(
                 "statement-difference",
                 [account, currency, date.isoformat(), str(difference)],
                 as_of,
-                f"{account}: statement of {date} says {statement_balance} {currency}, the "
-                f"books {books_balance} {currency} (difference {difference} {currency})",
+                (
+                    f"{account}: statement of {date} says {statement_balance} {currency}"
+                    if latest.listed
+                    else f"{account}: statement of {date} does not list {currency}"
+                )
+                + f", the books {books_balance} {currency} (difference {difference} {currency})",
                 account=account,
                 amount=Amount(difference, currency),
                 source=latest.meta.get("source"),
@@ -164,6 +215,7 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
                     "source": None,
                     "file": None,
                     "line": None,
+                    "listed": False,
                     "candidates": [],
                     "break": None,
                     "resolves": [],
