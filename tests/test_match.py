@@ -664,6 +664,17 @@ def test_match_bad_file_writes_nothing(books_file: Path, runner: CliRunner) -> N
     )
     assert books_file.read_text() == before
     assert not (books_file.parent / "breaks.beancount").exists()
+    as_json = runner.invoke(
+        main, ["--books", str(books_file), "match", "--json", str(good), str(bad)]
+    )
+    assert json.loads(as_json.stdout) == {
+        "errors": [
+            {
+                "message": f"{bad}:3: column 'Trade Date' is '24/11/2026'; expected a date "
+                "as %Y-%m-%d"
+            }
+        ]
+    }
 
 
 def test_accept_resolved_exits_0_when_every_problem_is_resolved(

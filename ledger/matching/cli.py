@@ -97,7 +97,10 @@ def match(
     try:
         found = run_match(load(path), config, date, files)
     except InputError as exc:
-        click.echo(str(exc))
+        if as_json:
+            click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))
+        else:
+            click.echo(str(exc))
         click.echo("nothing written", err=True)
         sys.exit(1)
     report = found.report

@@ -65,12 +65,10 @@ def _impact(diffs: Sequence[cmp.FieldResult], ours: TradeRecord) -> Amount | Non
     if ours.currency is None:
         return None
     by_field = {d.field: d for d in diffs}
-    for field in ("net", "gross"):
-        if field in by_field and by_field[field].difference is not None:
-            return Amount(abs(by_field[field].difference or Decimal(0)), ours.currency)
-    price = by_field.get("price")
-    if price is not None and price.difference is not None:
-        return Amount(abs(price.difference * ours.quantity), ours.currency)
+    for field, scale in (("net", Decimal(1)), ("gross", Decimal(1)), ("price", ours.quantity)):
+        found = by_field.get(field)
+        if found is not None and found.difference is not None:
+            return Amount(abs(found.difference * scale), ours.currency)
     return None
 
 
@@ -113,7 +111,7 @@ def _break(p: Pair, state: str, diffs: Sequence[cmp.FieldResult], as_of: datetim
             theirs.isin or "",
             theirs.side,
             theirs.trade_date.isoformat(),
-            str(theirs.quantity.normalize()),
+            f"{theirs.quantity.normalize():f}",
         ],
         as_of,
         f"{theirs.counterparty or 'the counterparty'} confirms {theirs.ref} "
