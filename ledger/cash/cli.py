@@ -58,7 +58,7 @@ def cash(
     if order is not None:
         raise UsageError(format_error(order))
     try:
-        report = cash_report(books, config, as_of, days or config.cash.days, currency)
+        report = cash_report(books, config, as_of, days, currency)
     except UnknownCurrency as exc:
         raise UsageError(f"--currency: {exc}") from None
     if as_json:

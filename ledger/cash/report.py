@@ -31,9 +31,6 @@ from ledger.cash.transfers import suggest_transfers, transfer_text
 from ledger.config import Config
 from ledger.settlement.state import TradeState
 
-DEFAULT_DAYS = 10
-
-
 def _pairs(book: CashBook) -> dict[tuple[str, str], list[Flow]]:
     """Flows per cash account and currency; every currency an account declares is a pair."""
     pairs: dict[tuple[str, str], list[Flow]] = {}
@@ -110,7 +107,7 @@ def build_report(
     book: CashBook,
     config: Config,
     as_of: datetime.date,
-    days: int = DEFAULT_DAYS,
+    days: int,
     currency: str | None = None,
 ) -> dict[str, Any]:
     """The report from a cash book (see the module docstring for its keys)."""
@@ -176,11 +173,13 @@ def cash_report(
     books: Books,
     config: Config,
     as_of: datetime.date,
-    days: int = DEFAULT_DAYS,
+    days: int | None = None,
     currency: str | None = None,
 ) -> dict[str, Any]:
-    """Cash positions, the ladder of the next ``days`` business days, exposure, transfers."""
-    return build_report(cash_book(books.entries, config, as_of), config, as_of, days, currency)
+    """Cash positions, the ladder of the next ``days`` business days (``[cash] days`` when
+    None), unsettled exposure and suggested transfers."""
+    book = cash_book(books.entries, config, as_of)
+    return build_report(book, config, as_of, days or config.cash.days, currency)
 
 
 def has_funding_need(report: dict[str, Any]) -> bool:
