@@ -31,6 +31,7 @@ from ledger.cash.transfers import suggest_transfers, transfer_text
 from ledger.config import Config
 from ledger.settlement.state import TradeState
 
+
 def _pairs(book: CashBook) -> dict[tuple[str, str], list[Flow]]:
     """Flows per cash account and currency; every currency an account declares is a pair."""
     pairs: dict[tuple[str, str], list[Flow]] = {}
