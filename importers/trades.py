@@ -258,6 +258,42 @@ class SecurityResolver:
             )
 
 
+def check_trade_ids(
+    filepath: str, entries: Iterable[data.Directive], existing: Iterable[data.Directive]
+) -> None:
+    """A trade id names one trade: the same id from another source (a blotter
+    and a drop copy of the same order) or twice in one file is an error, not
+    a second booking. The same entry again (same ``source-ref``) is a
+    re-import, which the pipeline's dedupe drops."""
+    known: dict[str, data.Transaction] = {}
+    for entry in existing:
+        if isinstance(entry, data.Transaction) and keys.TRADE_ID in entry.meta:
+            known[str(entry.meta[keys.TRADE_ID])] = entry
+    seen: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or keys.TRADE_ID not in entry.meta:
+            continue
+        trade_id = str(entry.meta[keys.TRADE_ID])
+        line = entry.meta.get("lineno")
+        if trade_id in seen:
+            raise ImportFailure(
+                filepath,
+                line,
+                f"trade {trade_id!r} appears twice in the file",
+                hint="one row a trade",
+            )
+        seen.add(trade_id)
+        other = known.get(trade_id)
+        if other is not None and keys.get_source_ref(other.meta) != keys.get_source_ref(entry.meta):
+            where = keys.get_source(other.meta) or other.meta.get("filename")
+            raise ImportFailure(
+                filepath,
+                line,
+                f"trade {trade_id!r} is already in the books from {where}",
+                hint="import each trade from one source (the blotter or the drop copy, not both)",
+            )
+
+
 class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
     """What every trade importer shares; a format supplies :meth:`read`."""
 
@@ -288,6 +324,7 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         resolver = SecurityResolver(existing, filepath)
         entries = self.entries(filepath, resolver, document_sha256(filepath))
+        check_trade_ids(filepath, entries, existing)
         if entries:
             resolver.check(min(entry.date for entry in entries))
         return entries

@@ -105,3 +105,27 @@ def test_a_taken_ticker_falls_back_to_the_isin(
     with pytest.raises(UnknownSecurities) as caught:
         extract(tmp_path, "adr.csv", HEADER + row + "\n")
     assert [s.symbol for s in caught.value.securities] == ["US8030542042"]
+
+
+def test_a_trade_id_from_two_sources_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drop copy of the XYZ order after the blotter booked it: one trade, not two."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    booked = BlotterImporter(trades_config()).extract("blotter.csv", books.entries)
+    from importers.fix import FixImporter
+
+    with pytest.raises(ImportFailure) as caught:
+        FixImporter(trades_config()).extract("dropcopy.fix.log", [*books.entries, *booked])
+    assert str(caught.value) == (
+        "dropcopy.fix.log:4: trade 'GA-20261124-001' is already in the books from blotter.csv; "
+        "import each trade from one source (the blotter or the drop copy, not both)"
+    )
+
+
+def test_a_trade_id_twice_in_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    row = "T9;24.11.2026;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1;USD;;\n"
+    with pytest.raises(ImportFailure, match=r"dup\.csv:3: trade .T9. appears twice in the file"):
+        extract(tmp_path, "dup.csv", HEADER + row + row)
