@@ -215,9 +215,9 @@ def holding_balance(row: HoldingRow, filename: str, sha256: str) -> data.Balance
     meta[keys.SOURCE_REF] = row.source_ref
     meta[keys.SOURCE_SHA256] = sha256
     if row.pending:
-        meta[PENDING] = row.pending
+        meta[keys.PENDING_QUANTITY] = row.pending
     if row.blocked:
-        meta[BLOCKED] = row.blocked
+        meta[keys.BLOCKED_QUANTITY] = row.blocked
     return data.Balance(
         meta,
         row.statement_date + datetime.timedelta(days=1),
@@ -226,10 +226,6 @@ def holding_balance(row: HoldingRow, filename: str, sha256: str) -> data.Balance
         None,
         None,
     )
-
-
-PENDING = "pending-quantity"
-BLOCKED = "blocked-quantity"
 
 
 def safekeeping_account(config: Config, filename: str, line: int, safe_id: str) -> str:

@@ -33,6 +33,10 @@ ORIGINAL_DATE = "original-date"
 CANCELS = "cancels"
 PARTIAL = "partial"
 AUTO_SETTLED = "auto-settled"
+# Custody holdings (a `balance` from MT535 or a custody CSV): sub-balances the
+# custodian reports but the assertion leaves out.
+PENDING_QUANTITY = "pending-quantity"
+BLOCKED_QUANTITY = "blocked-quantity"
 
 # Open-directive metadata.
 CASH_FLOOR = "cash-floor"
