@@ -49,3 +49,25 @@ cash-account = "Assets:Custody:Custodia:Cash:EUR"
 
 def config(as_of: str, extra: str = "") -> str:
     return CONFIG.format(as_of=as_of, extra=extra)
+
+
+def buy_xyz(trade_date: str, settle_date: str) -> str:
+    """Trade T1: AlphaSec buys 1,000 XYZ at 61.25 USD (61,250.00 USD to pay on S)."""
+    return f"""
+{trade_date} * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
+  trade-id: "T1"
+  trade-date: {trade_date}
+  settle-date: {settle_date}
+  side: "buy"
+  Assets:Custody:Custodia:Securities   1000 XYZ {{61.25 USD}}
+  Assets:Unsettled:AlphaSec          -61250.00 USD
+"""
+
+
+def settle_t1(day: str) -> str:
+    """The custodian's MT545 settling T1 from the custody cash account."""
+    return f"""
+{day} * "Custodia" "MT545 settlement of T1" ^trade-T1
+  Assets:Unsettled:AlphaSec            61250.00 USD
+  Assets:Custody:Custodia:Cash:USD    -61250.00 USD
+"""

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ledger.cli import main
 from tests.cash_books import config
 from tests.conftest import write_books
-from tests.test_cash_report import FIRM, SHORT, SUGGESTED
+from tests.test_cash_report import FIRM, SUGGESTED, short
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def short_books(tmp_path: Path) -> Path:
     return write_books(
         tmp_path,
         {
-            "main.beancount": SHORT.format(northbank="30000.00"),
+            "main.beancount": short("30000.00"),
             "backoffice.toml": config("2026-11-23", FIRM),
         },
     )
@@ -124,7 +124,7 @@ def test_no_funding_need_exits_0(runner: CliRunner, tmp_path: Path) -> None:
     books = write_books(
         tmp_path,
         {
-            "main.beancount": SHORT.format(northbank="30000.00"),
+            "main.beancount": short("30000.00"),
             "backoffice.toml": config("2026-11-23", FIRM),
         },
     )

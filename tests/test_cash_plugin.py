@@ -10,7 +10,7 @@ from beancount.parser import printer
 from ledger.books import Books
 from ledger.errors import format_error
 from plugins.cash import cash
-from tests.cash_books import HEADER, config
+from tests.cash_books import HEADER, buy_xyz, config, settle_t1
 
 Ledger = Callable[..., Books]
 
@@ -44,15 +44,9 @@ BUY_BEFORE_CASH = (
   Assets:Custody:Custodia:Cash:USD     20000.00 USD
   Assets:Bank:FirstHarbor:USD        1000000.00 USD
   Equity:Opening
-
-2026-11-23 * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
-  trade-id: "T1"
-  trade-date: 2026-11-23
-  settle-date: 2026-11-24
-  side: "buy"
-  Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-  Assets:Unsettled:AlphaSec          -61250.00 USD
-
+"""
+    + buy_xyz("2026-11-23", "2026-11-24")
+    + """
 2026-11-24 * "First Harbor Bank" "Transfer to Custodia"
   value-date: 2026-11-25
   Assets:Custody:Custodia:Cash:USD     50000.00 USD
@@ -86,14 +80,7 @@ def test_buy_settling_the_day_before_its_cash_arrives(ledger: Ledger) -> None:
 
 
 def test_the_booked_settlement_carries_the_error_once_settled(ledger: Ledger) -> None:
-    settled = (
-        BUY_BEFORE_CASH
-        + """
-2026-11-24 * "Custodia" "MT545 settlement of T1" ^trade-T1
-  Assets:Unsettled:AlphaSec            61250.00 USD
-  Assets:Custody:Custodia:Cash:USD    -61250.00 USD
-"""
-    )
+    settled = BUY_BEFORE_CASH + settle_t1("2026-11-24")
     books = ledger(settled, config=config("2026-11-27"))
     line = (
         settled.lstrip("\n")
@@ -160,15 +147,9 @@ TWO_CURRENCIES = (
   Assets:Custody:Custodia:Cash:EUR     40000.00 EUR
   Equity:Opening                      -70000.00 USD
   Equity:Opening                      -40000.00 EUR
-
-2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
-  trade-id: "T1"
-  trade-date: 2026-11-24
-  settle-date: 2026-11-25
-  side: "buy"
-  Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-  Assets:Unsettled:AlphaSec          -61250.00 USD
-
+"""
+    + buy_xyz("2026-11-24", "2026-11-25")
+    + """
 2026-11-25 * "BetaMarkets" "Buy 200 SAP" ^trade-B7
   trade-id: "B7"
   trade-date: 2026-11-25
@@ -258,15 +239,8 @@ FAILED_SALE = (
   side: "sell"
   Assets:Custody:Custodia:Securities  -1000 XYZ {}
   Assets:Unsettled:AlphaSec           60000.00 USD
-
-2026-11-24 * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
-  trade-id: "T1"
-  trade-date: 2026-11-24
-  settle-date: 2026-11-25
-  side: "buy"
-  Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-  Assets:Unsettled:AlphaSec          -61250.00 USD
 """
+    + buy_xyz("2026-11-24", "2026-11-25")
 )
 
 
@@ -278,14 +252,7 @@ def test_a_failed_sale_is_expected_from_the_as_of_date_not_its_settle_date(
     on_24 = ledger(FAILED_SALE, config=config("2026-11-24"))
     assert [m for m in messages(on_24) if m.startswith("cash floor")] == []
 
-    settled = (
-        FAILED_SALE
-        + """
-2026-11-25 * "Custodia" "MT545 settlement of T1" ^trade-T1
-  Assets:Unsettled:AlphaSec            61250.00 USD
-  Assets:Custody:Custodia:Cash:USD    -61250.00 USD
-"""
-    )
+    settled = FAILED_SALE + settle_t1("2026-11-25")
     on_27 = ledger(settled, config=config("2026-11-27"))
     assert [m for m in messages(on_27) if m.startswith("cash floor")] == [
         "cash floor breached: Assets:Custody:Custodia:Cash:USD closes 2026-11-25 at "

@@ -12,7 +12,7 @@ import pytest
 from ledger.books import Books
 from ledger.cash.report import UnknownCurrency, cash_report
 from ledger.config import load_config
-from tests.cash_books import HEADER, config
+from tests.cash_books import HEADER, buy_xyz, config
 
 Ledger = Callable[..., Books]
 D = datetime.date.fromisoformat
@@ -65,15 +65,9 @@ HOLIDAYS = (
   Assets:Bank:Rheinbank:EUR            50000.00 EUR
   Equity:Opening                     -100000.00 USD
   Equity:Opening                      -50000.00 EUR
-
-2026-11-25 * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
-  trade-id: "T1"
-  trade-date: 2026-11-25
-  settle-date: 2026-11-27
-  side: "buy"
-  Assets:Custody:Custodia:Securities   1000 XYZ {61.25 USD}
-  Assets:Unsettled:AlphaSec          -61250.00 USD
-
+"""
+    + buy_xyz("2026-11-25", "2026-11-27")
+    + """
 2026-11-26 * "Custodia" "Custody fee, booked on Thanksgiving"
   Assets:Custody:Custodia:Cash:USD       -40.00 USD
   Expenses:Fees:Bank
@@ -192,9 +186,11 @@ def test_currency_filter(ledger: Ledger) -> None:
         report(books, "2026-11-25", 2, "GBP")
 
 
-SHORT = (
-    HEADER
-    + """
+def short(northbank: str) -> str:
+    """Custodia USD 41,250 short on 2026-11-24; First Harbor 20,000 from its credit limit."""
+    return (
+        HEADER
+        + f"""
 2026-01-01 open Assets:Bank:Northbank:USD USD
   cash-floor: "0 USD"
 
@@ -203,16 +199,10 @@ SHORT = (
   Assets:Bank:FirstHarbor:USD        -480000.00 USD
   Assets:Bank:Northbank:USD           {northbank} USD
   Equity:Opening
-
-2026-11-23 * "AlphaSec" "Buy 1000 XYZ" ^trade-T1
-  trade-id: "T1"
-  trade-date: 2026-11-23
-  settle-date: 2026-11-24
-  side: "buy"
-  Assets:Custody:Custodia:Securities   1000 XYZ {{61.25 USD}}
-  Assets:Unsettled:AlphaSec          -61250.00 USD
 """
-)
+        + buy_xyz("2026-11-23", "2026-11-24")
+    )
+
 
 SUGGESTED = (
     """\
@@ -233,7 +223,7 @@ FIRM = '[firm]\nname = "Global Assets Inc."\n'
 def test_a_suggested_transfer_once_booked_removes_the_shortfall(ledger: Ledger) -> None:
     """Short 41,250 USD on the 24th: Northbank (30,000 of headroom) gives first, then
     First Harbor (20,000 left on its credit line) the rest."""
-    text = SHORT.format(northbank="30000.00")
+    text = short("30000.00")
     books = ledger(text, config=config("2026-11-23", FIRM))
     assert [e.message.split(",")[0] for e in books.errors] == [
         "cash floor breached: Assets:Custody:Custodia:Cash:USD closes 2026-11-24 at -41"
@@ -274,7 +264,7 @@ def test_a_suggested_transfer_once_booked_removes_the_shortfall(ledger: Ledger) 
 
 
 def test_what_no_account_can_cover_is_uncovered(ledger: Ledger) -> None:
-    text = SHORT.format(northbank="10000.00")
+    text = short("10000.00")
     result = report(ledger(text, config=config("2026-11-23")), "2026-11-23", 5)
     assert [(t["from"], t["amount"]) for t in result["transfers"]] == [
         ("Assets:Bank:FirstHarbor:USD", Decimal("20000.00")),
@@ -291,7 +281,7 @@ def test_what_no_account_can_cover_is_uncovered(ledger: Ledger) -> None:
 
 
 def test_a_later_deeper_shortfall_is_covered_from_the_first_day_short(ledger: Ledger) -> None:
-    text = SHORT.format(northbank="500000.00") + (
+    text = short("500000.00") + (
         """
 2026-11-25 * "Custodia" "Custody fee"
   Assets:Custody:Custodia:Cash:USD     -5000.00 USD
