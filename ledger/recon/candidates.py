@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledger import meta
+from ledger import meta as keys
 from ledger.recon.ledger_index import Line
 from ledger.settlement.state import TradeState
 
@@ -89,11 +89,8 @@ def _candidate(kind: str, line: Line, explains: Decimal, why: str) -> Candidate:
     )
 
 
-PENDING = "pending-quantity"
-
-
 def pending_at_custodian(meta: Mapping[str, Any], stmt: Statement) -> list[Candidate]:
-    value = meta.get(PENDING)
+    value = meta.get(keys.PENDING_QUANTITY)
     if not isinstance(value, Decimal) or value == 0:
         return []
     return [
@@ -115,7 +112,7 @@ def after_statement(lines: Sequence[Line], stmt: Statement) -> list[Candidate]:
     for line in lines:
         if not stmt.date < line.date <= until:
             continue
-        value_date = meta.get_value_date(line.entry.meta)
+        value_date = keys.get_value_date(line.entry.meta)
         if line.number == stmt.difference or (value_date and value_date <= stmt.date):
             found.append(
                 _candidate(
@@ -132,7 +129,7 @@ def after_statement(lines: Sequence[Line], stmt: Statement) -> list[Candidate]:
 def duplicates(window: Sequence[Line]) -> list[Candidate]:
     groups: dict[tuple[object, ...], list[Line]] = defaultdict(list)
     for line in window:
-        ref = meta.get_source_ref(line.entry.meta)
+        ref = keys.get_source_ref(line.entry.meta)
         key = ("ref", ref, line.number) if ref else ("text", line.date, line.number, line.narration)
         groups[key].append(line)
     found = []
@@ -201,7 +198,7 @@ def unsettled(
     for state in states:
         if state.status == "settled" or state.remaining == 0:
             continue
-        meta_ = state.meta
+        where = state.meta
         if state.cash_account == stmt.account and state.currency == stmt.currency:
             explains = state.remaining
             why = f"settlement of {state.remaining} {state.currency} not in the books"
@@ -223,8 +220,8 @@ def unsettled(
                 f"trade {state.trade_id} ({state.counterparty}, S {state.settle_date}, "
                 f"{state.status}): {why}",
                 state.link,
-                meta_.get("filename"),
-                meta_.get("lineno"),
+                where.get("filename"),
+                where.get("lineno"),
             )
         )
     return found
