@@ -37,6 +37,12 @@ AUTO_SETTLED = "auto-settled"
 # custodian reports but the assertion leaves out.
 PENDING_QUANTITY = "pending-quantity"
 BLOCKED_QUANTITY = "blocked-quantity"
+# Breaks (custom "break", ledger/breaks): the trade link or the account it is
+# about, what went wrong, and the money at stake.
+BREAK_LINK = "link"
+BREAK_ACCOUNT = "account"
+BREAK_DESCRIPTION = "description"
+BREAK_AMOUNT = "amount"
 
 # Open-directive metadata.
 CASH_FLOOR = "cash-floor"

@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from ledger import meta as keys
 from ledger.calendars import business_days_between, calendar_set
 from ledger.config import Config
 from ledger.errors import BooksError
-from ledger.meta import stable_id
 
 BREAK = "break"
 RESOLVED = "break-resolved"
@@ -69,7 +69,7 @@ class Findings(NamedTuple):
 
 def break_id(kind: str, *cause: str) -> str:
     """The stable id of a break of ``kind`` with ``cause``."""
-    return ID_PREFIX + stable_id(kind, *cause, length=12)
+    return ID_PREFIX + keys.stable_id(kind, *cause, length=12)
 
 
 def new_break(
@@ -102,14 +102,14 @@ def _quote(text: str) -> str:
 def render_break(item: Break) -> str:
     lines = [f"{item.date} custom {_quote(BREAK)} {_quote(item.id)} {_quote(item.kind)}"]
     if item.link:
-        lines.append(f"  link: {_quote(item.link)}")
+        lines.append(f"  {keys.BREAK_LINK}: {_quote(item.link)}")
     if item.account:
-        lines.append(f"  account: {_quote(item.account)}")
-    lines.append(f"  description: {_quote(item.description)}")
+        lines.append(f"  {keys.BREAK_ACCOUNT}: {_quote(item.account)}")
+    lines.append(f"  {keys.BREAK_DESCRIPTION}: {_quote(item.description)}")
     if item.amount is not None:
-        lines.append(f"  amount: {item.amount.number} {item.amount.currency}")
+        lines.append(f"  {keys.BREAK_AMOUNT}: {item.amount.number} {item.amount.currency}")
     if item.source:
-        lines.append(f"  source: {_quote(item.source)}")
+        lines.append(f"  {keys.SOURCE}: {_quote(item.source)}")
     return "\n".join(lines) + "\n"
 
 
@@ -140,8 +140,8 @@ def read_breaks(entries: Iterable[data.Directive]) -> tuple[list[Break], list[Bo
             continue
         if entry.type == BREAK:
             values = _strings(entry, 2)
-            amount = entry.meta.get("amount")
-            description = _text(entry, "description")
+            amount = entry.meta.get(keys.BREAK_AMOUNT)
+            description = _text(entry, keys.BREAK_DESCRIPTION)
             if values is None or description is None:
                 errors.append(
                     BooksError(
@@ -160,10 +160,10 @@ def read_breaks(entries: Iterable[data.Directive]) -> tuple[list[Break], list[Bo
                 kind=values[1],
                 date=entry.date,
                 description=description,
-                link=_text(entry, "link"),
-                account=_text(entry, "account"),
+                link=_text(entry, keys.BREAK_LINK),
+                account=_text(entry, keys.BREAK_ACCOUNT),
                 amount=amount if isinstance(amount, Amount) else None,
-                source=_text(entry, "source"),
+                source=_text(entry, keys.SOURCE),
                 meta=dict(entry.meta),
             )
         elif entry.type == RESOLVED:
