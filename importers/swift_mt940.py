@@ -109,9 +109,15 @@ def _balance(data: dict[str, Any], keys: tuple[str, ...], lineno: int) -> Statem
     return None
 
 
-def _tag_line(chunk: _Chunk, tag: str, nth: int = 0) -> int:
-    found = [i for i, line in enumerate(chunk.text.split("\n")) if line.startswith(tag)]
-    return chunk.lineno + (found[nth] if nth < len(found) else 0)
+def _tag_lines(chunk: _Chunk, tag: str) -> list[int]:
+    """The line numbers in the file of each field ``tag`` of the chunk, in order."""
+    return [
+        chunk.lineno + i for i, line in enumerate(chunk.text.split("\n")) if line.startswith(tag)
+    ]
+
+
+def _tag_line(chunk: _Chunk, tag: str) -> int:
+    return next(iter(_tag_lines(chunk, tag)), chunk.lineno)
 
 
 def _as_date(value: Any) -> datetime.date | None:
@@ -260,7 +266,10 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
             _tag_line(chunk, ":60"),
         ),
         closing=closing,
-        lines=[_line(line, _tag_line(chunk, ":61:", i)) for i, line in enumerate(lines)],
+        lines=[
+            _line(line, lineno)
+            for line, lineno in zip(lines, _tag_lines(chunk, ":61:"), strict=False)
+        ],
     )
 
 
