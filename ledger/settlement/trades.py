@@ -86,7 +86,8 @@ class Scan:
 
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
-    return sorted(link[len(m.TRADE_LINK_PREFIX) :] for link in links if link.startswith("trade-"))
+    prefix = m.TRADE_LINK_PREFIX
+    return sorted(link[len(prefix) :] for link in links if link.startswith(prefix))
 
 
 class Leg(NamedTuple):
@@ -171,12 +172,12 @@ class _Reader:
         side = m.get_side(meta) or "buy"
         trade_date = m.get_trade_date(meta)
         settle_date = m.get_settle_date(meta)
-        missing = [
-            key
-            for key, value in ((m.TRADE_DATE, trade_date), (m.SETTLE_DATE, settle_date))
-            if value is None
-        ]
-        if missing or trade_date is None or settle_date is None:
+        if trade_date is None or settle_date is None:
+            missing = [
+                key
+                for key, value in ((m.TRADE_DATE, trade_date), (m.SETTLE_DATE, settle_date))
+                if value is None
+            ]
             self.error(
                 entry,
                 f"trade {trade_id} has no {' and no '.join(missing)}; "
@@ -218,8 +219,9 @@ class _Reader:
             return
         currency = cash[0].currency
         clearing_account = clearing[0].account if clearing else None
-        if any(leg.currency != currency for leg in cash) or any(
-            leg.account != clearing_account for leg in clearing
+        if len(cash) > 1 and (
+            any(leg.currency != currency for leg in cash)
+            or any(leg.account != clearing_account for leg in clearing)
         ):
             currencies = {leg.currency for leg in cash}
             accounts = {leg.account for leg in clearing}
@@ -261,9 +263,9 @@ class _Reader:
             asset_class=asset_class,
             quantity=abs(security.number),
             currency=currency,
-            amount=sum((leg.number for leg in cash), ZERO),
+            amount=cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
             clearing_account=clearing_account,
-            direct_cash=tuple(sorted({leg.account for leg in direct})),
+            direct_cash=tuple(sorted({leg.account for leg in direct})) if direct else (),
             override=m.SETTLE_OVERRIDE in meta and m.get_bool(meta, m.SETTLE_OVERRIDE),
         )
 
@@ -283,8 +285,11 @@ class _Reader:
     def settlement(self, entry: data.Transaction, clearing: list[Leg]) -> None:
         trade_ids = _trade_ids(entry.links)
         first = clearing[0]
-        if len(trade_ids) > 1 or any(
-            (leg.account, leg.currency) != (first.account, first.currency) for leg in clearing
+        if len(trade_ids) > 1 or (
+            len(clearing) > 1
+            and any(
+                (leg.account, leg.currency) != (first.account, first.currency) for leg in clearing
+            )
         ):
             accounts = {leg.account for leg in clearing}
             currencies = {leg.currency for leg in clearing}
@@ -302,7 +307,9 @@ class _Reader:
             entry=entry,
             trade_id=trade_ids[0] if trade_ids else None,
             clearing_account=first.account,
-            amount=-sum((leg.number for leg in clearing), ZERO),
+            amount=-first.number
+            if len(clearing) == 1
+            else -sum((c.number for c in clearing), ZERO),
             currency=first.currency,
             cash_account=cash[0] if cash else None,
             partial=m.PARTIAL in meta and m.get_bool(meta, m.PARTIAL),
@@ -347,8 +354,12 @@ def progress(trade: Trade, settlements: list[Settlement], as_of: datetime.date) 
         return Progress(
             trade.amount, trade.amount if done else ZERO, "settled" if done else "pending", False
         )
-    settled = sum((s.amount for s in settlements), ZERO)
-    by_as_of = sum((s.amount for s in settlements if s.entry.date <= as_of), ZERO)
+    if len(settlements) == 1:  # the common case, without the generator machinery
+        settled = settlements[0].amount
+        by_as_of = settled if settlements[0].entry.date <= as_of else ZERO
+    else:
+        settled = sum((s.amount for s in settlements), ZERO)
+        by_as_of = sum((s.amount for s in settlements if s.entry.date <= as_of), ZERO)
     if by_as_of == trade.amount:
         return Progress(settled, by_as_of, "settled", False)
     overdue = trade.settle_date < as_of
