@@ -32,7 +32,12 @@ def head(filepath: str, size: int = HEAD_BYTES) -> bytes:
         return b""
 
 
-def decode(raw: bytes, path: str, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> str:
+def decode(
+    raw: bytes,
+    path: str,
+    encodings: tuple[str, ...] = ("utf-8", "cp1252"),
+    hint: str = "the file is damaged or in an encoding this importer does not read",
+) -> str:
     """Text of ``raw``: the first encoding that decodes it, a UTF-8 BOM dropped."""
     for encoding in encodings:
         try:
@@ -45,7 +50,7 @@ def decode(raw: bytes, path: str, encodings: tuple[str, ...] = ("utf-8", "cp1252
         line,
         f"bytes that are not {' or '.join(encodings)}",
         value=raw[last.start : last.start + 8],
-        hint="the file is damaged or in an encoding this importer does not read",
+        hint=hint,
     )
 
 

@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from importers.bank import BankImporter, head
+from importers.bank import BankImporter, decode, head
 from importers.common import ImportFailure
 from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
@@ -82,24 +82,15 @@ class _Rows:
             ) from None
 
 
-def _text(raw: bytes, fmt: CsvFormat, path: str) -> str:
-    try:
-        return raw.decode(fmt.encoding).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFailure(
-            path,
-            line,
-            f"bytes that are not {fmt.encoding}",
-            value=raw[exc.start : exc.start + 8],
-            hint="set 'encoding' of the CSV format (e.g. cp1252, latin-1)",
-        ) from None
-
-
 def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
     """The file as one statement of the format's account."""
     rows = _Rows(fmt, name, path)
-    text = _text(Path(path).read_bytes(), fmt, path)
+    text = decode(
+        Path(path).read_bytes(),
+        path,
+        (fmt.encoding,),
+        hint="set 'encoding' of the CSV format (e.g. cp1252, latin-1)",
+    )
     lines = text.splitlines(keepends=True)[fmt.skip_lines :]
     reader = csv.reader(
         io.StringIO("".join(lines), newline=""), delimiter=fmt.delimiter, quotechar=fmt.quote
