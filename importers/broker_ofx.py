@@ -36,6 +36,7 @@ from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.core.number import MISSING
 from beancount.core.position import CostSpec
 
 from importers.common import ImportFailure, entry_meta
@@ -367,7 +368,16 @@ class _Statement:
                 None,
                 None,
             )
-            other = data.Posting(self.config.accounts.suspense, None, None, None, None, None)
+            lots = self.resolver.lot_currency(index, symbol)
+            other = data.Posting(
+                # An incomplete amount (currency only): Beancount fills in the lots' cost.
+                self.config.accounts.suspense,
+                Amount(MISSING, lots),  # type: ignore[arg-type]
+                None,
+                None,
+                None,
+                None,
+            )
         direction = "in" if incoming else "out"
         return data.Transaction(
             self.meta(index, str(invtran.fitid)),

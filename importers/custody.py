@@ -30,10 +30,12 @@ from typing import Any, Literal
 
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.core.number import MISSING
+from beancount.core.position import CostSpec
 from beangulp import Importer
 
 from importers import iso15022
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure, document_sha256, entry_meta
 from importers.trades import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
@@ -206,6 +208,68 @@ class SettlementBuilder:
             hint="import the cancelled confirmation first; a cancellation of a message "
             "never booked adds nothing to cancel",
         )
+
+
+@dataclass(frozen=True)
+class FreeMovement:
+    """Securities received or delivered free of payment, tied to no trade."""
+
+    line: int
+    source_ref: str
+    label: str
+    settle_date: datetime.date
+    direction: Direction
+    security: str
+    quantity: Decimal
+    price: Decimal | None
+    currency: str | None
+
+
+def free_movement_entry(
+    row: FreeMovement, config: Config, filename: str, sha256: str, lot_currency: str
+) -> data.Transaction:
+    """The movement on the securities account, flagged ``!`` against the
+    suspense account: where the securities came from or went to is for a
+    person to say (a transfer between custodians, a gift, a correction)."""
+    meta = entry_meta(filename, row.line, filename, row.source_ref, sha256)
+    account = config.trades.securities_account
+    if row.direction == "receive" and row.price is not None and row.currency is not None:
+        securities = data.Posting(
+            account,
+            Amount(row.quantity, row.security),
+            CostSpec(row.price, None, row.currency, None, None, False),
+            None,
+            None,
+            None,
+        )
+        amount = Amount(-(row.quantity * row.price).quantize(CENT), row.currency)
+        other = data.Posting(config.accounts.suspense, amount, None, None, None, None)
+    else:
+        empty = CostSpec(None, None, None, None, None, False)
+        securities = data.Posting(
+            account, Amount(-row.quantity, row.security), empty, None, None, None
+        )
+        other = data.Posting(
+            # An incomplete amount (currency only): Beancount fills in the lots' cost.
+            config.accounts.suspense,
+            Amount(MISSING, lot_currency),  # type: ignore[arg-type]
+            None,
+            None,
+            None,
+            None,
+        )
+    verb = "received" if row.direction == "receive" else "delivered"
+    return data.Transaction(
+        meta,
+        row.settle_date,
+        "!",
+        config.trades.custodian,
+        f"{row.label} {verb} free of payment: {row.quantity:f} {row.security}; "
+        "review the other side",
+        data.EMPTY_SET,
+        data.EMPTY_SET,
+        [securities, other],
+    )
 
 
 def holding_balance(row: HoldingRow, filename: str, sha256: str) -> data.Balance:

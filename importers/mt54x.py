@@ -14,8 +14,11 @@ used, per the SWIFT MT545/MT547 message reference:
 
 Each confirmation becomes a settlement entry (:mod:`importers.custody`); a
 cancellation reverses the entry of the message it names. MT544/MT546 (free
-of payment) move no cash; they are recognised and refused with a hint, as the
-trade entry already carries the securities.
+of payment) move no cash: one that settles a trade of ours is refused (the
+trade entry already holds the securities, its cash settles through the
+bank); one that no trade explains moves the securities on the custody
+account, flagged ``!`` against the suspense account for review, a receipt
+at the cost ``:90B::DEAL//`` gives.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from importers import iso15022
 from importers.custody import (
     CustodyMessageImporter,
     Direction,
+    FreeMovement,
     SettlementBuilder,
     SettlementRow,
     broker_bic,
+    free_movement_entry,
     money,
 )
 from importers.trades import SecurityResolver
 
 AGAINST_PAYMENT: dict[str, Direction] = {"545": "receive", "547": "deliver"}
 FREE_OF_PAYMENT = ("544", "546")
+FREE_DIRECTIONS: dict[str, Direction] = {"544": "receive", "546": "deliver"}
 
 
 def _link(message: iso15022.Message, qualifier: str) -> str | None:
@@ -93,6 +99,50 @@ def is_cancellation(message: iso15022.Message) -> bool:
     return function is not None and function.value.startswith("CANC")
 
 
+def free_movement(
+    message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+) -> FreeMovement:
+    """An MT544/MT546 of securities that no trade of ours explains."""
+    trade_id = _link(message, "RELA")
+    if trade_id is not None and trade_id in builder.trades:
+        raise message.error(
+            message.line,
+            f"settles trade {trade_id} free of payment: the trade entry already holds the "
+            "securities and its cash settles through the bank; nothing to book from here",
+        )
+    if is_cancellation(message):
+        raise message.error(message.line, "cancel the free movement it names by hand")
+    traddet = message.sequence(message.body, "TRADDET")
+    security_field = message.require(traddet, "35B")
+    symbol = resolver.symbol(
+        security_field.line,
+        message.isin(security_field),
+        None,
+        name=message.description(security_field),
+    )
+    fiac = message.sequence(message.body, "FIAC")
+    _, quantity = message.quantity(message.require(fiac, "36B", "ESTT"))
+    direction = FREE_DIRECTIONS[message.message_type]
+    deal = traddet.get("90B", "DEAL")
+    currency, price = message.price(deal) if deal is not None else (None, None)
+    if direction == "receive" and (price is None or currency is None):
+        raise message.error(
+            traddet.line,
+            "a receipt free of payment needs :90B::DEAL//ACTU/CCYprice for the cost of the lot",
+        )
+    return FreeMovement(
+        line=message.line,
+        source_ref=message.reference,
+        label=f"MT{message.message_type}",
+        settle_date=message.date(message.require(traddet, "98", "ESET")),
+        direction=direction,
+        security=symbol,
+        quantity=quantity,
+        price=price,
+        currency=currency,
+    )
+
+
 def cancelled_reference(message: iso15022.Message) -> str:
     """The SEME a CANC message withdraws (``:20C::PREV//`` in GENL/LINK)."""
     cancelled = _link(message, "PREV")
@@ -104,7 +154,7 @@ def cancelled_reference(message: iso15022.Message) -> str:
 
 
 class Mt54xImporter(CustodyMessageImporter):
-    """Settlement confirmations MT545/MT547 (MT544/MT546 refused with a hint)."""
+    """Settlement confirmations MT544-MT547."""
 
     message_types = frozenset({*AGAINST_PAYMENT, *FREE_OF_PAYMENT})
 
@@ -116,11 +166,13 @@ class Mt54xImporter(CustodyMessageImporter):
         self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
     ) -> list[data.Directive]:
         if message.message_type in FREE_OF_PAYMENT:
-            raise message.error(
-                message.line,
-                "free-of-payment confirmations move no cash and are not booked; the "
-                "trade entry already holds the securities",
-            )
+            movement = free_movement(message, builder, resolver)
+            currency = movement.currency or resolver.lot_currency(movement.line, movement.security)
+            return [
+                free_movement_entry(
+                    movement, self.config, builder.filename, builder.sha256, currency
+                )
+            ]
         row = settlement_row(message, resolver)
         if is_cancellation(message):
             cancelled = cancelled_reference(message)

@@ -224,9 +224,19 @@ class SecurityResolver:
     """Resolves each row's ISIN against the master, collecting the unknown."""
 
     def __init__(self, existing: Iterable[data.Directive], filename: str) -> None:
-        self.master = SecuritiesMaster.from_entries(existing)
+        entries = list(existing)
+        self.master = SecuritiesMaster.from_entries(entries)
         self.filename = filename
         self.missing: dict[str, Security] = {}
+        # The currency of each security's lots: a delivery from the lots with
+        # no price (a free delivery, a transfer out) needs it for its other leg.
+        self.cost_currencies: dict[str, str] = {}
+        for entry in entries:
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    currency = getattr(posting.cost, "currency", None)
+                    if posting.units is not None and isinstance(currency, str):
+                        self.cost_currencies[posting.units.currency] = currency
 
     def symbol(
         self,
@@ -249,6 +259,18 @@ class SecurityResolver:
         except UnknownSecurity as exc:
             found = self.missing.setdefault(exc.security.isin or "", exc.security)
             return found.symbol
+
+    def lot_currency(self, line: int, symbol: str) -> str:
+        """The cost currency of the lots of ``symbol``; an error when there are none."""
+        currency = self.cost_currencies.get(symbol)
+        if currency is None:
+            raise ImportFailure(
+                self.filename,
+                line,
+                f"delivers {symbol}, of which the books hold no lots",
+                hint="import the trades or the opening position first",
+            )
+        return currency
 
     def check(self, day: datetime.date) -> None:
         """Raise :class:`UnknownSecurities` when any ISIN was unknown."""

@@ -243,3 +243,34 @@ def test_custody_csv_bad_direction(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert str(caught.value) == (
         "custody.csv:2: column 'direction' is neither 'RECE' nor 'DELI' (got 'IN')"
     )
+
+
+def test_free_of_payment_movements_are_booked_for_review(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MT544 receives 50 SIE at the deal price, MT546 delivers 200 TTE from
+    the lots; both flagged ! against suspense; they load and book FIFO."""
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    importer = Mt54xImporter(trades_config())
+    assert importer.identify("mt544-546.txt")
+    assert_golden(importer.extract("mt544-546.txt", existing), CUSTODY / "mt544-546.txt.beancount")
+    main = make_books(tmp_path / "loaded")
+    run_import(
+        main, load_config(main), [CUSTODY / "mt544-546.txt"], importers_factory=trade_importers
+    )
+    assert load(main).errors == []
+
+
+def test_free_of_payment_for_a_trade_of_ours_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "mt545.txt").read_text(encoding="latin-1").replace("{2:O545", "{2:O544", 1)
+    Path("f.txt").write_text(text, encoding="latin-1")
+    with pytest.raises(ImportFailure) as caught:
+        Mt54xImporter(trades_config()).extract("f.txt", books_with_trades(tmp_path))
+    assert str(caught.value).startswith(
+        "f.txt:1: MT544 CUS2611250117: settles trade GA-20261124-001 free of payment: the trade "
+        "entry already holds the securities"
+    )

@@ -13,7 +13,7 @@ from importers.broker_ofx import BrokerOfxImporter
 from importers.common import ImportFailure
 from importers.trades import UnknownSecurities
 from ledger.securities import Security, commodity_entry
-from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
+from tests.importers.trade_books import TRADES, assert_golden, base_books, render, trades_config
 
 
 def test_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,3 +84,24 @@ def test_a_damaged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     Path("cut.ofx").write_text(text[: len(text) // 2], encoding="ascii")
     with pytest.raises(ImportFailure, match=r"cut\.ofx: not a readable OFX investment statement"):
         BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
+
+
+def test_a_transfer_out_delivers_from_the_lots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    out = text.replace("<TFERACTION>IN", "<TFERACTION>OUT")
+    Path("out.ofx").write_text(out, encoding="ascii")
+    with pytest.raises(ImportFailure) as caught:
+        BrokerOfxImporter(trades_config()).extract("out.ofx", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "out.ofx:5: delivers SIE, of which the books hold no lots; "
+        "import the trades or the opening position first"
+    )
+    Path("tte.ofx").write_text(out.replace("DE0007236101", "FR0000120271"), encoding="ascii")
+    entries = BrokerOfxImporter(trades_config()).extract("tte.ofx", base_books(tmp_path).entries)
+    assert render(entries[-1:]).endswith(
+        "  Assets:Custody:Custodia:Securities  -50 TTE {}\n"
+        "  Assets:Suspense                         EUR\n"
+    )
