@@ -164,12 +164,12 @@ class StatementAccount(_Model):
         return _check_account(value)
 
 
-# Here, not at the top: ledger.imports.config subclasses _Model defined above.
-from ledger.imports.config import ImportsConfig  # noqa: E402
-from ledger.matching.config import MatchingConfig  # noqa: E402
+# Here, not at the top: these modules subclass _Model defined above.
 from importers.trades_config import TradesConfig  # noqa: E402
 from ledger.cash.config import CashConfig  # noqa: E402
 from ledger.close.config import CloseConfig  # noqa: E402
+from ledger.imports.config import ImportsConfig  # noqa: E402
+from ledger.matching.config import MatchingConfig  # noqa: E402
 
 
 class Config(_Model):
