@@ -123,24 +123,36 @@ def _break(p: Pair, state: str, diffs: Sequence[cmp.FieldResult], as_of: datetim
     )
 
 
-def _gone(p: Pair, known: dict[str, Break], as_of: datetime.date) -> list[Break]:
-    """Open breaks about this pair that its match settles: the trade's mismatches,
-    and either side's earlier "unmatched" break."""
-    assert p.ours is not None and p.theirs is not None
-    link = trade_link(p.ours.ref)
-    earlier = {
-        _break(Pair(p.ours, None), cmp.UNMATCHED_OURS, [], as_of).id,
-        _break(Pair(None, p.theirs), cmp.UNMATCHED_THEIRS, [], as_of).id,
-    }
-    return [
-        item
-        for item in known.values()
-        if item.open_on(as_of)
-        and (item.id in earlier or (item.kind == "confirmation-mismatch" and item.link == link))
-    ]
+class _Known:
+    """The breaks in the books, indexed for the rows: by id, and the open ones
+    a match can settle, by trade link (mismatches, unmatched ours) or by id
+    (unmatched theirs, which have no link)."""
+
+    def __init__(self, breaks: Sequence[Break], as_of: datetime.date) -> None:
+        self.by_id = {item.id: item for item in breaks}
+        self.by_link: dict[str, list[Break]] = {}
+        self.theirs: set[str] = set()
+        for item in breaks:
+            if not item.open_on(as_of):
+                continue
+            if item.kind == "unmatched-theirs":
+                self.theirs.add(item.id)
+            elif item.kind in ("confirmation-mismatch", "unmatched-ours") and item.link:
+                self.by_link.setdefault(item.link, []).append(item)
+
+    def gone(self, p: Pair, as_of: datetime.date) -> list[str]:
+        """Ids of the open breaks a match of ``p`` settles: the trade's mismatches and
+        its "unmatched ours", the confirmation's earlier "unmatched theirs"."""
+        assert p.ours is not None and p.theirs is not None
+        ids = [item.id for item in self.by_link.get(trade_link(p.ours.ref), [])]
+        if self.theirs:
+            earlier = _break(Pair(None, p.theirs), cmp.UNMATCHED_THEIRS, [], as_of).id
+            if earlier in self.theirs:
+                ids.append(earlier)
+        return ids
 
 
-def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config) -> dict[str, Any]:
+def _row(p: Pair, known: _Known, as_of: datetime.date, config: Config) -> dict[str, Any]:
     diffs: list[cmp.FieldResult] = []
     if p.ours is not None and p.theirs is not None:
         diffs = cmp.compare(p.ours, p.theirs, config.matching.tolerances)
@@ -178,10 +190,10 @@ def _row(p: Pair, known: dict[str, Break], as_of: datetime.date, config: Config)
         "resolves": [],
     }
     if state not in KIND_OF_STATUS:
-        row["resolves"] = [item.id for item in _gone(p, known, as_of)]
+        row["resolves"] = known.gone(p, as_of)
     else:
         item = _break(p, state, diffs, as_of)
-        existing = known.get(item.id)
+        existing = known.by_id.get(item.id)
         row["break"] = {
             "id": item.id,
             "kind": item.kind,
@@ -207,7 +219,7 @@ def run_match(
         ours, errors = our_trades(books.entries, config)
         theirs_all = read_theirs(files, config, books.directory, books.entries)
         theirs = [t for t in theirs_all if t.trade_date <= as_of]
-        known = {item.id: item for item in read_breaks(books.entries)[0]}
+        known = _Known(read_breaks(books.entries)[0], as_of)
         pairs = pair(_in_scope(ours, theirs, as_of), theirs)
         rows = [_row(p, known, as_of, config) for p in pairs]
     found = [row.pop("_break") for row in rows if "_break" in row]
@@ -231,7 +243,7 @@ def run_match(
         "summary": {**summary, "after_as_of": len(theirs_all) - len(theirs)},
         "errors": [error_to_json(error) for error in errors],
     }
-    return Findings(report, [item for item in found if item.id not in known], resolutions)
+    return Findings(report, [item for item in found if item.id not in known.by_id], resolutions)
 
 
 def match_report(
