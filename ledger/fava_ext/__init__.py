@@ -14,6 +14,7 @@ imported as a module so that Fava does not take its base class for a page.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,21 @@ class Settlements(page.ReviewPage):
     filters = page.query_args(counterparty=str, status=str)
     #: Settled trades listed on the page, latest first; the JSON report has them all.
     settled_rows = 100
-    ageing = staticmethod(ageing.ageing)
+
+    def derive(self, report: page.Report) -> dict[str, Any]:
+        """The trades by section, once per report: a page of 50,000 trades must not
+        filter and sort them on every visit."""
+        trades = report["trades"]
+        failed = [t for t in trades if t["status"] == "failed"]
+        settled = [t for t in trades if t["status"] == "settled"]
+        return {
+            "failed": failed,
+            "ageing": ageing.ageing(failed),
+            "pending": [t for t in trades if t["status"] in ("pending", "partial")],
+            # As sorted(..., reverse=True)[:n], without sorting them all.
+            "settled": heapq.nlargest(self.settled_rows, settled, key=lambda t: t["settle_date"]),
+            "settled_count": len(settled),
+        }
 
     def counterparties(self) -> list[str]:
         return sorted(self.books_config().counterparties)
@@ -50,6 +65,13 @@ class Cash(page.ReviewPage):
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
         return {"days": config.cash.days}
+
+    def derive(self, report: page.Report) -> dict[str, Any]:
+        return {
+            "charts": {
+                ladder["currency"]: self.ladder_chart(ladder) for ladder in report["ladders"]
+            }
+        }
 
     def ladder_chart(self, ladder: Mapping[str, Any]) -> Markup:
         """The currency's total ladder: closing per day against the sum of the floors."""

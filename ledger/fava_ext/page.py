@@ -16,6 +16,9 @@ from __future__ import annotations
 import datetime
 import importlib
 import json
+import logging
+import queue
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,6 +75,7 @@ class PageView:
     filters: Mapping[str, str]
     report: Report | None
     unavailable: str | None
+    derived: Mapping[str, Any]
 
     @property
     def json_href(self) -> str:
@@ -80,6 +84,18 @@ class PageView:
         if self.as_of is not None:
             args["as_of"] = self.as_of.isoformat()
         return f"report?{urlencode(sorted(args.items()))}"
+
+
+class Prepared:
+    """A report, what its page derives from it, and (on first use) its JSON."""
+
+    def __init__(self, report: Report, derived: Mapping[str, Any]) -> None:
+        self.report = report
+        self.derived = derived
+
+    @cached_property
+    def json(self) -> str:
+        return report_json(self.report)
 
 
 def json_default(value: object) -> str:
@@ -104,6 +120,43 @@ def report_json(report: Report) -> str:
     return json.dumps(report, sort_keys=True, default=json_default)
 
 
+class Prefetcher:
+    """One background thread that computes the pages' default reports after each load.
+
+    One thread, not one per page: the first page Fava serves after a load competes
+    with it for the interpreter, and should compete with one computation, not six.
+    A failure is logged and left for the page to report when it is visited.
+    """
+
+    def __init__(self) -> None:
+        self._pages: queue.SimpleQueue[ReviewPage] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def submit(self, page: ReviewPage) -> None:
+        self._pages.put(page)
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="backoffice-prefetch", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            page = self._pages.get()
+            try:
+                page.prefetch()
+            except Unavailable:
+                pass  # the page says why when it is visited
+            except Exception:  # a bug in a report: the visit raises it again, visibly
+                LOG.exception("prefetching the %s page failed", page.name)
+
+
+LOG = logging.getLogger(__name__)
+PREFETCH = Prefetcher()
+
+
 def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str], object]]:
     """A page's filters: query-string argument name -> the type it is converted to."""
     return MappingProxyType(types)
@@ -121,9 +174,15 @@ class ReviewPage(FavaExtensionBase):
         """Keyword arguments the CLI takes from the config when the option is not given."""
         return {}
 
+    def derive(self, report: Report) -> dict[str, Any]:
+        """What the template needs beyond the report (groupings, charts), computed once
+        per report and cached with it, so a warm page does not redo it."""
+        return {}
+
     def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
         super().__init__(ledger, config)
-        self._cache: dict[CacheKey, Report] = {}
+        self._cache: dict[CacheKey, Prepared] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def jinja_env(self) -> jinja2.Environment:
@@ -132,7 +191,16 @@ class ReviewPage(FavaExtensionBase):
         return env
 
     def after_load_file(self) -> None:
-        self._cache.clear()
+        """Drop the reports of the previous load; compute this load's default reports in
+        the background, so the first visit of a page does not wait for them."""
+        with self._lock:
+            self._cache.clear()
+        PREFETCH.submit(self)
+
+    def prefetch(self) -> None:
+        """The report for the default arguments (no query string), into the cache."""
+        config = self.books_config()
+        self.prepared(resolve_as_of(None, config), self.filter_defaults(config), config)
 
     @property
     def books_path(self) -> Path:
@@ -184,51 +252,69 @@ class ReviewPage(FavaExtensionBase):
         except ConfigError as exc:
             raise Unavailable(f"the configuration is invalid: {exc}") from None
 
+    def request_prepared(self) -> Prepared:
+        """The prepared report for this request's arguments."""
+        config = self.books_config()
+        return self.prepared(self.as_of(), self._arguments(config), config)
+
     def report_data(self) -> Report:
         """The area's report for this request (cached per ledger load)."""
+        return self.request_prepared().report
+
+    def prepared(
+        self, as_of: datetime.date, arguments: Mapping[str, object], config: Config
+    ) -> Prepared:
+        """The report for ``as_of`` and ``arguments``, computed once per ledger load,
+        config file, date and arguments."""
         function = self.source.resolve()
-        config = self.books_config()
-        as_of = self.as_of()
-        arguments = self._arguments(config)
         config_file = self.books_path.parent / CONFIG_NAME
         config_mtime = config_file.stat().st_mtime_ns if config_file.exists() else None
+        entries = self.ledger.all_entries
         key: CacheKey = (
             self.ledger.mtime,
-            id(self.ledger.all_entries),
+            id(entries),
             config_mtime,
             as_of,
             tuple(sorted(arguments.items())),
         )
-        cached = self._cache.get(key)
-        if cached is None:
+        # One computation at a time per page: a request for the report the prefetch is
+        # computing waits for it rather than computing it again.
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
             books = Books(
                 path=self.books_path,
                 # Fava's entries are Beancount's, typed through Fava's protocols.
-                entries=cast("list[data.Directive]", self.ledger.all_entries),
+                entries=cast("list[data.Directive]", entries),
                 errors=list(self.ledger.load_errors),
                 options=cast("dict[str, Any]", self.ledger.options),
             )
             try:
-                cached = function(books, config, as_of, **arguments)
+                report = function(books, config, as_of, **arguments)
             except ValueError as exc:  # a filter the report rejects, e.g. an unknown currency
                 raise Unavailable(str(exc)) from None
+            cached = Prepared(report, self.derive(report))
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = cached
-        return cached
+            return cached
 
     def view(self) -> PageView:
         """For the template: the report, or the reason it is not available."""
         try:
-            return PageView(self.as_of(), self.filter_values(), self.report_data(), None)
+            prepared = self.request_prepared()
+            return PageView(
+                self.as_of(), self.filter_values(), prepared.report, None, prepared.derived
+            )
         except Unavailable as exc:
-            return PageView(None, self.filter_values(), None, str(exc))
+            return PageView(None, self.filter_values(), None, str(exc), {})
 
     @extension_endpoint
     def report(self) -> Response:
         """The report as the CLI's ``--json`` prints it; 503 with the reason when unavailable."""
         try:
-            body = report_json(self.report_data())
+            body = self.request_prepared().json
         except Unavailable as exc:
             return Response(
                 json.dumps({"error": f"not available: {exc}"}),
