@@ -776,3 +776,40 @@ def test_a_matching_confirmation_resolves_the_trades_open_breaks(
     )
     third = runner.invoke(main, [*args, "--json", "--as-of", "2026-11-26"])
     assert json.loads(third.output)["rows"][0]["resolves"] == []
+
+
+def test_booking_the_missing_trade_resolves_the_unmatched_confirmation(
+    books_file: Path, runner: CliRunner
+) -> None:
+    conf = books_file.parent / "inbox/conf.csv"
+    header, _, stray = CONFIRMATIONS.splitlines()
+    conf.write_text(f"{header}\n{stray}\n")
+    args = ["--books", str(books_file), "match", "--json", str(conf)]
+    first = runner.invoke(main, [*args, "--as-of", "2026-11-24"])
+    # The XYZ trade of that day has no confirmation in this file: unmatched ours.
+    row, xyz = json.loads(first.output)["rows"]
+    assert (row["status"], row["break"]["status"]) == ("unmatched-theirs", "new")
+    assert (xyz["status"], xyz["trade_id"]) == ("unmatched-ours", "GA-20261124-001")
+    with books_file.open("a") as books:
+        books.write(
+            "\n2026-01-01 commodity AAPL\n"
+            '  isin: "US0378331005"\n'
+            '2026-11-24 * "AlphaSec" "Buy 10 AAPL" ^trade-GA-20261124-002\n'
+            '  trade-id: "GA-20261124-002"\n'
+            "  trade-date: 2026-11-24\n"
+            "  settle-date: 2026-11-25\n"
+            '  isin: "US0378331005"\n'
+            '  side: "buy"\n'
+            '  counterparty: "AlphaSec"\n'
+            "  Assets:Custody:Custodia:Securities   10 AAPL {230.00 USD}\n"
+            "  Expenses:Commissions                 1.00 USD\n"
+            "  Assets:Unsettled:AlphaSec        -2301.00 USD\n"
+        )
+    second = runner.invoke(main, [*args, "--as-of", "2026-11-25"])
+    paired, still = json.loads(second.output)["rows"]
+    assert (still["status"], still["break"]["status"]) == ("unmatched-ours", "open")
+    assert (paired["status"], paired["paired_on"], paired["resolves"]) == (
+        "matched",
+        "key",
+        [row["break"]["id"]],
+    )
