@@ -8,17 +8,21 @@ stay open. As of 2026-11-27, with ``confirmation-mismatch = 1``::
 
     2026-11-24 custom "break" "B-4f0c2a9e1d7b" "confirmation-mismatch"
       link: "trade-GA-20261124-001"
-      description: "AlphaSec confirmation C-1 of trade GA-20261124-001 differs: ..."
+      description: "price theirs 61.30, ours 61.25"
       amount: 50.00 USD
 
-gives (11-25, 11-27 are business days; 11-26 is Thanksgiving)::
+passes through unchanged, with the error (11-25 and 11-27 are business days,
+11-26 is Thanksgiving)::
 
-    breaks.beancount:1: break B-4f0c2a9e1d7b (confirmation-mismatch, 50.00 USD) has been
-        open 2 business days since 2026-11-24, past its tolerance of 1; ...
+    breaks.beancount:1: break B-4f0c2a9e1d7b (confirmation-mismatch, 50.00 USD) has
+        been open 2 business days since 2026-11-24, past its tolerance of 1
+        ([matching.break-tolerance] confirmation-mismatch): price theirs 61.30, ours
+        61.25; resolve it with backoffice breaks resolve B-4f0c2a9e1d7b "what was done"
 
 Resolving it (``backoffice breaks resolve B-4f0c2a9e1d7b "broker corrected"``)
-clears the error. Malformed break entries, resolutions of unknown ids and
-double resolutions are errors too. Entries pass through unchanged.
+clears the error. Malformed break entries, a second break with the same id,
+and resolutions of no break, resolved twice or dated before the break are
+errors too. The plugin never raises and never changes its input entries.
 """
 
 from __future__ import annotations
