@@ -15,6 +15,7 @@ imported as a module so that Fava does not take its base class for a page.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -109,3 +110,8 @@ class Imports(page.ReviewPage):
 
     report_title = "Imports"
     source = page.ReportSource("ledger.imports.report", "imports_report")
+
+    def meta_filter(self, key: str, value: str) -> str:
+        """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""
+        pattern = re.escape(value).replace('"', r"\x22")
+        return f'{key}:"^{pattern}$"'

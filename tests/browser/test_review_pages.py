@@ -449,3 +449,48 @@ def test_breaks_page_open_and_resolved_with_links(fava: FavaServer, page: Any) -
     linked = sorted(k for k, v in resolved.items() if str(v["entries"]).startswith("trade-"))
     link = page.locator(f'#breaks-resolved-rows tr[data-id="{linked[0]}"] a.backoffice-journal')
     follow_link_to_journal(page, fava, link)
+
+
+# -- Imports ------------------------------------------------------------------------------
+
+
+def test_imports_page_documents_hashes_entries_and_links(fava: FavaServer, page: Any) -> None:
+    books, _, as_of = books_and_config(fava.books)
+    documents: dict[str, dict[str, Any]] = {}
+    for entry in books.entries:
+        source = entry.meta.get("source")
+        if entry.date > as_of or source is None or entry.meta.get("source-ref") is None:
+            continue
+        document = documents.setdefault(
+            source, {"sha256": entry.meta["source-sha256"], "transactions": [], "balances": 0}
+        )
+        if isinstance(entry, data.Transaction):
+            document["transactions"].append(entry.date.isoformat())
+        elif isinstance(entry, data.Balance):
+            document["balances"] += 1
+    assert documents, "the demo's inbox is imported"
+
+    page.goto(fava.url("extension/Imports/"))
+    keys = page.locator("#imports-documents tr[data-source]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.source, r.dataset.sha256])"
+    )
+    shown = {
+        source: {"sha256": sha256, "transactions": int(values[4]), "balances": int(values[5])}
+        for (source, sha256), values in zip(keys, table(page, "#imports-documents"), strict=True)
+    }
+    assert shown == {
+        source: {
+            "sha256": d["sha256"],
+            "transactions": len(d["transactions"]),
+            "balances": d["balances"],
+        }
+        for source, d in documents.items()
+    }
+    keep_screenshot(page, "imports")
+
+    # A document's entries link opens the journal of exactly the transactions it wrote.
+    source = max(documents, key=lambda s: len(documents[s]["transactions"]))
+    page.locator(f'#imports-documents tr[data-source="{source}"] a.backoffice-journal').click()
+    page.wait_for_url("**/journal/?filter=**")
+    dates = [date for date, _ in journal(page)]
+    assert sorted(dates) == sorted(documents[source]["transactions"])
