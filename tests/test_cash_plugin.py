@@ -313,3 +313,26 @@ def test_entries_pass_through_unchanged(ledger: Ledger) -> None:
     assert entries is books.entries
     assert [printer.format_entry(e) for e in entries] == before
     assert [e.message for e in errors] == [e.message for e in books.errors]
+
+
+def test_a_trade_that_pays_from_cash_itself_is_not_projected_again(ledger: Ledger) -> None:
+    """No clearing account: the trade's own posting (on S) is the cash movement."""
+    text = (
+        HEADER
+        + """
+2026-11-02 * "Opening" "Cash at Custodia"
+  Assets:Custody:Custodia:Cash:USD     70000.00 USD
+  Equity:Opening
+"""
+        + buy_xyz("2026-11-24", "2026-11-25").replace(
+            "Assets:Unsettled:AlphaSec", "Assets:Custody:Custodia:Cash:USD"
+        )
+    )
+    assert ledger(text, config=config("2026-11-24")).errors == []
+    short = text.replace("70000.00 USD", "60000.00 USD")
+    assert [
+        m.split(", below")[0] for m in messages(ledger(short, config=config("2026-11-24")))
+    ] == [
+        "cash floor breached: Assets:Custody:Custodia:Cash:USD closes 2026-11-25 at -1,250.00 USD "
+        "(end of day by value date, projected settlements included)"
+    ]
