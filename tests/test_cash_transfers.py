@@ -29,7 +29,7 @@ def rows(closings: list[Decimal], floor: Decimal) -> list[LadderRow]:
 
 ladders = st.dictionaries(
     st.sampled_from([f"Assets:Bank:B{i}:USD" for i in range(5)]),
-    st.tuples(st.lists(amounts, min_size=5, max_size=5), amounts.map(lambda a: -abs(a))),
+    st.tuples(st.lists(amounts, min_size=5, max_size=5), amounts),
     min_size=1,
 )
 
