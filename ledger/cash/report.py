@@ -8,9 +8,10 @@ One dict, for ``backoffice cash --json`` and the Fava Cash page alike
   value-dated later, and the settlements of unsettled trades), ``projected``
   (settled plus pending), ``floor``;
 - ``ladders``: per currency, its ``calendar`` and ``dates``, a ladder per
-  account (``rows`` of :class:`ledger.cash.ladder.LadderRow`) and the ``total``;
-- ``exposure``: per currency, the unsettled trades' remaining amounts:
-  ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
+  account (``rows`` of :class:`ledger.cash.ladder.LadderRow`), the ``total``
+  and its largest ``funding_need``;
+- ``exposure``: per currency, what the trades not settled as of the as-of
+  date still move: ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
 - ``transfers``: suggested transfers covering the funding needs, each with its
   ``beancount`` text; ``uncovered``: needs that no account can cover.
 """
