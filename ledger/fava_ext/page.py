@@ -193,8 +193,9 @@ class ReviewPage(FavaExtensionBase):
     def after_load_file(self) -> None:
         """Drop the reports of the previous load; compute this load's default reports in
         the background, so the first visit of a page does not wait for them."""
-        with self._lock:
-            self._cache.clear()
+        # A new dict, not clear() under the lock: a computation for the previous load may
+        # hold the lock, and the reload must not wait for it.
+        self._cache = {}
         PREFETCH.submit(self)
 
     def prefetch(self) -> None:
