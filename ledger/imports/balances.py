@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from beancount.core import data
@@ -21,16 +21,16 @@ from beancount.core import data
 from importers.common import ImportFailure
 
 
-class _Ledger:
+class Ledger:
     """Per (account, currency): dates and running sums, for balance look-ups."""
 
-    def __init__(self, entries: Iterable[data.Directive], accounts: set[str]) -> None:
+    def __init__(self, entries: Iterable[data.Directive], accounts: set[str] | None = None) -> None:
         moves: dict[tuple[str, str], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
         for entry in entries:
             if not isinstance(entry, data.Transaction):
                 continue
             for posting in entry.postings:
-                if posting.account in accounts and posting.units is not None:
+                if posting.units is not None and (accounts is None or posting.account in accounts):
                     units = posting.units
                     if isinstance(units.number, Decimal):
                         moves[(posting.account, units.currency)].append((entry.date, units.number))
@@ -56,18 +56,23 @@ class _Ledger:
 
 
 def check_balances(
-    balances: Sequence[data.Balance], entries: Iterable[data.Directive]
+    balances: Sequence[data.Balance],
+    books: Callable[[str, str, datetime.date], Decimal],
+    batch: Sequence[data.Directive],
 ) -> list[ImportFailure]:
-    """A failure per assertion the books plus the batch (``entries``) do not meet."""
+    """A failure per assertion the books (``books(account, currency, day)``: the
+    balance at the start of the day) plus the batch's new entries do not meet."""
     if not balances:
         return []
-    ledger = _Ledger(entries, {balance.account for balance in balances})
+    added = Ledger(batch, {balance.account for balance in balances})
     failures = []
     for balance in balances:
         expected = balance.amount.number
         assert isinstance(expected, Decimal)  # importers write numbers, never MISSING
         currency = balance.amount.currency
-        actual = ledger.before(balance.account, currency, balance.date)
+        actual = books(balance.account, currency, balance.date) + added.before(
+            balance.account, currency, balance.date
+        )
         if actual == expected:
             continue
         failures.append(

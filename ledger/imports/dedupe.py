@@ -50,7 +50,7 @@ def known_keys(entries: Iterable[data.Directive]) -> dict[Key, data.Directive]:
 
 
 def split_new(
-    entries: Iterable[data.Directive], index: dict[Key, data.Directive]
+    entries: Iterable[data.Directive], index: set[Key]
 ) -> tuple[list[data.Directive], list[data.Directive]]:
     """``(new, duplicates)``; new entries join ``index`` so a batch dedupes itself."""
     new: list[data.Directive] = []
@@ -61,6 +61,6 @@ def split_new(
             duplicates.append(entry)
             continue
         if key is not None:
-            index[key] = entry
+            index.add(key)
         new.append(entry)
     return new, duplicates

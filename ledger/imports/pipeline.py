@@ -15,7 +15,9 @@ The pipeline owns what is common to every format:
 6. write, under :class:`~ledger.writer.BooksWriter`, the archived documents,
    the month files and the ``include`` lines, all or nothing.
 
-Any problem in any file stops the whole batch before a byte is written.
+The books are read once per batch (:mod:`ledger.imports.view`): a batch of
+bank statements only from an index of their text, any other batch loaded in
+full. Any problem in any file stops the whole batch before a byte is written.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ from beangulp.exceptions import Error as BeangulpError
 
 from importers.common import ImportFailure, UnknownStatementAccount, document_sha256
 from ledger import meta as keys
-from ledger.books import load
 from ledger.close.seal import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.imports import output
 from ledger.imports.balances import check_balances
-from ledger.imports.dedupe import known_keys, split_new
+from ledger.imports.dedupe import split_new
+from ledger.imports.view import BooksView, InexactBalance, books_view
 from ledger.writer import BooksWriter
 
 ImporterFactory = Callable[[Config], Sequence[Importer]]
@@ -102,6 +104,13 @@ class ImportResult:
         }
 
 
+def _bank_only(claimed: Sequence[tuple[Path, Importer]]) -> bool:
+    """Whether every file is a bank statement: those need only the books' index."""
+    from importers.bank import BankImporter
+
+    return bool(claimed) and all(isinstance(imp, BankImporter) for _, imp in claimed)
+
+
 def _default_importers(config: Config) -> Sequence[Importer]:
     from importers.registry import importers_for
 
@@ -146,12 +155,10 @@ def _provenance(
     return out
 
 
-def _extract_all(
-    paths: Sequence[Path],
-    importers: Sequence[Importer],
-    existing: list[data.Directive],
-    config: Config,
-) -> tuple[list[FileImport], list[BaseException]]:
+def _claim(
+    paths: Sequence[Path], importers: Sequence[Importer]
+) -> tuple[list[tuple[Path, Importer]], list[BaseException]]:
+    """Each file with the one importer that claims it, in extraction order."""
     failures: list[BaseException] = []
     claimed: list[tuple[int, Path, Importer]] = []
     for path in paths:
@@ -162,11 +169,18 @@ def _extract_all(
             continue
         claimed.append((list(importers).index(importer), path, importer))
     claimed.sort(key=lambda item: (item[0], str(item[1])))
+    return [(path, importer) for _, path, importer in claimed], failures
 
-    index = known_keys(existing)
-    seen = list(existing)
+
+def _extract_all(
+    claimed: Sequence[tuple[Path, Importer]], view: BooksView, config: Config
+) -> tuple[list[FileImport], list[BaseException]]:
+    failures: list[BaseException] = []
+    index = set(view.keys)
+    seen = list(view.entries)
+    batch: list[data.Directive] = []
     results: list[FileImport] = []
-    for _, path, importer in claimed:
+    for path, importer in claimed:
         try:
             extracted = list(importer.extract(str(path), seen))
             account = importer.account(str(path))
@@ -179,6 +193,7 @@ def _extract_all(
         archive = output.archive_path(config.documents, account, day, name)
         new, duplicates = split_new(_provenance(extracted, archive, sha256), index)
         seen.extend(new)
+        batch.extend(new)
         accounts = sorted(
             {entry.postings[0].account for entry in new if isinstance(entry, data.Transaction)}
             | {entry.account for entry in extracted if isinstance(entry, data.Balance)}
@@ -195,7 +210,7 @@ def _extract_all(
             )
         )
         balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
-        failures.extend(check_balances(balances, seen))
+        failures.extend(check_balances(balances, view.balance, batch))
     return results, failures
 
 
@@ -222,22 +237,29 @@ def run_import(
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
     (and write nothing) when any file has a problem."""
-    existing = list(load(books_path).entries)
-    results, failures = _extract_all(paths, importers_factory(config), existing, config)
+    importers = importers_factory(config)
+    claimed, failures = _claim(paths, importers)
+    try:
+        view = books_view(books_path, config, fast=_bank_only(claimed))
+        results, more = _extract_all(claimed, view, config)
+    except InexactBalance:
+        view = books_view(books_path, config, fast=False)
+        results, more = _extract_all(claimed, view, config)
+    failures += more
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
     if create_accounts and unknown:
         extended = _with_accounts(config, unknown)
         created = extended.statement_accounts[len(config.statement_accounts) :]
-        opened = {entry.account for entry in existing if isinstance(entry, data.Open)}
-        opens = _open_entries(unknown, opened)
-        results, failures = _extract_all(
-            paths, importers_factory(extended), [*existing, *opens], extended
-        )
+        opens = _open_entries(unknown, view.opened)
+        view = books_view(books_path, extended, fast=False, extra=opens)
+        claimed, failures = _claim(paths, importers_factory(extended))
+        results, more = _extract_all(claimed, view, extended)
+        failures += more
     if failures:
         raise ImportErrors(failures)
-    results = _outside_sealed(results, existing, adjust)
+    results = _outside_sealed(results, view.entries, adjust)
     if dry_run:
         files = _files(results, opens)
         planned = [r.archive for r in results if r.new] + list(files)

@@ -1,0 +1,66 @@
+"""The books' text index agrees with the loaded books on what an import needs,
+and a batch of bank statements uses it instead of a full load."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from importers.rules import trade_clearing
+from ledger.config import load_config
+from ledger.imports import view as views
+from tests.test_import_pipeline import BANK_FILES, INBOX, run_import, snapshot
+
+ACCOUNTS = ("Assets:Bank:FirstHarbor:USD", "Assets:Bank:Rheinbank:EUR")
+
+
+def test_the_index_agrees_with_the_loaded_books(demo_books: Path) -> None:
+    files = [INBOX / "alphasec-blotter.csv", INBOX / "custodia-mt545.txt", *BANK_FILES]
+    assert run_import(demo_books, *files).exit_code == 0
+    config = load_config(demo_books)
+    full = views.books_view(demo_books, config, fast=False)
+    fast = views.books_view(demo_books, config, fast=True)
+    assert fast.keys == full.keys
+    assert fast.opened == full.opened
+    for account, currency in zip(ACCOUNTS, ("USD", "EUR"), strict=True):
+        for day in range(0, 70, 3):
+            date = datetime.date(2026, 10, 1) + datetime.timedelta(days=day)
+            assert fast.balance(account, currency, date) == full.balance(account, currency, date)
+    unsettled = config.accounts.unsettled
+    assert trade_clearing(fast.entries, unsettled) == trade_clearing(full.entries, unsettled)
+    assert len(trade_clearing(fast.entries, unsettled)) == 4
+
+
+def test_bank_statements_import_without_loading_the_books(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: Path) -> None:
+        raise AssertionError(f"the books were loaded in full: {path}")
+
+    monkeypatch.setattr(views, "load", refuse)
+    assert run_import(demo_books, *BANK_FILES).exit_code == 0
+    before = snapshot(demo_books.parent)
+    assert run_import(demo_books, *BANK_FILES).output.endswith("nothing new to write\n")
+    assert snapshot(demo_books.parent) == before
+    with pytest.raises(AssertionError, match="the books were loaded in full"):
+        run_import(demo_books, INBOX / "alphasec-blotter.csv")  # trades need the loaded books
+
+
+def test_an_amount_the_text_does_not_show_falls_back_to_the_full_load(demo_books: Path) -> None:
+    (demo_books.parent / "transfer.beancount").write_text(
+        '2026-10-02 * "Transfer from custody"\n'
+        "  Assets:Custody:Custodia:Cash:USD  -1000.00 USD\n"
+        "  Assets:Bank:FirstHarbor:USD\n",
+        encoding="utf-8",
+    )
+    with demo_books.open("a", encoding="utf-8") as main:
+        main.write('include "transfer.beancount"\n')
+    config = load_config(demo_books)
+    fast = views.books_view(demo_books, config, fast=True)
+    with pytest.raises(views.InexactBalance):
+        fast.balance("Assets:Bank:FirstHarbor:USD", "USD", datetime.date(2026, 10, 5))
+    result = run_import(demo_books, BANK_FILES[0])
+    assert result.exit_code == 1
+    assert "the books with this import hold 5001000.00 USD" in result.output
