@@ -87,7 +87,10 @@ class Scan:
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
     prefix = m.TRADE_LINK_PREFIX
-    return sorted(link[len(prefix) :] for link in links if link.startswith(prefix))
+    ids = [link[len(prefix) :] for link in links if link.startswith(prefix)]
+    if len(ids) > 1:
+        ids.sort()
+    return ids
 
 
 class Leg(NamedTuple):
@@ -161,10 +164,19 @@ class _Reader:
         if m.TRADE_ID in meta and m.SIDE in meta:
             self.trade(entry)
             return
-        prefix = self.prefix
-        clearing = [p for p in entry.postings if p.account.startswith(prefix)]
+        prefix, cash_accounts = self.prefix, self.scan.cash_accounts
+        clearing: list[Leg] = []
+        cash: list[str] = []
+        for posting in entry.postings:
+            account = posting.account
+            if account.startswith(prefix):
+                units = posting.units
+                if units is not None and isinstance(units.number, Decimal):
+                    clearing.append(Leg(account, units.number, units.currency, False))
+            elif account in cash_accounts:
+                cash.append(account)
         if clearing:
-            self.settlement(entry, legs(clearing))
+            self.settlement(entry, clearing, cash)
 
     def trade(self, entry: data.Transaction) -> None:
         meta = entry.meta
@@ -282,7 +294,7 @@ class _Reader:
             self.securities[currency] = found
         return found
 
-    def settlement(self, entry: data.Transaction, clearing: list[Leg]) -> None:
+    def settlement(self, entry: data.Transaction, clearing: list[Leg], cash: list[str]) -> None:
         trade_ids = _trade_ids(entry.links)
         first = clearing[0]
         if len(trade_ids) > 1 or (
@@ -300,8 +312,6 @@ class _Reader:
                 f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; split it",
             )
             return
-        cash_accounts = self.scan.cash_accounts
-        cash = [p.account for p in entry.postings if p.account in cash_accounts]
         meta = entry.meta
         settlement = Settlement(
             entry=entry,

@@ -1,0 +1,118 @@
+"""What ``plugins.settlement`` adds to ``backoffice check``.
+
+    python bench/settlement_overhead.py --size 100k --repeat 3
+
+generates the synthetic books with ``bench/generate.py`` (once, kept under
+``bench/out/books-<size>-seed<seed>``), copies them into a temporary directory
+twice, with only Beancount's own plugins (``without``) and with
+``plugin "plugins.settlement"`` added (``with``), and runs the check of each
+(:func:`ledger.check.run_check`, what ``backoffice check`` runs) ``--repeat``
+times in rotation, in this process. It prints the median CPU time
+(``time.process_time``, which other processes on the machine move far less
+than wall time) and wall time of each, the overhead of ``with`` over
+``without``, and the plugin's own CPU time on the loaded entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ledger.books import gc_paused, load
+from ledger.check import run_check
+from ledger.config import load_config
+from plugins.settlement import settlement
+
+BENCH = Path(__file__).resolve().parent
+SIZES = {"10k": 10_000, "100k": 100_000, "300k": 300_000}
+
+
+def generated(size: str, seed: int) -> Path:
+    target = BENCH / "out" / f"books-{size}-seed{seed}"
+    if not (target / "main.beancount").exists():
+        command = [sys.executable, str(BENCH / "generate.py"), "--size", size]
+        subprocess.run([*command, "--seed", str(seed), "-o", str(target)], check=True)
+    return target
+
+
+def variant(source: Path, target: Path, with_plugin: bool) -> Path:
+    """A copy of the books with no Backoffice plugin, or with plugins.settlement only."""
+    shutil.copytree(source, target)
+    main = target / "main.beancount"
+    text = re.sub(r'^plugin "plugins\.[a-z_]+"\n', "", main.read_text(), flags=re.M)
+    if with_plugin:
+        text = text.replace(
+            'plugin "beancount.plugins.noduplicates"\n',
+            'plugin "beancount.plugins.noduplicates"\nplugin "plugins.settlement"\n',
+        )
+    main.write_text(text)
+    return main
+
+
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    action()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="100k", help="10k, 100k, 300k or a number")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    source = generated(args.size, args.seed)
+    as_of = load_config(source / "main.beancount").as_of
+    if as_of is not None:
+        os.environ["BACKOFFICE_AS_OF"] = as_of.isoformat()
+    with tempfile.TemporaryDirectory() as tmp:
+        books = {
+            "without": variant(source, Path(tmp) / "without", with_plugin=False),
+            "with": variant(source, Path(tmp) / "with", with_plugin=True),
+        }
+        config = load_config(books["with"])
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in books}
+        for _ in range(args.repeat):
+            for name, path in books.items():
+                result: list[int] = []
+
+                def check(path: Path = path, result: list[int] = result) -> None:
+                    _, errors = run_check(path, config)
+                    result.append(len(errors))
+
+                times[name].append(timed(check))
+                if result != [0]:
+                    raise SystemExit(f"{name}: the check found {result[0]} error(s)")
+        loaded = load(books["without"])
+        plugin = []
+        for _ in range(args.repeat):
+            # As inside the loader, which pauses the garbage collector.
+            with gc_paused():
+                plugin.append(timed(lambda: settlement(loaded.entries, loaded.options))[0])
+    cpu = {name: statistics.median(t[0] for t in runs) for name, runs in times.items()}
+    wall = {name: statistics.median(t[1] for t in runs) for name, runs in times.items()}
+    print(f"books: {source} ({len(loaded.entries)} entries), repeat {args.repeat}")
+    for name in books:
+        print(f"check {name:>7} plugins.settlement: cpu {cpu[name]:7.2f}s  wall {wall[name]:7.2f}s")
+    print(
+        f"overhead: cpu {100 * (cpu['with'] / cpu['without'] - 1):+.1f}%  "
+        f"wall {100 * (wall['with'] / wall['without'] - 1):+.1f}%"
+    )
+    own = statistics.median(plugin)
+    print(
+        f"the plugin alone on the loaded entries: cpu {own:.2f}s "
+        f"= {100 * own / cpu['without']:.1f}% of the check without it"
+    )
+
+
+if __name__ == "__main__":
+    main()
