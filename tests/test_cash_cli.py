@@ -171,3 +171,13 @@ def test_cash_listed_before_settlement_exits_2(runner: CliRunner, short_books: P
     assert result.exit_code == 2
     assert 'plugin "plugins.cash" is listed before plugin "plugins.settlement"' in result.output
     assert "main.beancount:3: configuration error" in result.output
+
+
+def test_as_of_moves_the_positions_and_a_fail_to_it(runner: CliRunner, short_books: Path) -> None:
+    """As of the 25th, T1 (due the 24th) has failed: it may settle on the 25th at the earliest."""
+    code, out = run(runner, short_books, "--as-of", "2026-11-25", "--days", "1", "--csv")
+    assert code == 1
+    assert (
+        "USD,Assets:Custody:Custodia:Cash:USD,2026-11-25,20000.00,0,-61250.00,0,-41250.00,0,"
+        "-41250.00,41250.00\n"
+    ) in out
