@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.settlement.cli import json_value
 
 
 @click.command("cash")
@@ -62,7 +63,7 @@ def cash(
     except UnknownCurrency as exc:
         raise UsageError(f"--currency: {exc}") from None
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True, default=_json_value))
+        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
     elif as_csv:
         click.echo(ladder_csv(report), nl=False)
     else:
@@ -72,14 +73,6 @@ def cash(
             f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
         )
     sys.exit(1 if has_funding_need(report) else 0)
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def ladder_csv(report: dict[str, Any]) -> str:
