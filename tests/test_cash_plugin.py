@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from beancount.parser import printer
 
 from ledger.books import Books
+from ledger.config import ConfigError, parse_config
 from ledger.errors import format_error
 from plugins.cash import cash
 from tests.cash_books import HEADER, buy_xyz, config, settle_t1
@@ -336,3 +338,24 @@ def test_a_trade_that_pays_from_cash_itself_is_not_projected_again(ledger: Ledge
         "cash floor breached: Assets:Custody:Custodia:Cash:USD closes 2026-11-25 at -1,250.00 USD "
         "(end of day by value date, projected settlements included)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[cash.floors]\n"Assets:Bank:X:SEK" = "lots SEK"\n',
+            "backoffice.toml:1: cash.floors: Value error, floor of Assets:Bank:X:SEK is "
+            "'lots SEK'; write an amount such as \"-500000 USD\" (a negative floor is a credit "
+            "line)",
+        ),
+        (
+            "[cash]\ndays = 0\n",
+            "backoffice.toml:2: cash.days: Input should be greater than or equal to 1 (got 0)",
+        ),
+    ],
+)
+def test_the_cash_config_is_validated(toml: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(toml, Path("backoffice.toml"))
+    assert str(raised.value) == message
