@@ -107,13 +107,27 @@ def test_failed_trades_are_aged_in_buckets_per_currency() -> None:
     ]  # fmt: skip
 
 
+def import_inbox(books: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import the demo's inbox, as ``make demo`` does; leave no as-of date behind."""
+    inbox = sorted(str(p) for p in (books.parent / "inbox").iterdir())
+    imported = runner.invoke(main, ["--books", str(books), "import", *inbox])
+    assert imported.exit_code == 0, imported.output
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+
+
 @pytest.mark.parametrize(
-    ("page_name", "command"),
+    ("page_name", "query", "command"),
     [
-        ("Settlements", ["settlements", "--json"]),
-        ("Cash", ["cash", "--json"]),
-        ("Breaks", ["breaks", "--json"]),
-        ("Reconciliation", ["recon", "--json", "--dry-run"]),
+        ("Settlements", "", ["settlements", "--json"]),
+        (
+            "Settlements",
+            "?as_of=2026-11-20&counterparty=AlphaSec",
+            ["settlements", "--json", "--as-of", "2026-11-20", "--counterparty", "AlphaSec"],
+        ),
+        ("Cash", "", ["cash", "--json"]),
+        ("Cash", "?days=3&currency=EUR", ["cash", "--json", "--days", "3", "--currency", "EUR"]),
+        ("Breaks", "", ["breaks", "--json"]),
+        ("Reconciliation", "", ["recon", "--json", "--dry-run"]),
     ],
 )
 def test_report_endpoint_serves_what_the_cli_prints(
@@ -121,19 +135,38 @@ def test_report_endpoint_serves_what_the_cli_prints(
     runner: CliRunner,
     monkeypatch: pytest.MonkeyPatch,
     page_name: str,
+    query: str,
     command: list[str],
 ) -> None:
     monkeypatch.delenv(AS_OF_ENV, raising=False)
-    inbox = sorted(str(p) for p in (demo_books.parent / "inbox").iterdir())
-    imported = runner.invoke(main, ["--books", str(demo_books), "import", *inbox])
-    assert imported.exit_code == 0, imported.output
-    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    import_inbox(demo_books, runner, monkeypatch)
 
     app = create_fava_app(demo_books, read_only=True)
     client = app.test_client()
-    response = client.get(f"/{slug(client)}/extension/{page_name}/report")
+    response = client.get(f"/{slug(client)}/extension/{page_name}/report{query}")
     assert response.status_code == 200, response.get_data(as_text=True)
 
     printed = runner.invoke(main, ["--books", str(demo_books), *command])
     assert printed.exit_code in (0, 1), printed.output
     assert response.get_json() == json.loads(printed.stdout)
+
+
+def test_a_bad_filter_is_not_available_with_the_reason(
+    demo_books: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    import_inbox(demo_books, runner, monkeypatch)
+    client = create_fava_app(demo_books, read_only=True).test_client()
+    books = slug(client)
+
+    page_html = client.get(f"/{books}/extension/Cash/?days=ten&partial=true")
+    assert "Not available:</strong> days=&#39;ten&#39; is not a valid value" in page_html.text
+    unknown = client.get(f"/{books}/extension/Cash/report?currency=CHF")
+    assert unknown.status_code == 503
+    assert unknown.get_json() == {
+        "error": "not available: no cash account holds CHF; the cash currencies are EUR, USD"
+    }
+    bad_date = client.get(f"/{books}/extension/Settlements/report?as_of=27.11.2026")
+    assert bad_date.get_json() == {
+        "error": "not available: as_of='27.11.2026' is not a date; write YYYY-MM-DD"
+    }
