@@ -31,16 +31,25 @@ class UnknownCounterparty(ValueError):
     """A ``--counterparty`` that neither the config nor any trade names."""
 
 
-def _row(state: TradeState, books_dir: Path) -> dict[str, Any]:
-    row = dataclasses.asdict(state)
-    meta = row.pop("meta")
-    filename = meta.get("filename")
-    try:
-        row["file"] = path_in_books(Path(filename), books_dir) if filename else None
-    except ValueError:
-        row["file"] = filename
-    row["line"] = meta.get("lineno")
-    return row
+_FIELDS = tuple(f.name for f in dataclasses.fields(TradeState) if f.name != "meta")
+
+
+def _rows(states: Sequence[TradeState], books_dir: Path) -> list[dict[str, Any]]:
+    """One flat row per trade; each file's path is resolved once, not once per trade."""
+    files: dict[str | None, str | None] = {None: None}
+    rows = []
+    for state in states:
+        row = {name: getattr(state, name) for name in _FIELDS}
+        filename = state.meta.get("filename")
+        if filename is not None and filename not in files:
+            try:
+                files[filename] = path_in_books(Path(filename), books_dir)
+            except ValueError:
+                files[filename] = filename
+        row["file"] = files[filename]
+        row["line"] = state.meta.get("lineno")
+        rows.append(row)
+    return rows
 
 
 def _totals(
@@ -94,7 +103,7 @@ def settlements_report(
         "policy": config.settlement.policy,
         "status": status,
         "counterparty": counterparty,
-        "trades": [_row(s, books.directory) for s in states],
+        "trades": _rows(states, books.directory),
         "totals": {
             "by_status": _totals(states, lambda s: s.status, "status"),
             "by_counterparty": _totals(states, lambda s: s.counterparty, "counterparty"),
