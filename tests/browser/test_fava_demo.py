@@ -51,3 +51,14 @@ def test_balance_sheet_shows_opening_cash(fava: FavaServer, page: Any) -> None:
         row.wait_for()
         shown[account] = parse_amounts(row.locator("span.num").all_inner_texts(), operating)
     assert shown == expected
+
+
+def test_sidebar_opens_each_review_page(fava: FavaServer, page: Any) -> None:
+    """Fava's own navigation (its router fetches the page as a fragment) shows each page."""
+    _, _, as_of = books_and_config(fava.books)
+    page.goto(fava.url("balance_sheet/"))
+    for title in ("Settlements", "Cash", "Breaks", "Reconciliation", "Close", "Imports"):
+        page.locator("aside a", has_text=title).first.click()
+        page.wait_for_url(f"**/extension/{title}/")
+        header = page.locator(f"#backoffice-{title.lower()} .backoffice-as-of")
+        assert header.inner_text().startswith(f"{title} as of {as_of.isoformat()}")
