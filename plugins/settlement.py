@@ -27,7 +27,6 @@ After::
       Assets:Unsettled:BetaMarkets     -47360.00 EUR
 
     2026-11-27 * "Beta Markets GmbH" "Settlement of trade B7 (auto-settle)" ^trade-B7
-      trade-id: "B7"
       auto-settled: TRUE
       source-ref: "auto-settle-…"
       Assets:Unsettled:BetaMarkets      47360.00 EUR
@@ -229,7 +228,6 @@ class _Run:
         meta: dict[str, Any] = data.new_metadata(
             trade.entry.meta.get("filename", "<settlement>"), trade.entry.meta.get("lineno", 0)
         )
-        meta[m.TRADE_ID] = trade.trade_id
         meta[m.AUTO_SETTLED] = True
         meta[m.SOURCE_REF] = "auto-settle-" + m.stable_id(
             trade.trade_id, trade.settle_date.isoformat(), str(trade.amount)

@@ -195,7 +195,6 @@ def test_eu_trades_either_side_of_the_t_plus_1_switch_are_auto_settled(
           Assets:Unsettled:BetaMarkets  -24000.00 EUR
 
         2027-10-12 ! "Beta Markets GmbH" "Settlement of trade B1 (auto-settle)" ^trade-B1
-          trade-id: "B1"
           auto-settled: TRUE
           source-ref: "auto-settle-6f9a4b25f536c884"
           Assets:Unsettled:BetaMarkets  24000.00 EUR
@@ -210,7 +209,6 @@ def test_eu_trades_either_side_of_the_t_plus_1_switch_are_auto_settled(
           Assets:Unsettled:BetaMarkets  -24100.00 EUR
 
         2027-10-12 ! "Beta Markets GmbH" "Settlement of trade B2 (auto-settle)" ^trade-B2
-          trade-id: "B2"
           auto-settled: TRUE
           source-ref: "auto-settle-e48529865db0b504"
           Assets:Unsettled:BetaMarkets  24100.00 EUR
