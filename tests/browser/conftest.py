@@ -49,6 +49,11 @@ class FavaServer:
         return f"{self.root}/{self.slug}/{path}"
 
 
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make test` does)")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -110,6 +115,7 @@ def _env() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FavaServer]:
     """``backoffice serve`` on the demo books, read-only, on a free port."""
+    require_chromium()  # no server for tests that will be skipped
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     command = backoffice("--books", str(served_books), "serve", "--port", str(port))
@@ -131,8 +137,7 @@ def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """The system Chromium, headless; the tests are skipped when it is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make test` does)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
