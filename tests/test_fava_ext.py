@@ -67,7 +67,7 @@ def test_ladder_chart_draws_each_day_and_the_floor() -> None:
         charts.Bar(datetime.date(2026, 11, 27), Decimal("100")),
         charts.Bar(datetime.date(2026, 11, 30), Decimal("-50")),
     ]
-    svg = ElementTree.fromstring(str(charts.ladder_svg("USD", "USD", bars, Decimal("-20"))))
+    svg = ElementTree.fromstring(str(charts.ladder_svg("USD", bars, Decimal("-20"))))
     assert svg.tag == "svg"
     rects = [
         (r.get("class"), r.get("data-date"), r.get("y"), r.get("height"))

@@ -79,7 +79,7 @@ class Cash(page.ReviewPage):
         total = ladder["total"]
         bars = [charts.Bar(row["date"], row["closing"]) for row in total]
         floor = total[0]["floor"] if total else Decimal(0)
-        return charts.ladder_svg(ladder["currency"], ladder["currency"], bars, floor)
+        return charts.ladder_svg(ladder["currency"], bars, floor)
 
 
 class Breaks(page.ReviewPage):
@@ -106,7 +106,8 @@ class Close(page.ReviewPage):
 
 
 class Imports(page.ReviewPage):
-    """Documents imported: their hash, the entries written from them, when."""
+    """Documents imported: their hash, the entries written from them, when; and the
+    lines waiting in suspense."""
 
     report_title = "Imports"
     source = page.ReportSource("ledger.imports.report", "imports_report")

@@ -39,7 +39,7 @@ def _px(value: Decimal) -> str:
     return str(value.quantize(PIXEL))
 
 
-def ladder_svg(title: str, currency: str, bars: Sequence[Bar], floor: Decimal) -> Markup:
+def ladder_svg(currency: str, bars: Sequence[Bar], floor: Decimal) -> Markup:
     """The SVG of one currency's ladder with its floor."""
     values = [bar.closing for bar in bars]
     low = min([floor, Decimal(0), *values])
@@ -53,7 +53,7 @@ def ladder_svg(title: str, currency: str, bars: Sequence[Bar], floor: Decimal) -
         return TOP + (high - value) / (high - low) * plot_h
 
     slot = plot_w / max(len(bars), 1)
-    label = f"{title}: closing balance per business day, floor {amount(floor)} {currency}"
+    label = f"{currency}: closing balance per business day, floor {amount(floor)} {currency}"
     parts = [
         f'<svg class="backoffice-ladder" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" data-currency="{escape(currency)}" '

@@ -8,7 +8,9 @@ CLI's JSON, so there is one code path from the books to every view of them.
 
 Until an area's report function exists, its page says "not available" and why.
 A report is computed once per loaded ledger, config file, as-of date and filter
-values; Fava reloading the books clears it.
+values, and kept with what the page derives from it and its JSON; Fava reloading
+the books drops them. After each load one background thread computes every
+page's default report, so the pages are ready when an accountant opens them.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ CACHE_SIZE = 8
 
 
 class Unavailable(Exception):
-    """The page has no data: the report function is missing or the config is invalid."""
+    """The page has no data: the report function is missing, the config is invalid, or
+    the query asks for something the report refuses (a bad date, an unknown currency)."""
 
 
 @dataclass(frozen=True)
