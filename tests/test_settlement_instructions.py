@@ -148,3 +148,19 @@ def test_field_formats() -> None:
         swift_decimal(Decimal("-1"))
     assert reference("GA-20261124-001") == "GA-20261124-001"
     assert reference("a very long trade id / with spaces") == "dc552e388589ca45"
+
+
+def test_date_selects_the_trades_of_one_trade_date(runner: CliRunner) -> None:
+    """Printed, not written: only the XYZ buy of 2026-11-24, byte for byte its golden file."""
+    result = runner.invoke(
+        main,
+        ["--books", str(BOOKS), "instructions", "--as-of", "2026-11-24", "--date", "2026-11-24"],
+    )
+    assert result.exit_code == 0
+    assert result.stdout_bytes == (GOLDEN / "MT541-T123.fin").read_bytes()
+    result = runner.invoke(
+        main,
+        ["--books", str(BOOKS), "instructions", "--as-of", "2026-11-24", "--date", "2026-11-23"],
+    )
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "no trade pending settlement as of 2026-11-24" in result.stderr
