@@ -70,7 +70,6 @@ from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, tr
 __plugins__ = ("settlement",)
 
 AS_OF_ENV = "BACKOFFICE_AS_OF"
-FAIL_AGE = "fail-age"
 
 
 def resolve_as_of(config: Config) -> datetime.date:
@@ -276,7 +275,7 @@ class _Run:
         if age <= limit:
             current = self.replaced.get(id(trade.entry), trade.entry)
             self.replaced[id(trade.entry)] = current._replace(
-                flag="!", meta={**current.meta, FAIL_AGE: Decimal(age)}
+                flag="!", meta={**current.meta, m.FAIL_AGE: Decimal(age)}
             )
             return
         self.error(
