@@ -52,7 +52,6 @@ else today. The plugin never raises and never changes its input entries.
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,7 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from ledger import context
 from ledger import meta as m
 from ledger.calendars import add_business_days, business_days_between, is_business_day
 from ledger.config import Config, ConfigError, load_config
@@ -69,18 +69,14 @@ from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, tr
 
 __plugins__ = ("settlement",)
 
-AS_OF_ENV = "BACKOFFICE_AS_OF"
-
 
 def resolve_as_of(config: Config) -> datetime.date:
-    """``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today (raises ValueError)."""
-    env = os.environ.get(AS_OF_ENV)
-    if env:
-        try:
-            return datetime.date.fromisoformat(env)
-        except ValueError:
-            raise ValueError(f"{AS_OF_ENV}={env!r} is not a date; write YYYY-MM-DD") from None
-    return config.as_of or datetime.date.today()
+    """``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today; a bad
+    ``BACKOFFICE_AS_OF`` raises ValueError (a plugin turns it into an error tuple)."""
+    try:
+        return context.resolve_as_of(None, config)
+    except context.UsageError as exc:
+        raise ValueError(exc.message) from None
 
 
 def _money(number: Decimal, currency: str) -> str:
