@@ -30,6 +30,9 @@ plugin "plugins.settlement"
   isin: "US5949181045"
   asset-class: "equity"
   market: "XNAS"
+2026-01-01 commodity TKY
+  asset-class: "equity"
+  market: "XTKS"
 2026-01-01 commodity SAP
   isin: "DE0007164600"
   asset-class: "equity"

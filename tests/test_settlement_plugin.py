@@ -611,3 +611,74 @@ def test_bad_as_of_and_bad_config_are_errors_not_exceptions(
     books = load(main)
     assert len(books.errors) == 1
     assert "settlement.policy" in books.errors[0].message
+
+
+def test_inconsistent_trades_and_settlements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = """
+        2026-11-24 * "AlphaSec" "Buy 10 XYZ" ^trade-E1
+          trade-id: "E1"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+
+        2026-11-24 * "AlphaSec" "Buy 10 XYZ again, same id" ^trade-E1
+          trade-id: "E1"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+
+        2026-11-25 * "Custodia" "settled on the wrong clearing account" ^trade-E1
+          Assets:Unsettled:BetaMarkets         612.50 USD
+          Assets:Custody:Custodia:Cash:USD    -612.50 USD
+
+        2026-11-24 * "AlphaSec" "counterparty and account disagree" ^trade-E2
+          trade-id: "E2"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          counterparty: "BetaMarkets"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec         -612.50 USD
+
+        2026-11-24 * "AlphaSec" "no cash leg" ^trade-E3
+          trade-id: "E3"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 XYZ {61.25 USD}
+          Equity:Opening
+
+        2026-11-24 * "AlphaSec" "Cancel of a trade never booked" ^trade-E9
+          cancels: "E9"
+          Assets:Custody:Custodia:Securities  -10 XYZ {61.25 USD}
+          Assets:Unsettled:AlphaSec          612.50 USD
+
+        2026-11-24 * "AlphaSec" "Buy on an exchange without a rule" ^trade-E4
+          trade-id: "E4"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 TKY {1000 USD}
+          Assets:Unsettled:AlphaSec       -10000.00 USD
+        """
+    _, errors = run(tmp_path, monkeypatch, ledger)
+    first = f"{tmp_path / 'main.beancount'}:{OFFSET + 1}"
+    assert errors == [
+        f"9: trade E1 is booked twice (first at {first}); a settlement must not carry 'side', "
+        "a rebooked trade needs a new trade-id",
+        "17: settles trade E1 on Assets:Unsettled:BetaMarkets in USD; the trade is on "
+        "Assets:Unsettled:AlphaSec in USD; fix the account or the link",
+        "21: trade E2 is with counterparty BetaMarkets but posts to Assets:Unsettled:AlphaSec; "
+        "use Assets:Unsettled:BetaMarkets",
+        "30: trade E3 posts to no clearing account (Assets:Unsettled:<Counterparty>) and no cash "
+        "account; book its cash leg against the counterparty's clearing account",
+        "38: cancels trade E9, which the books do not hold; check the trade-id",
+        "43: trade E4: no settlement cycle for equity on XTKS traded 2026-11-24; add a "
+        '[[settlement.cycles]] with markets = ["XTKS"] and asset-classes = ["equity"]',
+    ]
