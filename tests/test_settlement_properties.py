@@ -1,0 +1,68 @@
+"""plugins.settlement on generated ledgers: it never raises, never changes its input,
+every error names an entry, and its output is the same for the same input."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import textwrap
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.books import load_string
+from ledger.errors import BooksError
+from plugins.settlement import settlement
+from tests.settlement_books import HEADER
+
+DAYS = st.dates(datetime.date(2026, 11, 16), datetime.date(2026, 12, 4))
+
+
+@st.composite
+def trades(draw: st.DrawFn) -> str:
+    text = []
+    for n in range(draw(st.integers(1, 6))):
+        t = draw(DAYS)
+        s = t + datetime.timedelta(days=draw(st.integers(-1, 5)))
+        counterparty = draw(st.sampled_from(["AlphaSec", "BetaMarkets"]))
+        security, currency = draw(st.sampled_from([("XYZ", "USD"), ("SAP", "EUR")]))
+        amount = draw(st.integers(1, 10_000))
+        override = "  settle-override: TRUE\n" if draw(st.booleans()) else ""
+        text.append(
+            f'{t} * "{counterparty}" "Buy" ^trade-G{n}\n'
+            f'  trade-id: "G{n}"\n  trade-date: {t}\n  settle-date: {s}\n  side: "buy"\n'
+            f"{override}"
+            f"  Assets:Custody:Custodia:Securities  1 {security} {{{amount} {currency}}}\n"
+            f"  Assets:Unsettled:{counterparty}  -{amount} {currency}\n"
+        )
+        for _ in range(draw(st.integers(0, 2))):
+            paid = draw(st.integers(1, 12_000))
+            day = s + datetime.timedelta(days=draw(st.integers(-1, 3)))
+            partial = "  partial: TRUE\n" if draw(st.booleans()) else ""
+            link = f" ^trade-G{draw(st.integers(0, 6))}"
+            text.append(
+                f'{day} * "Custodia" "Settlement"{link}\n{partial}'
+                f"  Assets:Unsettled:{counterparty}  {paid} {currency}\n"
+                f"  Assets:Custody:Custodia:Cash:{currency}  -{paid} {currency}\n"
+            )
+    return "\n".join(text)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ledger=trades(), as_of=DAYS)
+def test_never_raises_never_mutates(
+    ledger: str, as_of: datetime.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKOFFICE_AS_OF", as_of.isoformat())
+    books = load_string(HEADER.replace('plugin "plugins.settlement"', "") + textwrap.dedent(ledger))
+    assert books.errors == []  # the generated ledger itself is valid
+    before = copy.deepcopy(books.entries)
+    entries, errors = settlement(books.entries, books.options)
+    assert books.entries == before
+    assert all(isinstance(e, BooksError) and e.source and "lineno" in e.source for e in errors)
+    again, errors_again = settlement(books.entries, books.options)
+    assert (again, errors_again) == (entries, errors)
+    assert [e.date for e in entries] == sorted(e.date for e in entries)
