@@ -494,3 +494,41 @@ def test_imports_page_documents_hashes_entries_and_links(fava: FavaServer, page:
     page.wait_for_url("**/journal/?filter=**")
     dates = [date for date, _ in journal(page)]
     assert sorted(dates) == sorted(documents[source]["transactions"])
+
+
+def test_cash_ladder_day_links_to_that_days_journal(fava: FavaServer, page: Any) -> None:
+    books, _, as_of = books_and_config(fava.books)
+    usd_accounts = {
+        e.account
+        for e in books.entries
+        if isinstance(e, data.Open) and CASH_FLOOR in e.meta and e.currencies == ["USD"]
+    }
+    page.goto(fava.url("extension/Cash/"))
+    first_day = page.locator('section.cash-ladder[data-currency="USD"] table.ladder-total a').first
+    assert first_day.inner_text() == as_of.isoformat()
+    first_day.click()
+    page.wait_for_url(f"**/journal/?**time={as_of.isoformat()}**")
+    page.locator("ol.journal li.transaction").first.wait_for()
+    rows = page.eval_on_selector_all(
+        "ol.journal li.transaction",
+        """items => items.map(li => {
+            const text = li.querySelector(':scope > p .description').cloneNode(true);
+            text.querySelectorAll('.link, .tag').forEach(e => e.remove());
+            return [li.querySelector(':scope > p .flag').innerText.trim(), text.textContent];
+        })""",
+    )
+
+    def words(*texts: str | None) -> str:  # Fava runs payee and narration together
+        return "".join("".join(text.split()) for text in texts if text)
+
+    # Fava's "S" entries summarise the balances before the day; they are not the day's.
+    shown = sorted(words(text) for flag, text in rows if flag != "S")
+    expected = sorted(
+        words(e.payee, e.narration)
+        for e in books.entries
+        if isinstance(e, data.Transaction)
+        and e.date == as_of
+        and any(p.account in usd_accounts for p in e.postings)
+    )
+    assert expected, "the demo books move USD cash on the as-of date"
+    assert shown == expected
