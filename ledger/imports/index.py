@@ -36,11 +36,7 @@ from ledger.imports.dedupe import Key
 _HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\S+)\s*(.*)$")
 _INCLUDE = re.compile(r'^include\s+"([^"]+)"')
 _META = re.compile(r"^\s+([a-z][A-Za-z0-9_-]*):\s*(.*?)\s*(;.*)?$")
-_POSTING = re.compile(
-    r"^\s+(?:[!*]\s+)?((?:Assets|Liabilities|Equity|Income|Expenses)(?::[A-Z0-9][\w-]*)+)"
-    r"(?:\s+(.*?))?\s*(;.*)?$"
-)
-_AMOUNT = re.compile(r"^(-?\d[\d,]*(?:\.\d*)?|-?\.\d+)\s+([A-Z][A-Z0-9'._-]*)(?:\s|$)")
+_CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]*$")
 _BALANCE = re.compile(r"^(\S+)\s+(-?[\d,.]+)\s+([A-Z][A-Z0-9'._-]*)")
 _TYPES = {
     "custom": "Custom",
@@ -78,12 +74,20 @@ class BooksIndex:
         """Entries for the importers' ``existing``: each trade (its ``trade-id`` and
         clearing posting) and each period seal, parsed from its text."""
         entries: list[data.Directive] = []
+        postings: dict[str, list[data.Posting]] = {}  # shared: a few clearing accounts
         for trade_id, (day, clearing) in sorted(self.trades.items()):
-            meta = data.new_metadata("<index>", 0, {keys.TRADE_ID: trade_id})
-            posting = data.Posting(clearing, None, None, None, None, None)
+            if clearing not in postings:
+                postings[clearing] = [data.Posting(clearing, None, None, None, None, None)]
             entries.append(
                 data.Transaction(
-                    meta, day, "*", None, "", data.EMPTY_SET, data.EMPTY_SET, [posting]
+                    {keys.TRADE_ID: trade_id},
+                    day,
+                    "*",
+                    None,
+                    "",
+                    data.EMPTY_SET,
+                    data.EMPTY_SET,
+                    postings[clearing],
                 )
             )
         if self.seals:
@@ -112,9 +116,10 @@ def _unquote(value: str) -> str:
 
 def _number(text: str) -> Decimal | None:
     try:
-        return Decimal(text.replace(",", ""))
+        number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 class _Scanner:
@@ -133,13 +138,14 @@ class _Scanner:
         entry: _Entry | None = None
         with open(path, encoding="utf-8") as handle:
             for line in handle:
-                if not line.strip() or line.lstrip().startswith(";"):
-                    continue
-                if line[0].isdigit():
+                first = line[0]
+                if first == " " or first == "\t":
+                    if entry is not None:
+                        self.body(entry, line)
+                elif first.isdigit():
                     self.finish(entry)
                     entry = self.header(line)
-                    continue
-                if not line[0].isspace():
+                elif first != "\n" and first != "\r":
                     self.finish(entry)
                     entry = None
                     include = _INCLUDE.match(line)
@@ -147,9 +153,6 @@ class _Scanner:
                         pattern = str(path.parent / include.group(1))
                         for name in sorted(glob.glob(pattern, recursive=True)):
                             self.file(Path(name))
-                    continue
-                if entry is not None:
-                    self.body(entry, line)
         self.finish(entry)
 
     def header(self, line: str) -> _Entry | None:
@@ -166,29 +169,37 @@ class _Scanner:
         return entry
 
     def body(self, entry: _Entry, line: str) -> None:
+        """A line inside an entry: a posting or metadata (plain string tests,
+        no regex: this runs for every line of the books)."""
         if entry.lines:
             entry.lines.append(line)
-        posting = _POSTING.match(line)
-        if posting is not None:
-            account = posting.group(1)
+        text = line.lstrip()
+        if text[:1] in ("!", "*") and text[1:2].isspace():
+            text = text[1:].lstrip()
+        if "A" <= text[:1] <= "Z":
+            parts = text.split(None, 2)
+            account = parts[0]
             if entry.first_account is None:
                 entry.first_account = account
-            if account.startswith(self.clearing_prefix) and entry.clearing is None:
+            if entry.clearing is None and account.startswith(self.clearing_prefix):
                 entry.clearing = account
             if account in self.watched:
-                amount = _AMOUNT.match(posting.group(2) or "")
-                number = _number(amount.group(1)) if amount else None
-                if amount is None or number is None:
-                    self.index.inexact.add(account)
-                else:
-                    self.index.moves[(account, amount.group(2))].append((entry.date, number))
-            return
-        meta = _META.match(line)
-        if meta is not None:
-            if meta.group(1) == keys.SOURCE_REF:
+                self.move(entry, account, parts)
+        elif text.startswith((keys.SOURCE_REF + ":", keys.TRADE_ID + ":")):
+            meta = _META.match(line)
+            if meta is not None and meta.group(1) == keys.SOURCE_REF:
                 entry.ref = _unquote(meta.group(2))
-            elif meta.group(1) == keys.TRADE_ID:
+            elif meta is not None and meta.group(1) == keys.TRADE_ID:
                 entry.trade_id = _unquote(meta.group(2))
+
+    def move(self, entry: _Entry, account: str, parts: list[str]) -> None:
+        """A posting to a watched account: its amount, or the account is inexact."""
+        number = _number(parts[1]) if len(parts) > 1 else None
+        currency = parts[2].split(None, 1)[0] if len(parts) > 2 else ""
+        if number is None or not _CURRENCY.match(currency):
+            self.index.inexact.add(account)
+        else:
+            self.index.moves[(account, currency)].append((entry.date, number))
 
     def finish(self, entry: _Entry | None) -> None:
         if entry is None:

@@ -1,0 +1,111 @@
+"""Import a 1,000-line bank statement into large books, against beangulp's ``extract -e``.
+
+    python bench/generate.py --size 300k --seed 1 -o /tmp/books-300k
+    python bench/import_large_books.py --books /tmp/books-300k --lines 1000
+
+copies the books, writes an MT940 statement of ``--lines`` lines for First
+Harbor USD dated after the books' last entry (opening with the books'
+balance, so it reconciles), then times in fresh processes:
+
+- ``backoffice import`` of the statement (identify, extract, dedupe against
+  the books, balance checks, archive, write), then the same again (everything
+  is a duplicate: nothing written);
+- beangulp's ``extract -e main.beancount`` with the same importer, which loads
+  the books in full to find duplicates.
+
+Prints the seconds and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from ledger.config import load_config
+from ledger.imports.index import scan_books
+
+ACCOUNT = "Assets:Bank:FirstHarbor:USD"
+ACCOUNT_ID = "021000089-4471190023"
+
+BEANGULP = """
+import sys
+import beangulp
+from importers.swift_mt940 import Mt940Importer
+from ledger.config import load_config
+from pathlib import Path
+
+config = load_config(Path(sys.argv[1]))
+sys.argv = ["beangulp", "extract", "-e", sys.argv[1], sys.argv[2]]
+beangulp.Ingest([Mt940Importer(config)])()
+"""
+
+
+def statement(path: Path, start: datetime.date, opening: Decimal, lines: int) -> None:
+    rows = [
+        ":20:BENCHLARGE",
+        f":25:{ACCOUNT_ID}",
+        ":28C:1/1",
+        f":60F:C{start:%y%m%d}USD{opening:.2f}".replace(".", ","),
+    ]
+    total = Decimal(0)
+    for i in range(lines):
+        day = start + datetime.timedelta(days=1 + i * 20 // lines)
+        amount = Decimal((i * 7919) % 500000 - 250000) / 100
+        total += amount
+        mark = "C" if amount >= 0 else "D"
+        value = f"{abs(amount):.2f}".replace(".", ",")
+        rows.append(f":61:{day:%y%m%d}{day:%m%d}{mark}{value}NTRFNONREF//LB{i:08d}")
+        rows.append(f":86:/REMI/Payment {i} fee" if i % 5 == 0 else f":86:/REMI/Payment {i}")
+    last = start + datetime.timedelta(days=20)
+    rows.append(f":62F:C{last:%y%m%d}USD{opening + total:.2f}".replace(".", ","))
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="ascii")
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return seconds
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args.add_argument("--books", type=Path, required=True, help="a books directory")
+    args.add_argument("--lines", type=int, default=1000)
+    options = args.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        books = Path(tmp) / "books"
+        shutil.copytree(options.books, books)
+        main_file = books / "main.beancount"
+        config = load_config(main_file)
+        index = scan_books(main_file, {ACCOUNT}, config.accounts.unsettled)
+        last = max(day for day, _ in index.moves[(ACCOUNT, "USD")])
+        opening = index.before(ACCOUNT, "USD", last + datetime.timedelta(days=1))
+        document = Path(tmp) / "firstharbor-large.sta"
+        statement(document, last, opening, options.lines)
+        files = len(list(books.rglob("*.beancount")))
+        backoffice = [str(Path(sys.executable).parent / "backoffice"), "--books", str(main_file)]
+        first = timed([*backoffice, "import", str(document)])
+        again = timed([*backoffice, "import", str(document)])
+        fresh = Path(tmp) / "fresh"
+        shutil.copytree(options.books, fresh)
+        extract = timed(
+            [sys.executable, "-c", BEANGULP, str(fresh / "main.beancount"), str(document)]
+        )
+    print(f"books: {options.books} ({files} files); statement: {options.lines} lines")
+    print(f"backoffice import:             {first:.2f} s")
+    print(f"backoffice import again (dups): {again:.2f} s")
+    print(f"beangulp extract -e:           {extract:.2f} s  ({extract / first:.1f}x slower)")
+
+
+if __name__ == "__main__":
+    main()
