@@ -72,4 +72,9 @@ def books_view(
     books_path: Path, config: Config, *, fast: bool, extra: Sequence[data.Directive] = ()
 ) -> BooksView:
     """The fast view (an index of the text) or the full one (the loaded books)."""
-    return _fast(books_path, config) if fast and not extra else _full(books_path, extra)
+    if fast and not extra:
+        try:
+            return _fast(books_path, config)
+        except (OSError, UnicodeDecodeError):
+            pass  # a file the text index cannot read: the loader reports it properly
+    return _full(books_path, extra)
