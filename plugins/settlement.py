@@ -175,9 +175,9 @@ class _Run:
     def amounts(self, trade: Trade, settlements: list[Settlement]) -> list[Settlement]:
         """Check the settlements' amounts; generate the auto-settlement when due."""
         for settlement in settlements:
-            if (settlement.clearing_account, settlement.currency) != (
-                trade.clearing_account,
-                trade.currency,
+            if (
+                settlement.clearing_account != trade.clearing_account
+                or settlement.currency != trade.currency
             ):
                 self.error(
                     settlement.entry,
@@ -186,12 +186,17 @@ class _Run:
                     f"{trade.currency}; fix the account or the link",
                 )
                 return settlements
-        counterparty = self.config.counterparties.get(trade.counterparty)
-        if not settlements and counterparty is not None and counterparty.auto_settle:
-            generated = self.auto_settle(trade)
-            return [] if generated is None else [generated]
-        settled = sum((s.amount for s in settlements), Decimal(0))
-        if not settlements or settled == trade.amount:
+        if not settlements:
+            counterparty = self.config.counterparties.get(trade.counterparty)
+            if counterparty is not None and counterparty.auto_settle:
+                generated = self.auto_settle(trade)
+                return [] if generated is None else [generated]
+            return settlements
+        if len(settlements) == 1:
+            settled = settlements[0].amount
+        else:
+            settled = sum((s.amount for s in settlements), Decimal(0))
+        if settled == trade.amount:
             return settlements
         last = max(settlements, key=lambda s: (s.entry.date, s.entry.meta.get("lineno", 0)))
         short = abs(settled) < abs(trade.amount) and settled * trade.amount > 0

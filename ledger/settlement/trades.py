@@ -334,9 +334,9 @@ class _Reader:
 def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
     """The settlement cycle of ``trade`` (raises :class:`ledger.settlement.cycles.CycleError`);
     an FX trade settles on both currencies' calendars."""
-    currencies = [trade.currency]
-    if trade.asset_class == "fx":
-        currencies.append(trade.security)
+    currencies = (
+        (trade.currency, trade.security) if trade.asset_class == "fx" else (trade.currency,)
+    )
     return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
 
 
