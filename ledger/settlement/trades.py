@@ -249,7 +249,7 @@ class _Reader:
             from_account = clearing_account[len(self.prefix) :]
             if counterparty is None:
                 counterparty = from_account
-            elif self.config.unsettled_account(counterparty) != clearing_account:
+            elif from_account != counterparty:
                 self.error(
                     entry,
                     f"trade {trade_id} is with counterparty {counterparty} but posts to "
