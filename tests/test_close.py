@@ -378,3 +378,16 @@ def test_close_report_shows_the_seals_and_the_next_period(books: Path) -> None:
         ("breaks", True),
         ("suspense", True),
     ]
+
+
+def test_verify_notices_a_removed_last_seal(books: Path) -> None:
+    assert close(books, "2026-10")[0] == 0
+    (books.parent / "closes.beancount").write_text("")
+    result = CliRunner().invoke(main, ["--books", str(books), "verify"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "books/closes/2026-10/entries.tsv: period 2026-10 was closed "
+        "(closes/2026-10/entries.tsv exists) but the books hold no seal of it: the seal was "
+        "removed; restore it from git",
+        "no sealed periods",
+    ]

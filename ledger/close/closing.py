@@ -93,7 +93,7 @@ class CloseResult:
 def _plan(books: Books, period: str, seal: NewSeal, statements: list[Statement]) -> dict[Path, str]:
     """Every file the close writes (not yet the appends), by absolute path."""
     directory = books.directory.absolute() / CLOSES_DIR / period
-    files = {directory / "entries.tsv": seal.manifest}
+    files = {books.directory.absolute() / seal.manifest_path: seal.manifest}
     for statement in statements:
         files[directory / f"{statement.name}.txt"] = statement.text()
         files[directory / f"{statement.name}.csv"] = statement.csv()

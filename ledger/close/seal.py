@@ -438,6 +438,7 @@ def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
 
 
 CLOSES_DIR = "closes"
+MANIFEST_NAME = "entries.tsv"
 
 
 @dataclass(frozen=True)
@@ -477,7 +478,7 @@ def prepare_seal(
     start = last.end + datetime.timedelta(days=1) if last else None
     previous = last.digest if last else GENESIS
     (digests,) = covered_ranges([*(s.end for s in seals), end], files)[-1:]
-    manifest_path = f"{CLOSES_DIR}/{period}/entries.tsv"
+    manifest_path = f"{CLOSES_DIR}/{period}/{MANIFEST_NAME}"
     return NewSeal(
         period=period,
         start=start,

@@ -18,7 +18,7 @@ from beancount.core import data
 
 from ledger.books import Books
 from ledger.close.hashes import books_hashes
-from ledger.close.seal import SealState, read_seals, verify_chain
+from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SealState, read_seals, verify_chain
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
 
@@ -103,8 +103,22 @@ def seal_json(state: SealState) -> dict[str, Any]:
 
 
 def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
-    """Every seal recomputed from the files (no cache), and malformed seals."""
+    """Every seal recomputed from the files (no cache); malformed seals, and closes
+    whose seal is gone (a removed last seal leaves no broken chain behind it)."""
     seals, errors = read_seals(books.entries)
+    sealed = {seal.period for seal in seals}
+    for manifest in sorted((books.directory / CLOSES_DIR).glob(f"*/{MANIFEST_NAME}")):
+        period = manifest.parent.name
+        if period not in sealed:
+            errors.append(
+                BooksError(
+                    {"filename": str(manifest), "lineno": None},
+                    f"period {period} was closed ({CLOSES_DIR}/{period}/{MANIFEST_NAME} "
+                    "exists) but the books hold no seal of it: the seal was removed; "
+                    "restore it from git",
+                    None,
+                )
+            )
     if not seals:
         return [], errors
     files = books_hashes(books.options["include"], cache_dir=None)
