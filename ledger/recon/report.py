@@ -115,118 +115,137 @@ def _candidates(
     return cand.rank(found, stmt.difference)
 
 
+def _row(
+    account: str, currency: str | None, balance: StatementBalance | None, books_balance: Decimal
+) -> dict[str, Any]:
+    """A report row; ``balance`` None: the account has no statement yet."""
+    difference = None if balance is None else balance.number - books_balance
+    if difference is None:
+        status = "no-statement"
+    else:
+        status = "reconciled" if difference == 0 else "difference"
+    return {
+        "account": account,
+        "currency": currency,
+        "statement_date": None if balance is None else (balance.date - ONE_DAY).isoformat(),
+        "statement_balance": None if balance is None else str(balance.number),
+        "books_balance": None if balance is None else str(books_balance),
+        "difference": None if difference is None else str(difference),
+        "status": status,
+        "listed": balance is not None and balance.listed,
+        "source": None if balance is None else balance.meta.get("source"),
+        "file": None if balance is None else balance.meta.get("filename"),
+        "line": None if balance is None else balance.meta.get("lineno"),
+        "candidates": [],
+        "break": None,
+        "resolves": [],
+    }
+
+
+class _Run:
+    """One reconciliation of the books as of a date."""
+
+    def __init__(self, books: Books, config: Config, as_of: datetime.date) -> None:
+        self.books, self.config, self.as_of = books, config, as_of
+        self.known = {item.id: item for item in read_breaks(books.entries)[0]}
+        self.statements = _statements(books.entries, as_of)
+        accounts = {account for account, _ in self.statements}
+        self.index = PostingIndex(books.entries, accounts | {config.accounts.suspense})
+        _add_unlisted(self.statements, self.index)
+        self.found: list[Break] = []
+        self.resolutions: list[Resolution] = []
+        self._states: dict[datetime.date, list[TradeState]] = {}
+
+    def rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for (account, currency), balances in sorted(self.statements.items()):
+            latest = balances[-1]
+            row = _row(
+                account, currency, latest, self.index.balance(account, currency, latest.date)
+            )
+            since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
+            if row["status"] == "reconciled":
+                self.resolve(row)
+            else:
+                self.explain(row, latest, since)
+            rows.append(row)
+        listed = {row["account"] for row in rows}
+        for mapping in self.config.statement_accounts:
+            if mapping.account not in listed:
+                listed.add(mapping.account)
+                rows.append(_row(mapping.account, mapping.currency, None, Decimal(0)))
+        return rows
+
+    def resolve(self, row: dict[str, Any]) -> None:
+        """Resolve the open differences of an account and currency that now reconciles."""
+        for item in self.known.values():
+            if (
+                item.kind == "statement-difference"
+                and item.account == row["account"]
+                and item.amount is not None
+                and item.amount.currency == row["currency"]
+                and item.open_on(self.as_of)
+            ):
+                row["resolves"].append(item.id)
+                self.resolutions.append(
+                    Resolution(
+                        item.id, self.as_of, f"the statement of {row['statement_date']} reconciles"
+                    )
+                )
+
+    def explain(self, row: dict[str, Any], latest: StatementBalance, since: datetime.date) -> None:
+        """The ranked candidates of a difference, and its break."""
+        account, currency = row["account"], row["currency"]
+        date = latest.date - ONE_DAY
+        difference = Decimal(row["difference"])
+        if date not in self._states:
+            self._states[date] = trade_states(self.books.entries, self.config, date)
+        stmt = cand.Statement(account, currency, date, difference, since)
+        row["candidates"] = [
+            {
+                **asdict(c),
+                "date": c.date.isoformat(),
+                "explains": str(c.explains),
+                "whole": c.explains == difference,
+            }
+            for c in _candidates(stmt, latest, self.index, self.config, self._states[date])
+        ]
+        says = (
+            f"says {row['statement_balance']} {currency}"
+            if latest.listed
+            else f"does not list {currency}"
+        )
+        item = new_break(
+            "statement-difference",
+            [account, currency, date.isoformat(), str(difference)],
+            self.as_of,
+            f"{account}: statement of {date} {says}, the books {row['books_balance']} "
+            f"{currency} (difference {difference} {currency})",
+            account=account,
+            amount=Amount(difference, currency),
+            source=latest.meta.get("source"),
+        )
+        existing = self.known.get(item.id)
+        row["break"] = {
+            "id": item.id,
+            "status": "new" if existing is None else "open" if existing.is_open else "resolved",
+            "resolution": existing.resolution if existing else None,
+        }
+        if existing is None:
+            self.found.append(item)
+
+
 def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
     """The report, the breaks it found that are not yet in the books, and the
     resolutions of open differences of accounts that now reconcile."""
-    known = {item.id: item for item in read_breaks(books.entries)[0]}
-    statements = _statements(books.entries, as_of)
-    accounts = {account for account, _ in statements}
-    index = PostingIndex(books.entries, accounts | {config.accounts.suspense})
-    _add_unlisted(statements, index)
-    rows: list[dict[str, Any]] = []
-    found: list[Break] = []
-    resolutions: list[Resolution] = []
-    states_by_date: dict[datetime.date, list[TradeState]] = {}
-    for (account, currency), balances in sorted(statements.items()):
-        latest = balances[-1]
-        date = latest.date - ONE_DAY
-        since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
-        statement_balance = latest.number
-        books_balance = index.balance(account, currency, latest.date)
-        difference = statement_balance - books_balance
-        row: dict[str, Any] = {
-            "account": account,
-            "currency": currency,
-            "statement_date": date.isoformat(),
-            "statement_balance": str(statement_balance),
-            "books_balance": str(books_balance),
-            "difference": str(difference),
-            "status": "reconciled" if difference == 0 else "difference",
-            "listed": latest.listed,
-            "source": latest.meta.get("source"),
-            "file": latest.meta.get("filename"),
-            "line": latest.meta.get("lineno"),
-            "candidates": [],
-            "break": None,
-            "resolves": [],
-        }
-        if difference == 0:
-            for item in known.values():
-                if (
-                    item.kind == "statement-difference"
-                    and item.account == account
-                    and item.amount is not None
-                    and item.amount.currency == currency
-                    and item.open_on(as_of)
-                ):
-                    row["resolves"].append(item.id)
-                    resolutions.append(
-                        Resolution(item.id, as_of, f"the statement of {date} reconciles")
-                    )
-        else:
-            if date not in states_by_date:
-                states_by_date[date] = trade_states(books.entries, config, date)
-            stmt = cand.Statement(account, currency, date, difference, since)
-            row["candidates"] = [
-                {
-                    **asdict(c),
-                    "date": c.date.isoformat(),
-                    "explains": str(c.explains),
-                    "whole": c.explains == difference,
-                }
-                for c in _candidates(stmt, latest, index, config, states_by_date[date])
-            ]
-            item = new_break(
-                "statement-difference",
-                [account, currency, date.isoformat(), str(difference)],
-                as_of,
-                (
-                    f"{account}: statement of {date} says {statement_balance} {currency}"
-                    if latest.listed
-                    else f"{account}: statement of {date} does not list {currency}"
-                )
-                + f", the books {books_balance} {currency} (difference {difference} {currency})",
-                account=account,
-                amount=Amount(difference, currency),
-                source=latest.meta.get("source"),
-            )
-            existing = known.get(item.id)
-            row["break"] = {
-                "id": item.id,
-                "status": "new" if existing is None else "open" if existing.is_open else "resolved",
-                "resolution": existing.resolution if existing else None,
-            }
-            if existing is None:
-                found.append(item)
-        rows.append(row)
-    reconciled = {row["account"] for row in rows}
-    for mapping in config.statement_accounts:
-        if mapping.account not in reconciled:
-            reconciled.add(mapping.account)
-            rows.append(
-                {
-                    "account": mapping.account,
-                    "currency": mapping.currency,
-                    "status": "no-statement",
-                    "statement_date": None,
-                    "statement_balance": None,
-                    "books_balance": None,
-                    "difference": None,
-                    "source": None,
-                    "file": None,
-                    "line": None,
-                    "listed": False,
-                    "candidates": [],
-                    "break": None,
-                    "resolves": [],
-                }
-            )
+    run = _Run(books, config, as_of)
+    rows = run.rows()
     summary = {
         status: sum(1 for row in rows if row["status"] == status)
         for status in ("reconciled", "difference", "no-statement")
     }
     report = {"as_of": as_of.isoformat(), "accounts": rows, "summary": summary}
-    return Findings(report, found, resolutions)
+    return Findings(report, run.found, run.resolutions)
 
 
 def recon_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
