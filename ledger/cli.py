@@ -6,13 +6,14 @@ Exit codes: 0 clean; 1 the books or the input have problems, each printed as
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from ledger import __version__
-from ledger.context import BOOKS_ENV, AppContext, UsageError, pass_app
+from ledger.context import AS_OF_ENV, BOOKS_ENV, AppContext, UsageError, pass_app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +31,17 @@ from ledger.context import BOOKS_ENV, AppContext, UsageError, pass_app
 def main(ctx: click.Context, books_path: Path) -> None:
     """Back-office accounting and cash management on Beancount books."""
     ctx.obj = AppContext(books_path=books_path)
+    # Commands publish the as-of date to the plugins through the environment;
+    # put it back when the command ends, so one invocation never leaks into the next.
+    previous = os.environ.get(AS_OF_ENV)
+    ctx.call_on_close(lambda: _restore_env(AS_OF_ENV, previous))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 @main.command()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
@@ -95,3 +97,11 @@ def test_missing_books_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> No
     result = runner.invoke(main, ["--books", str(tmp_path / "none.beancount"), "check"])
     assert result.exit_code == 2
     assert "no such books file" in result.output
+
+
+def test_as_of_does_not_leak_between_invocations(
+    runner: CliRunner, demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
+    result = runner.invoke(main, ["--books", str(demo_books), "check", "--json"])
+    assert "BACKOFFICE_AS_OF" not in os.environ, result.output
