@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -46,10 +48,16 @@ LOAD = (
     "import sys, time\n"
     "from pathlib import Path\n"
     "from ledger.books import load\n"
-    "start = time.perf_counter()\n"
+    "wall, cpu = time.perf_counter(), time.process_time()\n"
     "books = load(Path(sys.argv[1]), pause_gc=sys.argv[2] == 'paused')\n"
-    "print(time.perf_counter() - start, len(books.errors))\n"
+    "print(time.perf_counter() - wall, time.process_time() - cpu, len(books.errors))\n"
 )
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # seconds of user + system time: what a busy machine disturbs least
 
 
 def books_for(size: str, seed: int) -> Path:
@@ -70,35 +78,40 @@ def books_for(size: str, seed: int) -> Path:
     return target / "main.beancount"
 
 
-def clean_env() -> dict[str, str]:
-    """Both commands read the as-of date from the books' config, not the caller's."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
-
-
-def run_timed(command: Sequence[str]) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=clean_env())
-    elapsed = time.perf_counter() - start
+def run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; both read the as-of date from the books' config, not the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
         raise SystemExit(f"{' '.join(command)} exited {result.returncode}:\n" + "\n".join(tail))
-    return elapsed
+    return result
 
 
-def run_load(command: Sequence[str]) -> float:
-    """The seconds ``ledger.books.load`` took, as the ``LOAD`` script prints them."""
-    out = subprocess.run(command, capture_output=True, text=True, check=True, env=clean_env())
-    seconds, errors = out.stdout.split()
+def run_timed(command: Sequence[str]) -> Timing:
+    """The whole process: start-up, imports, load, checks, output, exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run(command)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Timing(wall, cpu)
+
+
+def run_load(command: Sequence[str]) -> Timing:
+    """``ledger.books.load`` alone, as the ``LOAD`` script measures it."""
+    wall, cpu, errors = run(command).stdout.split()
     if errors != "0":
         raise SystemExit(f"{' '.join(command)}: the load reported {errors} error(s)")
-    return float(seconds)
+    return Timing(float(wall), float(cpu))
 
 
 def alternate(
-    runs: Mapping[str, Sequence[str]], repeat: int, timer: Callable[[Sequence[str]], float]
-) -> dict[str, list[float]]:
+    runs: Mapping[str, Sequence[str]], repeat: int, timer: Callable[[Sequence[str]], Timing]
+) -> dict[str, list[Timing]]:
     """Each command ``repeat`` times, the order flipped every round."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    times: dict[str, list[Timing]] = {name: [] for name in runs}
     names = list(runs)
     for i in range(repeat):
         for name in names if i % 2 == 0 else reversed(names):
@@ -106,9 +119,22 @@ def alternate(
     return times
 
 
-def line(label: str, runs: list[float]) -> str:
-    shown = " ".join(f"{t:.2f}" for t in runs)
-    return f"  {label:<34} {statistics.median(runs):7.2f} s   (runs: {shown})"
+def medians(runs: list[Timing]) -> Timing:
+    return Timing(statistics.median(t.wall for t in runs), statistics.median(t.cpu for t in runs))
+
+
+def line(label: str, runs: list[Timing]) -> str:
+    median = medians(runs)
+    shown = " ".join(f"{t.wall:.2f}" for t in runs)
+    return (
+        f"  {label:<26} {median.wall:6.2f} s wall {median.cpu:6.2f} s CPU"
+        f"   (wall of each run: {shown})"
+    )
+
+
+def ratio(label: str, part: list[Timing], whole: list[Timing], note: str = "") -> str:
+    a, b = medians(part), medians(whole)
+    return f"  {label:<26} {a.wall / b.wall:6.2f}   wall {a.cpu / b.cpu:6.2f}   CPU{note}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,27 +151,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     bean_check = [str(BIN / "bean-check"), "--no-cache", str(books)]
     load_before = os.getloadavg()[0]
     for command in (check, bean_check):  # warm the file cache and the .pyc files
-        run_timed(command)
+        run(command)
     times = alternate({"check": check, "bean-check": bean_check}, opts.repeat, run_timed)
-    ratio = statistics.median(times["check"]) / statistics.median(times["bean-check"])
     report = [
         f"books: {books} ({opts.size} transactions, seed {opts.seed}, {size_mb:.0f} MB)",
         f"python {platform.python_version()}, beancount {version('beancount')}, "
-        f"{os.cpu_count()} CPUs",
+        f"{os.cpu_count()} CPUs, median of {opts.repeat}",
         line("backoffice check", times["check"]),
         line("bean-check --no-cache", times["bean-check"]),
-        f"  {'ratio check / bean-check':<34} {ratio:7.2f}     (target <= 0.80)",
+        ratio("check / bean-check", times["check"], times["bean-check"], "  (target <= 0.80)"),
     ]
     if not opts.no_gc:
         loads = {mode: [sys.executable, "-c", LOAD, str(books), mode] for mode in GC_MODES}
         load_times = alternate(loads, opts.repeat, run_load)
-        saved = 1 - statistics.median(load_times["paused"]) / statistics.median(
-            load_times["running"]
-        )
         report += [
             line("load(pause_gc=True)", load_times["paused"]),
             line("load(pause_gc=False)", load_times["running"]),
-            f"  {'pausing the GC saves':<34} {saved:7.0%}",
+            ratio("paused / running", load_times["paused"], load_times["running"]),
         ]
     report.append(f"load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print("\n".join(report))
