@@ -23,7 +23,7 @@ After::
       trade-date: 2026-11-25
       settle-date: 2026-11-27
       side: "buy"
-      Assets:Custody:Custodia:Securities   200 SAP {236.80 EUR}
+      Assets:Custody:Custodia:Securities   200 SAP {236.80 EUR, 2026-11-25}
       Assets:Unsettled:BetaMarkets     -47360.00 EUR
 
     2026-11-27 * "Beta Markets GmbH" "Settlement of trade B7 (auto-settle)" ^trade-B7

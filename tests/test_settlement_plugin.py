@@ -9,6 +9,7 @@ plugins ran, printed by Beancount (blanks normalised); the errors are
 from __future__ import annotations
 
 import copy
+import re
 import textwrap
 from pathlib import Path
 
@@ -682,3 +683,15 @@ def test_inconsistent_trades_and_settlements(
         "43: trade E4: no settlement cycle for equity on XTKS traded 2026-11-24; add a "
         '[[settlement.cycles]] with markets = ["XTKS"] and asset-classes = ["equity"]',
     ]
+
+
+def test_the_docstring_example_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin's docstring shows a ledger before and after; both are checked here."""
+    import plugins.settlement as module
+
+    doc = module.__doc__ or ""
+    before = doc.split("Before, as-of 2026-11-27::\n")[1].split("\nAfter::\n")[0]
+    after = doc.split("\nAfter::\n")[1].split("\nThe generated settlement")[0]
+    text, errors = run(tmp_path, monkeypatch, before)
+    assert errors == []
+    assert re.sub(r'"auto-settle-\w+"', '"auto-settle-…"', text) == _normalise(after)
