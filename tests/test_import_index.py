@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.generate import read_firm, render, write
 from importers.rules import trade_clearing
 from ledger.config import load_config
 from ledger.imports import view as views
+from tests.conftest import DEMO_BOOKS
 from tests.test_import_pipeline import BANK_FILES, INBOX, run_import, snapshot
 
 ACCOUNTS = ("Assets:Bank:FirstHarbor:USD", "Assets:Bank:Rheinbank:EUR")
@@ -64,3 +66,21 @@ def test_an_amount_the_text_does_not_show_falls_back_to_the_full_load(demo_books
     result = run_import(demo_books, BANK_FILES[0])
     assert result.exit_code == 1
     assert "the books with this import hold 5001000.00 USD" in result.output
+
+
+def test_the_index_agrees_on_synthetic_books(tmp_path: Path) -> None:
+    """2,000 generated transactions: trades, settlements, fees, transfers, assertions."""
+    write(render(read_firm(DEMO_BOOKS), 2000, seed=3), tmp_path / "books")
+    books = tmp_path / "books" / "main.beancount"
+    config = load_config(books)
+    full = views.books_view(books, config, fast=False)
+    fast = views.books_view(books, config, fast=True)
+    assert fast.keys == full.keys
+    assert fast.opened == full.opened
+    unsettled = config.accounts.unsettled
+    assert trade_clearing(fast.entries, unsettled) == trade_clearing(full.entries, unsettled)
+    days = sorted({key[2] for key in full.keys if key[0] == "balance"})
+    assert len(days) > 10
+    for account, currency in zip(ACCOUNTS, ("USD", "EUR"), strict=True):
+        for day in days:
+            assert fast.balance(account, currency, day) == full.balance(account, currency, day)
