@@ -19,6 +19,7 @@ balance.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -36,10 +37,10 @@ logging.getLogger("mt940").addHandler(logging.NullHandler())
 
 _EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
 _ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
-_LINE_WIDTH = 65  # SWIFT field 86: 6*65x
+_FILLED = 60  # SWIFT field 86 is 6*65x; banks wrap a little short of 65
 _NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
 _SLASH_KEYS = re.compile(
-    r"/(EREF|REMI|NAME|MARF|MREF|CSID|IBAN|BIC|ORDP|BENM|PURP|TRTP|ADDR|RTRN|ULTD|ULTC|KREF)/"
+    r"/(EREF|REMI|NAME|MARF|MREF|CSID|IBAN|BIC|ORDP|BENM|PURP|TRTP|ADDR|RTRN|ULTD|ULTC|KREF|ISDT)/"
 )
 _DATED_FIELD = re.compile(r"^(?P<tag>:6[0245][A-Z]?:|:61:)[CD]?(?P<date>\d{6})")
 _OPTIONS = mt940.Options(
@@ -89,11 +90,14 @@ def _clean(text: str) -> str:
 
 
 def _unwrap(details: str) -> str:
-    """``:86:`` text as one line: a line filled to the 65-character limit was
-    cut mid-word by the bank, a shorter one ends at a word boundary."""
-    joined = "".join(
-        line + ("" if len(line) >= _LINE_WIDTH else " ") for line in details.split("\n")
-    )
+    """``:86:`` text as one line. Banks wrap it at (or a few characters short of)
+    the 65-character limit, mid-word: a line that long, cut between two letters or
+    digits, continues on the next without a space; any other line break is one."""
+    lines = details.split("\n")
+    joined = lines[0]
+    for previous, line in itertools.pairwise(lines):
+        cut = len(previous) >= _FILLED and previous[-1:].isalnum() and line[:1].isalnum()
+        joined += ("" if cut else " ") + line
     return _clean(joined)
 
 
@@ -168,13 +172,9 @@ def _line(details: dict[str, Any], lineno: int) -> StatementLine:
         amount=Decimal(details["amount"].amount),
         narration=_clean(narration or ""),
         payee=_clean(payee) if payee else None,
-        ref=first_nonempty(
-            [
-                _ref(details.get("bank_reference")),
-                _ref(details.get("customer_reference")),
-                _ref(eref),
-            ]
-        ),
+        # Only the bank's own reference identifies a line: customer references
+        # and end-to-end ids repeat (Rabobank writes "EREF" in every :61:).
+        ref=_ref(details.get("bank_reference")),
         references=references,
         code=details.get("id"),
     )
