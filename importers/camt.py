@@ -226,9 +226,11 @@ def _lines(doc: _Doc, entry: etree._Element, currency: str) -> list[StatementLin
                 code,
             ]
         )
+        # The bank's references identify a line; an EndToEndId is the payer's and may
+        # repeat (a monthly payment), so it only feeds the generated reference.
         tx_ref = None
         if tx is not None and len(parts) > 1:
-            tx_ref = _ref(doc.text(tx, "Refs/AcctSvcrRef")) or _ref(doc.text(tx, "Refs/EndToEndId"))
+            tx_ref = _ref(doc.text(tx, "Refs/AcctSvcrRef"))
         lines.append(
             StatementLine(
                 lineno=(tx if tx is not None and len(parts) > 1 else entry).sourceline or 0,
@@ -237,9 +239,7 @@ def _lines(doc: _Doc, entry: etree._Element, currency: str) -> list[StatementLin
                 amount=number,
                 narration=narration or "",
                 payee=_party(doc, tx, incoming),
-                ref=tx_ref
-                or entry_ref
-                or (_ref(doc.text(tx, "Refs/EndToEndId")) if tx is not None else None),
+                ref=tx_ref or entry_ref,
                 references=_references(doc, entry, tx),
                 code=code,
             )
