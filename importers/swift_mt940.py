@@ -145,9 +145,12 @@ def _line(details: dict[str, Any], lineno: int) -> StatementLine:
         )
         if ref
     )
+    purpose = " ".join(
+        str(part) for part in (details.get("purpose"), details.get("additional_purpose")) if part
+    )  # ?20-?29 and ?60-?63 of a structured :86:
     narration = first_nonempty(
         [
-            details.get("purpose"),
+            purpose,
             slash.get("REMI"),
             details.get("posting_text"),
             None if slash else raw,
