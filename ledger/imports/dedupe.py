@@ -39,14 +39,9 @@ def entry_key(entry: data.Directive) -> Key | None:
     return (type(entry).__name__, ref)
 
 
-def known_keys(entries: Iterable[data.Directive]) -> dict[Key, data.Directive]:
-    """Identity → entry, for entries that have one."""
-    index: dict[Key, data.Directive] = {}
-    for entry in entries:
-        key = entry_key(entry)
-        if key is not None:
-            index.setdefault(key, entry)
-    return index
+def known_keys(entries: Iterable[data.Directive]) -> set[Key]:
+    """The identities of ``entries`` that have one."""
+    return {key for key in map(entry_key, entries) if key is not None}
 
 
 def split_new(

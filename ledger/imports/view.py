@@ -42,7 +42,7 @@ def _full(books_path: Path, extra: Sequence[data.Directive]) -> BooksView:
     ledger = Ledger(entries)
     return BooksView(
         entries=entries,
-        keys=set(known_keys(entries)),
+        keys=known_keys(entries),
         opened={entry.account for entry in entries if isinstance(entry, data.Open)},
         balance=ledger.before,
     )
