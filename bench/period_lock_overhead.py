@@ -15,9 +15,10 @@ writes them, without running the checklist), and times ``backoffice check``:
   file is re-parsed and hashed (a fresh clone, or ``backoffice verify``).
 
 Each command runs once to warm the file cache, then ``--repeat`` times in
-rotation, each in a fresh process; the medians and the overhead over
+rotation, each in a fresh process; the medians of their CPU time (user +
+system, steadier than wall time on a shared machine) and the overhead over
 ``unsealed`` are printed. The checks must exit 0 (every seal holds). Whole-
-process timings move with the machine's load, so the plugin's own time is also
+process times move with the machine's load, so the plugin's own CPU time is also
 measured in this process, on the loaded sealed books, warm and without cache.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,7 +88,7 @@ def seal_every_month(main: Path) -> int:
 
 
 def plugin_times(main: Path, cache: Path, repeat: int) -> dict[str, list[float]]:
-    """Seconds ``period_lock`` takes on the loaded books, warm cache and no cache."""
+    """CPU seconds ``period_lock`` takes on the loaded books, warm cache and no cache."""
     from plugins.period_lock import period_lock
 
     books = load(main)
@@ -94,19 +96,22 @@ def plugin_times(main: Path, cache: Path, repeat: int) -> dict[str, list[float]]
     for name, directory in (("warm cache", str(cache)), ("no cache", "")):
         os.environ["BACKOFFICE_CACHE_DIR"] = directory
         for _ in range(repeat):
-            start = time.perf_counter()
+            start = time.process_time()
             with gc_paused():  # as inside ``backoffice check``, whose load pauses the GC
                 _, errors = period_lock(books.entries, books.options)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
             if errors:
                 raise SystemExit(f"period_lock reported {len(errors)} error(s)")
     return times
 
 
 def run_timed(command: Sequence[str], env: Mapping[str, str]) -> float:
-    start = time.perf_counter()
+    """CPU seconds (user + system) of the command: on a shared machine its wall time
+    moves with the other processes' load far more than its CPU time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, env=dict(env))
-    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
         raise SystemExit(f"{' '.join(command)} exited {result.returncode}:\n" + "\n".join(tail))
@@ -154,14 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         median = statistics.median(runs_of)
         shown = " ".join(f"{t:.2f}" for t in runs_of)
         print(
-            f"  backoffice check, {name:<20} {median:7.2f} s  {median / base_time - 1:+6.1%}"
+            f"  backoffice check, {name:<20} {median:7.2f} s CPU  {median / base_time - 1:+6.1%}"
             f"   (runs: {shown})"
         )
     for name, runs_of in plugin.items():
         median = statistics.median(runs_of)
         shown = " ".join(f"{t:.3f}" for t in runs_of)
         print(
-            f"  period_lock alone, {name:<19} {median:7.3f} s  {median / base_time:+6.1%} "
+            f"  period_lock alone, {name:<19} {median:7.3f} s CPU  {median / base_time:+6.1%} "
             f"of unsealed check   (runs: {shown})"
         )
     print(f"load average: {os.getloadavg()[0]:.2f}")

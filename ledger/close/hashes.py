@@ -12,7 +12,8 @@ The record that is sealed is what the files say, so ``plugins.period_lock``
 (``options_map["include"]``) on its own. Custom ``period-close`` entries (the
 seals themselves) are not hashed.
 
-The re-parse costs about a fifth of a load, so results are cached per file,
+The re-parse costs about 40% of a ``check`` (``bench/period_lock_overhead.py``),
+so results are cached per file,
 keyed by the SHA-256 of the file's bytes (plus this module's format version and
 the Beancount version, which fix the parse and the canonical form). The cache
 stays honest because its key is the full content of what it summarises: an
