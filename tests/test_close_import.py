@@ -19,6 +19,7 @@ from ledger.close.seal import SealedPeriodError, sealed_periods
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import ImportErrors, run_import
 from tests.test_close import books as books  # the fixture, re-exported for pytest
+from tests.test_close import snapshot
 
 ACCOUNT = "Assets:Bank:FirstHarbor:USD"
 
@@ -67,14 +68,6 @@ def sealed_books(books: Path, tmp_path: Path) -> tuple[Path, Path]:
     late = tmp_path / "late.fees"
     late.write_text("2026-10-30,15.00,FH-9\n2026-11-05,3.00,FH-10\n")
     return books, late
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != ".backoffice.lock"
-    }
 
 
 def test_import_into_a_sealed_period_is_refused_and_writes_nothing(
