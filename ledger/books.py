@@ -10,8 +10,8 @@ third; the README's Performance section has the numbers.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,21 +64,22 @@ def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
     ``hardcore`` adds Beancount's extra data-type validation, as ``bean-check``
     does, so ``backoffice check`` is never less strict than it.
     """
-    extra = validation.HARDCORE_VALIDATIONS if hardcore else None
     loader.initialize(use_cache=False)
-    if pause_gc:
-        with gc_paused():
-            entries, errors, options = loader.load_file(str(path), extra_validations=extra)
-    else:
-        entries, errors, options = loader.load_file(str(path), extra_validations=extra)
+    with gc_paused() if pause_gc else nullcontext():
+        entries, errors, options = loader.load_file(str(path))
+        if hardcore:
+            # Run the extra validations here rather than through the loader's
+            # ``extra_validations``: beancount's ``validate`` appends those to
+            # its module-level VALIDATIONS list, so every later load in the
+            # process would run them once more.
+            checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
+            for check in checks:
+                errors.extend(check(entries, options))
     return Books(path=path, entries=entries, errors=list(errors), options=options)
 
 
 def load_string(text: str, *, pause_gc: bool = True) -> Books:
     """Load books from a string (tests, docstring ledgers)."""
-    if pause_gc:
-        with gc_paused():
-            entries, errors, options = loader.load_string(text, dedent=True)
-    else:
+    with gc_paused() if pause_gc else nullcontext():
         entries, errors, options = loader.load_string(text, dedent=True)
     return Books(path=Path("<string>"), entries=entries, errors=list(errors), options=options)

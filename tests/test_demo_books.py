@@ -42,3 +42,12 @@ def test_demo_cash_floors_and_opening_cash() -> None:
     # Double entry: everything sums to zero at cost.
     total = realization.compute_balance(real).reduce(convert.get_cost)
     assert all(pos.units.number == 0 for pos in total)
+
+
+def test_repeated_loads_do_not_grow_beancount_validations() -> None:
+    from beancount.ops import validation
+
+    before = list(validation.VALIDATIONS)
+    load(DEMO_BOOKS / "main.beancount")
+    load(DEMO_BOOKS / "main.beancount")
+    assert before == validation.VALIDATIONS
