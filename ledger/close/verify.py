@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from beancount.core import data
@@ -102,9 +103,12 @@ def seal_json(state: SealState) -> dict[str, Any]:
     }
 
 
-def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
-    """Every seal recomputed from the files (no cache); malformed seals, and closes
-    whose seal is gone (a removed last seal leaves no broken chain behind it)."""
+def verify_seals(
+    books: Books, cache_dir: Path | None = None
+) -> tuple[list[SealState], list[BooksError]]:
+    """Every seal recomputed from the files (by default without the hash cache);
+    malformed seals, and closes whose seal is gone (a removed last seal leaves no
+    broken chain behind it)."""
     seals, errors = read_seals(books.entries)
     sealed = {seal.period for seal in seals}
     for manifest in sorted((books.directory / CLOSES_DIR).glob(f"*/{MANIFEST_NAME}")):
@@ -121,7 +125,7 @@ def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
             )
     if not seals:
         return [], errors
-    files = books_hashes(books.options["include"], cache_dir=None)
+    files = books_hashes(books.options["include"], cache_dir=cache_dir)
     return verify_chain(seals, files, books.directory), errors
 
 
