@@ -27,16 +27,13 @@ errors too. The plugin never raises and never changes its input entries.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import click
 from beancount.core import data
 
 from ledger.breaks.model import age, overdue, read_breaks
-from ledger.config import ConfigError, load_config
-from ledger.context import resolve_as_of
 from ledger.errors import BooksError
+from ledger.plugin_env import plugin_settings
 
 __plugins__ = ("breaks",)
 
@@ -48,13 +45,11 @@ def breaks(
     found, errors = read_breaks(entries)
     if not found:
         return entries, errors
-    try:
-        settings = load_config(Path(options_map["filename"]))
-        as_of = resolve_as_of(None, settings)
-    except (ConfigError, click.ClickException) as exc:
-        message = exc.message if isinstance(exc, click.ClickException) else str(exc)
-        errors.append(BooksError(found[0].meta, f"cannot age the breaks: {message}", None))
+    loaded = plugin_settings(options_map, "plugins.breaks: cannot age the breaks")
+    if isinstance(loaded, BooksError):
+        errors.append(BooksError(found[0].meta, loaded.message, None))
         return entries, errors
+    settings, as_of = loaded
     for item in found:
         if not overdue(item, as_of, settings):
             continue

@@ -49,9 +49,9 @@ from beancount.core import data
 
 from ledger.cash.positions import cash_book
 from ledger.cash.sufficiency import breach_errors, floor_breaches
-from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
+from ledger.config import CONFIG_NAME, Config
 from ledger.errors import BooksError
-from plugins.settlement import resolve_as_of
+from ledger.plugin_env import plugin_settings
 
 __plugins__ = ("cash",)
 
@@ -114,12 +114,10 @@ def cash(
     if order is not None:
         return entries, [order]
     filename = options_map.get("filename") or "<string>"
-    try:
-        # Books loaded from a string have no directory, so no backoffice.toml.
-        config = Config() if filename.startswith("<") else load_config(Path(filename))
-        as_of = resolve_as_of(config)
-    except (ConfigError, ValueError) as exc:
-        return entries, [BooksError(data.new_metadata(filename, 0), str(exc), None)]
+    settings = plugin_settings(options_map, "plugins.cash")
+    if isinstance(settings, BooksError):
+        return entries, [settings]
+    config, as_of = settings
     book = cash_book(entries, config, as_of)
     breaches = floor_breaches(book, intraday=config.cash.intraday)
     errors = [*book.errors, *breach_errors(breaches, entries)]

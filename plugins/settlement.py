@@ -53,30 +53,20 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from ledger import context
 from ledger import meta as m
 from ledger.calendars import add_business_days, business_days_between, is_business_day
-from ledger.config import Config, ConfigError, load_config
+from ledger.config import Config
 from ledger.errors import BooksError
+from ledger.plugin_env import plugin_settings
 from ledger.settlement.cycles import Cycle, CycleBook, CycleError
 from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
 
 __plugins__ = ("settlement",)
-
-
-def resolve_as_of(config: Config) -> datetime.date:
-    """``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today; a bad
-    ``BACKOFFICE_AS_OF`` raises ValueError (a plugin turns it into an error tuple)."""
-    try:
-        return context.resolve_as_of(None, config)
-    except context.UsageError as exc:
-        raise ValueError(exc.message) from None
 
 
 def _money(number: Decimal, currency: str) -> str:
@@ -321,13 +311,10 @@ def settlement(
     entries: list[data.Directive], options_map: dict[str, Any], *_: Any
 ) -> tuple[list[data.Directive], list[BooksError]]:
     """The plugin: ``(entries, errors)``; the input list and its entries are left as they were."""
-    filename = options_map.get("filename") or "<string>"
-    try:
-        # Books loaded from a string have no directory, so no backoffice.toml.
-        config = Config() if filename.startswith("<") else load_config(Path(filename))
-        as_of = resolve_as_of(config)
-    except (ConfigError, ValueError) as exc:
-        return entries, [BooksError(data.new_metadata(filename, 0), str(exc), None)]
+    settings = plugin_settings(options_map, "plugins.settlement")
+    if isinstance(settings, BooksError):
+        return entries, [settings]
+    config, as_of = settings
     run = _Run(config, as_of)
     run.run(scan(entries, config))
     return run.output(entries), run.sorted_errors()

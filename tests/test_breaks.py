@@ -156,7 +156,8 @@ def test_plugin_reports_bad_as_of_instead_of_raising(
     monkeypatch.setenv("BACKOFFICE_AS_OF", "someday")
     books = ledger(BOOKS)
     assert [e.message for e in books.errors] == [
-        "cannot age the breaks: BACKOFFICE_AS_OF: 'someday' is not a date; write it as YYYY-MM-DD"
+        "plugins.breaks: cannot age the breaks: BACKOFFICE_AS_OF: 'someday' is not a date; "
+        "write it as YYYY-MM-DD"
     ]
 
 

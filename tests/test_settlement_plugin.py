@@ -599,7 +599,7 @@ def test_bad_as_of_and_bad_config_are_errors_not_exceptions(
     monkeypatch.setenv("BACKOFFICE_AS_OF", "27/11/2026")
     books = load_string(HEADER + textwrap.dedent(FAIL))
     assert [e.message for e in books.errors] == [
-        "BACKOFFICE_AS_OF: '27/11/2026' is not a date; write it as YYYY-MM-DD"
+        "plugins.settlement: BACKOFFICE_AS_OF: '27/11/2026' is not a date; write it as YYYY-MM-DD"
     ]
     monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
     main = write_books(
