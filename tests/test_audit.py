@@ -135,6 +135,7 @@ def test_audit_shows_document_reference_and_import_commit(repo: Path) -> None:
                 "source_sha256": SHA,
                 "document_sha256": SHA,
                 "document_ok": True,
+                "document_line": {"line": 2, "text": ":61:2610051005D12,50NCHGFH-1//fee"},
                 "imported_by": commit,
                 "last_edit_by": commit,
                 "archived_by": commit,
@@ -142,10 +143,11 @@ def test_audit_shows_document_reference_and_import_commit(repo: Path) -> None:
         ],
     }
     text = CliRunner().invoke(main, ["--books", str(repo), "audit", "FH-1"]).output
-    assert text.splitlines()[:3] == [
+    assert text.splitlines()[:4] == [
         'books/imported.beancount:1: 2026-10-05 * "First Harbor" "Account fee"',
         f"  document   {DOCUMENT} (sha256 {SHA}: matches)",
         "  reference  FH-1",
+        "  line       2: :61:2610051005D12,50NCHGFH-1//fee",
     ]
 
 

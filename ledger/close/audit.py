@@ -4,7 +4,8 @@ An entry is found by one of its links (``trade-GA-1``, with or without ``^``)
 or by its ``source-ref`` (the bank reference, FIX ExecID or custody reference
 the statement gives the line). For each one it shows the entry (file and line),
 the document it was imported from (``source``, whether its bytes still hash to
-``source-sha256``), the line or element of the document (``source-ref``), the
+``source-sha256``), the reference (``source-ref``) and the first line of the
+document that holds it (the statement line, XML element or FIX message), the
 commit that brought the reference into the books file (``git log -S``), the
 commit that last wrote the entry's line (``git blame``) and the commit that
 archived the document.
@@ -36,6 +37,7 @@ class Trail:
     source_ref: str | None
     source_sha256: str | None
     document_sha256: str | None
+    document_line: tuple[int, str] | None
     introduced_by: Commit | None
     last_written_by: Commit | None
     archived_by: Commit | None
@@ -63,6 +65,10 @@ class Trail:
         else:
             out.append("  document   none recorded (not imported)")
         out.append(f"  reference  {self.source_ref or '-'}")
+        if self.document_line is not None:
+            out.append(f"  line       {self.document_line[0]}: {self.document_line[1]}")
+        elif self.source_ref:
+            out.append("  line       the reference is not in the document (a generated one)")
         for label, commit in (
             ("imported", self.introduced_by),
             ("last edit", self.last_written_by),
@@ -89,6 +95,9 @@ class Trail:
             "source_ref": self.source_ref,
             "source_sha256": self.source_sha256,
             "document_sha256": self.document_sha256,
+            "document_line": None
+            if self.document_line is None
+            else {"line": self.document_line[0], "text": self.document_line[1]},
             "document_ok": self.document_ok,
             "imported_by": commit(self.introduced_by),
             "last_edit_by": commit(self.last_written_by),
@@ -110,13 +119,22 @@ def find_entries(books: Books, ref: str) -> list[data.Directive]:
     return found
 
 
-def _document_sha256(books: Books, source: str | None) -> str | None:
+def _read_document(books: Books, source: str | None) -> bytes | None:
     if source is None:
         return None
     try:
-        return hashlib.sha256((books.directory / source).read_bytes()).hexdigest()
+        return (books.directory / source).read_bytes()
     except OSError:
         return None
+
+
+def locate(document: bytes, ref: str) -> tuple[int, str] | None:
+    """The first line of ``document`` holding ``ref`` (its number and text), if any:
+    the statement line, XML element or FIX message the entry was read from."""
+    for lineno, line in enumerate(document.decode("utf-8", "replace").splitlines(), 1):
+        if ref in line:
+            return lineno, line.strip()
+    return None
 
 
 def trail(books: Books, entry: data.Directive, ref: str) -> Trail:
@@ -127,8 +145,9 @@ def trail(books: Books, entry: data.Directive, ref: str) -> Trail:
     source_ref = get_source_ref(meta)
     needle = source_ref or ref.removeprefix("^")
     introduced = history(filename, needle)
-    document = books.directory / source if source else None
-    archived = history(document) if document is not None and document.exists() else []
+    path = books.directory / source if source else None
+    archived = history(path) if path is not None and path.exists() else []
+    document = _read_document(books, source)
     return Trail(
         entry=entry,
         file=file,
@@ -136,7 +155,8 @@ def trail(books: Books, entry: data.Directive, ref: str) -> Trail:
         source=source,
         source_ref=source_ref,
         source_sha256=meta.get(SOURCE_SHA256) if isinstance(meta.get(SOURCE_SHA256), str) else None,
-        document_sha256=_document_sha256(books, source),
+        document_sha256=hashlib.sha256(document).hexdigest() if document is not None else None,
+        document_line=locate(document, source_ref) if document and source_ref else None,
         introduced_by=introduced[0] if introduced else None,
         last_written_by=blame_line(filename, line) if line else None,
         archived_by=archived[0] if archived else None,
