@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,25 @@ def test_verify_notices_a_removed_last_seal(books: Path) -> None:
         "removed; restore it from git",
         "no sealed periods",
     ]
+
+
+def test_trial_balance_ties_to_beancounts_own_balances(demo_books: Path) -> None:
+    from beancount.core import convert, realization
+
+    from ledger.close.reports import trial_balance
+
+    books = load(demo_books)
+    end = datetime.date(2026, 11, 27)
+    statement = trial_balance(books.entries, end, books.options)
+    ours = {(line.account, line.currency): line.amount for line in statement.lines}
+    upto = [entry for entry in books.entries if entry.date <= end]
+    real = realization.realize(upto)
+    theirs = {
+        (acc.account, position.units.currency): position.units.number
+        for acc in realization.iter_children(real)
+        for position in acc.balance.reduce(convert.get_cost)
+        if position.units.number != 0
+    }
+    totals = {key: value for key, value in ours.items() if key[0] == "total"}
+    assert {key: value for key, value in ours.items() if key[0] != "total"} == theirs
+    assert set(totals.values()) == {Decimal(0)}
