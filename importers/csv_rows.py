@@ -7,10 +7,15 @@ import csv
 import datetime
 import fnmatch
 import os
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from pathlib import Path
 
 from importers.common import ImportFailure
+
+# Digits with an optional sign and decimal point: no exponent, NaN or Infinity,
+# which Decimal() would accept and no statement means.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def has_columns(
@@ -85,11 +90,7 @@ class CsvRow:
         value = self.text(column) or default
         if value is None:
             raise ImportFailure(self.filename, self.line, f"column {column!r} is empty")
-        try:
-            parsed = Decimal(value)
-        except InvalidOperation:
-            parsed = Decimal("NaN")
-        if not parsed.is_finite():
+        if not _PLAIN_NUMBER.match(value):
             raise ImportFailure(
                 self.filename,
                 self.line,
@@ -97,7 +98,7 @@ class CsvRow:
                 value=value,
                 hint="write numbers with a decimal point and no thousands separators",
             )
-        return parsed
+        return Decimal(value)
 
     def optional_number(self, column: str | None) -> Decimal | None:
         return self.number(column) if column and self.text(column) else None

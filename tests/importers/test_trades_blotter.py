@@ -48,6 +48,10 @@ HEADER = "TradeRef;TradeDate;SettleDate;Broker;B/S;Qty;Ticker;ISIN;Name;Px;Ccy;C
             "bad.csv:2: column 'Qty' is not a number (got '1,000')",
         ),
         (
+            "T9;24.11.2026;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1E999;USD;;",
+            "bad.csv:2: column 'Px' is not a number (got '1E999')",
+        ),
+        (
             "T9;24.11.2026;25.11.2026;Gamma;B;10;XYZ;US8522341036;;1;USD;;",
             "bad.csv:2: counterparty 'Gamma' is not in backoffice.toml; "
             "add a [counterparties.Gamma] table",
