@@ -180,9 +180,9 @@ def test_refused_when_already_sealed(books: Path) -> None:
 def test_refused_without_the_period_lock_plugin(books: Path) -> None:
     books.write_text(MAIN.replace('plugin "plugins.period_lock"\n', "").lstrip())
     assert blockers(books) == [
-        f"period {books}:None: the books do not load plugins.period_lock, so nothing would "
-        'verify the seal; add plugin "plugins.period_lock" to main.beancount after the other '
-        "plugins"
+        "period books/main.beancount:None: the books do not load plugins.period_lock, so "
+        'nothing would verify the seal; add plugin "plugins.period_lock" to main.beancount '
+        "after the other plugins"
     ]
 
 

@@ -103,12 +103,11 @@ def period_blockers(
         )
     if not any(name == PERIOD_LOCK for name, _ in books.options.get("plugin", [])):
         blockers.append(
-            Blocker(
+            _at(
                 "period",
+                {"filename": str(books.path)},
                 f"the books do not load {PERIOD_LOCK}, so nothing would verify the seal; add "
                 f'plugin "{PERIOD_LOCK}" to {books.path.name} after the other plugins',
-                str(books.path),
-                None,
             )
         )
     return blockers
