@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ledger.books import load
+from ledger.cli import main
 from ledger.close.hashes import books_hashes
 from ledger.close.seal import prepare_seal, read_seals
 from ledger.errors import format_error
@@ -240,3 +245,42 @@ def test_a_malformed_seal_is_an_error_not_a_crash(sealed: Path) -> None:
         'it as: 2026-10-31 custom "period-close" "YYYY-MM" with metadata digest, previous '
         "(and entries, manifest); 'backoffice close' writes it"
     ]
+
+
+def cache_files(directory: Path) -> dict[str, Path]:
+    return {path.stem: path for path in directory.glob("entries-v*/*.bin")}
+
+
+def test_the_cache_is_keyed_by_each_files_content(sealed: Path) -> None:
+    books = sealed.parent
+    cached = cache_files(books / "cache")
+    for name in ("main", "accounts", "october", "closes"):
+        content = (books / f"{name}.beancount").read_bytes()
+        assert hashlib.sha256(content).hexdigest() in cached
+
+
+def test_verify_does_not_trust_the_cache(sealed: Path) -> None:
+    """A forged cache entry (the old hashes filed under the edited file's content) fools
+    the plugin on this machine, which is why ``verify`` never reads the cache."""
+    books = sealed.parent
+    october = books / "october.beancount"
+    old = cache_files(books / "cache")[hashlib.sha256(october.read_bytes()).hexdigest()]
+    edit(october, "-40.00 USD", "-41.00 USD")
+    edit(october, "40.00 USD\n", "41.00 USD\n")
+    forged = old.parent / f"{hashlib.sha256(october.read_bytes()).hexdigest()}.bin"
+    forged.write_bytes(old.read_bytes())
+    assert messages(sealed) == []
+    result = CliRunner().invoke(main, ["--books", str(sealed), "verify"])
+    assert result.exit_code == 1
+    assert "october.beancount:6: period 2026-10 is sealed" in result.output
+
+
+def test_cache_entries_unused_for_30_days_are_pruned(sealed: Path) -> None:
+    books = sealed.parent
+    stale = next(iter(cache_files(books / "cache").values())).parent / ("0" * 64 + ".bin")
+    stale.write_bytes(b"")
+    month_ago = time.time() - 31 * 86400
+    os.utime(stale, (month_ago, month_ago))
+    edit(books / "october.beancount", "2026-11-02 *", "2026-11-03 *")
+    assert messages(sealed) == []
+    assert not stale.exists()

@@ -24,6 +24,7 @@ a SHA-256 collision. The cache lives outside the books
 ``backoffice verify`` never reads it: it recomputes every hash from the files,
 so a forged cache on one machine can mislead that machine's ``check`` but not
 ``verify``. Set ``BACKOFFICE_CACHE_DIR`` to an empty string to disable it.
+Entries no load has used for 30 days are removed whenever a new one is written.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,7 @@ from ledger.close.canonical import entry_digest
 
 FORMAT_VERSION = "1"
 CACHE_ENV = "BACKOFFICE_CACHE_DIR"
+PRUNE_DAYS = 30
 PERIOD_CLOSE = "period-close"
 
 # One record per entry: date ordinal, line number, SHA-256 of its canonical text.
@@ -93,19 +96,25 @@ def _cache_path(cache_dir: Path, content_sha: str) -> Path:
 def _read_cache(path: Path) -> bytes | None:
     try:
         blob = path.read_bytes()
+        os.utime(path)  # in use: keep it past the next pruning
     except OSError:
         return None
     return blob if len(blob) % _RECORD.size == 0 else None
 
 
 def _write_cache(path: Path, blob: bytes) -> None:
-    """Best effort (a cache that cannot be written is only slower): atomic rename."""
+    """Best effort (a cache that cannot be written is only slower): atomic rename,
+    then drop the entries no load has used for ``PRUNE_DAYS`` (old file versions)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(blob)
         os.replace(tmp, path)
+        cutoff = time.time() - PRUNE_DAYS * 86400
+        for old in path.parent.glob("*.bin"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
     except OSError:
         return
 
