@@ -64,10 +64,26 @@ def test_demo_statements_import_and_reconcile(demo_books: Path) -> None:
         "documents/Assets/Bank/Rheinbank/EUR/2026-10-31.rheinbank-2026-10.xml",
         "documents/Assets/Bank/Rheinbank/EUR/2026-11-14.rheinbank-2026-11-a.ofx",
         "documents/Assets/Bank/Rheinbank/EUR/2026-11-25.rheinbank-2026-11-b.csv",
-        "imported/2026-10.beancount",
-        "imported/2026-11.beancount",
+        "2026/10/assets-bank-firstharbor-usd.beancount",
+        "2026/10/assets-bank-rheinbank-eur.beancount",
+        "2026/11/assets-bank-firstharbor-usd.beancount",
+        "2026/11/assets-bank-rheinbank-eur.beancount",
         "main.beancount",
     ]
+    assert {Path(f["file"]).name: f["written"] for f in summary["files"]}[
+        "firstharbor-2026-10.mt940"
+    ] == [
+        "documents/Assets/Bank/FirstHarbor/USD/2026-10-31.firstharbor-2026-10.mt940",
+        "2026/10/assets-bank-firstharbor-usd.beancount",
+        "2026/11/assets-bank-firstharbor-usd.beancount",  # the closing balance, on 11-01
+    ]
+    main_text = demo_books.read_text(encoding="utf-8")
+    assert main_text.endswith(
+        'include "2026/10/assets-bank-firstharbor-usd.beancount"\n'
+        'include "2026/10/assets-bank-rheinbank-eur.beancount"\n'
+        'include "2026/11/assets-bank-firstharbor-usd.beancount"\n'
+        'include "2026/11/assets-bank-rheinbank-eur.beancount"\n'
+    )
     books = load(demo_books)
     assert [e for e in books.errors if "Balance" in type(e).__name__] == []
     balances = {
@@ -181,7 +197,7 @@ def test_an_unknown_account_prints_the_lines_to_add_then_creates_them(
         '\n[[statement-accounts]]\nid = "4471190099"\n'
         'account = "Assets:Bank:Bank021000089:USD"\ncurrency = "USD"\n'
     )
-    opened = (demo_books.parent / "imported/accounts.beancount").read_text()
+    opened = (demo_books.parent / "accounts.beancount").read_text()
     assert opened.split("\n\n")[-1].split() == [
         "2026-11-30",
         "open",
@@ -234,7 +250,7 @@ def test_a_statement_line_naming_a_trade_settles_it(demo_books: Path, tmp_path: 
     )
     result = run_import(demo_books, INBOX / "alphasec-blotter.csv", statement, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "would write imported/2026-11.beancount" in result.output
+    assert "would write 2026/11/assets-custody-custodia-securities.beancount" in result.output
     assert run_import(demo_books, INBOX / "alphasec-blotter.csv", statement).exit_code == 0
     (line,) = [e for e in load(demo_books).entries if e.meta.get("source-ref") == "FH2611300001"]
     assert line.links == {"trade-GA-20261127-001"}

@@ -1,8 +1,12 @@
 """Where imported entries and documents go in the books, and their text.
 
-- entries: ``imported/YYYY-MM.beancount`` by the entry's month, appended in
-  date order, each file included once from the books' main file;
-- accounts opened by ``--create-accounts``: ``imported/accounts.beancount``;
+- entries: ``<year>/<month>/<account-slug>.beancount`` by the entry's month
+  and its statement account (``Assets:Bank:FirstHarbor:USD`` →
+  ``2026/11/assets-bank-firstharbor-usd.beancount``), appended in date order,
+  each file included once from the books' main file;
+- accounts opened by ``--create-accounts``: appended to ``accounts.beancount``,
+  and the ``commodity`` directives of unknown securities to
+  ``commodities.beancount`` (each included from the main file if it is not yet);
 - documents: ``<documents>/<Account/path>/<date>.<name>``, read-only.
 """
 
@@ -16,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from beancount.core import data
 from beancount.parser import printer
 
-IMPORTED_DIR = "imported"
 ACCOUNTS_FILE = "accounts.beancount"
+COMMODITIES_FILE = "commodities.beancount"
 
 _HEADER = (
     "; Entries written by 'backoffice import', each traceable through its source,\n"
@@ -28,9 +32,14 @@ _HEADER = (
 _TYPE_ORDER = {data.Open: 0, data.Balance: 1}
 
 
-def month_file(day: datetime.date) -> str:
-    """The month file of ``day``, relative to the books directory."""
-    return f"{IMPORTED_DIR}/{day:%Y-%m}.beancount"
+def account_slug(account: str) -> str:
+    """``Assets:Bank:FirstHarbor:USD`` → ``assets-bank-firstharbor-usd``."""
+    return account.lower().replace(":", "-")
+
+
+def month_file(day: datetime.date, account: str) -> str:
+    """The file of ``account``'s entries of ``day``'s month, relative to the books."""
+    return f"{day:%Y}/{day:%m}/{account_slug(account)}.beancount"
 
 
 def archive_path(documents: str, account: str, day: datetime.date | None, name: str) -> str:
@@ -49,11 +58,13 @@ def render(entries: Iterable[data.Directive]) -> str:
     return "\n".join(printer.format_entry(entry) for _, entry in ordered)
 
 
-def by_month(entries: Sequence[data.Directive]) -> dict[str, list[data.Directive]]:
-    """Entries grouped by their month file, months in order."""
+def by_month(
+    entries: Iterable[tuple[str, data.Directive]],
+) -> dict[str, list[data.Directive]]:
+    """``(account, entry)`` pairs grouped by their month file, files in path order."""
     groups: dict[str, list[data.Directive]] = defaultdict(list)
-    for entry in entries:
-        groups[month_file(entry.date)].append(entry)
+    for account, entry in entries:
+        groups[month_file(entry.date, account)].append(entry)
     return dict(sorted(groups.items()))
 
 

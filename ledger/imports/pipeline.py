@@ -63,9 +63,32 @@ class FileImport:
     accounts: tuple[str, ...]
     new: list[data.Directive]
     duplicates: int
+    account: str = ""  # the importer's account for the document
+    statement_accounts: frozenset[str] = frozenset()  # the mapped statement accounts
 
     def count(self, kind: type) -> int:
         return sum(1 for entry in self.new if isinstance(entry, kind))
+
+    def placed(self) -> list[tuple[str, data.Directive]]:
+        """Each new entry with the account whose month file holds it: a balance's
+        or first posting's account when it is a statement account (one file may
+        hold several statements), else the document's account."""
+        out = []
+        for entry in self.new:
+            home = self.account
+            if isinstance(entry, data.Balance):
+                home = entry.account if entry.account in self.statement_accounts else home
+            elif isinstance(entry, data.Transaction) and entry.postings:
+                first = entry.postings[0].account
+                home = first if first in self.statement_accounts else home
+            out.append((home, entry))
+        return out
+
+    def written(self) -> list[str]:
+        """The archived document and the month files this document's entries go to."""
+        if not self.new:
+            return []
+        return [self.archive, *output.by_month(self.placed())]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +103,7 @@ class FileImport:
                 1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
             ),
             "duplicates": self.duplicates,
+            "written": self.written(),
         }
 
 
@@ -180,6 +204,7 @@ def _extract_all(
     seen = list(view.entries)
     batch: list[data.Directive] = []
     results: list[FileImport] = []
+    statements = frozenset(mapping.account for mapping in config.statement_accounts)
     for path, importer in claimed:
         try:
             extracted = list(importer.extract(str(path), seen))
@@ -207,6 +232,8 @@ def _extract_all(
                 accounts=tuple(accounts) or (account,),
                 new=new,
                 duplicates=len(duplicates),
+                account=account,
+                statement_accounts=statements,
             )
         )
         balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
@@ -308,9 +335,9 @@ def _files(
     results: Sequence[FileImport], opens: Sequence[data.Open]
 ) -> dict[str, list[data.Directive]]:
     """The books files to append to, with their new entries."""
-    files = output.by_month([entry for result in results for entry in result.new])
+    files = output.by_month(pair for result in results for pair in result.placed())
     if opens:
-        files = {f"{output.IMPORTED_DIR}/{output.ACCOUNTS_FILE}": list(opens), **files}
+        files = {output.ACCOUNTS_FILE: list(opens), **files}
     return files
 
 

@@ -154,10 +154,14 @@ def test_blotter_then_mt545_leaves_the_clearing_account_at_zero(tmp_path: Path) 
     for trade_id in ("GA-20261124-001", "GA-20261124-002"):
         link = f"trade-{trade_id}"
         assert clearing_balance(books.entries, "Assets:Unsettled:AlphaSec", link) == 0
-    before = (tmp_path / "books" / "imported" / "2026-11.beancount").read_text(encoding="utf-8")
+    before = (
+        tmp_path / "books" / "2026" / "11" / "assets-custody-custodia-securities.beancount"
+    ).read_text(encoding="utf-8")
     again = run_import(main, config, paths, importers_factory=trade_importers)
     assert [(len(f.new), f.duplicates) for f in again.files] == [(0, 3), (0, 2)]
-    after = (tmp_path / "books" / "imported" / "2026-11.beancount").read_text(encoding="utf-8")
+    after = (
+        tmp_path / "books" / "2026" / "11" / "assets-custody-custodia-securities.beancount"
+    ).read_text(encoding="utf-8")
     assert after == before
 
 
