@@ -251,7 +251,8 @@ class Generator:
     cycles: CycleBook = field(init=False)
     rng: random.Random = field(init=False)
     files: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    remaining: int = 0
+    written: int = 0  # transactions
+    pending: int = 0  # settlements due, not yet written
     actual: dict[str, int] = field(default_factory=dict)  # flows dated up to today
     committed: dict[str, int] = field(default_factory=dict)  # actual + outflows due later
     due: defaultdict[datetime.date, list[Pending]] = field(
@@ -268,7 +269,6 @@ class Generator:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.cycles = CycleBook(self.firm.config.settlement)
-        self.remaining = self.size
         for security in self.firm.securities:
             self.lots[security.symbol] = []
             self.held[security.symbol] = 0
@@ -299,7 +299,7 @@ class Generator:
         lines = [head, *(f"  {key}: {value}" for key, value in meta)]
         lines += [posting(account, amount) for account, amount in postings]
         self.emit(day, "\n".join(lines) + "\n", file)
-        self.remaining -= 1
+        self.written += 1
 
     def cash_entry(
         self,
@@ -322,6 +322,11 @@ class Generator:
             [("source-ref", f'"{self.source_ref()}"')],
         )
 
+    @property
+    def free(self) -> int:
+        """How many more transactions there is room for, besides the settlements due."""
+        return self.size - self.written - self.pending
+
     def can_pay(self, account: str, cents: int) -> bool:
         return self.committed[account] - cents >= self.firm.floors[account]
 
@@ -330,11 +335,11 @@ class Generator:
     def run(self) -> None:
         self.opening()
         day = self.firm.start
-        while self.remaining > 0 or self.due:
+        while self.free > 0 or self.due:
             day += datetime.timedelta(days=1)
             self.assertions(day)
             self.settle(day)
-            if self.remaining > 0 and day.weekday() < 5:
+            if self.free > 0 and day.weekday() < 5:
                 self.cash_events(day)
                 self.dividends(day)
                 self.trading(day)
@@ -370,24 +375,22 @@ class Generator:
 
     def settle(self, day: datetime.date) -> None:
         for item in self.due.pop(day, []):
+            self.pending -= 1
             desk = item.desk
             self.actual[desk.custody] += item.cash
             if item.cash > 0:
                 self.committed[desk.custody] += item.cash
             unsettled = self.firm.config.unsettled_account(desk.counterparty)
-            self.emit(
+            self.transaction(
                 day,
-                "\n".join(
-                    [
-                        f'{day} * "{desk.custody.split(":")[2]}" '
-                        f'"Settlement {item.trade_id} {item.side} {item.quantity} {item.symbol}" '
-                        f"^{trade_link(item.trade_id)}",
-                        f'  source-ref: "{self.source_ref()}"',
-                        posting(desk.custody, f"{money(item.cash)} {desk.currency}"),
-                        posting(unsettled, f"{money(-item.cash)} {desk.currency}"),
-                    ]
-                )
-                + "\n",
+                desk.custody.split(":")[2],
+                f"Settlement {item.trade_id} {item.side} {item.quantity} {item.symbol}",
+                [
+                    (desk.custody, f"{money(item.cash)} {desk.currency}"),
+                    (unsettled, f"{money(-item.cash)} {desk.currency}"),
+                ],
+                [("source-ref", f'"{self.source_ref()}"')],
+                link=trade_link(item.trade_id),
             )
 
     def cash_events(self, day: datetime.date) -> None:
@@ -397,7 +400,7 @@ class Generator:
                 continue
             bank, custody, ccy = desk.bank, desk.custody, desk.currency
             bank_name, custodian = bank.split(":")[2], custody.split(":")[2]
-            if self.monthly.get(ccy) != (day.year, day.month) and self.remaining > 1:
+            if self.monthly.get(ccy) != (day.year, day.month) and self.free > 1:
                 self.monthly[ccy] = (day.year, day.month)
                 interest = max(self.actual[bank], 0) * 2 // 1200
                 self.cash_entry(
@@ -417,11 +420,11 @@ class Generator:
                         ccy,
                     )
             fee = self.rng.randint(5_00, 75_00)
-            if self.remaining > 0 and self.rng.random() < 0.3 and self.can_pay(bank, fee):
+            if self.free > 0 and self.rng.random() < 0.3 and self.can_pay(bank, fee):
                 self.cash_entry(
                     day, bank_name, "Bank fee", [(bank, -fee), (f"{accounts.fees}:Bank", fee)], ccy
                 )
-            if self.remaining == 0:
+            if self.free == 0:
                 continue
             if self.committed[custody] < TOP_UP_BELOW and self.can_pay(bank, TOP_UP):
                 self.cash_entry(
@@ -438,7 +441,7 @@ class Generator:
             key = f"dividend {security.symbol}"
             held = self.held[security.symbol]
             if (
-                self.remaining > 0
+                self.free > 0
                 and held > 0
                 and day.month % 3 == i % 3
                 and day.day >= 15
@@ -465,7 +468,7 @@ class Generator:
                 100, price + price * self.rng.randint(-150, 150) // 10000
             )
         for _ in range(self.rng.randint(*TRADES_PER_DAY) if open_today else 0):
-            if self.remaining < 2:
+            if self.free < 2:
                 return
             self.trade(day, self.rng.choice(open_today))
 
@@ -532,7 +535,7 @@ class Generator:
             ],
             link=trade_link(trade_id),
         )
-        self.remaining -= 1  # its settlement, written on S
+        self.pending += 1
         self.due[settle].append(Pending(trade_id, desk, side, quantity, symbol, cash))
 
     def add_lot(self, symbol: str, day: datetime.date, price: int, quantity: int) -> None:
