@@ -175,3 +175,14 @@ def test_write_refuses_a_directory_with_files(tmp_path: Path) -> None:
     with pytest.raises(GenerateError, match="not empty"):
         write({"main.beancount": ""}, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_assertions_hold_under_the_trade_date_policy_too(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    config = files["backoffice.toml"]
+    assert 'policy = "settlement-date"' in config
+    write(
+        {**files, "backoffice.toml": config.replace('"settlement-date"', '"trade-date"')}, tmp_path
+    )
+    assert load(tmp_path / "main.beancount").errors == []
