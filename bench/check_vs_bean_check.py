@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -65,16 +66,21 @@ def books_for(size: str, seed: int) -> Path:
     digest = hashlib.sha256()
     for path in INPUTS:
         digest.update(path.read_bytes())
-    target = OUT / f"books-{size}-seed{seed}-{digest.hexdigest()[:12]}"
+    prefix = f"books-{size}-seed{seed}-"
+    target = OUT / f"{prefix}{digest.hexdigest()[:12]}"
     if not (target / "main.beancount").exists():
         OUT.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="generating-", dir=OUT))
         command = [sys.executable, str(BENCH / "generate.py"), "--size", size]
-        subprocess.run([*command, "--seed", str(seed), "-o", str(staging)], check=True)
+        command += ["--seed", str(seed), "-o", str(staging)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         try:
             staging.rename(target)
         except OSError:  # another run generated them meanwhile
             shutil.rmtree(staging)
+        for stale in OUT.glob(f"{prefix}*"):  # books from an older generator or demo
+            if stale != target and re.fullmatch(r"[0-9a-f]{12}", stale.name[len(prefix) :]):
+                shutil.rmtree(stale, ignore_errors=True)
     return target / "main.beancount"
 
 
