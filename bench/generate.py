@@ -9,24 +9,25 @@ copied as they are, ``opening.beancount`` (opening cash), one
 ``imported/YYYY-MM.beancount`` per month and a ``backoffice.toml``.
 
 The books hold exactly ``--size`` transactions (``10k``, ``100k``, ``300k`` or
-a number), about 75 per business day from the first business day after the
+a number), about 70 per business day from the first business day after the
 chart of accounts opens:
 
 - trades, dated T, with ``trade-id``, ``trade-date``, ``settle-date``,
   ``isin``, ``side``, ``counterparty`` and the link ``^trade-<id>``; the
   securities leg at cost (sells reduce ``{}`` FIFO and book the realized
   result), the cash leg against ``Assets:Unsettled:<Counterparty>``. S is
-  T+1 on the NYSE and Federal Reserve calendars for US listings (T+2 before
-  2024-05-28) and T+2 on TARGET for EU listings (T+1 from 2027-10-11);
-  a sell never sells more than is held;
+  T plus the cycle of :mod:`ledger.settlement.cycles`, the rules the
+  settlement plugin checks: US listings T+1 on the exchange's and the Fed's
+  business days, EU listings T+2 on the exchange's and TARGET's (T+1 from
+  2027-10-11); a sell never sells more than is held;
 - settlements on S: the counterparty's clearing account against its cash
   account at the custodian, linked to the trade (every counterparty is
   configured without ``auto-settle``, so the books carry every settlement and
   ``--no-plugins`` books balance too);
 - bank fees, custody fees, bank interest, dividends on held positions, and
   transfers between each bank account and the custody cash account of its
-  currency that keep every cash account above its ``cash-floor`` on every day,
-  counting every settlement already due;
+  currency that keep every cash account at or above its ``cash-floor`` at the
+  end of every day, counting every payment already due;
 - balance assertions on the 1st and 16th of each month for the cash accounts
   and monthly per security; no trade in a security is pending across its
   assertion date, so the assertions hold under the settlement-date and the
