@@ -18,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from beancount.core import data
-from beancount.parser import printer
+
+from importers.printing import format_entry
 
 ACCOUNTS_FILE = "accounts.beancount"
 COMMODITIES_FILE = "commodities.beancount"
@@ -55,7 +56,7 @@ def render(entries: Iterable[data.Directive]) -> str:
         enumerate(entries),
         key=lambda item: (item[1].date, _TYPE_ORDER.get(type(item[1]), 2), item[0]),
     )
-    return "\n".join(printer.format_entry(entry) for _, entry in ordered)
+    return "\n".join(format_entry(entry) for _, entry in ordered)
 
 
 def by_month(
