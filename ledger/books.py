@@ -20,6 +20,8 @@ from beancount import loader
 from beancount.core import data
 from beancount.ops import validation
 
+from ledger.writer import complete_interrupted
+
 DEFAULT_BOOKS = Path("books/main.beancount")
 
 
@@ -62,8 +64,12 @@ def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
     """Parse, book, run plugins and validate ``path``, without the pickle cache.
 
     ``hardcore`` adds Beancount's extra data-type validation, as ``bean-check``
-    does, so ``backoffice check`` is never less strict than it.
+    does, so ``backoffice check`` is never less strict than it. A commit a
+    killed process left half done is finished first
+    (:func:`ledger.writer.complete_interrupted`), so the books load with all or
+    none of every change.
     """
+    complete_interrupted(path.parent)
     loader.initialize(use_cache=False)
     with gc_paused() if pause_gc else nullcontext():
         entries, errors, options = loader.load_file(str(path))

@@ -3,16 +3,25 @@
 Every change to the books goes through :class:`BooksWriter`: it takes an
 exclusive ``flock`` on ``<books dir>/.backoffice.lock`` (a second writer waits
 up to ``timeout`` seconds, then fails with :class:`LockTimeout`), stages each
-file as a temporary file in the same directory, fsyncs it, and only when every
-file of the change is staged renames them into place and fsyncs the
-directories. An exception before the commit removes the temporary files and
-leaves the books as they were.
+file as a temporary file in the same directory and fsyncs it. An exception
+before the commit removes the temporary files and leaves the books as they
+were.
+
+The commit is a roll-forward journal: the list of renames (temporary file →
+books file) is written to ``<books dir>/.backoffice.journal`` (itself staged,
+fsynced and renamed into place, so it exists whole or not at all), then the
+files are renamed one by one, the directories fsynced, and the journal
+removed. A process killed between two renames leaves the journal behind;
+the next :class:`BooksWriter` and :func:`complete_interrupted` (which
+:func:`ledger.books.load` calls before loading) finish the renames it lists,
+so a reader going through them sees all of the change or none of it.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import tempfile
 import time
@@ -20,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 LOCK_NAME = ".backoffice.lock"
+JOURNAL_NAME = ".backoffice.journal"
 
 
 class LockTimeout(Exception):
@@ -30,13 +40,18 @@ class BooksWriter:
     """Stage file writes under the books lock; commit them all or none."""
 
     def __init__(self, books_dir: Path, *, timeout: float = 30.0) -> None:
-        self.books_dir = books_dir
+        self.books_dir = books_dir.absolute()
         self.timeout = timeout
         self._lock_fd: int | None = None
         self._staged: dict[Path, Path] = {}
 
     def __enter__(self) -> BooksWriter:
         self._acquire()
+        try:
+            _recover(self.books_dir)
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def __exit__(
@@ -118,23 +133,82 @@ class BooksWriter:
         self.write_text(path, current + text)
 
     def commit(self) -> list[Path]:
-        """Rename every staged file into place; returns the paths written."""
-        written = []
-        directories = set()
-        for path, tmp in sorted(self._staged.items()):
-            os.replace(tmp, path)
-            written.append(path)
-            directories.add(path.parent)
+        """Journal the staged files, rename each into place; returns the paths written."""
+        renames = sorted(self._staged.items())
+        if not renames:
+            return []
+        # From here the journal owns the temporary files: an error part-way
+        # through the renames leaves them for the roll-forward, not for _discard.
         self._staged.clear()
-        for directory in sorted(directories):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        return written
+        _write_journal(self.books_dir, renames)
+        _roll_forward(self.books_dir, renames)
+        return [path for path, _ in renames]
 
     def _discard(self) -> None:
         for tmp in self._staged.values():
             tmp.unlink(missing_ok=True)
         self._staged.clear()
+
+
+def complete_interrupted(books_dir: Path, *, timeout: float = 30.0) -> bool:
+    """Finish a commit a killed process left half done (under the lock); whether
+    there was one. Cheap when there is none: one ``stat``."""
+    if not (books_dir / JOURNAL_NAME).exists():
+        return False
+    with BooksWriter(books_dir, timeout=timeout):
+        pass  # __enter__ rolls the journal forward
+    return True
+
+
+def _fsync_directory(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _write_journal(books_dir: Path, renames: list[tuple[Path, Path]]) -> None:
+    listing = [
+        [os.path.relpath(tmp, books_dir), os.path.relpath(path, books_dir)] for path, tmp in renames
+    ]
+    fd, tmp = tempfile.mkstemp(prefix=f"{JOURNAL_NAME}.", suffix=".tmp", dir=books_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"renames": listing}, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, books_dir / JOURNAL_NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(books_dir)
+
+
+def _roll_forward(books_dir: Path, renames: list[tuple[Path, Path]]) -> None:
+    """Rename what is still staged, make it durable, then drop the journal.
+
+    A temporary file already gone was renamed before the interruption."""
+    directories = {books_dir}
+    for path, tmp in renames:
+        if tmp.exists():
+            os.replace(tmp, path)
+        # new directories (a new month) need their parents synced too
+        for directory in [path.parent, *path.parent.parents]:
+            if directory == books_dir or books_dir not in directory.parents:
+                break
+            directories.add(directory)
+    for directory in sorted(directories, key=lambda d: len(d.parts), reverse=True):
+        _fsync_directory(directory)
+    (books_dir / JOURNAL_NAME).unlink()
+    _fsync_directory(books_dir)
+
+
+def _recover(books_dir: Path) -> None:
+    journal = books_dir / JOURNAL_NAME
+    try:
+        text = journal.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    listing = json.loads(text)["renames"]
+    _roll_forward(books_dir, [(books_dir / path, books_dir / tmp) for tmp, path in listing])

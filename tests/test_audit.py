@@ -203,5 +203,5 @@ def test_import_commit_lists_the_archived_document_and_its_sha256(
         f"{hashlib.sha256((books / name).read_bytes()).hexdigest()}  {name}"
         for name in sorted(report["written"])
     ]
-    assert hashlib.sha256(statement.read_bytes()).hexdigest() in message[3]
+    assert f"{hashlib.sha256(statement.read_bytes()).hexdigest()}  {archived}" in message[3:]
     assert run_git(books, "status", "--porcelain") == ""

@@ -2,24 +2,26 @@
 load with all or none of the batch's entries.
 
 The child process counts the renames :class:`~ledger.writer.BooksWriter` makes
-while committing and kills itself just before the N-th. The files are renamed
-in path order: archived documents, then month files, then the main file's
-``include`` lines, so entries in new month files appear only with the last
-rename, and a batch appending to one month file already included appears
-with that single rename.
+while committing and kills itself just before the N-th. The first rename puts
+the journal in place; a kill before it leaves the books as they were, a kill
+after it leaves the journal, which :func:`ledger.books.load` rolls forward
+before loading. Beancount's own loader (``bean-check``, Fava) does not read
+the journal: in the gap it sees whatever renames had happened.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from beancount import loader
+from beancount.core import data
 
 from ledger.books import load
+from ledger.writer import JOURNAL_NAME
 from tests.conftest import REPO
 
 INBOX = REPO / "books" / "inbox"
@@ -57,34 +59,71 @@ def killed_import(books: Path, kill_at: int, files: list[Path]) -> int:
     return done.returncode
 
 
-def imported_refs(books: Path) -> set[str]:
+def refs_in(entries: list[data.Directive]) -> set[tuple[str, str]]:
+    """(bank, source-ref) of each bank statement entry."""
+    out = set()
+    for entry in entries:
+        if str(entry.meta.get("source", "")).startswith("documents/Assets/Bank"):
+            account = (
+                entry.account if isinstance(entry, data.Balance) else entry.postings[0].account
+            )
+            out.add((account.split(":")[2], str(entry.meta["source-ref"])))
+    return out
+
+
+def imported_refs(books: Path) -> set[tuple[str, str]]:
     loaded = load(books)
     assert not [e for e in loaded.errors if "Balance" in type(e).__name__ or "include" in str(e)]
-    return {
-        str(entry.meta["source-ref"])
-        for entry in loaded.entries
-        if str(entry.meta.get("source", "")).startswith("documents/Assets/Bank")
-    }
+    assert not (books.parent / JOURNAL_NAME).exists()
+    return refs_in(loaded.entries)
 
 
-@pytest.mark.parametrize("kill_at", [0, 5, 6, 7, 8])
+ALL = 27  # 18 transactions, 9 balances
+
+
+@pytest.mark.parametrize("kill_at", [0, 1, 5, 7, 10, 11])
 def test_a_first_import_killed_mid_write_leaves_all_or_nothing(
     kill_at: int, demo_books: Path
 ) -> None:
+    # 12 renames, in path order after the journal: 4 month files, 6 documents, the main file
     assert killed_import(demo_books, kill_at, BANK_FILES) == -signal.SIGKILL
-    assert imported_refs(demo_books) == set()  # every kill comes before the last rename
+    journal = demo_books.parent / JOURNAL_NAME
+    assert journal.exists() == (kill_at > 0)
+    assert len(imported_refs(demo_books)) == (0 if kill_at == 0 else ALL)
     assert killed_import(demo_books, 99, BANK_FILES) == 0
-    assert len(imported_refs(demo_books)) == 27  # 18 transactions, 9 balances
+    assert len(imported_refs(demo_books)) == ALL
 
 
-@pytest.mark.parametrize("kill_at", [0, 1])
+def test_a_batch_appending_to_two_files_killed_between_them(demo_books: Path) -> None:
+    """October first; then November's FirstHarbor and Rheinbank statements append
+    to two month files already included. Killed after the first of the two
+    renames, a plain Beancount load sees one statement's lines and not the
+    other's; ``ledger.books.load`` finishes the commit and sees both."""
+    october = [p for p in BANK_FILES if "2026-10" in p.name]
+    november = [p for p in BANK_FILES if p.name.endswith(("2026-11.xml", "2026-11-a.ofx"))]
+    assert killed_import(demo_books, 99, october) == 0
+    before = imported_refs(demo_books)
+    # renames: the journal, the FirstHarbor then the Rheinbank month file, 2 documents
+    assert killed_import(demo_books, 2, november) == -signal.SIGKILL
+    entries, _, _ = loader.load_file(str(demo_books))
+    gap = refs_in(entries) - before
+    assert {bank for bank, _ in gap} == {"FirstHarbor"}  # its file renamed, Rheinbank's not
+    after = imported_refs(demo_books)
+    assert {bank for bank, _ in after - before - gap} == {"Rheinbank"}
+    assert killed_import(demo_books, 99, november) == 0  # adds nothing: all was there
+    assert imported_refs(demo_books) == after
+
+
+@pytest.mark.parametrize("kill_at", [0, 1, 2])
 def test_an_import_into_an_included_month_killed_mid_write(kill_at: int, demo_books: Path) -> None:
     october = [p for p in BANK_FILES if "2026-10" in p.name]
     intraday = [p for p in BANK_FILES if p.suffix == ".mt942"]
     assert killed_import(demo_books, 99, october) == 0
     before = imported_refs(demo_books)
-    assert os.path.exists(demo_books.parent / "imported" / "2026-11.beancount")
+    # renames: the journal, the month file, the document
+    assert (demo_books.parent / "2026" / "11" / "assets-bank-firstharbor-usd.beancount").exists()
     assert killed_import(demo_books, kill_at, intraday) == -signal.SIGKILL
-    assert imported_refs(demo_books) == before
+    line = ("FirstHarbor", "FH2611270002")
+    assert imported_refs(demo_books) == (before if kill_at == 0 else before | {line})
     assert killed_import(demo_books, 99, intraday) == 0
-    assert imported_refs(demo_books) == before | {"FH2611270002"}
+    assert imported_refs(demo_books) == before | {line}

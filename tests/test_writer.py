@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from pathlib import Path
 
 import pytest
 
-from ledger.writer import LOCK_NAME, BooksWriter, LockTimeout
+from ledger.books import load
+from ledger.writer import JOURNAL_NAME, LOCK_NAME, BooksWriter, LockTimeout, complete_interrupted
 
 
 def test_commit_writes_every_file(tmp_path: Path) -> None:
@@ -56,3 +58,52 @@ def test_second_writer_fails_with_clear_message(tmp_path: Path) -> None:
     with BooksWriter(tmp_path, timeout=1) as writer:
         writer.write_text(tmp_path / "x", "ok")
     assert (tmp_path / LOCK_NAME).exists()
+
+
+def test_an_interrupted_commit_is_finished_by_the_next_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    renamed: list[str] = []
+
+    def failing_after_two(src: str, dst: str | Path) -> None:
+        if len(renamed) == 2:  # the journal and a.beancount are in place
+            raise OSError("disk full")
+        renamed.append(os.path.basename(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_after_two)
+    with pytest.raises(OSError, match="disk full"), BooksWriter(tmp_path) as writer:
+        writer.write_text(tmp_path / "a.beancount", "A\n")
+        writer.write_text(tmp_path / "b.beancount", "B\n")
+    monkeypatch.undo()
+    assert renamed == [JOURNAL_NAME, "a.beancount"]
+    assert not (tmp_path / "b.beancount").exists()
+    assert complete_interrupted(tmp_path) is True
+    assert (tmp_path / "a.beancount").read_text() == "A\n"
+    assert (tmp_path / "b.beancount").read_text() == "B\n"
+    assert not (tmp_path / JOURNAL_NAME).exists()
+    assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
+    assert complete_interrupted(tmp_path) is False
+
+
+def test_books_load_finishes_an_interrupted_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main = tmp_path / "main.beancount"
+    main.write_text('include "a.beancount"\n')
+    real_replace = os.replace
+
+    def dying_on_the_main_file(src: str, dst: str | Path) -> None:
+        if str(dst).endswith("main.beancount"):
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", dying_on_the_main_file)
+    with pytest.raises(KeyboardInterrupt), BooksWriter(tmp_path) as writer:
+        writer.write_text(tmp_path / "a.beancount", "2026-01-01 open Assets:A\n")
+        writer.append_text(main, 'include "b.beancount"\n')
+        writer.write_text(tmp_path / "b.beancount", "2026-01-01 open Assets:B\n")
+    monkeypatch.undo()
+    books = load(main)
+    assert [entry.account for entry in books.entries] == ["Assets:A", "Assets:B"]

@@ -39,7 +39,7 @@ from ledger.imports import output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
 from ledger.imports.view import BooksView, InexactBalance, books_view
-from ledger.writer import BooksWriter
+from ledger.writer import BooksWriter, complete_interrupted
 
 ImporterFactory = Callable[[Config], Sequence[Importer]]
 
@@ -264,6 +264,8 @@ def run_import(
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
     (and write nothing) when any file has a problem."""
+    # the text index does not go through books.load: finish a killed import first
+    complete_interrupted(books_path.parent)
     importers = importers_factory(config)
     claimed, failures = _claim(paths, importers)
     try:
@@ -375,8 +377,8 @@ def _write(
         includes = output.missing_includes(main_text, files)
         for name, entries in files.items():
             path = books_dir / name
-            # A file the main file does not include yet is new, or left by an
-            # import killed before its last rename: its content never counted.
+            # A file the main file does not include yet is new (a killed import's
+            # files were completed by the journal): its content never counted.
             included = f'include "{name}"\n' not in includes
             current = path.read_text(encoding="utf-8") if included and path.exists() else ""
             writer.write_text(path, current + output.block(current, entries))
