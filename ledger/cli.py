@@ -115,9 +115,10 @@ def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
 
 
 # Commands defined in their own modules (one import and one add_command each).
-from ledger.imports.cli import import_  # noqa: E402
+from ledger.imports.cli import import_, imports  # noqa: E402
 
 main.add_command(import_)
+main.add_command(imports)
 from ledger.matching.cli import match  # noqa: E402
 
 main.add_command(match)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from ledger.books import load
+from ledger.cli import main
 from ledger.config import load_config
 from ledger.imports.report import imports_report
+from ledger.settlement.cli import json_value
 from tests.test_import_pipeline import BANK_FILES, run_import
 
 
@@ -80,3 +85,26 @@ def test_report_lists_documents_and_suspense(demo_books: Path) -> None:
     assert report["totals"] == {"documents": 6, "transactions": 18, "suspense": 1}
     earlier = imports_report(books, load_config(demo_books), datetime.date(2026, 10, 31))
     assert earlier["totals"] == {"documents": 2, "transactions": 9, "suspense": 0}
+
+
+def test_imports_command_prints_the_report_the_imports_page_serves(demo_books: Path) -> None:
+    assert run_import(demo_books, *BANK_FILES).exit_code == 0
+    as_of = datetime.date(2026, 11, 20)
+    report = imports_report(load(demo_books), load_config(demo_books), as_of)
+    args = ["--books", str(demo_books), "imports", "--as-of", "2026-11-20"]
+    printed = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
+    assert printed.exit_code == 0, printed.output
+    assert printed.output == json.dumps(report, indent=2, sort_keys=True, default=json_value) + "\n"
+    table = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert len(lines) == len(report["documents"]) + len(report["suspense"]) + 1
+    assert lines[0] == (
+        "documents/Assets/Bank/FirstHarbor/USD/2026-10-31.firstharbor-2026-10.mt940  "
+        "2026-10-05..2026-11-01  Assets:Bank:FirstHarbor:USD: 4 transaction(s), "
+        "2 balance(s), 0 in suspense"
+    )
+    assert lines[-1] == (
+        f"{len(report['documents'])} document(s), {report['totals']['transactions']} "
+        "transaction(s), 0 line(s) in suspense; as of 2026-11-20"
+    )

@@ -1,14 +1,15 @@
-"""The ``backoffice import`` command."""
+"""The ``backoffice import`` and ``backoffice imports`` commands."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from ledger.context import AppContext, pass_app
+from ledger.context import DATE, AppContext, pass_app
 
 
 @click.command("import")
@@ -98,3 +99,41 @@ def import_(
         click.echo("nothing new to write")
     if commit_id:
         click.echo(f"committed {commit_id}")
+
+
+@click.command("imports")
+@click.option("--as-of", "as_of_option", type=DATE, help="Only what is dated up to this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_app
+def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) -> None:
+    """The documents imported and the lines in suspense awaiting review
+    (the Fava Imports page's report)."""
+    from ledger.books import load
+    from ledger.imports.report import imports_report
+    from ledger.settlement.cli import json_value
+
+    path = app.require_books()
+    config = app.config
+    as_of = app.as_of(as_of_option)
+    report = imports_report(load(path, hardcore=False), config, as_of)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
+        return
+    for row in report["documents"]:
+        flags = "" if row["archived"] else "  (archived file missing)"
+        click.echo(
+            f"{row['source']}  {row['first_date']}..{row['last_date']}  "
+            f"{', '.join(row['accounts'])}: {row['transactions']} transaction(s), "
+            f"{row['balances']} balance(s), {row['suspense']} in suspense{flags}"
+        )
+    for line in report["suspense"]:
+        click.echo(
+            f"suspense  {line['date']}  {line['account']}  {line['amount']} {line['currency']}  "
+            f"{line['payee'] or ''} {line['narration']}  ({line['source_ref']}, "
+            f"{line['age_days']} day(s) old)"
+        )
+    totals = report["totals"]
+    click.echo(
+        f"{totals['documents']} document(s), {totals['transactions']} transaction(s), "
+        f"{totals['suspense']} line(s) in suspense; as of {as_of}"
+    )
