@@ -6,8 +6,9 @@ A log line is whatever a FIX engine writes (QuickFIX:
 at ``8=FIX`` and its fields are separated by SOH (``\\x01``) or ``|``. Lines
 without a message (engine events, blank lines) are skipped. BodyLength (9)
 and CheckSum (10) are verified as on the wire, the separator counted as SOH;
-a mismatch is an error naming the line and the ExecID, unless ``lenient``
-(for logs known to have been edited by hand).
+a mismatch is an error naming the line and the ExecID; with ``lenient`` (for
+logs known to have been edited by hand: ``backoffice import --lenient`` or
+``[trades.fix] lenient``) it is an :class:`~importers.common.InputWarning`.
 
 Per the FIX specifications (4.2 ExecTransType 20, 4.4 ExecType 150):
 
@@ -33,13 +34,14 @@ import datetime
 import functools
 import operator
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import simplefix
 
-from importers.common import ImportFailure
+from importers.common import ImportFailure, InputWarning
 from importers.trades import SourcedTrade, Trade, TradeImporter
 from ledger.config import Config
 from ledger.meta import Side
@@ -179,8 +181,12 @@ def _messages(lines: Iterable[bytes], filename: str, lenient: bool) -> Iterator[
                 value=bad.decode("latin-1"),
                 hint="fields are separated by SOH or '|'",
             )
-        if not lenient:
+        try:
             _validate(text, body_end, tail, fields, separator, filename, number)
+        except ImportFailure as failure:
+            if not lenient:
+                raise
+            warnings.warn(InputWarning.accepted(failure, "--lenient"), stacklevel=1)
         yield _Message(number, fields)
 
 

@@ -210,6 +210,7 @@ class UnknownSecurities(ImportFailure):
 
     def __init__(self, path: str, securities: list[Security], day: datetime.date) -> None:
         self.securities = securities
+        self.day = day
         directives = "".join(commodity_text(security, day) for security in securities)
         super().__init__(
             path,

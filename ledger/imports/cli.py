@@ -18,7 +18,14 @@ from ledger.context import DATE, AppContext, pass_app
 @click.option(
     "--create-accounts",
     is_flag=True,
-    help="Map unknown statement accounts in backoffice.toml and open them.",
+    help="Map unknown statement accounts in backoffice.toml and open them; add the "
+    "commodity directives of unknown securities (ISINs).",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept FIX messages whose BodyLength or CheckSum is wrong (logs edited by hand), "
+    "with a warning each.",
 )
 @click.option(
     "--adjust",
@@ -38,10 +45,12 @@ def import_(
     dry_run: bool,
     create_accounts: bool,
     adjust: bool,
+    lenient: bool,
     commit: bool,
     as_json: bool,
 ) -> None:
     """Import bank, broker and custody statements (FILES) into the books."""
+    from ledger import meta as keys
     from ledger.imports.pipeline import ImportErrors, run_import
     from ledger.writer import LockTimeout
 
@@ -56,6 +65,7 @@ def import_(
             dry_run=dry_run,
             create_accounts=create_accounts,
             adjust=adjust,
+            lenient=lenient,
         )
     except ImportErrors as exc:
         if as_json:
@@ -77,6 +87,9 @@ def import_(
         except GitError as exc:
             click.echo(f"imported but not committed: {exc}", err=True)
             sys.exit(1)
+    for item in result.files:
+        for warning in item.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if as_json:
         summary = result.to_json()
         if commit_id:
@@ -92,6 +105,9 @@ def import_(
         )
     for made in result.created:
         click.echo(f"mapped {made.id} to {made.account} in backoffice.toml")
+    for security in result.commodities:
+        isin = security.meta.get(keys.COMMODITY_ISIN)
+        click.echo(f"added commodity {security.currency} (ISIN {isin})")
     verb = "would write" if result.dry_run else "wrote"
     for name in result.written:
         click.echo(f"{verb} {name}")

@@ -22,6 +22,7 @@ full. Any problem in any file stops the whole batch before a byte is written.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,7 +32,13 @@ from beancount.core import data
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
-from importers.common import ImportFailure, UnknownStatementAccount, document_sha256
+from importers.common import (
+    ImportFailure,
+    InputWarning,
+    UnknownStatementAccount,
+    document_sha256,
+)
+from importers.trades import UnknownSecurities
 from ledger import meta as keys
 from ledger.close.seal import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
@@ -39,6 +46,7 @@ from ledger.imports import output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
 from ledger.imports.view import BooksView, InexactBalance, books_view
+from ledger.securities import commodity_entry
 from ledger.writer import BooksWriter, complete_interrupted
 
 ImporterFactory = Callable[[Config], Sequence[Importer]]
@@ -63,6 +71,7 @@ class FileImport:
     accounts: tuple[str, ...]
     new: list[data.Directive]
     duplicates: int
+    warnings: tuple[str, ...] = ()  # bad input accepted on request (--lenient)
     account: str = ""  # the importer's account for the document
     statement_accounts: frozenset[str] = frozenset()  # the mapped statement accounts
 
@@ -103,6 +112,7 @@ class FileImport:
                 1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
             ),
             "duplicates": self.duplicates,
+            "warnings": list(self.warnings),
             "written": self.written(),
         }
 
@@ -115,6 +125,7 @@ class ImportResult:
     written: list[str]
     created: list[StatementAccount] = field(default_factory=list)
     dry_run: bool = False
+    commodities: list[data.Commodity] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +135,10 @@ class ImportResult:
             "created_accounts": [
                 {"id": made.id, "account": made.account, "currency": made.currency}
                 for made in self.created
+            ],
+            "created_commodities": [
+                {"symbol": made.currency, "isin": made.meta.get(keys.COMMODITY_ISIN)}
+                for made in self.commodities
             ],
         }
 
@@ -207,12 +222,15 @@ def _extract_all(
     statements = frozenset(mapping.account for mapping in config.statement_accounts)
     for path, importer in claimed:
         try:
-            extracted = list(importer.extract(str(path), seen))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", InputWarning)
+                extracted = list(importer.extract(str(path), seen))
             account = importer.account(str(path))
             day = importer.date(str(path)) or max((entry.date for entry in extracted), default=None)
         except BeangulpError as exc:
             failures.append(exc)
             continue
+        accepted = _input_warnings(caught)
         sha256 = document_sha256(path)
         name = importer.filename(str(path)) or path.name
         archive = output.archive_path(config.documents, account, day, name)
@@ -232,6 +250,7 @@ def _extract_all(
                 accounts=tuple(accounts) or (account,),
                 new=new,
                 duplicates=len(duplicates),
+                warnings=accepted,
                 account=account,
                 statement_accounts=statements,
             )
@@ -239,6 +258,40 @@ def _extract_all(
         balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
         failures.extend(check_balances(balances, view.balance, batch))
     return results, failures
+
+
+def _input_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
+    """The importer's :class:`InputWarning` texts; any other warning is shown as usual."""
+    accepted = []
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, InputWarning):
+            accepted.append(str(caught_warning.message))
+        else:
+            warnings.warn_explicit(
+                caught_warning.message,
+                caught_warning.category,
+                caught_warning.filename,
+                caught_warning.lineno,
+            )
+    return tuple(accepted)
+
+
+def _lenient(config: Config) -> Config:
+    """``--lenient``: the config with ``[trades.fix] lenient = true``."""
+    fix = config.trades.fix.model_copy(update={"lenient": True})
+    return config.model_copy(update={"trades": config.trades.model_copy(update={"fix": fix})})
+
+
+def _new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
+    """The ``commodity`` directives of every unknown security, one per symbol."""
+    made: dict[str, data.Commodity] = {}
+    for failure in failures:
+        if isinstance(failure, UnknownSecurities):
+            for security in failure.securities:
+                entry = commodity_entry(security, failure.day, failure.path)
+                if security.symbol not in made or entry.date < made[security.symbol].date:
+                    made[security.symbol] = entry
+    return [made[symbol] for symbol in sorted(made)]
 
 
 def _with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
@@ -260,12 +313,15 @@ def run_import(
     dry_run: bool = False,
     create_accounts: bool = False,
     adjust: bool = False,
+    lenient: bool = False,
     importers_factory: ImporterFactory = _default_importers,
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
     (and write nothing) when any file has a problem."""
     # the text index does not go through books.load: finish a killed import first
     complete_interrupted(books_path.parent)
+    if lenient:
+        config = _lenient(config)
     importers = importers_factory(config)
     claimed, failures = _claim(paths, importers)
     try:
@@ -278,11 +334,12 @@ def run_import(
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
-    if create_accounts and unknown:
+    commodities = _new_commodities(failures) if create_accounts else []
+    if create_accounts and (unknown or commodities):
         extended = _with_accounts(config, unknown)
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = _open_entries(unknown, view.opened)
-        view = books_view(books_path, extended, fast=False, extra=opens)
+        view = books_view(books_path, extended, fast=False, extra=[*commodities, *opens])
         claimed, failures = _claim(paths, importers_factory(extended))
         results, more = _extract_all(claimed, view, extended)
         failures += more
@@ -290,11 +347,11 @@ def run_import(
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
     if dry_run:
-        files = _files(results, opens)
+        files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
-        return ImportResult(results, planned, created, dry_run=True)
-    written = _write(books_path, results, opens, unknown if created else [])
-    return ImportResult(results, written, created)
+        return ImportResult(results, planned, created, dry_run=True, commodities=commodities)
+    written = _write(books_path, results, opens, commodities, unknown if created else [])
+    return ImportResult(results, written, created, commodities=commodities)
 
 
 def _outside_sealed(
@@ -334,10 +391,14 @@ def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) 
 
 
 def _files(
-    results: Sequence[FileImport], opens: Sequence[data.Open]
+    results: Sequence[FileImport],
+    opens: Sequence[data.Open],
+    commodities: Sequence[data.Commodity] = (),
 ) -> dict[str, list[data.Directive]]:
     """The books files to append to, with their new entries."""
     files = output.by_month(pair for result in results for pair in result.placed())
+    if commodities:
+        files = {output.COMMODITIES_FILE: list(commodities), **files}
     if opens:
         files = {output.ACCOUNTS_FILE: list(opens), **files}
     return files
@@ -347,10 +408,11 @@ def _write(
     books_path: Path,
     results: Sequence[FileImport],
     opens: Sequence[data.Open],
+    commodities: Sequence[data.Commodity],
     unknown: Sequence[UnknownStatementAccount],
 ) -> list[str]:
     books_dir = books_path.parent
-    files = _files(results, opens)
+    files = _files(results, opens, commodities)
     touched: list[str] = []
     with BooksWriter(books_dir) as writer:
         for result in results:

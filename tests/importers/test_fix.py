@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers.common import ImportFailure
+from importers.common import ImportFailure, InputWarning
 from importers.fix import FixImporter, read_order_days
 from tests.importers.fix_messages import encode, execution_report
 from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
@@ -55,8 +55,11 @@ def test_a_wrong_checksum_names_line_and_execid_unless_lenient() -> None:
         days(b"junk", bad)
     assert str(caught.value).startswith("log:2: FIX message 35=8 (ExecID E1): CheckSum (10) is '")
     assert "use --lenient" in str(caught.value) or "lenient" in str(caught.value)
-    assert days(b"junk", bad, lenient=True) == [
-        ("GA-20261125-001", Decimal(120), Decimal("236.71"))
+    with pytest.warns(InputWarning) as warned:
+        lenient = days(b"junk", bad, lenient=True)
+    assert lenient == [("GA-20261125-001", Decimal(120), Decimal("236.71"))]
+    assert [str(w.message) for w in warned] == [
+        str(caught.value.problem).join(["log:2: ", " (accepted: --lenient)"])
     ]
 
 
