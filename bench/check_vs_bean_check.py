@@ -49,9 +49,11 @@ LOAD = (
     "import sys, time\n"
     "from pathlib import Path\n"
     "from ledger.books import load\n"
+    "from ledger.errors import format_error\n"
     "wall, cpu = time.perf_counter(), time.process_time()\n"
     "books = load(Path(sys.argv[1]), pause_gc=sys.argv[2] == 'paused')\n"
     "print(time.perf_counter() - wall, time.process_time() - cpu, len(books.errors))\n"
+    "print(*map(format_error, books.errors), sep='\\n', file=sys.stderr)\n"
 )
 
 
@@ -107,9 +109,10 @@ def run_timed(command: Sequence[str]) -> Timing:
 
 def run_load(command: Sequence[str]) -> Timing:
     """``ledger.books.load`` alone, as the ``LOAD`` script measures it."""
-    wall, cpu, errors = run(command).stdout.split()
+    result = run(command)
+    wall, cpu, errors = result.stdout.split()
     if errors != "0":
-        raise SystemExit(f"{' '.join(command)}: the load reported {errors} error(s)")
+        raise SystemExit(f"ledger.books.load reported {errors} error(s):\n{result.stderr}")
     return Timing(float(wall), float(cpu))
 
 
