@@ -27,6 +27,7 @@ from importers.common import (
     ImportFailure,
     UnknownStatementAccount,
     entry_meta,
+    gc_paused,
     generated_ref,
     unique_refs,
 )
@@ -125,11 +126,17 @@ def _transaction(
     trades: dict[str, str],
 ) -> data.Transaction:
     counterpart = classify(line, account, config, trades)
-    extra = {}
+    # entry_meta's dict, built in one step: this runs once per statement line
+    meta = {
+        "filename": path,
+        "lineno": line.lineno,
+        keys.SOURCE: path,
+        keys.SOURCE_REF: ref,
+        keys.SOURCE_SHA256: sha256,
+    }
     if line.value_date is not None and line.value_date != line.booking_date:
-        extra[keys.VALUE_DATE] = line.value_date
-    meta = entry_meta(path, line.lineno, path, ref, sha256, **extra)
-    units = amount.Amount(line.amount, currency)
+        meta[keys.VALUE_DATE] = line.value_date
+    number = line.amount
     return data.Transaction(
         meta,
         line.booking_date,
@@ -139,8 +146,10 @@ def _transaction(
         data.EMPTY_SET,
         frozenset({counterpart.link}) if counterpart.link else data.EMPTY_SET,
         [
-            data.Posting(account, units, None, None, None, None),
-            data.Posting(counterpart.account, -units, None, None, None, None),
+            data.Posting(account, amount.Amount(number, currency), None, None, None, None),
+            data.Posting(
+                counterpart.account, amount.Amount(-number, currency), None, None, None, None
+            ),
         ],
     )
 
@@ -159,6 +168,7 @@ def _balance(
     return data.Balance(meta, day, account, amount.Amount(number, currency), None, None)
 
 
+@gc_paused()
 def build_entries(
     statements: Sequence[Statement],
     *,

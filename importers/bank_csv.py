@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure
+from importers.common import ImportFailure, gc_paused
 from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
 from ledger.imports.config import CsvFormat
@@ -35,6 +35,7 @@ class _Rows:
         grouped = rf"\d{{1,3}}({re.escape(fmt.thousands)}\d{{3}})*" if fmt.thousands else None
         integer = rf"(\d+|{grouped})" if grouped else r"\d+"
         self.pattern = re.compile(rf"^{integer}({decimal}\d+)?$")
+        self.dates: dict[str, datetime.date] = {}  # a statement has few distinct days
 
     def fail(self, line: int, problem: str, value: object, key: str) -> ImportFailure:
         return ImportFailure(
@@ -71,8 +72,11 @@ class _Rows:
         return -value if negative else value
 
     def date(self, text: str, line: int, column: str | None) -> datetime.date:
+        day = self.dates.get(text)
+        if day is not None:
+            return day
         try:
-            return datetime.datetime.strptime(text.strip(), self.fmt.date_format).date()
+            day = datetime.datetime.strptime(text.strip(), self.fmt.date_format).date()
         except ValueError:
             raise self.fail(
                 line,
@@ -80,8 +84,11 @@ class _Rows:
                 text,
                 "date-format",
             ) from None
+        self.dates[text] = day
+        return day
 
 
+@gc_paused()
 def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
     """The file as one statement of the format's account."""
     rows = _Rows(fmt, name, path)
@@ -126,41 +133,56 @@ def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
             "the column names",
         )
     index = {column: header.index(column) for column in wanted if column}
+    # each optional column's index, or None: looked up once, not per row
+    at_amount, at_debit, at_credit, at_balance, at_date, at_value, at_payee, at_ref, at_code = (
+        index[column] if column else None
+        for column in (
+            fmt.amount,
+            fmt.debit,
+            fmt.credit,
+            fmt.balance,
+            fmt.date,
+            fmt.value_date,
+            fmt.payee,
+            fmt.reference,
+            fmt.code,
+        )
+    )
+    at_narration = [index[column] for column in fmt.narration]
+    width = len(header)
     parsed: list[tuple[StatementLine, Decimal | None]] = []
     try:
         for record in reader:
             line = fmt.skip_lines + reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) < len(header):
+            if len(record) < width:
+                if not any(cell.strip() for cell in record):
+                    continue
                 raise rows.fail(
                     line,
-                    f"{len(record)} field(s), the header has {len(header)}",
+                    f"{len(record)} field(s), the header has {width}",
                     fmt.delimiter.join(record),
                     "delimiter",
                 )
-
-            def cell(column: str | None, record: list[str] = record) -> str:
-                return record[index[column]].strip() if column else ""
-
-            if fmt.amount:
-                amount = rows.number(cell(fmt.amount), line, fmt.amount)
+            cells = [cell.strip() for cell in record]
+            if not any(cells):
+                continue
+            if at_amount is not None:
+                amount = rows.number(cells[at_amount], line, fmt.amount)
             else:
-                debit, credit = cell(fmt.debit), cell(fmt.credit)
+                debit = cells[at_debit] if at_debit is not None else ""
+                credit = cells[at_credit] if at_credit is not None else ""
                 if not debit and not credit:
                     raise rows.fail(line, "neither debit nor credit has an amount", None, "debit")
                 amount = abs(rows.number(credit, line, str(fmt.credit))) if credit else Decimal(0)
                 amount -= abs(rows.number(debit, line, str(fmt.debit))) if debit else Decimal(0)
             if fmt.negate:
                 amount = -amount
-            booking = rows.date(cell(fmt.date), line, fmt.date)
-            value = (
-                rows.date(cell(fmt.value_date), line, fmt.value_date)
-                if cell(fmt.value_date)
-                else None
-            )
-            narration = " ".join(cell(c) for c in fmt.narration if cell(c))
-            reference = cell(fmt.reference) or None
+            booking = rows.date(cells[at_date], line, fmt.date)  # type: ignore[index]
+            value_text = cells[at_value] if at_value is not None else ""
+            value = rows.date(value_text, line, fmt.value_date) if value_text else None
+            narration = " ".join(cells[i] for i in at_narration if cells[i])
+            reference = (cells[at_ref] if at_ref is not None else "") or None
+            balance_text = cells[at_balance] if at_balance is not None else ""
             parsed.append(
                 (
                     StatementLine(
@@ -169,14 +191,12 @@ def read_csv(path: str, fmt: CsvFormat, name: str) -> list[Statement]:
                         value_date=value,
                         amount=amount,
                         narration=narration,
-                        payee=cell(fmt.payee) or None,
+                        payee=(cells[at_payee] if at_payee is not None else "") or None,
                         ref=reference,
                         references=(reference,) if reference else (),
-                        code=cell(fmt.code) or None,
+                        code=(cells[at_code] if at_code is not None else "") or None,
                     ),
-                    rows.number(cell(fmt.balance), line, fmt.balance)
-                    if cell(fmt.balance)
-                    else None,
+                    rows.number(balance_text, line, fmt.balance) if balance_text else None,
                 )
             )
     except csv.Error as exc:

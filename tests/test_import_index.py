@@ -4,6 +4,7 @@ and a batch of bank statements uses it instead of a full load."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bench.generate import read_firm, render, write
 from importers.rules import trade_clearing
 from ledger.config import load_config
 from ledger.imports import view as views
+from ledger.imports.index import CACHE_DIR, scan_books
 from tests.conftest import DEMO_BOOKS
 from tests.test_import_pipeline import BANK_FILES, INBOX, run_import, snapshot
 
@@ -84,3 +86,30 @@ def test_the_index_agrees_on_synthetic_books(tmp_path: Path) -> None:
     for account, currency in zip(ACCOUNTS, ("USD", "EUR"), strict=True):
         for day in days:
             assert fast.balance(account, currency, day) == full.balance(account, currency, day)
+
+
+def test_the_cached_index_is_the_scanned_one_and_follows_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(render(read_firm(DEMO_BOOKS), 500, seed=5), tmp_path / "books")
+    books = tmp_path / "books" / "main.beancount"
+    unsettled = load_config(books).accounts.unsettled
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", "")  # no cache
+    scanned = scan_books(books, ACCOUNTS, unsettled)
+    assert not cache.exists()
+    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", str(cache))
+    assert scan_books(books, ACCOUNTS, unsettled) == scanned  # writes the cache
+    assert len(list((cache / CACHE_DIR).glob("*.json"))) == len(list(books.parent.rglob("*.bean*")))
+    assert scan_books(books, ACCOUNTS, unsettled) == scanned  # reads it
+    assert scan_books(books, ACCOUNTS[:1], unsettled).moves.keys() == {(ACCOUNTS[0], "USD")}
+    with books.open("a", encoding="utf-8") as main:
+        main.write(
+            '\n2030-01-02 * "Fee"\n  source-ref: "X1"\n'
+            "  Assets:Bank:FirstHarbor:USD  -1.25 USD\n  Expenses:Bank:Fees\n"
+        )
+    edited = scan_books(books, ACCOUNTS, unsettled)
+    assert edited.keys - scanned.keys == {("txn", "Assets:Bank:FirstHarbor:USD", "X1")}
+    day = datetime.date(2030, 1, 3)
+    fee = Decimal("-1.25")
+    assert edited.before(ACCOUNTS[0], "USD", day) == scanned.before(ACCOUNTS[0], "USD", day) + fee

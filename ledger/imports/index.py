@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import datetime
 import glob
+import hashlib
+import json
 import os
 import re
+import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from beancount.core import data
 from beancount.parser import parser
@@ -44,6 +49,10 @@ _TRADE_ID = re.compile(r'^[ \t]+trade-id:[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)', re.
 _FIRST_POSTING = re.compile(r"^[ \t]+(?:[!*][ \t]+)?([A-Z][^\s;]*)", re.M)
 _CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]*$")
 _BALANCE = re.compile(r"^(\S+)\s+(-?[\d,.]+)\s+([A-Z][A-Z0-9'._-]*)")
+CACHE_ENV = "BACKOFFICE_CACHE_DIR"
+CACHE_DIR = "import-index-v1"  # bump when what a file's scan holds changes
+PRUNE_DAYS = 30
+_SCAN_KEYS = {"keys", "moves", "inexact", "trades", "opened", "seals", "includes"}
 _TYPES = {
     "custom": "Custom",
     "document": "Document",
@@ -120,37 +129,45 @@ def _posting(account: str) -> re.Pattern[str]:
     return re.compile(rf"^[ \t]+(?:[!*][ \t]+)?({name})([^\n;]*)", re.M)
 
 
-class _Scanner:
-    """Reads each file as a sequence of entries: a dated header line and the
-    indented lines below it, one regex match each; inside an entry only plain
-    substring tests decide whether a closer look is needed."""
+class _FileScan:
+    """What one file contributes to the index, in plain values (ordinals for days,
+    text for numbers) so that it can be cached as JSON; includes not followed."""
 
-    def __init__(self, watched: set[str], unsettled: str) -> None:
-        self.index = BooksIndex()
-        self.watched = {account: _posting(account) for account in sorted(watched)}
-        self.clearing = _posting(unsettled + ":")
+    def __init__(
+        self, watched: dict[str, re.Pattern[str]], clearing: re.Pattern[str], unsettled: str
+    ) -> None:
+        self.watched = watched
+        self.clearing = clearing
         self.clearing_text = unsettled + ":"
-        self.seen: set[str] = set()
+        self.keys: list[list[str | int]] = []
+        self.moves: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+        self.inexact: list[str] = []
+        self.trades: list[tuple[str, int, str]] = []
+        self.opened: list[str] = []
+        self.seals: list[str] = []
 
-    def file(self, path: Path) -> None:
-        real = os.path.realpath(path)
-        if real in self.seen:
-            return
-        self.seen.add(real)
-        text = path.read_text(encoding="utf-8")
+    def scan(self, text: str) -> dict[str, Any]:
         for match in _ENTRY.finditer(text):
             self.entry(match)
-        for include in _INCLUDE.finditer(text):
-            for name in sorted(glob.glob(str(path.parent / include.group(1)), recursive=True)):
-                self.file(Path(name))
+        return {
+            "keys": self.keys,
+            "moves": [
+                [account, currency, [[day, str(number)] for day, number in days.items()]]
+                for (account, currency), days in self.moves.items()
+            ],
+            "inexact": self.inexact,
+            "trades": self.trades,
+            "opened": self.opened,
+            "seals": self.seals,
+            "includes": [include.group(1) for include in _INCLUDE.finditer(text)],
+        }
 
     def entry(self, match: re.Match[str]) -> None:
         try:
-            day = datetime.date.fromisoformat(match.group(1))
+            day = datetime.date.fromisoformat(match.group(1)).toordinal()
         except ValueError:
             return
         kind, rest, body = match.group(2), match.group(3).split(";")[0].strip(), match.group(4)
-        index = self.index
         ref = None
         if "source-ref:" in body:
             found = _SOURCE_REF.search(body)
@@ -158,12 +175,12 @@ class _Scanner:
         if len(kind) == 1 or kind == "txn":
             if ref is not None:
                 first = _FIRST_POSTING.search(body)
-                index.keys.add(("txn", first.group(1) if first else "", ref))
+                self.keys.append(["txn", first.group(1) if first else "", ref])
             if "trade-id:" in body and self.clearing_text in body:
                 trade = _TRADE_ID.search(body)
                 clearing = self.clearing.search(body)
                 if trade is not None and clearing is not None:
-                    index.trades.setdefault(_unquote(trade.group(1)), (day, clearing.group(1)))
+                    self.trades.append((_unquote(trade.group(1)), day, clearing.group(1)))
             for account, pattern in self.watched.items():
                 if account in body:
                     for posting in pattern.finditer(body):
@@ -171,29 +188,135 @@ class _Scanner:
         elif kind == "balance":
             balance = _BALANCE.match(rest)
             if balance is not None:
-                index.keys.add(("balance", balance.group(1), day, balance.group(3)))
+                self.keys.append(["balance", balance.group(1), day, balance.group(3)])
         elif kind == "open":
             account = rest.split()[0] if rest else ""
-            index.opened.add(account)
-            index.keys.add(("open", account))
+            self.opened.append(account)
+            self.keys.append(["open", account])
         elif kind == "pad":
-            index.inexact.update(rest.split()[:1])
+            self.inexact.extend(rest.split()[:1])
         elif kind == "custom" and rest.startswith(f'"{PERIOD_CLOSE}"'):
-            index.seals.append(match.group(0))
+            self.seals.append(match.group(0))
         if ref is not None and kind in _TYPES:
-            index.keys.add((_TYPES[kind], ref))
+            self.keys.append([_TYPES[kind], ref])
 
-    def move(self, day: datetime.date, account: str, parts: list[str]) -> None:
+    def move(self, day: int, account: str, parts: list[str]) -> None:
         """A posting to a watched account: its amount, or the account is inexact."""
         number = _number(parts[0]) if parts else None
         if number is None or len(parts) < 2 or not _CURRENCY.match(parts[1]):
-            self.index.inexact.add(account)
+            self.inexact.append(account)
         else:
-            self.index.moves[(account, parts[1])].append((day, number))
+            days = self.moves[(account, parts[1])]
+            days[day] = days.get(day, Decimal(0)) + number
 
 
-def scan_books(main: Path, watched: Iterable[str], unsettled: str) -> BooksIndex:
-    """Read the index from ``main`` and every file it includes."""
-    scanner = _Scanner(set(watched), unsettled)
+class _Scanner:
+    """Reads each file as a sequence of entries: a dated header line and the
+    indented lines below it, one regex match each; inside an entry only plain
+    substring tests decide whether a closer look is needed.
+
+    A file's contribution is cached (:data:`CACHE_DIR` under
+    :func:`default_cache_dir`) by the SHA-256 of its bytes and the watched
+    accounts: unchanged files of large books are not scanned again. A scan
+    depends on nothing but the file's own text, so the key is the whole truth.
+    """
+
+    def __init__(self, watched: set[str], unsettled: str, cache_dir: Path | None) -> None:
+        self.index = BooksIndex()
+        self.unsettled = unsettled
+        self.watched = {account: _posting(account) for account in sorted(watched)}
+        self.clearing = _posting(unsettled + ":")
+        self.seen: set[str] = set()
+        self.cache = None
+        if cache_dir is not None:
+            question = json.dumps([sorted(watched), unsettled]).encode("utf-8")
+            self.cache = (cache_dir / CACHE_DIR, hashlib.sha256(question).hexdigest()[:16])
+
+    def file(self, path: Path) -> None:
+        real = os.path.realpath(path)
+        if real in self.seen:
+            return
+        self.seen.add(real)
+        content = path.read_bytes()
+        cached, scan = None, None
+        if self.cache is not None:
+            folder, question = self.cache
+            cached = folder / f"{hashlib.sha256(content).hexdigest()}-{question}.json"
+            scan = _read_cached(cached)
+        if scan is None:
+            scan = _FileScan(self.watched, self.clearing, self.unsettled).scan(
+                content.decode("utf-8")
+            )
+            if cached is not None:
+                _write_cached(cached, scan)
+        self.add(scan)
+        for include in scan["includes"]:
+            for name in sorted(glob.glob(str(path.parent / include), recursive=True)):
+                self.file(Path(name))
+
+    def add(self, scan: dict[str, Any]) -> None:
+        """Merge one file's scan into the index, in file order."""
+        index = self.index
+        day = datetime.date.fromordinal
+        for key in scan["keys"]:
+            if key[0] == "balance":
+                index.keys.add(("balance", key[1], day(key[2]), key[3]))
+            else:
+                index.keys.add(tuple(key))
+        for account, currency, moves in scan["moves"]:
+            index.moves[(account, currency)].extend(
+                (day(ordinal), Decimal(number)) for ordinal, number in moves
+            )
+        index.inexact.update(scan["inexact"])
+        for trade_id, ordinal, clearing in scan["trades"]:
+            index.trades.setdefault(trade_id, (day(ordinal), clearing))
+        index.opened.update(scan["opened"])
+        index.seals.extend(scan["seals"])
+
+
+def default_cache_dir() -> Path | None:
+    """``$BACKOFFICE_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/backoffice``,
+    else ``~/.cache/backoffice``."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "backoffice"
+
+
+def _read_cached(path: Path) -> dict[str, Any] | None:
+    try:
+        scan = json.loads(path.read_bytes())
+        os.utime(path)  # in use: keep it past the next pruning
+    except (OSError, ValueError):
+        return None
+    return scan if isinstance(scan, dict) and set(scan) == _SCAN_KEYS else None
+
+
+def _write_cached(path: Path, scan: dict[str, Any]) -> None:
+    """Best effort, as the hash cache: atomic rename, then drop what no import
+    has used for ``PRUNE_DAYS`` (earlier versions of the files)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(scan, handle, separators=(",", ":"))
+        os.replace(tmp, path)
+        cutoff = time.time() - PRUNE_DAYS * 86400
+        for old in path.parent.glob("*.json"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+def scan_books(
+    main: Path, watched: Iterable[str], unsettled: str, cache_dir: Path | None = None
+) -> BooksIndex:
+    """Read the index from ``main`` and every file it includes; each file's scan
+    is kept in ``cache_dir`` (default :func:`default_cache_dir`)."""
+    if cache_dir is None:
+        cache_dir = default_cache_dir()
+    scanner = _Scanner(set(watched), unsettled, cache_dir)
     scanner.file(main)
     return scanner.index
