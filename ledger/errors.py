@@ -26,7 +26,9 @@ def _display_path(filename: str | None) -> str:
         rel = os.path.relpath(filename)
     except ValueError:
         return filename
-    return filename if rel.startswith("../..") else rel
+    # Relative only below the working directory: a path that climbs out of it
+    # reads worse than the absolute one, and would change with where we run.
+    return filename if rel == ".." or rel.startswith("../") else rel
 
 
 def error_location(error: Any) -> tuple[str, int | None]:
