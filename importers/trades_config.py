@@ -8,26 +8,14 @@ config loads.
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ledger.config import _check_account, _Model
+from ledger.config_base import _check_account, _Model, check_date_format
 
 _ACCOUNT_COMPONENT = re.compile(r"^[A-Z0-9][\w-]*$")
-
-
-def _check_date_format(value: str) -> str:
-    sample = datetime.date(2026, 11, 27)
-    try:
-        parsed = datetime.datetime.strptime(sample.strftime(value), value).date()
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a usable strftime date format: {exc}") from None
-    if parsed != sample:
-        raise ValueError(f"{value!r} does not name a full date (day, month and year)")
-    return value
 
 
 def _check_counterparty(value: str) -> str:
@@ -85,7 +73,7 @@ class BlotterFormat(_Model):
     @field_validator("date_format")
     @classmethod
     def _date_format(cls, value: str) -> str:
-        return _check_date_format(value)
+        return check_date_format(value)
 
 
 class FixConfig(_Model):
@@ -164,7 +152,7 @@ class CustodyCsvFormat(_Model):
     @field_validator("date_format")
     @classmethod
     def _date_format(cls, value: str) -> str:
-        return _check_date_format(value)
+        return check_date_format(value)
 
 
 class TradesConfig(_Model):

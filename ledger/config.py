@@ -14,30 +14,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+# The base model and validators live in ledger.config_base so that each area's
+# config module imports without a cycle; re-exported here for existing callers.
+from ledger.config_base import _check_account as _check_account
+from ledger.config_base import _kebab
+from ledger.config_base import _Model as _Model
 
 CONFIG_NAME = "backoffice.toml"
-
-_ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][\w-]*)+$")
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True
-    )
-
-
-def _check_account(value: str) -> str:
-    if not _ACCOUNT_RE.match(value):
-        raise ValueError(
-            f"{value!r} is not a Beancount account name "
-            "(Assets|Liabilities|Equity|Income|Expenses followed by :Capitalised components)"
-        )
-    return value
 
 
 class FirmConfig(_Model):
@@ -164,7 +149,7 @@ class StatementAccount(_Model):
         return _check_account(value)
 
 
-# Here, not at the top: these modules subclass _Model defined above.
+# The areas' config tables (each subclasses ledger.config_base._Model).
 from importers.trades_config import TradesConfig  # noqa: E402
 from ledger.cash.config import CashConfig  # noqa: E402
 from ledger.close.config import CloseConfig  # noqa: E402

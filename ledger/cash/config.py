@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from ledger.config import _check_account, _Model
+from ledger.config_base import _check_account, _Model
 from ledger.meta import CASH_FLOOR, MetaError, get_cash_floor
 
 

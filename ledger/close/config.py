@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from ledger.config import _check_account, _Model
+from ledger.config_base import _check_account, _Model
 
 
 class CloseConfig(_Model):

@@ -10,13 +10,12 @@ never reach a file.
 from __future__ import annotations
 
 import codecs
-import datetime
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ledger.config import _check_account, _Model
+from ledger.config_base import _check_account, _Model, check_date_format
 
 _CURRENCY = r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"
 
@@ -118,14 +117,7 @@ class CsvFormat(_Model):
     @field_validator("date_format")
     @classmethod
     def _date_format(cls, value: str) -> str:
-        sample = datetime.date(2026, 11, 27)
-        try:
-            parsed = datetime.datetime.strptime(sample.strftime(value), value).date()
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not a usable strftime date format: {exc}") from None
-        if parsed != sample:
-            raise ValueError(f"{value!r} does not name a full date (day, month and year)")
-        return value
+        return check_date_format(value)
 
     @model_validator(mode="after")
     def _amount_columns(self) -> CsvFormat:

@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ledger.config import _Model
+from ledger.config_base import _Model
 
 FIELDS = ("price", "quantity", "gross", "net", "commission", "fees", "settle-date")
 # Business days a break of each kind may stay open before the plugin reports it.
