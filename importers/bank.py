@@ -3,7 +3,9 @@
 A format subclasses :class:`BankImporter` with ``identify`` (cheap: a peek at
 the file's head) and ``read`` (the file as :class:`~importers.statement.Statement`\\ s,
 or an :class:`~importers.common.ImportFailure`). The importer keeps only its
-config: nothing learned from one file reaches the next.
+config and the statements of the last file it read, keyed by the file's path and
+SHA-256 (the pipeline asks for a file's account, date and entries in turn):
+nothing learned from one file reaches another.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class BankImporter(Importer, abc.ABC):  # type: ignore[misc]  # beangulp is unty
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self._last: tuple[tuple[str, str], list[Statement]] | None = None
 
     @property
     def name(self) -> str:
@@ -74,6 +77,9 @@ class BankImporter(Importer, abc.ABC):  # type: ignore[misc]  # beangulp is unty
         """The file's statements; an :class:`ImportFailure` for bad input."""
 
     def statements(self, filepath: str) -> list[Statement]:
+        key = (filepath, document_sha256(filepath))
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
         statements = self.read(filepath)
         if not statements:
             raise ImportFailure(
@@ -82,6 +88,7 @@ class BankImporter(Importer, abc.ABC):  # type: ignore[misc]  # beangulp is unty
                 f"no statement found in this {self.format_name} file",
                 hint="the file is empty or truncated",
             )
+        self._last = (key, statements)
         return statements
 
     def account(self, filepath: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import glob
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -50,9 +51,11 @@ _FIRST_POSTING = re.compile(r"^[ \t]+(?:[!*][ \t]+)?([A-Z][^\s;]*)", re.M)
 _CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]*$")
 _BALANCE = re.compile(r"^(\S+)\s+(-?[\d,.]+)\s+([A-Z][A-Z0-9'._-]*)")
 CACHE_ENV = "BACKOFFICE_CACHE_DIR"
-CACHE_DIR = "import-index-v1"  # bump when what a file's scan holds changes
+CACHE_DIR = "import-index-v2"  # bump when what a file's scan holds changes
 PRUNE_DAYS = 30
-_SCAN_KEYS = {"keys", "moves", "inexact", "trades", "opened", "seals", "includes"}
+_SCAN_KEYS = frozenset(
+    ("txn", "balances", "keys", "moves", "inexact", "trades", "opened", "seals", "includes")
+)
 _TYPES = {
     "custom": "Custom",
     "document": "Document",
@@ -139,7 +142,10 @@ class _FileScan:
         self.watched = watched
         self.clearing = clearing
         self.clearing_text = unsettled + ":"
-        self.keys: list[list[str | int]] = []
+        self.txn_accounts: list[str] = []  # the identities of transactions, as columns
+        self.txn_refs: list[str] = []
+        self.balances: list[tuple[str, int, str]] = []
+        self.keys: list[tuple[str, ...]] = []  # the other identities
         self.moves: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
         self.inexact: list[str] = []
         self.trades: list[tuple[str, int, str]] = []
@@ -150,6 +156,8 @@ class _FileScan:
         for match in _ENTRY.finditer(text):
             self.entry(match)
         return {
+            "txn": [self.txn_accounts, self.txn_refs],
+            "balances": self.balances,
             "keys": self.keys,
             "moves": [
                 [account, currency, [[day, str(number)] for day, number in days.items()]]
@@ -175,7 +183,8 @@ class _FileScan:
         if len(kind) == 1 or kind == "txn":
             if ref is not None:
                 first = _FIRST_POSTING.search(body)
-                self.keys.append(["txn", first.group(1) if first else "", ref])
+                self.txn_accounts.append(first.group(1) if first else "")
+                self.txn_refs.append(ref)
             if "trade-id:" in body and self.clearing_text in body:
                 trade = _TRADE_ID.search(body)
                 clearing = self.clearing.search(body)
@@ -188,17 +197,17 @@ class _FileScan:
         elif kind == "balance":
             balance = _BALANCE.match(rest)
             if balance is not None:
-                self.keys.append(["balance", balance.group(1), day, balance.group(3)])
+                self.balances.append((balance.group(1), day, balance.group(3)))
         elif kind == "open":
             account = rest.split()[0] if rest else ""
             self.opened.append(account)
-            self.keys.append(["open", account])
+            self.keys.append(("open", account))
         elif kind == "pad":
             self.inexact.extend(rest.split()[:1])
         elif kind == "custom" and rest.startswith(f'"{PERIOD_CLOSE}"'):
             self.seals.append(match.group(0))
         if ref is not None and kind in _TYPES:
-            self.keys.append([_TYPES[kind], ref])
+            self.keys.append((_TYPES[kind], ref))
 
     def move(self, day: int, account: str, parts: list[str]) -> None:
         """A posting to a watched account: its amount, or the account is inexact."""
@@ -258,11 +267,13 @@ class _Scanner:
         """Merge one file's scan into the index, in file order."""
         index = self.index
         day = datetime.date.fromordinal
-        for key in scan["keys"]:
-            if key[0] == "balance":
-                index.keys.add(("balance", key[1], day(key[2]), key[3]))
-            else:
-                index.keys.add(tuple(key))
+        accounts, refs = scan["txn"]
+        index.keys.update(zip(itertools.repeat("txn"), accounts, refs, strict=False))
+        index.keys.update(
+            ("balance", account, day(ordinal), currency)
+            for account, ordinal, currency in scan["balances"]
+        )
+        index.keys.update(map(tuple, scan["keys"]))
         for account, currency, moves in scan["moves"]:
             index.moves[(account, currency)].extend(
                 (day(ordinal), Decimal(number)) for ordinal, number in moves
