@@ -8,7 +8,7 @@
       entries: 12
       manifest: "closes/2026-10/entries.tsv"
 
-This plugin recomputes every seal from the files the loader read and checks the
+This plugin recomputes every seal from the entries it is handed and checks the
 chain. Change ``12.50 USD`` to ``12.60 USD`` in an October entry and the books
 come out the same, plus errors::
 
@@ -19,19 +19,20 @@ come out the same, plus errors::
         in the open period with original-date (a prior-period adjustment)
 
 Reordering, reformatting or splitting the files changes nothing. The hashes are
-of the entries as parsed from the files, before any plugin (see
-:mod:`ledger.close.hashes`), so the plugin's position does not change the
-result; it is loaded last so that it reads the books after everything else.
+of the entries as parsed and booked, before any other plugin changes them (see
+:mod:`ledger.close.hashes`), so this plugin must be listed first; listed after
+another plugin it reports a configuration error and verifies nothing.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 
-from ledger.close.hashes import books_hashes, default_cache_dir
+from ledger.close.hashes import entry_hashes, plugin_order_error
 from ledger.close.seal import read_seals, verify_chain
 from ledger.errors import BooksError
 
@@ -42,10 +43,13 @@ def period_lock(
     entries: list[data.Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[data.Directive], list[BooksError]]:
     """Verify every seal of the books; entries pass through unchanged."""
+    order = plugin_order_error(options_map)
+    if order is not None:
+        return entries, [order]
     seals, errors = read_seals(entries)
     if not seals:
         return entries, errors
-    filenames = [name for name in options_map.get("include") or [] if Path(name).is_file()]
+    filenames = options_map.get("include") or []
     if not filenames:
         errors.append(
             BooksError(
@@ -56,18 +60,8 @@ def period_lock(
             )
         )
         return entries, errors
-    books_dir = Path(options_map["filename"]).parent
-    try:
-        files = books_hashes(filenames, cache_dir=default_cache_dir())
-    except (OSError, UnicodeDecodeError, TypeError) as exc:
-        errors.append(
-            BooksError(
-                seals[0].meta,
-                f"cannot re-read the books to verify the seals: {exc}",
-                seals[0].entry,
-            )
-        )
-        return entries, errors
-    for state in verify_chain(seals, files, books_dir):
+    root = os.path.dirname(os.path.abspath(options_map["filename"]))
+    files = entry_hashes(entries, filenames, root)
+    for state in verify_chain(seals, files, Path(root)):
         errors.extend(state.problems)
     return entries, errors

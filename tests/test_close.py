@@ -288,7 +288,11 @@ cash-account = "Assets:Custody:Custodia:Cash:USD"
 
 def test_refused_when_a_trade_failed_and_no_break_explains_it(books: Path) -> None:
     directory = books.parent
-    books.write_text(MAIN.replace("plugin", 'plugin "plugins.settlement"\nplugin', 1).lstrip())
+    books.write_text(
+        MAIN.replace(
+            '"plugins.period_lock"\n', '"plugins.period_lock"\nplugin "plugins.settlement"\n', 1
+        ).lstrip()
+    )
     (directory / "accounts.beancount").write_text(ACCOUNTS + FAIL_ACCOUNTS)
     (directory / "trades.beancount").write_text(FAIL)
     with books.open("a") as handle:

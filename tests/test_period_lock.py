@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
+import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from click.testing import CliRunner
 
 from ledger.books import load
 from ledger.cli import main
-from ledger.close.hashes import books_hashes
+from ledger.close.hashes import booked_hashes
 from ledger.close.seal import prepare_seal, read_seals
 from ledger.errors import format_error
 from tests.conftest import write_books
@@ -21,6 +19,7 @@ from tests.conftest import write_books
 MAIN = """
 option "operating_currency" "USD"
 plugin "plugins.period_lock"
+plugin "beancount.plugins.implicit_prices"
 include "accounts.beancount"
 include "october.beancount"
 include "closes.beancount"
@@ -52,7 +51,7 @@ def seal(main: Path, period: str) -> None:
     """Append the seal of ``period`` as ``backoffice close`` would (no checklist)."""
     books = load(main)
     seals, _ = read_seals(books.entries)
-    files = books_hashes(books.options["include"], cache_dir=None)
+    files = booked_hashes(main)
     new = prepare_seal(period, seals, files, main.parent)
     manifest = main.parent / new.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +67,6 @@ def messages(main: Path) -> list[str]:
 @pytest.fixture
 def sealed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", str(tmp_path / "cache"))
     main = write_books(
         tmp_path,
         {
@@ -247,40 +245,78 @@ def test_a_malformed_seal_is_an_error_not_a_crash(sealed: Path) -> None:
     ]
 
 
-def cache_files(directory: Path) -> dict[str, Path]:
-    return {path.stem: path for path in directory.glob("entries-v*/*.bin")}
+def test_the_plugin_must_run_first(sealed: Path) -> None:
+    edit(sealed, 'plugin "plugins.period_lock"\n', "")
+    edit(
+        sealed,
+        "include",
+        'plugin "plugins.period_lock"\ninclude',
+    )
+    assert messages(sealed) == [
+        'main.beancount:3: configuration error: plugin "plugins.period_lock" is listed after '
+        'plugin "beancount.plugins.implicit_prices"; it seals the entries as parsed and '
+        "booked, before any other plugin changes them, so it must run first: move the line "
+        'plugin "plugins.period_lock" above every other plugin line. The seals were not '
+        "verified."
+    ]
 
 
-def test_the_cache_is_keyed_by_each_files_content(sealed: Path) -> None:
-    books = sealed.parent
-    cached = cache_files(books / "cache")
-    for name in ("main", "accounts", "october", "closes"):
-        content = (books / f"{name}.beancount").read_bytes()
-        assert hashlib.sha256(content).hexdigest() in cached
+BUY = """
+2026-10-09 * "AlphaSec" "Buy 10 AAPL"
+  Assets:Custody:Custodia:Securities   10 AAPL {150.00 USD} @ 150.00 USD
+  Assets:Bank:FirstHarbor:USD
+"""
 
 
-def test_verify_does_not_trust_the_cache(sealed: Path) -> None:
-    """A forged cache entry (the old hashes filed under the edited file's content) fools
-    the plugin on this machine, which is why ``verify`` never reads the cache."""
-    books = sealed.parent
-    october = books / "october.beancount"
-    old = cache_files(books / "cache")[hashlib.sha256(october.read_bytes()).hexdigest()]
-    edit(october, "-40.00 USD", "-41.00 USD")
-    edit(october, "40.00 USD\n", "41.00 USD\n")
-    forged = old.parent / f"{hashlib.sha256(october.read_bytes()).hexdigest()}.bin"
-    forged.write_bytes(old.read_bytes())
+def test_entries_other_plugins_add_are_not_sealed(sealed: Path) -> None:
+    """implicit_prices (listed after the lock) adds a price entry dated in the period,
+    with the transaction's file and line; it is no part of the record that is sealed."""
+    edit(
+        sealed.parent / "accounts.beancount",
+        "2026-01-01 open Income",
+        (
+            "2026-01-01 open Assets:Custody:Custodia:Securities\n2026-01-01 commodity AAPL\n"
+            "2026-01-01 open Income"
+        ),
+    )
+    edit(sealed.parent / "october.beancount", "\n2026-10-20", BUY + "\n2026-10-20")
+    errors = messages(sealed)
+    assert "(5 entries at the close, 8 now)" in errors[0]  # the buy, an open, a commodity
+    (sealed.parent / "closes.beancount").write_text("", encoding="utf-8")
+    seal(sealed, "2026-10")
     assert messages(sealed) == []
+    seals, _ = read_seals(load(sealed).entries)
+    assert seals[0].entries == 8
+    assert any(type(e).__name__ == "Price" for e in load(sealed).entries)
+
+
+def test_an_elided_amount_written_out_keeps_the_seal(sealed: Path) -> None:
+    """The entries are sealed as booked: an amount Beancount fills in is the same entry."""
+    edit(
+        sealed.parent / "october.beancount",
+        "12.50 USD\n  Assets:Bank:FirstHarbor:USD\n\n2026-10-20",
+        "12.50 USD\n  Assets:Bank:FirstHarbor:USD   -12.50 USD\n\n2026-10-20",
+    )
+    assert messages(sealed) == []
+
+
+def test_a_copy_elsewhere_keeps_the_seal(sealed: Path, tmp_path: Path) -> None:
+    """A document's path is sealed relative to the books, not where they are cloned."""
+    books = sealed.parent
+    (books / "statement.pdf").write_bytes(b"%PDF-1.4\n")
+    with (books / "october.beancount").open("a", encoding="utf-8") as handle:
+        handle.write('\n2026-11-03 document Assets:Bank:FirstHarbor:USD "statement.pdf"\n')
+    seal(sealed, "2026-11")
+    copy = tmp_path / "elsewhere" / "books"
+    shutil.copytree(books, copy)
+    assert messages(copy / "main.beancount") == []
+    edit(copy / "october.beancount", '"statement.pdf"', '"cache/../statement.pdf"')
+    assert messages(copy / "main.beancount") == []
+
+
+def test_verify_recomputes_from_the_files(sealed: Path) -> None:
+    edit(sealed.parent / "october.beancount", "-40.00 USD", "-41.00 USD")
+    edit(sealed.parent / "october.beancount", "40.00 USD\n", "41.00 USD\n")
     result = CliRunner().invoke(main, ["--books", str(sealed), "verify"])
     assert result.exit_code == 1
     assert "october.beancount:6: period 2026-10 is sealed" in result.output
-
-
-def test_cache_entries_unused_for_30_days_are_pruned(sealed: Path) -> None:
-    books = sealed.parent
-    stale = next(iter(cache_files(books / "cache").values())).parent / ("0" * 64 + ".bin")
-    stale.write_bytes(b"")
-    month_ago = time.time() - 31 * 86400
-    os.utime(stale, (month_ago, month_ago))
-    edit(books / "october.beancount", "2026-11-02 *", "2026-11-03 *")
-    assert messages(sealed) == []
-    assert not stale.exists()

@@ -1,141 +1,209 @@
 """The canonical text of an entry, and the SHA-256 that seals it.
 
 The canonical text depends on everything an entry says (its type, date, flag,
-payee, narration, tags, links, every posting's account, amount, cost spec,
-price and flag, and every metadata value) and on nothing about how it is
-written: not the file it sits in, its line, the include order, indentation,
-the alignment of amounts, comments or blank lines.
+payee, narration, tags, links, every posting's account, amount, cost, price
+and flag, and every metadata value) and on nothing about how it is written: not
+the file it sits in, its line, the include order, indentation, the alignment of
+amounts, comments or blank lines.
 
-It is computed from the *parsed* entry, before booking and before any plugin
-runs (see :mod:`ledger.close.hashes` for why), so it is the ``repr`` of a
-nested tuple of strings built as follows:
+It is computed from the entry *as parsed and booked*, the way Beancount hands
+it to the first plugin (see :mod:`ledger.close.hashes` for why), and it is the
+``repr`` of a tuple of the entry's own field values, built per directive type
+(no printer, no recursion: ``check`` hashes every entry of the books on every
+load, so this is on its path):
 
-- strings stay strings; every other value becomes a tuple tagged by its type
-  (``("N", "10.00")`` for a number, ``("d", "2026-10-31")`` for a date), so the
-  string ``"10"`` and the number ``10`` never collide;
-- numbers keep their written precision (``10.0`` and ``10.00`` differ: the
-  precision sets Beancount's tolerance, so it is part of what the entry says);
-- tags, links and metadata keys are sorted (they are sets and mappings);
-  postings keep their order;
+- the type comes first (``"T"`` for a transaction, ``"O"`` for an open, ...);
+- values keep their Python type, and ``repr`` shows it: the string ``'10'``,
+  the number ``Decimal('10')``, the date ``datetime.date(2026, 10, 31)`` and
+  the flag ``True`` never collide, and a number keeps its precision (``10.0``
+  and ``10.00`` differ: the precision sets Beancount's tolerance);
+- an amount is ``(number, currency)``; a cost is Beancount's ``Cost`` tuple;
+- tags, links, metadata keys and an open's currencies are sorted (sets and
+  mappings: their written order says nothing); postings keep their order;
 - the loader's own metadata (``filename``, ``lineno`` and ``__dunder__`` keys)
-  is left out.
+  is left out, and a document's path is taken relative to the books' directory
+  (the parser makes it absolute, which would tie a seal to where the books are
+  cloned).
 
 For example ``2026-10-05 * "Bank" "Fee" ^b1`` with postings
-``Expenses:Fees:Bank 12.50 USD`` and ``Assets:Bank:A`` (amount left out) is::
+``Expenses:Fees:Bank 12.50 USD`` and ``Assets:Bank:A`` (amount left out, so
+booking fills in ``-12.50 USD``) is::
 
-    ('Transaction', ('d', '2026-10-05'), '*', 'Bank', 'Fee', ('S',), ('S', 'b1'),
-     ('L', ('Posting', 'Expenses:Fees:Bank', ('A', ('N', '12.50'), 'USD'), None, None, None,
-            ('M',)),
-           ('Posting', 'Assets:Bank:A', ('MISSING',), None, None, None, ('M',))),
-     ('M',))
+    ('T', datetime.date(2026, 10, 5), '*', 'Bank', 'Fee', (), ('b1',),
+     (('Expenses:Fees:Bank', (Decimal('12.50'), 'USD'), None, None, None, ()),
+      ('Assets:Bank:A', (Decimal('-12.50'), 'USD'), None, None, None, ())),
+     ())
 
 (on one line).
 """
 
 from __future__ import annotations
 
-import datetime
-import enum
 import hashlib
+import os
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
-from beancount.core.number import MISSING
-from beancount.core.position import Cost, CostSpec
-from beancount.parser.grammar import ValueType
 
 # Metadata the loader adds: where the entry was read, not what it says.
 _LOADER_META = frozenset({"filename", "lineno"})
 
-
-def _meta(meta: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    if not meta:
-        return ("M",)
-    items = [
-        (key, _value(value))
-        for key, value in meta.items()
-        if key not in _LOADER_META and not key.startswith("__")
-    ]
-    items.sort()
-    return ("M", *items)
+Canonical = tuple[Any, ...]
 
 
 def _value(value: Any) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    convert = _CONVERTERS.get(type(value))
-    if convert is not None:
-        return convert(value)
-    if value is MISSING:
-        return ("MISSING",)
-    if isinstance(value, enum.Enum):
-        return ("E", str(value.value))
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return _namedtuple(value)
-    raise TypeError(f"no canonical form for {type(value).__name__}: {value!r}")
+    # Beancount's Amount prints as "12.50 USD" through a display context; spell it out.
+    return (value.number, value.currency) if type(value) is Amount else value
 
 
-def _namedtuple(value: Any) -> tuple[Any, ...]:
-    fields = [_value(getattr(value, name)) for name in value._fields if name != "meta"]
-    if "meta" in value._fields:
-        fields.append(_meta(value.meta))
-    return (type(value).__name__, *fields)
+def _meta(meta: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    if not meta:
+        return ()
+    items = [
+        (key, _value(value))
+        for key, value in meta.items()
+        if key not in _LOADER_META and key[:2] != "__"
+    ]
+    items.sort()
+    return tuple(items)
 
 
-def _posting(posting: data.Posting) -> tuple[Any, ...]:
+def _amount(amount: Amount | None) -> Any:
+    return None if amount is None else (amount.number, amount.currency)
+
+
+def _set(values: frozenset[str] | set[str] | None) -> tuple[str, ...]:
+    return tuple(sorted(values)) if values else ()
+
+
+def _units(amount: Amount | None) -> str:
+    # The schema fixes the types here (a Decimal and a currency), so str() is enough;
+    # None (no price) or a MISSING left by a failed booking show as their repr.
+    return f"{amount.number} {amount.currency}" if type(amount) is Amount else repr(amount)
+
+
+def _posting(posting: data.Posting) -> str:
+    meta = posting.meta
     return (
-        "Posting",
-        posting.account,
-        _value(posting.units),
-        _value(posting.cost),
-        _value(posting.price),
-        posting.flag,
-        _meta(posting.meta),
+        f"\n{posting.account} {_units(posting.units)} {posting.cost!r} {_units(posting.price)} "
+        f"{posting.flag!r} {_meta(meta) if meta and not meta.keys() <= _LOADER_META else ()!r}"
     )
 
 
-def _amount(amount: Amount) -> tuple[Any, ...]:
-    return ("A", _value(amount.number), amount.currency)
+def _transaction(entry: data.Transaction, root: str | None) -> str:
+    # The hot path (most entries are transactions): one f-string, no tuple to repr.
+    return (
+        f"T {entry.date} {entry.flag!r} {entry.payee!r} {entry.narration!r} "
+        f"{_set(entry.tags)!r} {_set(entry.links)!r} {_meta(entry.meta)!r}"
+        + "".join(map(_posting, entry.postings))
+    )
 
 
-def _custom_value(value: Any) -> tuple[Any, ...]:
-    dtype = value.dtype if isinstance(value.dtype, str) else value.dtype.__name__
-    return ("V", _value(value.value), dtype)
+def _open(entry: data.Open, root: str | None) -> Canonical:
+    currencies = tuple(sorted(entry.currencies)) if entry.currencies else ()
+    booking = entry.booking.value if entry.booking is not None else None
+    return ("O", entry.date, entry.account, currencies, booking, _meta(entry.meta))
 
 
-def _sequence(values: Any) -> tuple[Any, ...]:
-    return ("L", *[_value(v) for v in values])
+def _close(entry: data.Close, root: str | None) -> Canonical:
+    return ("C", entry.date, entry.account, _meta(entry.meta))
 
 
-def _set(values: Any) -> tuple[Any, ...]:
-    return ("S", *sorted(values))
+def _commodity(entry: data.Commodity, root: str | None) -> Canonical:
+    return ("Y", entry.date, entry.currency, _meta(entry.meta))
 
 
-_CONVERTERS: dict[type, Callable[[Any], Any]] = {
-    Decimal: lambda v: ("N", str(v)),
-    bool: lambda v: ("b", "TRUE" if v else "FALSE"),
-    int: lambda v: ("N", str(v)),
-    datetime.date: lambda v: ("d", v.isoformat()),
-    Amount: _amount,
-    data.Posting: _posting,
-    Cost: _namedtuple,
-    CostSpec: _namedtuple,
-    list: _sequence,
-    tuple: _sequence,
-    frozenset: _set,
-    set: _set,
-    ValueType: _custom_value,
+def _pad(entry: data.Pad, root: str | None) -> Canonical:
+    return ("P", entry.date, entry.account, entry.source_account, _meta(entry.meta))
+
+
+def _balance(entry: data.Balance, root: str | None) -> Canonical:
+    return (
+        "B",
+        entry.date,
+        entry.account,
+        _amount(entry.amount),
+        entry.tolerance,
+        _meta(entry.meta),
+    )
+
+
+def _note(entry: data.Note, root: str | None) -> Canonical:
+    return (
+        "N",
+        entry.date,
+        entry.account,
+        entry.comment,
+        _set(entry.tags),
+        _set(entry.links),
+        _meta(entry.meta),
+    )
+
+
+def _event(entry: data.Event, root: str | None) -> Canonical:
+    return ("E", entry.date, entry.type, entry.description, _meta(entry.meta))
+
+
+def _query(entry: data.Query, root: str | None) -> Canonical:
+    return ("Q", entry.date, entry.name, entry.query_string, _meta(entry.meta))
+
+
+def _price(entry: data.Price, root: str | None) -> Canonical:
+    return ("R", entry.date, entry.currency, _amount(entry.amount), _meta(entry.meta))
+
+
+def _document(entry: data.Document, root: str | None) -> Canonical:
+    filename = entry.filename
+    if root is not None and os.path.isabs(filename):
+        filename = os.path.relpath(filename, root).replace(os.sep, "/")
+    return (
+        "D",
+        entry.date,
+        entry.account,
+        filename,
+        _set(entry.tags),
+        _set(entry.links),
+        _meta(entry.meta),
+    )
+
+
+def _custom(entry: data.Custom, root: str | None) -> Canonical:
+    values = tuple(
+        # dtype is a Python type, or the string '<AccountDummy>' for an account
+        (_value(value.value), value.dtype if isinstance(value.dtype, str) else value.dtype.__name__)
+        for value in entry.values
+    )
+    return ("U", entry.date, entry.type, values, _meta(entry.meta))
+
+
+_BUILDERS: dict[type, Callable[[Any, str | None], Canonical | str]] = {
+    data.Transaction: _transaction,
+    data.Open: _open,
+    data.Close: _close,
+    data.Commodity: _commodity,
+    data.Pad: _pad,
+    data.Balance: _balance,
+    data.Note: _note,
+    data.Event: _event,
+    data.Query: _query,
+    data.Price: _price,
+    data.Document: _document,
+    data.Custom: _custom,
 }
 
 
-def canonical_text(entry: data.Directive) -> str:
-    """The canonical text of a parsed ``entry`` (one line)."""
-    return repr(_namedtuple(entry))
+def canonical_text(entry: data.Directive, root: str | None = None) -> str:
+    """The canonical text of a parsed and booked ``entry`` (one line); ``root``
+    is the books' directory, which a document's path is made relative to."""
+    build = _BUILDERS.get(type(entry))
+    if build is None:
+        raise TypeError(f"no canonical form for {type(entry).__name__}")
+    built = build(entry, root)
+    return built if isinstance(built, str) else repr(built)
 
 
-def entry_digest(entry: data.Directive) -> bytes:
+def entry_digest(entry: data.Directive, root: str | None = None) -> bytes:
     """SHA-256 of the canonical text of ``entry``."""
-    return hashlib.sha256(repr(_namedtuple(entry)).encode("utf-8")).digest()
+    return hashlib.sha256(canonical_text(entry, root).encode("utf-8")).digest()

@@ -102,7 +102,7 @@ def _print_close(report: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def verify(app: AppContext, as_json: bool) -> None:
-    """Recompute every seal (no cache) and check every archived document's SHA-256."""
+    """Recompute every seal from the files and check every archived document's SHA-256."""
     from ledger.books import load
     from ledger.close.verify import verify_books
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import books_hashes
+from ledger.close.hashes import booked_hashes
 from ledger.close.reports import Statement, period_statements
 from ledger.close.seal import CLOSES_DIR, NewSeal, period_bounds, prepare_seal, read_seals
 from ledger.config import Config
@@ -117,7 +117,7 @@ def _evaluate(
     checklist = run_checklist(books, config, period, as_of, seals)
     seal = None
     if not any(b.check == "period" for b in checklist.blockers):
-        files = books_hashes(books.options["include"], cache_dir=None)
+        files = booked_hashes(path)
         seal = prepare_seal(period, seals, files, books.directory)
     return books, checklist, seal, period_statements(books.entries, start, end, books.options)
 

@@ -1,58 +1,46 @@
-"""The per-entry hashes of the books' files, with a cache keyed by content.
+"""The per-entry hashes of the sealed record: the entries as parsed and booked.
 
-Which entries are hashed, and why: the entries *as parsed from the files*,
-before booking and before any plugin runs. A plugin such as
-``plugins.settlement`` re-dates a trade from T to S under settlement-date
-accounting and generates settlement entries whose flag depends on the as-of
-date; ``beancount.ops.pad`` and ``documents`` add entries of their own. Hashing
-what the plugins hand on would make a seal depend on the policy, the as-of date
-and the code of every other plugin (a bug fix there would break every seal).
-The record that is sealed is what the files say, so ``plugins.period_lock``
-(which runs after the other plugins) re-parses each file the loader read
-(``options_map["include"]``) on its own. Custom ``period-close`` entries (the
-seals themselves) are not hashed.
+Which entries are hashed, and why: the entries *as Beancount hands them to the
+first plugin*, parsed from the files and booked (an elided amount filled in, a
+cost spec resolved to the lot it reduces), before any plugin transforms them. A
+plugin such as ``plugins.settlement`` re-dates a trade from T to S under
+settlement-date accounting and generates settlement entries whose flag depends
+on the as-of date; ``beancount.ops.pad`` adds entries of its own. Hashing what
+the plugins hand on would make a seal depend on the policy, the as-of date and
+the code of every other plugin (a bug fix there would break every seal).
 
-The re-parse costs about 40% of a ``check`` (``bench/period_lock_overhead.py``),
-so results are cached per file,
-keyed by the SHA-256 of the file's bytes (plus this module's format version and
-the Beancount version, which fix the parse and the canonical form). The cache
-stays honest because its key is the full content of what it summarises: an
-edited file has a new key and is re-parsed; an entry can only be stale through
-a SHA-256 collision. The cache lives outside the books
-(``$BACKOFFICE_CACHE_DIR``, else ``$XDG_CACHE_HOME/backoffice``, else
-``~/.cache/backoffice``), is never committed with them, and
-``backoffice verify`` never reads it: it recomputes every hash from the files,
-so a forged cache on one machine can mislead that machine's ``check`` but not
-``verify``. Set ``BACKOFFICE_CACHE_DIR`` to an empty string to disable it.
-Entries no load has used for 30 days are removed whenever a new one is written.
+So ``plugins.period_lock`` must be the first plugin of ``main.beancount``
+(:func:`plugin_order_error`), and hashes the entries it is handed: no second
+parse. Entries that no books file holds (``beancount.ops.documents`` runs
+before any plugin and adds the files it finds under ``option "documents"``) and
+the seals themselves are left out. ``backoffice close`` and ``verify`` do the
+same from the files (:func:`booked_hashes`: Beancount's own parse and booking,
+no plugin), so they do not depend on the plugin list at all.
+
+There is no cache: booking makes an entry's canonical form depend on the
+entries before it in other files (the lot a ``{}`` reduction takes), so a
+per-file cache keyed by the file's bytes could not stay honest, and the hashing
+costs about 9% of a ``check`` on the 100k synthetic books
+(``bench/period_lock_overhead.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import struct
-import tempfile
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
-import beancount
+from beancount import loader
 from beancount.core import data
-from beancount.parser import parser
+from beancount.parser import booking
 
 from ledger.close.canonical import entry_digest
+from ledger.errors import BooksError
 
-FORMAT_VERSION = "1"
-CACHE_ENV = "BACKOFFICE_CACHE_DIR"
-PRUNE_DAYS = 30
 PERIOD_CLOSE = "period-close"
-
-# One record per entry: date ordinal, line number, SHA-256 of its canonical text.
-_RECORD = struct.Struct("<II32s")
-
+PERIOD_LOCK = "plugins.period_lock"
 
 # (date ordinal, line number, SHA-256 of the canonical text): plain tuples, as
 # a 100k-entry book makes this many of them on every load.
@@ -61,7 +49,7 @@ Record = tuple[int, int, bytes]
 
 @dataclass(frozen=True)
 class FileHashes:
-    """The records of the entries parsed from one file, in file order."""
+    """The records of the entries read from one file, in date order."""
 
     filename: str
     records: list[Record]
@@ -71,69 +59,54 @@ def is_seal(entry: data.Directive) -> TypeGuard[data.Custom]:
     return isinstance(entry, data.Custom) and entry.type == PERIOD_CLOSE
 
 
-def default_cache_dir() -> Path | None:
-    """Where the hash cache lives, or None when it is disabled."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "backoffice"
+def entry_hashes(
+    entries: Sequence[data.Directive], filenames: Iterable[str], root: str
+) -> list[FileHashes]:
+    """The records of ``entries`` (parsed and booked) read from ``filenames``,
+    grouped by file in path order; ``root`` is the books' directory."""
+    by_file: dict[str, list[Record]] = {name: [] for name in sorted(filenames)}
+    get = by_file.get
+    for entry in entries:
+        meta = entry.meta
+        records = get(meta.get("filename"))  # type: ignore[arg-type]
+        if records is not None and not is_seal(entry):
+            records.append(
+                (entry.date.toordinal(), meta.get("lineno") or 0, entry_digest(entry, root))
+            )
+    return [FileHashes(name, records) for name, records in by_file.items()]
 
 
-def _records(text: str, filename: str) -> bytes:
-    entries, _, _ = parser.parse_string(text, report_filename=filename)
-    return b"".join(
-        _RECORD.pack(entry.date.toordinal(), entry.meta.get("lineno") or 0, entry_digest(entry))
-        for entry in entries
-        if not is_seal(entry)
-    )
+def booked_hashes(path: Path) -> list[FileHashes]:
+    """The records of the books at ``path``, parsed and booked by Beancount as
+    its loader does before the first plugin (no plugin runs)."""
+    main = os.path.abspath(path)
+    entries, _, options = loader._parse_recursive([(main, True)], None)
+    entries.sort(key=data.entry_sortkey)
+    entries, _ = booking.book(entries, options)  # type: ignore[no-untyped-call]
+    return entry_hashes(entries, options["include"], os.path.dirname(main))
 
 
-def _cache_path(cache_dir: Path, content_sha: str) -> Path:
-    return cache_dir / f"entries-v{FORMAT_VERSION}-bc{beancount.__version__}" / f"{content_sha}.bin"
-
-
-def _read_cache(path: Path) -> bytes | None:
+def _plugin_line(filename: str) -> int:
+    """The line of ``filename`` that loads this plugin, or 0."""
     try:
-        blob = path.read_bytes()
-        os.utime(path)  # in use: keep it past the next pruning
-    except OSError:
+        lines = Path(filename).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    wanted = ["plugin", f'"{PERIOD_LOCK}"']
+    return next((n for n, line in enumerate(lines, 1) if line.split(";")[0].split() == wanted), 0)
+
+
+def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:
+    """The configuration error when ``plugins.period_lock`` is loaded but not first."""
+    names = [name for name, _ in options_map.get("plugin") or ()]
+    if PERIOD_LOCK not in names or names[0] == PERIOD_LOCK:
         return None
-    return blob if len(blob) % _RECORD.size == 0 else None
-
-
-def _write_cache(path: Path, blob: bytes) -> None:
-    """Best effort (a cache that cannot be written is only slower): atomic rename,
-    then drop the entries no load has used for ``PRUNE_DAYS`` (old file versions)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, path)
-        cutoff = time.time() - PRUNE_DAYS * 86400
-        for old in path.parent.glob("*.bin"):
-            if old.stat().st_mtime < cutoff:
-                old.unlink(missing_ok=True)
-    except OSError:
-        return
-
-
-def file_hashes(filename: str, cache_dir: Path | None) -> FileHashes:
-    """The records of the entries parsed from one file (includes are not followed)."""
-    content = Path(filename).read_bytes()
-    blob: bytes | None = None
-    cache_path = None
-    if cache_dir is not None:
-        cache_path = _cache_path(cache_dir, hashlib.sha256(content).hexdigest())
-        blob = _read_cache(cache_path)
-    if blob is None:
-        blob = _records(content.decode("utf-8"), filename)
-        if cache_path is not None:
-            _write_cache(cache_path, blob)
-    return FileHashes(filename, list(_RECORD.iter_unpack(blob)))
-
-
-def books_hashes(filenames: Iterable[str], *, cache_dir: Path | None) -> list[FileHashes]:
-    """The records of every file the loader read, in path order."""
-    return [file_hashes(filename, cache_dir) for filename in sorted(filenames)]
+    filename = str(options_map.get("filename") or "<string>")
+    return BooksError(
+        data.new_metadata(filename, _plugin_line(filename)),
+        f'configuration error: plugin "{PERIOD_LOCK}" is listed after plugin "{names[0]}"; '
+        "it seals the entries as parsed and booked, before any other plugin changes them, "
+        f'so it must run first: move the line plugin "{PERIOD_LOCK}" above every other '
+        "plugin line. The seals were not verified.",
+        None,
+    )

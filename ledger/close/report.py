@@ -7,7 +7,6 @@ from typing import Any
 
 from ledger.books import Books
 from ledger.close.checklist import run_checklist
-from ledger.close.hashes import default_cache_dir
 from ledger.close.seal import period_bounds, period_of, read_seals
 from ledger.close.verify import seal_json, verify_seals
 from ledger.config import Config
@@ -24,13 +23,13 @@ def next_period(books: Books, as_of: datetime.date) -> str:
 def close_report(
     books: Books, config: Config, as_of: datetime.date, period: str | None = None
 ) -> dict[str, Any]:
-    """Every seal, recomputed as ``plugins.period_lock`` does (with the hash cache),
+    """Every seal, recomputed from the files as ``backoffice verify`` does,
     and the checklist of ``period`` (default: the next to close) over ``books`` as
     loaded; ``backoffice close`` reloads them as of the period end, so a fail or
     break can differ there."""
     period = period or next_period(books, as_of)
     period_bounds(period)
-    states, errors = verify_seals(books, default_cache_dir())
+    states, errors = verify_seals(books)
     seals, _ = read_seals(books.entries)
     checklist = run_checklist(books, config, period, as_of, seals)
     return {

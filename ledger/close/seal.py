@@ -40,7 +40,7 @@ from ledger.errors import BooksError
 from ledger.meta import ORIGINAL_DATE
 
 GENESIS = "none"
-DIGEST_DOMAIN = b"backoffice period-close v1\n"
+DIGEST_DOMAIN = b"backoffice period-close v2\n"  # v2: entries as parsed and booked
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 ADJUST_HINT = (

@@ -1,9 +1,10 @@
 """``backoffice verify``: the chain of seals, recomputed, and the archived documents.
 
-Unlike ``plugins.period_lock`` this never reads the hash cache: every seal is
-recomputed from the files, so it is the check to run before trusting a copy of
-the books. Each archived document is hashed and compared with the
-``source-sha256`` of every entry that cites it (``source``, relative to the books).
+Every seal is recomputed from the files, parsed and booked by Beancount with no
+plugin (``ledger.close.hashes.booked_hashes``), so it holds whatever the plugin
+lines say: it is the check to run before trusting a copy of the books. Each
+archived document is hashed and compared with the ``source-sha256`` of every
+entry that cites it (``source``, relative to the books).
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 
 from ledger.books import Books
-from ledger.close.hashes import books_hashes
+from ledger.close.hashes import booked_hashes
 from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SealState, read_seals, verify_chain
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
@@ -103,10 +103,8 @@ def seal_json(state: SealState) -> dict[str, Any]:
     }
 
 
-def verify_seals(
-    books: Books, cache_dir: Path | None = None
-) -> tuple[list[SealState], list[BooksError]]:
-    """Every seal recomputed from the files (by default without the hash cache);
+def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
+    """Every seal recomputed from the files;
     malformed seals, and closes whose seal is gone (a removed last seal leaves no
     broken chain behind it)."""
     seals, errors = read_seals(books.entries)
@@ -125,7 +123,7 @@ def verify_seals(
             )
     if not seals:
         return [], errors
-    files = books_hashes(books.options["include"], cache_dir=cache_dir)
+    files = booked_hashes(books.path)
     return verify_chain(seals, files, books.directory), errors
 
 
