@@ -164,7 +164,8 @@ def test_refused_when_the_period_has_not_ended(books: Path) -> None:
         "period None:None: period 2026-11 ends on 2026-11-30; as of 2026-11-27 it has not "
         "ended (close it after its last day, or pass --as-of)",
         "balances books/accounts.beancount:1: Assets:Bank:FirstHarbor:USD has no balance "
-        "assertion of USD at the end of the period (5000027.50 USD in the books): add "
+        "assertion of USD at the end of the period (5000027.50 USD in the books; none dated "
+        "2026-11-02 to 2026-12-01, after its last posting of the period): add "
         "'2026-12-01 balance Assets:Bank:FirstHarbor:USD  <statement balance> USD' from "
         "the statement",
     ]
@@ -182,7 +183,7 @@ def test_refused_without_the_period_lock_plugin(books: Path) -> None:
     assert blockers(books) == [
         "period books/main.beancount:None: the books do not load plugins.period_lock, so "
         'nothing would verify the seal; add plugin "plugins.period_lock" to main.beancount '
-        "after the other plugins"
+        "as its first plugin"
     ]
 
 
@@ -191,16 +192,66 @@ def test_refused_when_the_books_do_not_check_clean(books: Path) -> None:
     october.write_text(october.read_text().replace("Expenses:Fees:Bank ", "Expenses:Fees:Wire "))
     assert blockers(books) == [
         "books books/october.beancount:5: Invalid reference to unknown account "
-        "'Expenses:Fees:Wire'",
+        "'Expenses:Fees:Wire' (dated 2026-10-05, on or before the period end)",
     ]
+
+
+def passes(books: Path) -> bool:
+    code, output = close(books, "2026-10", "--dry-run")
+    assert code in (0, 1), output
+    return code == 0
+
+
+def test_an_error_after_the_period_does_not_block(books: Path) -> None:
+    with (books.parent / "october.beancount").open("a") as handle:
+        handle.write(
+            '\n2026-11-03 * "Wire fee"\n  Expenses:Fees:Wire  5.00 USD\n'
+            "  Assets:Bank:FirstHarbor:USD\n"
+        )
+    assert load(books).errors != []
+    assert passes(books)
+
+
+def test_an_error_without_a_date_blocks(books: Path) -> None:
+    books.write_text(
+        MAIN.replace(
+            'plugin "plugins.period_lock"\n',
+            'plugin "beancount.plugins.implicit_prices"\nplugin "plugins.period_lock"\n',
+        ).lstrip()
+    )
+    (found,) = blockers(books)
+    assert found.startswith(
+        'books books/main.beancount:3: configuration error: plugin "plugins.period_lock" is '
+        'listed after plugin "beancount.plugins.implicit_prices"'
+    )
+    assert found.endswith(
+        "The seals were not verified. (not tied to a date, so it blocks every close)"
+    )
+
+
+def test_a_balance_after_the_last_posting_covers_the_period_end(books: Path) -> None:
+    october = books.parent / "october.beancount"
+    october.write_text(october.read_text().replace("2026-11-01 balance", "2026-10-31 balance"))
+    assert passes(books)
+
+
+def test_a_balance_before_the_last_posting_does_not(books: Path) -> None:
+    october = books.parent / "october.beancount"
+    october.write_text(october.read_text().replace("2026-11-01 balance", "2026-10-20 balance"))
+    assert blockers(books)[-1] == (
+        "balances books/accounts.beancount:1: Assets:Bank:FirstHarbor:USD has no balance "
+        "assertion of USD at the end of the period (5000027.50 USD in the books; none dated "
+        "2026-10-21 to 2026-11-01, after its last posting of the period): add "
+        "'2026-11-01 balance Assets:Bank:FirstHarbor:USD  <statement balance> USD' from "
+        "the statement"
+    )
 
 
 def test_refused_when_a_balance_assertion_fails(books: Path) -> None:
     october = books.parent / "october.beancount"
     october.write_text(october.read_text().replace("5000027.50 USD", "5000030.00 USD"))
-    found = blockers(books)
-    assert found[0].startswith("books books/october.beancount:13: Balance failed for")
-    assert found[1:] == [
+    # Beancount's own error is dated 2026-11-01, after the period: the balances check reports it.
+    assert blockers(books) == [
         "balances books/october.beancount:13: the balance assertion of "
         "Assets:Bank:FirstHarbor:USD on 2026-11-01 fails (5000027.50 USD in the books): "
         "reconcile the account",

@@ -3,11 +3,13 @@
 Each check yields blockers, each with the file and line to look at:
 
 - ``period``: the period has ended (as of the as-of date) and is after the last seal;
-- ``books``: the books check clean, loaded as of the period end (``plugins.period_lock``
-  among the plugins, so the earlier seals still hold);
+- ``books``: the books check clean up to the period end, loaded as of the period end
+  (``plugins.period_lock`` among the plugins, so the earlier seals still hold): an
+  error blocks when its entry is dated on or before the period end, or has no date;
 - ``balances``: every account under ``[close] reconciled-accounts`` that is open at
   the period end has a passing balance assertion for each currency it holds, dated
-  the first day of the next month (Beancount checks a balance at the start of its day);
+  after its last posting of the period and at latest the first day of the next month
+  (Beancount checks a balance at the start of its day);
 - ``fails``: no trade failed to settle as of the period end unless a break explains
   it (a ``custom "break"`` carrying the trade's link);
 - ``breaks``: no break found by the period end is still open past its tolerance;
@@ -107,21 +109,41 @@ def period_blockers(
                 "period",
                 {"filename": str(books.path)},
                 f"the books do not load {PERIOD_LOCK}, so nothing would verify the seal; add "
-                f'plugin "{PERIOD_LOCK}" to {books.path.name} after the other plugins',
+                f'plugin "{PERIOD_LOCK}" to {books.path.name} as its first plugin',
             )
         )
     return blockers
 
 
-def books_blockers(books: Books, config: Config) -> list[Blocker]:
-    return [
-        _at("books", getattr(error, "source", None), str(getattr(error, "message", error)))
-        for error in [*books.errors, *config_errors(config, books)]
-    ]
+def books_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+    """Each error of the books whose entry is dated on or before ``end``, or has no
+    date (a configuration error, a plugin's error about the whole books); errors of
+    entries after the period are left to the next close."""
+    blockers = []
+    for error in [*books.errors, *config_errors(config, books)]:
+        day = getattr(getattr(error, "entry", None), "date", None)
+        if isinstance(day, datetime.date) and day > end:
+            continue
+        when = (
+            f"dated {day}, on or before the period end"
+            if isinstance(day, datetime.date)
+            else "not tied to a date, so it blocks every close"
+        )
+        message = str(getattr(error, "message", error))
+        blockers.append(_at("books", getattr(error, "source", None), f"{message} ({when})"))
+    return blockers
 
 
-def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
-    """A passing balance assertion dated ``end + 1`` per reconciled account and currency."""
+def balance_blockers(
+    books: Books, config: Config, start: datetime.date, end: datetime.date
+) -> list[Blocker]:
+    """A passing balance assertion at the period end per reconciled account and currency.
+
+    Beancount checks a balance at the start of its day, so ``end + 1`` always covers
+    the period end; an earlier one in the period does too when no posting of that
+    account and currency follows it in the period (a custodian's statement of Friday
+    the 30th, with nothing booked on Saturday the 31st).
+    """
     day_after = end + datetime.timedelta(days=1)
     opens: dict[str, data.Open] = {}
     closed: set[str] = set()
@@ -136,9 +158,14 @@ def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[B
             closed.add(entry.account)
     failing = {error_location(error) for error in books.errors}
     asserted: dict[tuple[str, str], data.Balance] = {}
+    last_posting: dict[tuple[str, str], datetime.date] = {}
     for entry in books.entries:
-        if isinstance(entry, data.Balance) and entry.date == day_after:
-            asserted[(entry.account, entry.amount.currency)] = entry
+        if isinstance(entry, data.Balance) and start < entry.date <= day_after:
+            asserted[(entry.account, entry.amount.currency)] = entry  # the last one wins
+        elif isinstance(entry, data.Transaction) and start <= entry.date <= end:
+            for posting in entry.postings:
+                if posting.units is not None:
+                    last_posting[(posting.account, posting.units.currency)] = entry.date
     held: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for (account, currency), amount in balances(books.entries, None, end, at_cost=False).items():
         held[account][currency] = amount
@@ -149,13 +176,18 @@ def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[B
         required = held.get(account) or dict.fromkeys(opened.currencies or (), Decimal(0))
         for currency, amount in sorted(required.items()):
             balance = asserted.get((account, currency))
+            moved = last_posting.get((account, currency))
+            if balance is not None and moved is not None and balance.date <= moved:
+                balance = None  # a posting on or after its day is not covered
             if balance is None:
+                earliest = (moved or start) + datetime.timedelta(days=1)
                 blockers.append(
                     _at(
                         "balances",
                         opened.meta,
                         f"{account} has no balance assertion of {currency} at the end of the "
-                        f"period ({amount} {currency} in the books): add "
+                        f"period ({amount} {currency} in the books; none dated {earliest} to "
+                        f"{day_after}, after its last posting of the period): add "
                         f"'{day_after} balance {account}  <statement balance> {currency}' "
                         "from the statement",
                     )
@@ -165,7 +197,7 @@ def balance_blockers(books: Books, config: Config, end: datetime.date) -> list[B
                     _at(
                         "balances",
                         balance.meta,
-                        f"the balance assertion of {account} on {day_after} fails "
+                        f"the balance assertion of {account} on {balance.date} fails "
                         f"({amount} {currency} in the books): reconcile the account",
                     )
                 )
@@ -249,11 +281,11 @@ def run_checklist(
     books: Books, config: Config, period: str, as_of: datetime.date, seals: Sequence[Seal]
 ) -> Checklist:
     """Every check of the close of ``period``; ``books`` loaded as of the period end."""
-    _, end = period_bounds(period)
+    start, end = period_bounds(period)
     blockers = [
         *period_blockers(period, as_of, seals, books),
-        *books_blockers(books, config),
-        *balance_blockers(books, config, end),
+        *books_blockers(books, config, end),
+        *balance_blockers(books, config, start, end),
         *fail_blockers(books, config, end),
         *break_blockers(books, config, end),
         *suspense_blockers(books, config, end),
