@@ -1,12 +1,13 @@
 """An import killed with SIGKILL in the middle of its write leaves books that
 load with all or none of the batch's entries.
 
-The child process counts the renames :class:`~ledger.writer.BooksWriter` makes
-while committing and kills itself just before the N-th. The first rename puts
-the journal in place; a kill before it leaves the books as they were, a kill
-after it leaves the journal, which :func:`ledger.books.load` rolls forward
-before loading. Beancount's own loader (``bean-check``, Fava) does not read
-the journal: in the gap it sees whatever renames had happened.
+The child process counts the renames into the books directory (those of
+:class:`~ledger.writer.BooksWriter` committing, not a cache's elsewhere) and
+kills itself just before the N-th. The first rename puts the journal in
+place; a kill before it leaves the books as they were, a kill after it leaves
+the journal, which :func:`ledger.books.load` rolls forward before loading.
+Beancount's own loader (``bean-check``, Fava) does not read the journal: in
+the gap it sees whatever renames had happened.
 """
 
 from __future__ import annotations
@@ -32,15 +33,17 @@ import os, signal, sys
 from ledger.cli import main
 
 kill_at = int(sys.argv[1])
+books_dir = os.path.dirname(os.path.abspath(sys.argv[2])) + os.sep
 real_replace = os.replace
 calls = 0
 
 
 def replace(src, dst):
     global calls
-    if calls == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    calls += 1
+    if os.path.abspath(dst).startswith(books_dir):  # not a cache outside the books
+        if calls == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        calls += 1
     real_replace(src, dst)
 
 
