@@ -48,6 +48,8 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(BOOKS) recon
 	@echo "== backoffice breaks"
 	$(BIN)/backoffice --books $(BOOKS) breaks
+	@echo "== backoffice close 2026-10 --dry-run: the October checklist passes"
+	$(BIN)/backoffice --books $(BOOKS) close 2026-10 --dry-run
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
 	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \
