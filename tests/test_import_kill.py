@@ -12,6 +12,7 @@ the gap it sees whatever renames had happened.
 
 from __future__ import annotations
 
+import datetime
 import signal
 import subprocess
 import sys
@@ -130,3 +131,22 @@ def test_an_import_into_an_included_month_killed_mid_write(kill_at: int, demo_bo
     assert imported_refs(demo_books) == (before if kill_at == 0 else before | {line})
     assert killed_import(demo_books, 99, intraday) == 0
     assert imported_refs(demo_books) == before | {line}
+
+
+@pytest.mark.parametrize("kill_at", [1, 2])
+def test_the_next_import_finishes_a_killed_one_before_reading_the_books(
+    kill_at: int, demo_books: Path
+) -> None:
+    """The bank-only import reads the books' text, not ``books.load``: it must
+    roll the journal forward itself, then find the line already booked."""
+    october = [p for p in BANK_FILES if "2026-10" in p.name]
+    intraday = [p for p in BANK_FILES if p.suffix == ".mt942"]
+    assert killed_import(demo_books, 99, october) == 0
+    assert killed_import(demo_books, kill_at, intraday) == -signal.SIGKILL
+    assert (demo_books.parent / JOURNAL_NAME).exists()
+    assert killed_import(demo_books, 99, intraday) == 0
+    assert not (demo_books.parent / JOURNAL_NAME).exists()
+    entries = load(demo_books).entries
+    assert [e.date for e in entries if e.meta.get("source-ref") == "FH2611270002"] == [
+        datetime.date(2026, 11, 27)
+    ]
