@@ -6,9 +6,12 @@ import datetime
 from importlib import resources
 from pathlib import Path
 
-from ledger.writer import BooksWriter
+from ledger.writer import LOCK_NAME, BooksWriter
 
 TEMPLATES = ("main.beancount", "accounts.beancount", "commodities.beancount", "backoffice.toml")
+# Kept out of git: the write lock (the books in a git repository is what
+# 'close --commit' and 'import --commit' need).
+GITIGNORE = ".gitignore"
 
 
 class InitError(Exception):
@@ -31,4 +34,9 @@ def init_books(directory: Path, *, title: str, currency: str, start: datetime.da
             writer.write_text(directory / name, text)
         writer.write_text(directory / "documents" / ".keep", "")
         writer.write_text(directory / "inbox" / ".keep", "")
-        return [directory / name for name in TEMPLATES]
+        gitignore = directory / GITIGNORE
+        if not gitignore.exists():
+            writer.write_text(gitignore, (package / "gitignore").read_text(encoding="utf-8"))
+        elif LOCK_NAME not in gitignore.read_text(encoding="utf-8").splitlines():
+            writer.append_text(gitignore, f"{LOCK_NAME}\n")  # on a line of its own
+        return [*(directory / name for name in TEMPLATES), gitignore]
