@@ -1,21 +1,26 @@
 """Rows per second of the bank importers against beangulp's ``csvbase``.
 
-    python bench/bank_throughput.py --rows 100000
+    python bench/bank_throughput.py --rows 100000 --repeat 3
 
 writes one CSV export and one MT940 statement of ``--rows`` lines each, then
-times, in this one process: beangulp's ``csvbase.Importer`` (a minimal
-subclass: date, narration, amount) extracting the CSV; ``bank.csv`` and
-``bank.mt940`` extracting the same rows through the shared builder (rules,
-generated references, provenance, balance assertions). Each timing includes
-printing the entries as Beancount text, and the printed text is parsed back
-and compared with the entries (dates, narrations, amounts) so that speed is
-not bought with wrong output. Prints rows/s and the ratios.
+times, in this one process, alternating ``--repeat`` rounds: beangulp's
+``csvbase.Importer`` (a minimal subclass: date, narration, amount) extracting
+the CSV, its entries printed by Beancount's printer as ``beangulp extract``
+prints them; ``bank.csv`` and ``bank.mt940`` extracting the same rows through
+the shared builder (rules, generated references, provenance, balance
+assertions), their entries printed as ``backoffice import`` writes them
+(:mod:`importers.printing`). Each printed text is parsed back and must give
+the same entries (every field but the source location), so that speed is
+not bought with wrong output. Prints the median CPU time (``process_time``,
+which other jobs on a shared machine disturb less) and wall time, rows/s and
+the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from beancount.parser import parser, printer
 from beangulp.importers import csvbase
 
 from importers.bank_csv import CsvImporter
+from importers.printing import format_entry
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 from ledger.imports.config import CsvFormat, ImportsConfig, Rule
@@ -107,42 +113,88 @@ def config() -> Config:
     )
 
 
-def timed(extract: Callable[[], list[data.Directive]], rows: int) -> tuple[float, str]:
-    start = time.perf_counter()
-    entries = extract()
-    text = "\n".join(printer.format_entry(entry) for entry in entries)
-    seconds = time.perf_counter() - start
+def _comparable(entry: data.Directive) -> tuple[object, ...]:
+    """Every field but where it was read (``filename``/``lineno``)."""
+    meta = {k: v for k, v in entry.meta.items() if k not in ("filename", "lineno")}
+    if isinstance(entry, data.Transaction):
+        postings = [(p.account, p.units, p.cost, p.price, p.flag) for p in entry.postings]
+        return (
+            type(entry).__name__,
+            entry.date,
+            entry.flag,
+            entry.payee,
+            entry.narration,
+            entry.tags,
+            entry.links,
+            postings,
+            meta,
+        )
+    return (type(entry).__name__, entry.date, entry._replace(meta={}), meta)
+
+
+def round_trip(entries: list[data.Directive], text: str, rows: int) -> None:
+    """The printed text parses back to the same entries (the parser sorts them
+    by date, balances first)."""
     parsed, errors, _ = parser.parse_string(text)
     assert not errors, errors[:3]
-    mine = [e for e in entries if isinstance(e, data.Transaction)]
-    back = [e for e in parsed if isinstance(e, data.Transaction)]
-    assert len(mine) == len(back) == rows
-    assert all(
-        (a.date, a.narration, a.postings[0].units) == (b.date, b.narration, b.postings[0].units)
-        for a, b in zip(mine, back, strict=True)
-    )
-    return seconds, f"{rows / seconds:,.0f} rows/s ({seconds:.2f} s)"
+    assert sum(isinstance(e, data.Transaction) for e in entries) == rows
+    in_order = sorted(entries, key=lambda e: (e.date, data.SORT_ORDER.get(type(e), 0)))
+    assert [_comparable(e) for e in parsed] == [_comparable(e) for e in in_order]
+
+
+def run(
+    extract: Callable[[], list[data.Directive]], fmt: Callable[[data.Directive], str]
+) -> tuple[float, float, list[data.Directive], str]:
+    """CPU and wall seconds of extracting and printing, the entries and the text."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    entries = extract()
+    text = "\n".join(fmt(entry) for entry in entries)
+    return time.process_time() - cpu, time.perf_counter() - wall, entries, text
 
 
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     args.add_argument("--rows", type=int, default=100_000)
-    rows = args.parse_args().rows
+    args.add_argument("--repeat", type=int, default=3)
+    options = args.parse_args()
+    rows = options.rows
     cfg = config()
     with tempfile.TemporaryDirectory() as tmp:
         data_rows = amounts(rows)
         csv_path, mt940_path = Path(tmp) / "bench.csv", Path(tmp) / "bench.sta"
         write_csv(csv_path, data_rows)
         write_mt940(mt940_path, data_rows)
-        base, base_text = timed(lambda: Minimal(ACCOUNT, "EUR").extract(str(csv_path), []), rows)
-        ours_csv, csv_text = timed(
-            lambda: CsvImporter(cfg, "bench").extract(str(csv_path), []), rows
+        runs: dict[
+            str, tuple[Callable[[], list[data.Directive]], Callable[[data.Directive], str]]
+        ] = {
+            "beangulp csvbase": (
+                lambda: Minimal(ACCOUNT, "EUR").extract(str(csv_path), []),
+                printer.format_entry,
+            ),
+            "bank.csv": (
+                lambda: CsvImporter(cfg, "bench").extract(str(csv_path), []),
+                format_entry,
+            ),
+            "bank.mt940": (lambda: Mt940Importer(cfg).extract(str(mt940_path), []), format_entry),
+        }
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        for round_ in range(options.repeat):
+            names = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+            for name in names:
+                cpu, wall, entries, text = run(*runs[name])
+                if round_ == 0:
+                    round_trip(entries, text, rows)
+                del entries, text
+                times[name].append((cpu, wall))
+    print(f"{rows} rows, median of {options.repeat} alternating rounds")
+    base = statistics.median(cpu for cpu, _ in times["beangulp csvbase"])
+    for name, measured in times.items():
+        cpu = statistics.median(c for c, _ in measured)
+        wall = statistics.median(w for _, w in measured)
+        ratio = "" if name.startswith("beangulp") else f"  = {base / cpu:.2f}x csvbase (CPU)"
+        print(
+            f"{name:17} {rows / cpu:9,.0f} rows/s CPU ({cpu:.2f} s CPU, {wall:.2f} s wall){ratio}"
         )
-        ours_940, mt940_text = timed(lambda: Mt940Importer(cfg).extract(str(mt940_path), []), rows)
-    print(f"{rows} rows")
-    print(f"beangulp csvbase:  {base_text}")
-    print(f"bank.csv:          {csv_text}  = {base / ours_csv:.2f}x csvbase")
-    print(f"bank.mt940:        {mt940_text}  = {base / ours_940:.2f}x csvbase")
 
 
 if __name__ == "__main__":
