@@ -5,8 +5,13 @@ seconds; a bank statement needs only a little of them: the identities of the
 entries already imported (:mod:`ledger.imports.dedupe`), the balance of its
 own accounts, the trades its lines may settle, the accounts opened and the
 period seals. :func:`scan_books` reads those from the files the main file
-includes, entry by entry (one regex match each), in about a second for 300,000
-transactions.
+includes, entry by entry (one regex match each): 1.7 s for the 300,000
+transactions of the synthetic books. Each file's scan is cached as JSON by the
+SHA-256 of its bytes (and the accounts asked about) in ``$BACKOFFICE_CACHE_DIR``
+(else ``$XDG_CACHE_HOME/backoffice``, else ``~/.cache/backoffice``; empty:
+no cache), so the next import scans only the files that changed. A scan depends
+on nothing but its file's text, so a cached one is what a new scan would give;
+entries no import has used for 30 days are dropped whenever one is written.
 
 It is exact only where the text is: a posting to a watched account without an
 explicit plain amount (interpolated, an arithmetic expression) or a ``pad``
