@@ -63,12 +63,14 @@ class CycleRule:
     calendars: tuple[str, ...] = ()
     origin: str = "built-in"
 
-    def applies(self, market: str, asset_class: str, trade_date: datetime.date) -> bool:
-        return (
-            (ANY in self.markets or market in self.markets)
-            and (ANY in self.asset_classes or asset_class in self.asset_classes)
-            and (self.start is None or trade_date >= self.start)
-            and (self.end is None or trade_date <= self.end)
+    def covers(self, market: str, asset_class: str) -> bool:
+        return (ANY in self.markets or market in self.markets) and (
+            ANY in self.asset_classes or asset_class in self.asset_classes
+        )
+
+    def holds_on(self, trade_date: datetime.date) -> bool:
+        return (self.start is None or trade_date >= self.start) and (
+            self.end is None or trade_date <= self.end
         )
 
     def describe(self) -> str:
@@ -149,6 +151,10 @@ class CycleBook:
             currency: tuple(names) for currency, names in config.currency_calendars.items()
         }
         self._cache: dict[tuple[str, str, tuple[str, ...], datetime.date], Cycle] = {}
+        # Per market, asset class and currencies: the rules that cover them, in order,
+        # and the cycle of each (a new trade date only picks one of them).
+        self._rules: dict[tuple[str, str, tuple[str, ...]], tuple[CycleRule, ...]] = {}
+        self._cycles: dict[tuple[str, str, tuple[str, ...], CycleRule], Cycle] = {}
 
     def currency_calendar(self, currency: str) -> tuple[str, ...]:
         if currency in self.currency_calendars:
@@ -176,22 +182,30 @@ class CycleBook:
         self, market: str, asset_class: str, currencies: Sequence[str], trade_date: datetime.date
     ) -> Cycle:
         """The cycle of a trade; raises :class:`CycleError` naming what is missing."""
-        key = (market, asset_class, tuple(currencies), trade_date)
+        currencies = tuple(currencies)
+        key = (market, asset_class, currencies, trade_date)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        rule = next((r for r in self.rules if r.applies(market, asset_class, trade_date)), None)
+        covering = self._rules.get(key[:3])
+        if covering is None:
+            covering = tuple(r for r in self.rules if r.covers(market, asset_class))
+            self._rules[key[:3]] = covering
+        rule = next((r for r in covering if r.holds_on(trade_date)), None)
         if rule is None:
             raise CycleError(
                 f"no settlement cycle for {asset_class or '(no asset-class)'} on "
                 f"{market or '(no market)'} traded {trade_date}; add a [[settlement.cycles]] "
                 f'with markets = ["{market or "*"}"] and asset-classes = ["{asset_class}"]'
             )
-        names: list[str] = list(rule.calendars)
-        if not names and market and market != ANY and asset_class != "fx":
-            names.extend(self.exchange_calendar(market))
-        for currency in currencies:
-            names.extend(self.currency_calendar(currency))
-        cycle = Cycle(days=rule.days, calendars=calendar_set(names), rule=rule)
+        cycle = self._cycles.get((market, asset_class, currencies, rule))
+        if cycle is None:
+            names: list[str] = list(rule.calendars)
+            if not names and market and market != ANY and asset_class != "fx":
+                names.extend(self.exchange_calendar(market))
+            for currency in currencies:
+                names.extend(self.currency_calendar(currency))
+            cycle = Cycle(days=rule.days, calendars=calendar_set(names), rule=rule)
+            self._cycles[(market, asset_class, currencies, rule)] = cycle
         self._cache[key] = cycle
         return cycle

@@ -161,9 +161,12 @@ class _Reader:
             elif trade_id:
                 self.scan.cancels[trade_id] = entry
             return
-        if m.TRADE_ID in meta and m.SIDE in meta:
-            self.trade(entry)
-            return
+        trade_id = meta.get(m.TRADE_ID)
+        if trade_id is not None or m.TRADE_ID in meta:
+            side = meta.get(m.SIDE)
+            if side is not None or m.SIDE in meta:
+                self.trade(entry, trade_id, side)
+                return
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
         clearing: list[Leg] = []
         cash: list[str] = []
@@ -178,12 +181,21 @@ class _Reader:
         if clearing:
             self.settlement(entry, clearing, cash)
 
-    def trade(self, entry: data.Transaction) -> None:
+    def trade(self, entry: data.Transaction, trade_id: object, side: object) -> None:
+        """A trade: ``trade_id`` and ``side`` are its metadata values, as written."""
         meta = entry.meta
-        trade_id = m.get_trade_id(meta) or ""
-        side = m.get_side(meta) or "buy"
-        trade_date = m.get_trade_date(meta)
-        settle_date = m.get_settle_date(meta)
+        # Values of the expected type are taken as they are; anything else goes through
+        # the getters, which convert it or raise the MetaError.
+        if type(trade_id) is not str:
+            trade_id = m.get_trade_id(meta) or ""
+        if side != "buy" and side != "sell":
+            side = m.get_side(meta) or "buy"
+        trade_date = meta.get(m.TRADE_DATE)
+        if type(trade_date) is not datetime.date:
+            trade_date = m.get_trade_date(meta)
+        settle_date = meta.get(m.SETTLE_DATE)
+        if type(settle_date) is not datetime.date:
+            settle_date = m.get_settle_date(meta)
         if trade_date is None or settle_date is None:
             missing = [
                 key
@@ -196,8 +208,9 @@ class _Reader:
                 "add them (YYYY-MM-DD) to the trade's metadata",
             )
             return
-        if trade_id in self.scan.trades:
-            first = self.scan.trades[trade_id].entry.meta
+        trades = self.scan.trades
+        if trade_id in trades:
+            first = trades[trade_id].entry.meta
             self.error(
                 entry,
                 f"trade {trade_id} is booked twice (first at {first.get('filename')}:"
@@ -209,17 +222,24 @@ class _Reader:
         clearing: list[Leg] = []
         direct: list[Leg] = []
         security: Leg | None = None
+        # The account first: the other postings' amounts are not read at all.
         for posting in entry.postings:
+            account = posting.account
+            if account.startswith(prefix):
+                target = clearing
+            elif account in cash_accounts:
+                target = direct
+            elif security is None and posting.cost is not None:
+                target = None
+            else:
+                continue
             units = posting.units
             if units is None or not isinstance(units.number, Decimal):
                 continue
-            account = posting.account
-            if account.startswith(prefix):
-                clearing.append(Leg(account, units.number, units.currency, False))
-            elif account in cash_accounts:
-                direct.append(Leg(account, units.number, units.currency, False))
-            elif security is None and posting.cost is not None:
+            if target is None:
                 security = Leg(account, units.number, units.currency, True)
+            else:
+                target.append(Leg(account, units.number, units.currency, False))
         cash = clearing or direct
         if not cash:
             self.error(
@@ -244,7 +264,9 @@ class _Reader:
                 "a trade settles in one currency with one counterparty",
             )
             return
-        counterparty = m.get_counterparty(meta)
+        counterparty = meta.get(m.COUNTERPARTY)
+        if counterparty is not None and type(counterparty) is not str:
+            counterparty = m.get_counterparty(meta)
         if clearing_account is not None:
             from_account = clearing_account[len(self.prefix) :]
             if counterparty is None:
@@ -261,24 +283,29 @@ class _Reader:
         if security is None:
             self.error(entry, f"trade {trade_id} moves no security; add the securities leg")
             return
-        isin, market, asset_class = self.security(security.currency)
-        self.scan.trades[trade_id] = Trade(
-            entry=entry,
-            trade_id=trade_id,
-            trade_date=trade_date,
-            settle_date=settle_date,
-            side=side,
-            counterparty=counterparty or "",
-            security=security.currency,
-            isin=m.get_isin(meta) or isin,
-            market=market,
-            asset_class=asset_class,
-            quantity=abs(security.number),
-            currency=currency,
-            amount=cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
-            clearing_account=clearing_account,
-            direct_cash=tuple(sorted({leg.account for leg in direct})) if direct else (),
-            override=m.SETTLE_OVERRIDE in meta and m.get_bool(meta, m.SETTLE_OVERRIDE),
+        found = self.securities.get(security.currency)
+        isin, market, asset_class = found or self.security(security.currency)
+        own_isin = meta.get(m.ISIN)
+        if own_isin is not None and type(own_isin) is not str:
+            own_isin = m.get_isin(meta)
+        # Positional: the fields in Trade's order (keywords cost more, per trade).
+        trades[trade_id] = Trade(
+            entry,
+            trade_id,
+            trade_date,
+            settle_date,
+            side,
+            counterparty or "",
+            security.currency,
+            own_isin or isin,
+            market,
+            asset_class,
+            abs(security.number),
+            currency,
+            cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
+            clearing_account,
+            tuple(sorted({leg.account for leg in direct})) if direct else (),
+            m.SETTLE_OVERRIDE in meta and m.get_bool(meta, m.SETTLE_OVERRIDE),
         )
 
     def security(self, currency: str) -> tuple[str | None, str, str]:
@@ -295,13 +322,18 @@ class _Reader:
         return found
 
     def settlement(self, entry: data.Transaction, clearing: list[Leg], cash: list[str]) -> None:
-        trade_ids = _trade_ids(entry.links)
+        links = entry.links
+        if len(links) == 1:  # the common case, without sorting
+            (link,) = links
+            prefix = m.TRADE_LINK_PREFIX
+            trade_ids = [link[len(prefix) :]] if link.startswith(prefix) else []
+        else:
+            trade_ids = _trade_ids(links)
         first = clearing[0]
+        account, currency = first.account, first.currency
         if len(trade_ids) > 1 or (
             len(clearing) > 1
-            and any(
-                (leg.account, leg.currency) != (first.account, first.currency) for leg in clearing
-            )
+            and any(leg.account != account or leg.currency != currency for leg in clearing)
         ):
             accounts = {leg.account for leg in clearing}
             currencies = {leg.currency for leg in clearing}
@@ -313,22 +345,26 @@ class _Reader:
             )
             return
         meta = entry.meta
+        trade_id = trade_ids[0] if trade_ids else None
+        # Positional: the fields in Settlement's order.
         settlement = Settlement(
-            entry=entry,
-            trade_id=trade_ids[0] if trade_ids else None,
-            clearing_account=first.account,
-            amount=-first.number
-            if len(clearing) == 1
-            else -sum((c.number for c in clearing), ZERO),
-            currency=first.currency,
-            cash_account=cash[0] if cash else None,
-            partial=m.PARTIAL in meta and m.get_bool(meta, m.PARTIAL),
-            generated=m.AUTO_SETTLED in meta and m.get_bool(meta, m.AUTO_SETTLED),
+            entry,
+            trade_id,
+            account,
+            -first.number if len(clearing) == 1 else -sum((leg.number for leg in clearing), ZERO),
+            currency,
+            cash[0] if cash else None,
+            m.PARTIAL in meta and m.get_bool(meta, m.PARTIAL),
+            m.AUTO_SETTLED in meta and m.get_bool(meta, m.AUTO_SETTLED),
         )
-        if settlement.trade_id is None:
+        if trade_id is None:
             self.scan.unmatched.append(settlement)
         else:
-            self.scan.settlements.setdefault(settlement.trade_id, []).append(settlement)
+            settlements = self.scan.settlements
+            if trade_id in settlements:
+                settlements[trade_id].append(settlement)
+            else:
+                settlements[trade_id] = [settlement]
 
 
 def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
