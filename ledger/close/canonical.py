@@ -7,17 +7,20 @@ the file it sits in, its line, the include order, indentation, the alignment of
 amounts, comments or blank lines.
 
 It is computed from the entry *as parsed and booked*, the way Beancount hands
-it to the first plugin (see :mod:`ledger.close.hashes` for why), and it is the
-``repr`` of a tuple of the entry's own field values, built per directive type
-(no printer, no recursion: ``check`` hashes every entry of the books on every
-load, so this is on its path):
+it to the first plugin (see :mod:`ledger.close.hashes` for why). No printer, no
+recursion: ``check`` hashes every entry of the books on every load, so this is
+on its path. A transaction (most entries) is one line for the entry and one per
+posting, each field in a fixed place; every other directive is the ``repr`` of
+a tuple of its fields, tagged by a letter (``"O"`` open, ``"B"`` balance, ...):
 
-- the type comes first (``"T"`` for a transaction, ``"O"`` for an open, ...);
-- values keep their Python type, and ``repr`` shows it: the string ``'10'``,
-  the number ``Decimal('10')``, the date ``datetime.date(2026, 10, 31)`` and
-  the flag ``True`` never collide, and a number keeps its precision (``10.0``
-  and ``10.00`` differ: the precision sets Beancount's tolerance);
-- an amount is ``(number, currency)``; a cost is Beancount's ``Cost`` tuple;
+- where the schema fixes a field's type (a posting's number and currency, the
+  date) it is written with ``str``; everywhere else (metadata, custom values,
+  payee, narration, flags) with ``repr``, which shows the type: the string
+  ``'10'``, the number ``Decimal('10')``, the date ``datetime.date(2026, 10,
+  31)`` and ``True`` never collide;
+- numbers keep their precision (``10.0`` and ``10.00`` differ: the precision
+  sets Beancount's tolerance); an amount is its number and currency, a cost
+  Beancount's ``Cost`` tuple;
 - tags, links, metadata keys and an open's currencies are sorted (sets and
   mappings: their written order says nothing); postings keep their order;
 - the loader's own metadata (``filename``, ``lineno`` and ``__dunder__`` keys)
@@ -25,16 +28,13 @@ load, so this is on its path):
   (the parser makes it absolute, which would tie a seal to where the books are
   cloned).
 
-For example ``2026-10-05 * "Bank" "Fee" ^b1`` with postings
-``Expenses:Fees:Bank 12.50 USD`` and ``Assets:Bank:A`` (amount left out, so
-booking fills in ``-12.50 USD``) is::
+For example ``2026-10-05 * "Bank" "Fee" ^b1`` with ``source-ref: "FH-1"`` and
+postings ``Expenses:Fees:Bank 12.50 USD`` and ``Assets:Bank:A`` (amount left
+out, so booking fills in ``-12.50 USD``) is::
 
-    ('T', datetime.date(2026, 10, 5), '*', 'Bank', 'Fee', (), ('b1',),
-     (('Expenses:Fees:Bank', (Decimal('12.50'), 'USD'), None, None, None, ()),
-      ('Assets:Bank:A', (Decimal('-12.50'), 'USD'), None, None, None, ())),
-     ())
-
-(on one line).
+    T 2026-10-05 '*' 'Bank' 'Fee' () ('b1',) (('source-ref', 'FH-1'),)
+    Expenses:Fees:Bank 12.50 USD None None None ()
+    Assets:Bank:A -12.50 USD None None None ()
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ no plugin), so they do not depend on the plugin list at all.
 There is no cache: booking makes an entry's canonical form depend on the
 entries before it in other files (the lot a ``{}`` reduction takes), so a
 per-file cache keyed by the file's bytes could not stay honest, and the hashing
-costs about 9% of a ``check`` on the 100k synthetic books
-(``bench/period_lock_overhead.py``).
+adds about 5% to the CPU time of a ``check`` on the 100k synthetic books with
+every month sealed (``bench/period_lock_overhead.py``; README, Performance).
 """
 
 from __future__ import annotations
