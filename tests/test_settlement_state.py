@@ -7,10 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount.core import data
 
-from ledger.books import load, load_string
-from ledger.config import load_config
+from ledger.books import Books, load, load_string
+from ledger.cash.positions import cash_book
+from ledger.config import CONFIG_NAME, Config, load_config
+from ledger.settlement import state as state_module
 from ledger.settlement.state import TradeState, trade_states
+from ledger.settlement.trades import Scan, scan
+from tests.settlement_books import CONFIG, HEADER
 
 BOOKS = Path(__file__).parent / "data" / "settlement" / "books" / "main.beancount"
 USD_CASH = "Assets:Custody:Custodia:Cash:USD"
@@ -125,3 +130,129 @@ def test_partial_cancelled_and_future_generated(monkeypatch: pytest.MonkeyPatch)
         Decimal("-47360.00"),
         Decimal("0"),
     )
+
+
+def _books_with(tmp_path: Path, trade_cash: str) -> tuple[Books, Config]:
+    """The settlement test chart and a buy of 10 XYZ on 2026-11-27 (S 11-30), its
+    cash legs as given."""
+    (tmp_path / "main.beancount").write_text(
+        HEADER
+        + """
+2026-11-27 * "AlphaSec" "Buy 10 XYZ" ^trade-D1
+  trade-id: "D1"
+  trade-date: 2026-11-27
+  settle-date: 2026-11-30
+  side: "buy"
+  Assets:Custody:Custodia:Securities  10 XYZ {60 USD}
+"""
+        + trade_cash,
+        encoding="utf-8",
+    )
+    (tmp_path / CONFIG_NAME).write_text(CONFIG.format(policy="settlement-date"), encoding="utf-8")
+    books = load(tmp_path / "main.beancount")
+    assert books.errors == []
+    return books, load_config(books.path)
+
+
+def _cash_flows(books: Books, config: Config) -> list[tuple[date, Decimal, bool]]:
+    book = cash_book(books.entries, config, date(2026, 11, 27))
+    return [(f.value_date, f.amount, f.projected) for f in book.flows if f.account == USD_CASH]
+
+
+def test_trade_paying_from_cash_has_nothing_remaining(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trade's own entry moves the cash: settled in that entry while still pending,
+    and the cash ladder has that entry's flow on S and no projection of it."""
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
+    books, config = _books_with(tmp_path, "  Assets:Custody:Custodia:Cash:USD  -600 USD\n")
+    [d1] = trade_states(books.entries, config, date(2026, 11, 27))
+    assert (d1.status, d1.amount, d1.settled_amount, d1.remaining, d1.cash_account) == (
+        "pending",
+        Decimal("-600"),
+        Decimal("-600"),
+        Decimal("0"),
+        USD_CASH,
+    )
+    assert _cash_flows(books, config) == [(date(2026, 11, 30), Decimal("-600"), False)]
+
+
+def test_trade_with_clearing_leg_and_cash_commission_projects_its_settlement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trade that pays its commission from cash but the principal through the
+    clearing account: the commission is booked, the principal still to come."""
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
+    books, config = _books_with(
+        tmp_path,
+        "  Assets:Unsettled:AlphaSec  -600 USD\n"
+        "  Assets:Custody:Custodia:Cash:USD  -5 USD\n"
+        "  Expenses:Commissions  5 USD\n",
+    )
+    [d1] = trade_states(books.entries, config, date(2026, 11, 27))
+    assert (d1.status, d1.settled_amount, d1.remaining) == (
+        "pending",
+        Decimal("0"),
+        Decimal("-600"),
+    )
+    assert _cash_flows(books, config) == [
+        (date(2026, 11, 30), Decimal("-5"), False),
+        (date(2026, 11, 30), Decimal("-600"), True),
+    ]
+
+
+def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked again for the same list (another date too), trade_states reuses its scan;
+    a copy of the list, a longer list or another config is read afresh."""
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-11-27")
+    books = load(BOOKS)
+    config = load_config(BOOKS)
+    scans = []
+
+    def counting_scan(entries: list[data.Directive], cfg: Config) -> Scan:
+        scans.append(len(entries))
+        return scan(entries, cfg)
+
+    monkeypatch.setattr(state_module, "scan", counting_scan)
+    first = trade_states(books.entries, config, date(2026, 11, 27))
+    first.clear()  # the caller's list: the kept states are not changed by it
+    again = trade_states(books.entries, config, date(2026, 11, 27))
+    later = trade_states(books.entries, config, date(2026, 12, 4))
+    assert scans == [len(books.entries)]
+    assert [s.trade_id for s in again] == ["A1009", "A1119", "T123", "B1125", "A1127"]
+    assert [s.status for s in later] == ["settled", "failed", "settled", "settled", "failed"]
+
+    copy = list(books.entries)
+    assert trade_states(copy, config, date(2026, 11, 27)) == again
+    assert len(scans) == 2
+
+    cancel = load_string(
+        '2026-11-20 * "AlphaSec" "Cancel A1119" ^trade-A1119\n  cancels: "A1119"\n'
+    ).entries
+    copy.extend(cancel)
+    assert [s.trade_id for s in trade_states(copy, config, date(2026, 11, 27))] == [
+        "A1009",
+        "T123",
+        "B1125",
+        "A1127",
+    ]
+    assert len(scans) == 3
+
+    elsewhere = config.model_copy(
+        update={
+            "counterparties": {
+                **config.counterparties,
+                "AlphaSec": config.counterparties["AlphaSec"].model_copy(
+                    update={"cash_account": "Assets:Bank:FirstHarbor:USD"}
+                ),
+            }
+        }
+    )
+    moved = trade_states(books.entries, elsewhere, date(2026, 11, 27))
+    assert len(scans) == 4
+    assert [s.cash_account for s in moved if s.counterparty == "AlphaSec"] == [
+        USD_CASH,  # its settlement names the cash account it moved
+        "Assets:Bank:FirstHarbor:USD",
+        USD_CASH,
+        "Assets:Bank:FirstHarbor:USD",
+    ]

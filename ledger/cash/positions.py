@@ -33,7 +33,6 @@ from ledger.meta import (
     CANCELS,
     CASH_FLOOR,
     SETTLE_DATE,
-    TRADE_ID,
     TRADE_LINK_PREFIX,
     VALUE_DATE,
     MetaError,
@@ -181,7 +180,6 @@ class _Read:
 
     flows: list[Flow]
     open_links: set[str]  # trades not done as of the as-of date
-    self_settled: set[str]  # trades whose own entry moves a cash account
     errors: list[BooksError]
 
 
@@ -203,7 +201,6 @@ def _read(
     errors: list[BooksError] = []
     net: dict[tuple[str, str], Decimal] = {}
     still_open: set[str] = set()
-    self_settled: set[str] = set()
     for entry in entries:
         if type(entry) is not data.Transaction:
             continue
@@ -237,10 +234,8 @@ def _read(
                 still_open.update(trade_links)
         if cash is not None:
             flows.extend(_entry_flows(entry, cash, trade_links[0] if trade_links else None, errors))
-            if trade_links and TRADE_ID in entry.meta:
-                self_settled.update(trade_links)
     still_open.update(link for (link, _), amount in net.items() if amount)
-    return _Read(flows, still_open, self_settled, errors)
+    return _Read(flows, still_open, errors)
 
 
 def projected_flows(
@@ -317,7 +312,6 @@ def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime
         return earliest[currency]
 
     # A trade that posts to a cash account itself is in the books already (on S,
-    # where plugins.settlement puts it): nothing of it is still to come.
-    pending = [state for state in states if state.link not in read.self_settled]
-    flows = read.flows + projected_flows(pending, accounts, earliest_settlement)
+    # where plugins.settlement puts it): trade_states gives it nothing remaining.
+    flows = read.flows + projected_flows(states, accounts, earliest_settlement)
     return CashBook(accounts, flows, states, [*errors, *read.errors])

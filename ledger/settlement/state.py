@@ -6,11 +6,24 @@ count as settling) and gives one :class:`TradeState` per live trade; a
 cancelled trade has none, nor has a trade dated after the as-of date. The cash
 ladder projects ``remaining``; the settlements report and the Fava page show
 the rest.
+
+A trade whose own entry moves the cash (no clearing leg) has settled its
+amount in that entry: ``settled_amount`` is its amount and ``remaining`` 0,
+pending or not, so nothing of it is projected twice.
+
+The reports (settlements, close, reconciliation, for several dates each) and
+the Fava pages ask for the states of the same loaded books again and again, so
+the scan of a list of entries is kept, and the states per date with it, for the
+last few lists: a list is the same when it is the same object with the same
+length (a loaded books' entries are never changed in place) and the parts of
+the config the states depend on are the same.
 """
 
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +34,7 @@ from beancount.core import data
 from ledger.calendars import business_days_between
 from ledger.config import Config
 from ledger.settlement.cycles import CycleBook, CycleError
-from ledger.settlement.trades import Settlement, Trade, progress, scan, trade_cycle
+from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
 
 STATUSES = ("pending", "settled", "failed", "partial")
 
@@ -70,11 +83,31 @@ def _cash_account(trade: Trade, settlements: list[Settlement], config: Config) -
     return trade.direct_cash[0] if trade.direct_cash else None
 
 
-def trade_states(
-    entries: Iterable[data.Directive], config: Config, as_of: datetime.date
-) -> list[TradeState]:
-    """Every live trade's state as of ``as_of``, by settle date then trade id."""
-    found = scan(entries, config)
+class _Memo:
+    """The scan of one list of entries and the states read from it, per as-of date."""
+
+    def __init__(self, entries: list[data.Directive], found: Scan) -> None:
+        self.entries = entries  # held, so that its id is not reused while cached
+        self.length = len(entries)
+        self.scan = found
+        self.states: dict[datetime.date, list[TradeState]] = {}
+
+
+# Lists of entries whose scan is kept: the loaded books' and a few filtered ones;
+# the states of the last few dates asked for each (a list of the 100k synthetic
+# books' states takes about 50 MB).
+MEMO_SIZE = 3
+DATES_PER_MEMO = 4
+_memos: OrderedDict[tuple[int, str], _Memo] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _config_key(config: Config) -> str:
+    """The parts of the config the states depend on."""
+    return config.model_dump_json(include={"accounts", "counterparties", "settlement"})
+
+
+def _states(found: Scan, config: Config, as_of: datetime.date) -> list[TradeState]:
     book = CycleBook(config.settlement)
     states = []
     for trade in found.trades.values():
@@ -84,25 +117,47 @@ def trade_states(
         state = progress(trade, settlements, as_of)
         meta = trade.entry.meta
         states.append(
-            TradeState(
-                trade_id=trade.trade_id,
-                link=trade.link,
-                trade_date=trade.trade_date,
-                settle_date=trade.settle_date,
-                counterparty=trade.counterparty,
-                isin=trade.isin,
-                security=trade.security,
-                side=trade.side,
-                quantity=trade.quantity,
-                amount=trade.amount,
-                currency=trade.currency,
-                cash_account=_cash_account(trade, settlements, config),
-                settled_amount=state.settled,
-                remaining=trade.amount - state.settled,
-                status=state.status,
-                age=_age(book, trade, as_of) if state.overdue else 0,
-                meta={"filename": meta.get("filename"), "lineno": meta.get("lineno")},
+            TradeState(  # positional, in the fields' order: keywords cost more per trade
+                trade.trade_id,
+                trade.link,
+                trade.trade_date,
+                trade.settle_date,
+                trade.counterparty,
+                trade.isin,
+                trade.security,
+                trade.side,
+                trade.quantity,
+                trade.amount,
+                trade.currency,
+                _cash_account(trade, settlements, config),
+                state.settled,
+                trade.amount - state.settled,
+                state.status,
+                _age(book, trade, as_of) if state.overdue else 0,
+                {"filename": meta.get("filename"), "lineno": meta.get("lineno")},
             )
         )
     states.sort(key=lambda s: (s.settle_date, s.trade_date, s.trade_id))
     return states
+
+
+def trade_states(
+    entries: Iterable[data.Directive], config: Config, as_of: datetime.date
+) -> list[TradeState]:
+    """Every live trade's state as of ``as_of``, by settle date then trade id."""
+    if not isinstance(entries, list):
+        return _states(scan(entries, config), config, as_of)
+    key = (id(entries), _config_key(config))
+    with _memo_lock:
+        memo = _memos.get(key)
+        if memo is None or memo.entries is not entries or memo.length != len(entries):
+            memo = _memos[key] = _Memo(entries, scan(entries, config))
+            while len(_memos) > MEMO_SIZE:
+                _memos.popitem(last=False)
+        _memos.move_to_end(key)
+        states = memo.states.get(as_of)
+        if states is None:
+            states = memo.states[as_of] = _states(memo.scan, config, as_of)
+            if len(memo.states) > DATES_PER_MEMO:
+                del memo.states[next(iter(memo.states))]
+    return list(states)  # the caller's to filter or sort; the kept list stays as it is
