@@ -316,7 +316,7 @@ def _write_cached(path: Path, scan: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(scan, handle, separators=(",", ":"))
+            handle.write(json.dumps(scan, separators=(",", ":")))  # dump() is pure Python
         os.replace(tmp, path)
         cutoff = time.time() - PRUNE_DAYS * 86400
         for old in path.parent.glob("*.json"):
