@@ -17,7 +17,8 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from beancount.core import amount, data
+from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import printer
 
 _IGNORED = frozenset({"filename", "lineno"})
@@ -27,11 +28,11 @@ class _Fallback(Exception):
     """An entry (or a value in it) the direct writer does not handle."""
 
 
-def _meta_lines(meta: dict[str, Any]) -> str:
+def _meta_lines(meta: dict[str, Any] | None) -> str:
     """Metadata as ``printer.EntryPrinter.write_metadata`` writes it."""
     out: list[str] = []
     for key, value in (meta or {}).items():
-        if key in _IGNORED or key.startswith("__"):
+        if key in _IGNORED or key[:2] == "__":
             continue
         kind = type(value)
         if kind is str:
@@ -52,18 +53,6 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _position(units: object) -> tuple[str, str]:
-    """A plain amount as the printer renders it: number text (``{:f}``) and currency."""
-    if type(units) is not amount.Amount:
-        raise _Fallback
-    number, currency = units
-    if type(number) is not Decimal or not number.is_finite():
-        raise _Fallback
-    if not currency or not "A" <= currency[0] <= "Z":
-        raise _Fallback
-    return format(number, "f"), currency
-
-
 def _transaction(entry: data.Transaction) -> str:
     words = []
     if entry.payee:
@@ -72,25 +61,43 @@ def _transaction(entry: data.Transaction) -> str:
         words.append(_quoted(entry.narration))
     elif entry.payee:
         words.append('""')
-    words.extend(f"#{tag}" for tag in sorted(entry.tags or ()))
-    words.extend(f"^{link}" for link in sorted(entry.links or ()))
+    if entry.tags:
+        words.extend(f"#{tag}" for tag in sorted(entry.tags))
+    if entry.links:
+        words.extend(f"^{link}" for link in sorted(entry.links))
     rows = []
-    for posting in entry.postings:
-        if posting.flag or posting.meta or posting.cost is not None or posting.price is not None:
+    width = before = 0
+    for account, units, cost, price, flag, meta in entry.postings:
+        if flag or meta or cost is not None or price is not None or type(units) is not Amount:
             raise _Fallback
-        number, currency = _position(posting.units)
-        rows.append((posting.account, number, currency))
+        number, currency = units
+        if type(number) is not Decimal or not number.is_finite():
+            raise _Fallback
+        if not currency or not "A" <= currency[0] <= "Z":
+            raise _Fallback
+        text = format(number, "f")
+        rows.append((account, text, currency))
+        width = max(width, len(account))
+        # the printer aligns each position on its currency's first letter
+        before = max(before, len(text) + 1)
     if not rows:
         raise _Fallback
-    width = max(len(account) for account, _, _ in rows)
-    # the printer aligns each position on its currency's first letter
-    before = max(len(number) for _, number, _ in rows) + 1
     lines = [f"{entry.date} {entry.flag or ''} {' '.join(words)}\n", _meta_lines(entry.meta)]
-    lines.extend(
-        f"  {account:{width}}  {number + ' ':>{before}}{currency}\n"
-        for account, number, currency in rows
-    )
+    for account, text, currency in rows:
+        lines.append(f"  {account:{width}}  {text + ' ':>{before}}{currency}\n")
     return "".join(lines)
+
+
+def _position(units: object) -> tuple[str, str]:
+    """A plain amount as the printer renders it: number text (``{:f}``) and currency."""
+    if type(units) is not Amount:
+        raise _Fallback
+    number, currency = units
+    if type(number) is not Decimal or not number.is_finite():
+        raise _Fallback
+    if not currency or not "A" <= currency[0] <= "Z":
+        raise _Fallback
+    return format(number, "f"), currency
 
 
 def _balance(entry: data.Balance) -> str:
