@@ -19,12 +19,13 @@ balance.
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import mt940
 
@@ -92,7 +93,9 @@ def _slash_fields(details: str) -> dict[str, str]:
 
 
 def _ref(value: object) -> str | None:
-    text = str(value).strip() if value is not None else ""
+    if value is None:
+        return None
+    text = str(value).strip()
     return None if text.upper() in _NO_REF else text
 
 
@@ -291,6 +294,7 @@ class _NotSimple(Exception):
     """The chunk has a field the fast path leaves to the ``mt-940`` library."""
 
 
+@functools.lru_cache(maxsize=4096)  # a statement has few distinct days
 def _simple_date(year: str, month: str, day: str) -> datetime.date:
     try:
         return datetime.date(2000 + int(year), int(month), int(day))
@@ -342,8 +346,9 @@ def _simple_line(value: str, details: list[str] | None, lineno: int) -> Statemen
     return _line(fields, lineno)
 
 
-@dataclass(frozen=True)
-class _SimpleAmount:
+class _SimpleAmount(NamedTuple):
+    """What the line reads of mt940's ``Amount``."""
+
     amount: Decimal
 
 
