@@ -9,6 +9,7 @@ flag ``!`` for review.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -59,13 +60,20 @@ def _matches(rule: Rule, line: StatementLine, account: str) -> bool:
         return False
     if rule.direction is not None and rule.direction != ("in" if line.amount > 0 else "out"):
         return False
-    fields = (
-        (rule.payee, line.payee or ""),
-        (rule.narration, line.narration),
-        (rule.reference, " ".join(line.references)),
-        (rule.code, line.code or ""),
-    )
-    return all(re.search(pattern, value, re.IGNORECASE) for pattern, value in fields if pattern)
+    # in this order, each tested only when the rule has it (runs once per line and rule)
+    if rule.payee and not _pattern(rule.payee).search(line.payee or ""):
+        return False
+    if rule.narration and not _pattern(rule.narration).search(line.narration):
+        return False
+    if rule.reference and not _pattern(rule.reference).search(" ".join(line.references)):
+        return False
+    return not rule.code or _pattern(rule.code).search(line.code or "") is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A rule's pattern, compiled once: searched case-insensitively."""
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def classify(
