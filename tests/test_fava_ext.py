@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -170,3 +172,41 @@ def test_a_bad_filter_is_not_available_with_the_reason(
     assert bad_date.get_json() == {
         "error": "not available: as_of='27.11.2026' is not a date; write YYYY-MM-DD"
     }
+
+
+def test_the_collector_is_paused_while_any_report_is_computed() -> None:
+    """Two computations overlap: the collector stays paused until both are done, and
+    then runs again; one that fails resumes it too; a paused collector stays paused."""
+    assert gc.isenabled()
+    pause = page.collector_paused
+    first_inside, second_done = threading.Event(), threading.Event()
+    seen = []
+
+    def first() -> None:
+        with pause():
+            first_inside.set()
+            second_done.wait(timeout=10)
+            seen.append(gc.isenabled())
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_inside.wait(timeout=10)
+    with pause():
+        seen.append(gc.isenabled())
+    seen.append(gc.isenabled())  # the first one still computes
+    second_done.set()
+    thread.join(timeout=10)
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+
+    with pytest.raises(ZeroDivisionError), pause():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with pause():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
