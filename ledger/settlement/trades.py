@@ -145,9 +145,10 @@ class _Reader:
                 self.commodities[entry.currency] = entry.meta or {}
             elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
                 self.scan.cash_accounts.add(entry.account)
+        transaction = self.transaction
         for entry in transactions:
             try:
-                self.transaction(entry)
+                transaction(entry)
             except m.MetaError as exc:
                 self.error(entry, f"{exc}; fix the entry's metadata")
         return self.scan
