@@ -26,7 +26,7 @@ SAMPLES = sorted(
 
 def _both(text: str) -> list[tuple[object, object]]:
     """For each statement: the fast path's reading (or None) and the library's."""
-    pairs = []
+    pairs: list[tuple[object, object]] = []
     for chunk in _chunks(text):
         fast = _simple_statement(chunk)
         try:

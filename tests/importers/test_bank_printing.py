@@ -37,7 +37,7 @@ def test_golden_entries_print_as_beancount_prints_them(
     assert [format_entry(e) for e in entries] == [printer.format_entry(e) for e in entries]
 
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 _NUMBER = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**9), max_value=10**9)
 _CURRENCY = st.sampled_from(["EUR", "USD", "CHF", "XAU", "B", "VBTLX", "ABC.D", "C'X"])
 _ACCOUNT = st.sampled_from(
