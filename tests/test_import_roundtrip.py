@@ -1,12 +1,25 @@
-"""The throughput benchmark's round trip, small: what the bank importers print
-parses back to the same dates, narrations and amounts (bench/bank_throughput.py)."""
+"""The throughput benchmark's round trip, small: what the bank importers print (with
+``importers.printing``, as ``backoffice import`` writes) and what csvbase prints (with
+Beancount's printer) parses back to the same entries, every field (bench/bank_throughput.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.bank_throughput import Minimal, amounts, config, timed, write_csv, write_mt940
+import pytest
+from beancount.parser import printer
+
+from bench.bank_throughput import (
+    Minimal,
+    amounts,
+    config,
+    round_trip,
+    run,
+    write_csv,
+    write_mt940,
+)
 from importers.bank_csv import CsvImporter
+from importers.printing import format_entry
 from importers.swift_mt940 import Mt940Importer
 
 ROWS = 400
@@ -18,10 +31,16 @@ def test_csv_and_mt940_output_parses_back(tmp_path: Path) -> None:
     write_csv(csv_path, rows)
     write_mt940(mt940_path, rows)
     cfg = config()
-    for extract in (
-        lambda: Minimal("Assets:Bank:Bench:EUR", "EUR").extract(str(csv_path), []),
-        lambda: CsvImporter(cfg, "bench").extract(str(csv_path), []),
-        lambda: Mt940Importer(cfg).extract(str(mt940_path), []),
+    for extract, fmt in (
+        (
+            lambda: Minimal("Assets:Bank:Bench:EUR", "EUR").extract(str(csv_path), []),
+            printer.format_entry,
+        ),
+        (lambda: CsvImporter(cfg, "bench").extract(str(csv_path), []), format_entry),
+        (lambda: Mt940Importer(cfg).extract(str(mt940_path), []), format_entry),
     ):
-        seconds, summary = timed(extract, ROWS)
-        assert seconds > 0 and summary.endswith(" s)")
+        cpu, wall, entries, text = run(extract, fmt)
+        assert cpu > 0 and wall > 0
+        round_trip(entries, text, ROWS)
+        with pytest.raises(AssertionError):  # the check sees a changed field
+            round_trip(entries, text.replace('"Card fee 0"', '"Card fee O"', 1), ROWS)
