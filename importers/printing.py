@@ -84,7 +84,9 @@ def _transaction(entry: data.Transaction) -> str:
         raise _Fallback
     lines = [f"{entry.date} {entry.flag or ''} {' '.join(words)}\n", _meta_lines(entry.meta)]
     for account, text, currency in rows:
-        lines.append(f"  {account:{width}}  {text + ' ':>{before}}{currency}\n")
+        lines.append(
+            "  " + account.ljust(width) + "  " + (text + " ").rjust(before) + currency + "\n"
+        )
     return "".join(lines)
 
 
