@@ -23,6 +23,8 @@ from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
 from ledger.imports.config import CsvFormat
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?\Z")
+
 
 class _Rows:
     """One file read with one format: header → column indexes, checked values."""
@@ -36,6 +38,7 @@ class _Rows:
         integer = rf"(\d+|{grouped})" if grouped else r"\d+"
         self.pattern = re.compile(rf"^{integer}({decimal}\d+)?$")
         self.dates: dict[str, datetime.date] = {}  # a statement has few distinct days
+        self.plain = fmt.decimal == "." and not fmt.thousands
 
     def fail(self, line: int, problem: str, value: object, key: str) -> ImportFailure:
         return ImportFailure(
@@ -47,6 +50,8 @@ class _Rows:
         )
 
     def number(self, text: str, line: int, column: str | None) -> Decimal:
+        if self.plain and _PLAIN_NUMBER.match(text):  # the steps below, in short
+            return -Decimal(text[1:]) if text[0] == "-" else Decimal(text)
         fmt = self.fmt
         raw = text.strip().replace("\u00a0", " ")
         negative = False

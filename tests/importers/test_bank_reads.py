@@ -1,5 +1,6 @@
 """The bank importers read a file once for its account, date and entries, and again
-only when its bytes change."""
+only when its bytes change; the CSV reader's short way with plain numbers reads them
+as its general steps do."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from importers.common import document_sha256
+from importers.bank_csv import _Rows
+from importers.common import ImportFailure, document_sha256
 from importers.statement import Statement
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import load_config
+from ledger.imports.config import CsvFormat
 from tests.conftest import REPO
 
 STATEMENT = REPO / "books" / "inbox" / "firstharbor-2026-10.mt940"
@@ -42,3 +47,28 @@ def test_a_statement_is_read_once_per_content(
     assert [entry.date for entry in again] == [entry.date for entry in entries]
     assert {entry.meta["source-sha256"] for entry in again} == {document_sha256(document)}
     assert reads == [str(document)] * 2
+
+
+@given(
+    st.one_of(
+        st.sampled_from(["-0.00", "0", "-5", "007.10", "12.345678", "-1234567890.12"]),
+        st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+        st.from_regex(r"-?[0-9]{1,16}(\.[0-9]{1,7})?", fullmatch=True),
+    )
+)
+def test_plain_csv_numbers_read_as_the_general_steps_read_them(text: str) -> None:
+    fmt = CsvFormat.model_validate(
+        {"filename": "*.csv", "account-id": "X", "currency": "EUR", "date": "D", "amount": "A"}
+    )
+    fast, general = _Rows(fmt, "x", "x.csv"), _Rows(fmt, "x", "x.csv")
+    general.plain = False
+    try:
+        expected = general.number(text, 1, "A")
+    except ImportFailure:
+        expected = None
+    if expected is None:
+        with pytest.raises(ImportFailure):
+            fast.number(text, 1, "A")
+    else:
+        got = fast.number(text, 1, "A")
+        assert (str(got), got.as_tuple()) == (str(expected), expected.as_tuple())
