@@ -88,5 +88,11 @@ def classify(
                     return Counterpart(clearing, link=keys.trade_link(token), trade_id=token)
     for rule in config.imports.rules:
         if _matches(rule, line, account):
-            return Counterpart(rule.account)
-    return Counterpart(config.accounts.suspense, flag="!")
+            return _counterpart(rule.account, "*")
+    return _counterpart(config.accounts.suspense, "!")
+
+
+@functools.lru_cache(maxsize=256)
+def _counterpart(account: str, flag: str) -> Counterpart:
+    """A rule's (or suspense's) counterpart: immutable, so one per account serves every line."""
+    return Counterpart(account, flag)
