@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -209,7 +210,8 @@ def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatc
     config = load_config(BOOKS)
     scans = []
 
-    def counting_scan(entries: list[data.Directive], cfg: Config) -> Scan:
+    def counting_scan(entries: Iterable[data.Directive], cfg: Config) -> Scan:
+        entries = list(entries)
         scans.append(len(entries))
         return scan(entries, cfg)
 
@@ -221,10 +223,15 @@ def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatc
     assert scans == [len(books.entries)]
     assert [s.trade_id for s in again] == ["A1009", "A1119", "T123", "B1125", "A1127"]
     assert [s.status for s in later] == ["settled", "failed", "settled", "settled", "failed"]
+    # An iterator is read afresh: the kept states are what a fresh reading gives.
+    assert trade_states(iter(books.entries), config, date(2026, 11, 27)) == again
+    assert trade_states(iter(books.entries), config, date(2026, 12, 4)) == later
+    assert trade_states(books.entries, config, date(2026, 11, 27)) == again
+    assert len(scans) == 3
 
     copy = list(books.entries)
     assert trade_states(copy, config, date(2026, 11, 27)) == again
-    assert len(scans) == 2
+    assert len(scans) == 4
 
     cancel = load_string(
         '2026-11-20 * "AlphaSec" "Cancel A1119" ^trade-A1119\n  cancels: "A1119"\n'
@@ -236,7 +243,7 @@ def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatc
         "B1125",
         "A1127",
     ]
-    assert len(scans) == 3
+    assert len(scans) == 5
 
     elsewhere = config.model_copy(
         update={
@@ -249,7 +256,7 @@ def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatc
         }
     )
     moved = trade_states(books.entries, elsewhere, date(2026, 11, 27))
-    assert len(scans) == 4
+    assert len(scans) == 6
     assert [s.cash_account for s in moved if s.counterparty == "AlphaSec"] == [
         USD_CASH,  # its settlement names the cash account it moved
         "Assets:Bank:FirstHarbor:USD",

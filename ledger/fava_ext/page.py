@@ -34,7 +34,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 from urllib.parse import urlencode
 
 import jinja2
@@ -167,11 +167,20 @@ LOG = logging.getLogger(__name__)
 PREFETCH = Prefetcher()
 
 
-class _CollectorPause:
+class Collector(Protocol):
+    """What :class:`CollectorPause` uses of the ``gc`` module."""
+
+    def isenabled(self) -> bool: ...
+    def enable(self) -> None: ...
+    def disable(self) -> None: ...
+
+
+class CollectorPause:
     """Pauses the garbage collector while any thread computes a report, and resumes it
     (when it was running) once none does: threads overlap, so a count, not a flag."""
 
-    def __init__(self) -> None:
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
         self._lock = threading.Lock()
         self._active = 0
         self._resume = False
@@ -180,8 +189,8 @@ class _CollectorPause:
     def __call__(self) -> Iterator[None]:
         with self._lock:
             if self._active == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
+                self._resume = self._collector.isenabled()
+                self._collector.disable()
             self._active += 1
         try:
             yield
@@ -189,10 +198,10 @@ class _CollectorPause:
             with self._lock:
                 self._active -= 1
                 if self._active == 0 and self._resume:
-                    gc.enable()
+                    self._collector.enable()
 
 
-collector_paused = _CollectorPause()
+collector_paused = CollectorPause(gc)
 
 
 def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str], object]]:
