@@ -169,17 +169,21 @@ class _Reader:
                 self.trade(entry, trade_id, side)
                 return
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
-        clearing: list[Leg] = []
-        cash: list[str] = []
+        clearing: list[Leg] | None = None  # no list for the entries that have none
+        cash: str | None = None  # the first cash account moved
         for posting in entry.postings:
             account = posting.account
             if account.startswith(prefix):
                 units = posting.units
                 if units is not None and isinstance(units.number, Decimal):
-                    clearing.append(Leg(account, units.number, units.currency, False))
-            elif account in cash_accounts:
-                cash.append(account)
-        if clearing:
+                    leg = Leg(account, units.number, units.currency, False)
+                    if clearing is None:
+                        clearing = [leg]
+                    else:
+                        clearing.append(leg)
+            elif cash is None and account in cash_accounts:
+                cash = account
+        if clearing is not None:
             self.settlement(entry, clearing, cash)
 
     def trade(self, entry: data.Transaction, trade_id: object, side: object) -> None:
@@ -322,7 +326,7 @@ class _Reader:
             self.securities[currency] = found
         return found
 
-    def settlement(self, entry: data.Transaction, clearing: list[Leg], cash: list[str]) -> None:
+    def settlement(self, entry: data.Transaction, clearing: list[Leg], cash: str | None) -> None:
         links = entry.links
         if len(links) == 1:  # the common case, without sorting
             (link,) = links
@@ -354,7 +358,7 @@ class _Reader:
             account,
             -first.number if len(clearing) == 1 else -sum((leg.number for leg in clearing), ZERO),
             currency,
-            cash[0] if cash else None,
+            cash,
             m.PARTIAL in meta and m.get_bool(meta, m.PARTIAL),
             m.AUTO_SETTLED in meta and m.get_bool(meta, m.AUTO_SETTLED),
         )
