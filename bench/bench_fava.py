@@ -83,6 +83,8 @@ def server(command: list[str], port: int) -> Iterator[tuple[str, float, float, i
     """Start ``command``; yield the books' base URL, the wall and CPU seconds to its first
     page, and the server's process id."""
     env = {k: v for k, v in os.environ.items() if k != "BACKOFFICE_AS_OF"}
+    # This checkout's code, whatever the environment's editable install points at.
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
     start = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
