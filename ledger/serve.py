@@ -27,7 +27,8 @@ def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
     from fava.application import create_app
 
     with gc_paused():
-        return create_app([str(books)], read_only=read_only, load=load)
+        # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
+        return create_app([str(books.absolute())], read_only=read_only, load=load)
 
 
 def has_review_pages(app: Any) -> bool:

@@ -63,6 +63,16 @@ def test_new_books_enable_the_review_pages(tmp_path: Path, demo_books: Path) -> 
     assert not has_review_pages(create_fava_app(demo_books, read_only=True))
 
 
+def test_books_given_as_a_relative_path_load(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make demo` runs `backoffice --books books/main.beancount serve`.
+    monkeypatch.chdir(demo_books.parent.parent)
+    app = create_fava_app(Path("books/main.beancount"), read_only=True, load=True)
+    [ledger] = app.config["LEDGERS"].ledgers
+    assert ledger.load_errors == []
+
+
 def test_ladder_chart_draws_each_day_and_the_floor() -> None:
     bars = [
         charts.Bar(datetime.date(2026, 11, 27), Decimal("100")),
