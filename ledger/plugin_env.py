@@ -9,6 +9,7 @@ exception (plugins never raise).
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,18 @@ def plugin_settings(
     except context.UsageError as exc:
         return BooksError(data.new_metadata(filename, 0), f"{what}: {exc.message}", None)
     return config, as_of
+
+
+def line_of(path: Path, pattern: str) -> int:
+    """The first line of ``path`` matching the regex ``pattern``, or 0 (for error locations)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    match = re.search(pattern, text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def plugin_line(filename: str, plugin: str) -> int:
+    """The line of the books file ``filename`` that loads ``plugin``, or 0."""
+    return line_of(Path(filename), rf'^\s*plugin\s+"{re.escape(plugin)}"')

@@ -51,22 +51,12 @@ from ledger.cash.positions import cash_book
 from ledger.cash.sufficiency import breach_errors, floor_breaches
 from ledger.config import CONFIG_NAME, Config
 from ledger.errors import BooksError
-from ledger.plugin_env import plugin_settings
+from ledger.plugin_env import line_of, plugin_line, plugin_settings
 
 __plugins__ = ("cash",)
 
 CASH_PLUGIN = "plugins.cash"
 SETTLEMENT_PLUGIN = "plugins.settlement"
-
-
-def _line_of(path: Path, pattern: str) -> int:
-    """The first line of ``path`` matching ``pattern``, or 0."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return 0
-    match = re.search(pattern, text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
 
 
 def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:
@@ -77,7 +67,7 @@ def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:
     if names.index(CASH_PLUGIN) > names.index(SETTLEMENT_PLUGIN):
         return None
     filename = str(options_map.get("filename") or "<string>")
-    line = _line_of(Path(filename), rf'^\s*plugin\s+"{re.escape(CASH_PLUGIN)}"')
+    line = plugin_line(filename, CASH_PLUGIN)
     return BooksError(
         data.new_metadata(filename, line),
         f'configuration error: plugin "{CASH_PLUGIN}" is listed before plugin '
@@ -94,7 +84,7 @@ def _unopened_floors(config: Config, cash_accounts: set[str], filename: str) -> 
     path = Path(filename).parent / CONFIG_NAME
     errors = []
     for account in sorted(set(config.cash.floors) - cash_accounts):
-        line = _line_of(path, rf'^\s*"{re.escape(account)}"\s*=')
+        line = line_of(path, rf'^\s*"{re.escape(account)}"\s*=')
         errors.append(
             BooksError(
                 data.new_metadata(str(path), line),

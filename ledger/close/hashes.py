@@ -38,6 +38,7 @@ from beancount.parser import booking
 
 from ledger.close.canonical import entry_digest
 from ledger.errors import BooksError
+from ledger.plugin_env import plugin_line
 
 PERIOD_CLOSE = "period-close"
 PERIOD_LOCK = "plugins.period_lock"
@@ -86,16 +87,6 @@ def booked_hashes(path: Path) -> list[FileHashes]:
     return entry_hashes(entries, options["include"], os.path.dirname(main))
 
 
-def _plugin_line(filename: str) -> int:
-    """The line of ``filename`` that loads this plugin, or 0."""
-    try:
-        lines = Path(filename).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 0
-    wanted = ["plugin", f'"{PERIOD_LOCK}"']
-    return next((n for n, line in enumerate(lines, 1) if line.split(";")[0].split() == wanted), 0)
-
-
 def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:
     """The configuration error when ``plugins.period_lock`` is loaded but not first."""
     names = [name for name, _ in options_map.get("plugin") or ()]
@@ -103,7 +94,7 @@ def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:
         return None
     filename = str(options_map.get("filename") or "<string>")
     return BooksError(
-        data.new_metadata(filename, _plugin_line(filename)),
+        data.new_metadata(filename, plugin_line(filename, PERIOD_LOCK)),
         f'configuration error: plugin "{PERIOD_LOCK}" is listed after plugin "{names[0]}"; '
         "it seals the entries as parsed and booked, before any other plugin changes them, "
         f'so it must run first: move the line plugin "{PERIOD_LOCK}" above every other '
