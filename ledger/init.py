@@ -6,11 +6,11 @@ import datetime
 from importlib import resources
 from pathlib import Path
 
-from ledger.writer import LOCK_NAME, BooksWriter
+from ledger.writer import JOURNAL_NAME, LOCK_NAME, BooksWriter
 
 TEMPLATES = ("main.beancount", "accounts.beancount", "commodities.beancount", "backoffice.toml")
-# Kept out of git: the write lock (the books in a git repository is what
-# 'close --commit' and 'import --commit' need).
+# Kept out of git: the write lock and the journal of a commit in progress (the
+# books in a git repository is what 'close --commit' and 'import --commit' need).
 GITIGNORE = ".gitignore"
 
 
@@ -37,6 +37,9 @@ def init_books(directory: Path, *, title: str, currency: str, start: datetime.da
         gitignore = directory / GITIGNORE
         if not gitignore.exists():
             writer.write_text(gitignore, (package / "gitignore").read_text(encoding="utf-8"))
-        elif LOCK_NAME not in gitignore.read_text(encoding="utf-8").splitlines():
-            writer.append_text(gitignore, f"{LOCK_NAME}\n")  # on a line of its own
+        else:
+            present = gitignore.read_text(encoding="utf-8").splitlines()
+            missing = [name for name in (LOCK_NAME, JOURNAL_NAME) if name not in present]
+            if missing:
+                writer.append_text(gitignore, "".join(f"{name}\n" for name in missing))
         return [*(directory / name for name in TEMPLATES), gitignore]

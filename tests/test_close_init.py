@@ -23,22 +23,28 @@ def test_init_writes_a_gitignore_with_the_lock(tmp_path: Path) -> None:
     written = init_books(tmp_path, title="Acme", currency="EUR", start=START)
     assert written[-1] == tmp_path / ".gitignore"
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == (
-        "# Written by 'backoffice init'. Backoffice's write lock (ledger/writer.py) is\n"
-        "# not part of the books; everything else here is.\n"
+        "# Written by 'backoffice init'. Backoffice's write lock and the journal of a\n"
+        "# commit in progress (ledger/writer.py) are not part of the books; everything else "
+        "here is.\n"
         ".backoffice.lock\n"
+        ".backoffice.journal\n"
     )
 
 
 def test_init_adds_the_lock_to_an_existing_gitignore_once(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("*.pyc", encoding="utf-8")
     init_books(tmp_path, title="Acme", currency="EUR", start=START)
-    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.backoffice.lock\n"
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == (
+        "*.pyc\n.backoffice.lock\n.backoffice.journal\n"
+    )
 
     kept = tmp_path / "again"
     kept.mkdir()
-    (kept / ".gitignore").write_text(".backoffice.lock\n", encoding="utf-8")
+    (kept / ".gitignore").write_text(".backoffice.lock\n.backoffice.journal\n", encoding="utf-8")
     init_books(kept, title="Acme", currency="EUR", start=START)
-    assert (kept / ".gitignore").read_text(encoding="utf-8") == ".backoffice.lock\n"
+    assert (kept / ".gitignore").read_text(encoding="utf-8") == (
+        ".backoffice.lock\n.backoffice.journal\n"
+    )
 
 
 def test_the_lock_stays_out_of_git(tmp_path: Path) -> None:
