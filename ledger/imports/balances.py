@@ -3,7 +3,9 @@
 Every ``balance`` an importer extracts (a statement's opening balance, dated
 its first booking day, and its closing balance, dated the next day) is
 checked against the books plus the batch's new transactions, the way
-Beancount checks it: the balance at the start of the assertion's date. A
+Beancount checks it: the balance at the start of the assertion's date, a
+trade (an entry with ``settle-date``) counted from S under the books'
+``settlement-date`` policy, as ``plugins.settlement`` books it. A
 statement that starts where the books do not, or does not close where its
 own lines lead, is refused with both numbers and the date.
 """
@@ -19,21 +21,30 @@ from decimal import Decimal
 from beancount.core import data
 
 from importers.common import ImportFailure
+from ledger import meta as keys
 
 
 class Ledger:
     """Per (account, currency): dates and running sums, for balance look-ups."""
 
-    def __init__(self, entries: Iterable[data.Directive], accounts: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[data.Directive],
+        accounts: set[str] | None = None,
+        *,
+        settlement_date: bool = False,
+    ) -> None:
+        """``settlement_date``: a trade counts from its ``settle-date``, not its own date."""
         moves: dict[tuple[str, str], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
         for entry in entries:
             if not isinstance(entry, data.Transaction):
                 continue
+            day = (settlement_date and keys.get_settle_date(entry.meta)) or entry.date
             for posting in entry.postings:
                 if posting.units is not None and (accounts is None or posting.account in accounts):
                     units = posting.units
                     if isinstance(units.number, Decimal):
-                        moves[(posting.account, units.currency)].append((entry.date, units.number))
+                        moves[(posting.account, units.currency)].append((day, units.number))
         self._dates: dict[tuple[str, str], list[datetime.date]] = {}
         self._sums: dict[tuple[str, str], list[Decimal]] = {}
         for key, rows in moves.items():
@@ -59,12 +70,17 @@ def check_balances(
     balances: Sequence[data.Balance],
     books: Callable[[str, str, datetime.date], Decimal],
     batch: Sequence[data.Directive],
+    *,
+    settlement_date: bool,
 ) -> list[ImportFailure]:
     """A failure per assertion the books (``books(account, currency, day)``: the
-    balance at the start of the day) plus the batch's new entries do not meet."""
+    balance at the start of the day) plus the batch's new entries do not meet;
+    ``settlement_date``: the batch's trades count from their settle date."""
     if not balances:
         return []
-    added = Ledger(batch, {balance.account for balance in balances})
+    added = Ledger(
+        batch, {balance.account for balance in balances}, settlement_date=settlement_date
+    )
     failures = []
     for balance in balances:
         expected = balance.amount.number

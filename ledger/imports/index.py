@@ -7,17 +7,19 @@ own accounts, the trades its lines may settle, the accounts opened and the
 period seals. :func:`scan_books` reads those from the files the main file
 includes, entry by entry (one regex match each): 1.7 s for the 300,000
 transactions of the synthetic books. Each file's scan is cached as JSON by the
-SHA-256 of its bytes (and the accounts asked about) in ``$BACKOFFICE_CACHE_DIR``
+SHA-256 of its bytes (and the accounts and policy asked about) in ``$BACKOFFICE_CACHE_DIR``
 (else ``$XDG_CACHE_HOME/backoffice``, else ``~/.cache/backoffice``; empty:
 no cache), so the next import scans only the files that changed. A scan depends
-on nothing but its file's text, so a cached one is what a new scan would give;
+on nothing but its file's text and those, so a cached one is what a new scan would give;
 entries no import has used for 30 days are dropped whenever one is written.
 
 It is exact only where the text is: a posting to a watched account without an
 explicit plain amount (interpolated, an arithmetic expression) or a ``pad``
 makes that account *inexact*, and accounts a plugin may post to
 (``auto-settle`` cash accounts) are inexact from the start; the pipeline then
-loads the books in full instead.
+loads the books in full instead. Under the ``settlement-date`` policy a trade
+(an entry with ``settle-date``) moves its accounts on S, as ``plugins.settlement``
+re-dates it; under ``trade-date`` on its own date.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ _ENTRY = re.compile(
 )
 _INCLUDE = re.compile(r'^include[ \t]+"([^"]+)"', re.M)
 _SOURCE_REF = re.compile(r'^[ \t]+source-ref:[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)', re.M)
+_SETTLE_DATE = re.compile(r"^[ \t]+settle-date:[ \t]*(\d{4}-\d{2}-\d{2})", re.M)
 _TRADE_ID = re.compile(r'^[ \t]+trade-id:[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)', re.M)
 _FIRST_POSTING = re.compile(r"^[ \t]+(?:[!*][ \t]+)?([A-Z][^\s;]*)", re.M)
 _CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]*$")
@@ -142,9 +145,14 @@ class _FileScan:
     text for numbers) so that it can be cached as JSON; includes not followed."""
 
     def __init__(
-        self, watched: dict[str, re.Pattern[str]], clearing: re.Pattern[str], unsettled: str
+        self,
+        watched: dict[str, re.Pattern[str]],
+        clearing: re.Pattern[str],
+        unsettled: str,
+        settlement_date: bool,
     ) -> None:
         self.watched = watched
+        self.settlement_date = settlement_date
         self.clearing = clearing
         self.clearing_text = unsettled + ":"
         self.txn_accounts: list[str] = []  # the identities of transactions, as columns
@@ -195,10 +203,11 @@ class _FileScan:
                 clearing = self.clearing.search(body)
                 if trade is not None and clearing is not None:
                     self.trades.append((_unquote(trade.group(1)), day, clearing.group(1)))
+            moved = self.settle_day(body) or day
             for account, pattern in self.watched.items():
                 if account in body:
                     for posting in pattern.finditer(body):
-                        self.move(day, account, posting.group(2).split())
+                        self.move(moved, account, posting.group(2).split())
         elif kind == "balance":
             balance = _BALANCE.match(rest)
             if balance is not None:
@@ -213,6 +222,16 @@ class _FileScan:
             self.seals.append(match.group(0))
         if ref is not None and kind in _TYPES:
             self.keys.append((_TYPES[kind], ref))
+
+    def settle_day(self, body: str) -> int | None:
+        """A trade's settle date under the settlement-date policy, else None."""
+        if not self.settlement_date or "settle-date:" not in body:
+            return None
+        found = _SETTLE_DATE.search(body)
+        try:
+            return datetime.date.fromisoformat(found.group(1)).toordinal() if found else None
+        except ValueError:
+            return None
 
     def move(self, day: int, account: str, parts: list[str]) -> None:
         """A posting to a watched account: its amount, or the account is inexact."""
@@ -230,20 +249,24 @@ class _Scanner:
     substring tests decide whether a closer look is needed.
 
     A file's contribution is cached (:data:`CACHE_DIR` under
-    :func:`default_cache_dir`) by the SHA-256 of its bytes and the watched
-    accounts: unchanged files of large books are not scanned again. A scan
-    depends on nothing but the file's own text, so the key is the whole truth.
+    :func:`default_cache_dir`) by the SHA-256 of its bytes, the watched
+    accounts and the settlement policy: unchanged files of large books are not
+    scanned again. A scan depends on nothing but the file's own text and these,
+    so the key is the whole truth.
     """
 
-    def __init__(self, watched: set[str], unsettled: str, cache_dir: Path | None) -> None:
+    def __init__(
+        self, watched: set[str], unsettled: str, settlement_date: bool, cache_dir: Path | None
+    ) -> None:
         self.index = BooksIndex()
         self.unsettled = unsettled
+        self.settlement_date = settlement_date
         self.watched = {account: _posting(account) for account in sorted(watched)}
         self.clearing = _posting(unsettled + ":")
         self.seen: set[str] = set()
         self.cache = None
         if cache_dir is not None:
-            question = json.dumps([sorted(watched), unsettled]).encode("utf-8")
+            question = json.dumps([sorted(watched), unsettled, settlement_date]).encode("utf-8")
             self.cache = (cache_dir / CACHE_DIR, hashlib.sha256(question).hexdigest()[:16])
 
     def file(self, path: Path) -> None:
@@ -258,9 +281,9 @@ class _Scanner:
             cached = folder / f"{hashlib.sha256(content).hexdigest()}-{question}.json"
             scan = _read_cached(cached)
         if scan is None:
-            scan = _FileScan(self.watched, self.clearing, self.unsettled).scan(
-                content.decode("utf-8")
-            )
+            scan = _FileScan(
+                self.watched, self.clearing, self.unsettled, self.settlement_date
+            ).scan(content.decode("utf-8"))
             if cached is not None:
                 _write_cached(cached, scan)
         self.add(scan)
@@ -327,12 +350,18 @@ def _write_cached(path: Path, scan: dict[str, Any]) -> None:
 
 
 def scan_books(
-    main: Path, watched: Iterable[str], unsettled: str, cache_dir: Path | None = None
+    main: Path,
+    watched: Iterable[str],
+    unsettled: str,
+    cache_dir: Path | None = None,
+    *,
+    settlement_date: bool = False,
 ) -> BooksIndex:
     """Read the index from ``main`` and every file it includes; each file's scan
-    is kept in ``cache_dir`` (default :func:`default_cache_dir`)."""
+    is kept in ``cache_dir`` (default :func:`default_cache_dir`).
+    ``settlement_date``: trades move their accounts on their settle date."""
     if cache_dir is None:
         cache_dir = default_cache_dir()
-    scanner = _Scanner(set(watched), unsettled, cache_dir)
+    scanner = _Scanner(set(watched), unsettled, settlement_date, cache_dir)
     scanner.file(main)
     return scanner.index

@@ -256,7 +256,14 @@ def _extract_all(
             )
         )
         balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
-        failures.extend(check_balances(balances, view.balance, batch))
+        failures.extend(
+            check_balances(
+                balances,
+                view.balance,
+                batch,
+                settlement_date=config.settlement.policy == "settlement-date",
+            )
+        )
     return results, failures
 
 

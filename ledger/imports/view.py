@@ -50,7 +50,12 @@ def _full(books_path: Path, extra: Sequence[data.Directive]) -> BooksView:
 
 def _fast(books_path: Path, config: Config) -> BooksView:
     watched = {mapping.account for mapping in config.statement_accounts}
-    index = scan_books(books_path, watched, config.accounts.unsettled)
+    index = scan_books(
+        books_path,
+        watched,
+        config.accounts.unsettled,
+        settlement_date=config.settlement.policy == "settlement-date",
+    )
     # plugins.settlement posts auto-settlements to these; the text does not show them
     index.inexact.update(
         cp.cash_account
