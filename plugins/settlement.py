@@ -93,9 +93,10 @@ class _Run:
 
     def run(self, found: Scan) -> None:
         self.errors.extend(found.errors)
-        for trade in found.trades.values():
-            self.trade(trade, found.settlements.get(trade.trade_id, []), found)
-        for trade_id, cancel in found.cancels.items():
+        trade, cancels, settlements = self.trade, found.cancels, found.settlements
+        for trade_id, one in found.trades.items():
+            trade(one, settlements.get(trade_id, []), cancels.get(trade_id))
+        for trade_id, cancel in cancels.items():
             if trade_id not in found.trades:
                 self.error(
                     cancel,
@@ -104,65 +105,74 @@ class _Run:
         for settlement in found.unmatched:
             self.unmatched(settlement)
 
-    def trade(self, trade: Trade, settlements: list[Settlement], found: Scan) -> None:
-        entry = trade.entry
-        cancel = found.cancels.get(trade.trade_id)
-        cycle = self.dates(trade)
+    def trade(
+        self, trade: Trade, settlements: list[Settlement], cancel: data.Transaction | None
+    ) -> None:
+        # The fields as locals, unpacked at once: cheaper than reading them one by one.
+        (entry, trade_id, trade_date, settle_date, _, _, security, _, market, asset_class, _,
+         currency, amount, clearing_account, direct_cash, override) = trade  # fmt: skip
+        # The date checks: S against T, the calendars and the cycle, shared by trades alike.
+        key = (
+            market,
+            asset_class,
+            currency,
+            security if asset_class == "fx" else None,
+            trade_date,
+            settle_date,
+            override,
+        )
+        checked = self.checked.get(key)
+        if checked is None:
+            checked = self.checked[key] = self.check_dates(trade)
+        cycle, problem = checked
+        if problem is not None:
+            self.error(entry, f"trade {trade_id}{problem}")
         if self.settlement_date:
-            self.redate(entry, trade.settle_date)
+            # Nothing has replaced the trade's entry yet: it is read once, here.
+            self.redate(entry, entry, settle_date)
             if cancel is not None:
-                self.redate(cancel, max(cancel.date, trade.settle_date))
-        effective = trade.settle_date if self.settlement_date else entry.date
-        if trade.direct_cash and effective != trade.settle_date:
+                self.redate(
+                    cancel, self.replaced.get(id(cancel), cancel), max(cancel.date, settle_date)
+                )
+            effective = settle_date
+        else:
+            effective = entry.date
+        if direct_cash and effective != settle_date:
             clearing = self.config.unsettled_account(trade.counterparty or "<Counterparty>")
             self.error(
                 entry,
-                f"trade {trade.trade_id} moves cash account {', '.join(trade.direct_cash)} on "
-                f"{effective}, not on its settle date {trade.settle_date}; book the cash "
+                f"trade {trade_id} moves cash account {', '.join(direct_cash)} on "
+                f"{effective}, not on its settle date {settle_date}; book the cash "
                 f"leg against {clearing}",
             )
-        if cancel is not None or trade.clearing_account is None:
+        if cancel is not None or clearing_account is None:
             return
+        if len(settlements) == 1:
+            (only,) = settlements
+            if (
+                only.amount == amount
+                and only.entry.date <= self.as_of
+                and only.clearing_account == clearing_account
+                and only.currency == currency
+            ):
+                return  # settled in full by the as-of date: nothing to check or flag
         settlements = self.amounts(trade, settlements)
         if cycle is not None:
             self.fails(trade, settlements, cycle)
 
-    def redate(self, entry: data.Transaction, day: datetime.date) -> None:
+    def redate(
+        self, entry: data.Transaction, current: data.Transaction, day: datetime.date
+    ) -> None:
+        """Re-date ``entry``, as ``current`` (the entry or what replaced it), to ``day``."""
         if entry.date != day:
-            current = self.replaced.get(id(entry), entry)
-            # As current._replace(date=day), which costs several times more per trade.
-            self.replaced[id(entry)] = data.Transaction(
-                current.meta,
-                day,
-                current.flag,
-                current.payee,
-                current.narration,
-                current.tags,
-                current.links,
-                current.postings,
+            # As current._replace(date=day), which costs several times more per trade; the
+            # named tuple built as a tuple, without its constructor's call.
+            self.replaced[id(entry)] = tuple.__new__(
+                data.Transaction, (current[0], day, *current[2:])
             )
 
-    def dates(self, trade: Trade) -> Cycle | None:
-        """Check S against T, the calendars and the cycle; the cycle when there is one."""
-        key = (
-            trade.market,
-            trade.asset_class,
-            trade.currency,
-            trade.security if trade.asset_class == "fx" else None,
-            trade.trade_date,
-            trade.settle_date,
-            trade.override,
-        )
-        found = self.checked.get(key)
-        if found is None:
-            found = self.checked[key] = self.check_dates(trade)
-        cycle, problem = found
-        if problem is not None:
-            self.error(trade.entry, f"trade {trade.trade_id}{problem}")
-        return cycle
-
     def check_dates(self, trade: Trade) -> tuple[Cycle | None, str | None]:
-        """The cycle and what is wrong with S, for :meth:`dates`: the problem follows
+        """The cycle and what is wrong with S, for :meth:`trade`: the problem follows
         ``trade <id>`` in the message, and trades alike but for their id share it."""
         t, s = trade.trade_date, trade.settle_date
         if s < t:

@@ -29,9 +29,23 @@ from beancount.core import data
 from ledger import meta as m
 from ledger.config import Config
 from ledger.errors import BooksError
+from ledger.meta import (
+    AUTO_SETTLED,
+    CANCELS,
+    COUNTERPARTY,
+    ISIN,
+    PARTIAL,
+    SETTLE_DATE,
+    SETTLE_OVERRIDE,
+    SIDE,
+    TRADE_DATE,
+    TRADE_ID,
+    TRADE_LINK_PREFIX,
+)
 from ledger.settlement.cycles import Cycle, CycleBook
 
 ZERO = Decimal(0)
+_DATE = datetime.date  # a metadata date's exact type, one name to look up per trade
 
 
 class Trade(NamedTuple):
@@ -155,17 +169,17 @@ class _Reader:
 
     def transaction(self, entry: data.Transaction) -> None:
         meta = entry.meta
-        if m.CANCELS in meta:
-            trade_id = m.get_str(meta, m.CANCELS)
+        if CANCELS in meta:
+            trade_id = m.get_str(meta, CANCELS)
             if trade_id in self.scan.cancels:
                 self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
             elif trade_id:
                 self.scan.cancels[trade_id] = entry
             return
-        trade_id = meta.get(m.TRADE_ID)
-        if trade_id is not None or m.TRADE_ID in meta:
-            side = meta.get(m.SIDE)
-            if side is not None or m.SIDE in meta:
+        trade_id = meta.get(TRADE_ID)
+        if trade_id is not None or TRADE_ID in meta:
+            side = meta.get(SIDE)
+            if side is not None or SIDE in meta:
                 self.trade(entry, trade_id, side)
                 return
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
@@ -176,7 +190,7 @@ class _Reader:
             if account.startswith(prefix):
                 units = posting.units
                 if units is not None and isinstance(units.number, Decimal):
-                    leg = Leg(account, units.number, units.currency, False)
+                    leg = tuple.__new__(Leg, (account, units.number, units.currency, False))
                     if clearing is None:
                         clearing = [leg]
                     else:
@@ -195,16 +209,16 @@ class _Reader:
             trade_id = m.get_trade_id(meta) or ""
         if side != "buy" and side != "sell":
             side = m.get_side(meta) or "buy"
-        trade_date = meta.get(m.TRADE_DATE)
-        if type(trade_date) is not datetime.date:
+        trade_date = meta.get(TRADE_DATE)
+        if type(trade_date) is not _DATE:
             trade_date = m.get_trade_date(meta)
-        settle_date = meta.get(m.SETTLE_DATE)
-        if type(settle_date) is not datetime.date:
+        settle_date = meta.get(SETTLE_DATE)
+        if type(settle_date) is not _DATE:
             settle_date = m.get_settle_date(meta)
         if trade_date is None or settle_date is None:
             missing = [
                 key
-                for key, value in ((m.TRADE_DATE, trade_date), (m.SETTLE_DATE, settle_date))
+                for key, value in ((TRADE_DATE, trade_date), (SETTLE_DATE, settle_date))
                 if value is None
             ]
             self.error(
@@ -227,7 +241,9 @@ class _Reader:
         clearing: list[Leg] = []
         direct: list[Leg] = []
         security: Leg | None = None
-        # The account first: the other postings' amounts are not read at all.
+        # The account first: the other postings' amounts are not read at all. Legs are
+        # built as plain tuples (Leg's own constructor costs a call per posting).
+        new_leg = tuple.__new__
         for posting in entry.postings:
             account = posting.account
             if account.startswith(prefix):
@@ -239,12 +255,15 @@ class _Reader:
             else:
                 continue
             units = posting.units
-            if units is None or not isinstance(units.number, Decimal):
+            if units is None:
+                continue
+            number = units.number
+            if not isinstance(number, Decimal):
                 continue
             if target is None:
-                security = Leg(account, units.number, units.currency, True)
+                security = new_leg(Leg, (account, number, units.currency, True))
             else:
-                target.append(Leg(account, units.number, units.currency, False))
+                target.append(new_leg(Leg, (account, number, units.currency, False)))
         cash = clearing or direct
         if not cash:
             self.error(
@@ -269,7 +288,7 @@ class _Reader:
                 "a trade settles in one currency with one counterparty",
             )
             return
-        counterparty = meta.get(m.COUNTERPARTY)
+        counterparty = meta.get(COUNTERPARTY)
         if counterparty is not None and type(counterparty) is not str:
             counterparty = m.get_counterparty(meta)
         if clearing_account is not None:
@@ -290,27 +309,31 @@ class _Reader:
             return
         found = self.securities.get(security.currency)
         isin, market, asset_class = found or self.security(security.currency)
-        own_isin = meta.get(m.ISIN)
+        own_isin = meta.get(ISIN)
         if own_isin is not None and type(own_isin) is not str:
             own_isin = m.get_isin(meta)
-        # Positional: the fields in Trade's order (keywords cost more, per trade).
-        trades[trade_id] = Trade(
-            entry,
-            trade_id,
-            trade_date,
-            settle_date,
-            side,
-            counterparty or "",
-            security.currency,
-            own_isin or isin,
-            market,
-            asset_class,
-            abs(security.number),
-            currency,
-            cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
-            clearing_account,
-            tuple(sorted({leg.account for leg in direct})) if direct else (),
-            m.SETTLE_OVERRIDE in meta and m.get_bool(meta, m.SETTLE_OVERRIDE),
+        # The fields in Trade's order, built as a tuple: the named tuple's constructor is
+        # a Python call per trade.
+        trades[trade_id] = tuple.__new__(
+            Trade,
+            (
+                entry,
+                trade_id,
+                trade_date,
+                settle_date,
+                side,
+                counterparty or "",
+                security.currency,
+                own_isin or isin,
+                market,
+                asset_class,
+                abs(security.number),
+                currency,
+                cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
+                clearing_account,
+                tuple(sorted({leg.account for leg in direct})) if direct else (),
+                SETTLE_OVERRIDE in meta and m.get_bool(meta, SETTLE_OVERRIDE),
+            ),
         )
 
     def security(self, currency: str) -> tuple[str | None, str, str]:
@@ -330,7 +353,7 @@ class _Reader:
         links = entry.links
         if len(links) == 1:  # the common case, without sorting
             (link,) = links
-            prefix = m.TRADE_LINK_PREFIX
+            prefix = TRADE_LINK_PREFIX
             trade_ids = [link[len(prefix) :]] if link.startswith(prefix) else []
         else:
             trade_ids = _trade_ids(links)
@@ -351,16 +374,21 @@ class _Reader:
             return
         meta = entry.meta
         trade_id = trade_ids[0] if trade_ids else None
-        # Positional: the fields in Settlement's order.
-        settlement = Settlement(
-            entry,
-            trade_id,
-            account,
-            -first.number if len(clearing) == 1 else -sum((leg.number for leg in clearing), ZERO),
-            currency,
-            cash,
-            m.PARTIAL in meta and m.get_bool(meta, m.PARTIAL),
-            m.AUTO_SETTLED in meta and m.get_bool(meta, m.AUTO_SETTLED),
+        # The fields in Settlement's order, built as a tuple (as the trade's).
+        settlement = tuple.__new__(
+            Settlement,
+            (
+                entry,
+                trade_id,
+                account,
+                -first.number
+                if len(clearing) == 1
+                else -sum((leg.number for leg in clearing), ZERO),
+                currency,
+                cash,
+                PARTIAL in meta and m.get_bool(meta, PARTIAL),
+                AUTO_SETTLED in meta and m.get_bool(meta, AUTO_SETTLED),
+            ),
         )
         if trade_id is None:
             self.scan.unmatched.append(settlement)
