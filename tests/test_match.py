@@ -733,6 +733,13 @@ def test_accept_resolved_exits_0_when_every_problem_is_resolved(
             "code of holidays.financial_holidays, e.g. XNYS, FED, ECB, XLON, XETR, XSWX "
             "(got ['MOON'])",
         ),
+        (
+            '[[matching.confirmations]]\nname = "x"\ncounterparty = "AlphaSec"\n'
+            'date-format = "%d.%m"\ncolumns = { confirmation-id = "Id", isin = "ISIN", '
+            'side = "Side", trade-date = "TD", quantity = "Qty" }\n',
+            "backoffice.toml:4: matching.confirmations[0].date-format: Value error, '%d.%m' "
+            "does not name a full date (day, month and year) (got '%d.%m')",
+        ),
     ],
 )
 def test_matching_config_errors_name_the_key(toml: str, message: str) -> None:

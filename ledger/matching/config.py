@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ledger.config_base import _Model
+from ledger.config_base import _Model, check_date_format
 
 FIELDS = ("price", "quantity", "gross", "net", "commission", "fees", "settle-date")
 # Business days a break of each kind may stay open before the plugin reports it.
@@ -110,6 +110,11 @@ class ConfirmationFormat(_Model):
     thousands: Literal["", ",", ".", "'", " "] = ""
     buy: tuple[str, ...] = ("B", "BUY", "Buy", "buy")
     sell: tuple[str, ...] = ("S", "SELL", "Sell", "sell")
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str) -> str:
+        return check_date_format(value)
 
     @model_validator(mode="after")
     def _separators_differ(self) -> ConfirmationFormat:
