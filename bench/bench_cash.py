@@ -27,34 +27,18 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from check_vs_bean_check import BIN, books_for, clean_env
+from check_vs_bean_check import BIN, books_for, run_timed
 
 from ledger.books import load
 from plugins.cash import cash
 
 CASH_PLUGIN_LINE = 'plugin "plugins.cash"\n'
-
-
-def run(command: Sequence[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of ``command`` in a fresh process; it must exit 0."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=clean_env())
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
-        raise SystemExit(f"{' '.join(command)} exited {result.returncode}:\n" + "\n".join(tail))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
 
 
 def without_cash(books: Path) -> Path:
@@ -106,15 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     try:
         for command in commands.values():  # warm the file cache and the .pyc files
-            run(command)
+            run_timed(command)
         walls: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
         names = list(commands)
         for i in range(opts.repeat):
             for name in names[i % len(names) :] + names[: i % len(names)]:
-                wall, cpu = run(commands[name])
-                walls[name].append(wall)
-                cpus[name].append(cpu)
+                timing = run_timed(commands[name])
+                walls[name].append(timing.wall)
+                cpus[name].append(timing.cpu)
     finally:
         bare.unlink()
     load_cpu, plugin_runs = plugin_alone(books, opts.repeat)
