@@ -32,8 +32,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.books import gc_paused, load
+from ledger.books import load
 from ledger.config import load_config
+from ledger.gcpause import gc_paused
 from plugins.settlement import settlement
 
 BENCH = Path(__file__).resolve().parent

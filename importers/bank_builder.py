@@ -27,7 +27,6 @@ from importers.common import (
     ImportFailure,
     UnknownStatementAccount,
     entry_meta,
-    gc_paused,
     generated_ref,
     unique_refs,
 )
@@ -35,6 +34,7 @@ from importers.rules import classify, trade_clearing
 from importers.statement import Statement, StatementLine
 from ledger import meta as keys
 from ledger.config import Config, StatementAccount
+from ledger.gcpause import gc_paused
 
 ONE_DAY = datetime.timedelta(days=1)
 

@@ -18,9 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure, gc_paused
+from importers.common import ImportFailure
 from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
+from ledger.gcpause import gc_paused
 from ledger.imports.config import CsvFormat
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?\Z")

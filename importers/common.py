@@ -12,13 +12,11 @@ entry came from.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,23 +80,6 @@ def document_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (usable as a decorator).
-
-    A statement of 100,000 lines makes about a million small objects, none in a
-    reference cycle; the collector, triggered every 700 allocations, walks the
-    growing heap again and again: a third of the time of reading and building.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def provenance(source: str, ref: str, sha256: str) -> dict[str, str]:

@@ -30,8 +30,9 @@ from typing import Any, NamedTuple
 import mt940
 
 from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure, first_nonempty, gc_paused
+from importers.common import ImportFailure, first_nonempty
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
+from ledger.gcpause import gc_paused
 
 # The library logs each field it cannot parse, then raises; the raise is reported.
 logging.getLogger("mt940").addHandler(logging.NullHandler())

@@ -9,9 +9,8 @@ third; the README's Performance section has the numbers.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from beancount import loader
 from beancount.core import data
 from beancount.ops import validation
 
+from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
 DEFAULT_BOOKS = Path("books/main.beancount")
@@ -39,27 +39,6 @@ class Books:
         return self.path.parent
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration of the block.
-
-    On the way out every object tracked so far is frozen (``gc.freeze``) before
-    the collector resumes: the loaded books are alive while the caller holds
-    them, and the first collections after the pause would otherwise walk all of
-    them (about a second on the 100k synthetic books). The price: reference
-    cycles among the frozen objects are never collected, which a process that
-    loads its books once or a few times can afford.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
 def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
     """Parse, book, run plugins and validate ``path``, without the pickle cache.
 
@@ -71,7 +50,7 @@ def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
     """
     complete_interrupted(path.parent)
     loader.initialize(use_cache=False)
-    with gc_paused() if pause_gc else nullcontext():
+    with gc_paused(freeze=True) if pause_gc else nullcontext():
         entries, errors, options = loader.load_file(str(path))
         if hardcore:
             # Run the extra validations here rather than through the loader's
@@ -86,6 +65,6 @@ def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
 
 def load_string(text: str, *, pause_gc: bool = True) -> Books:
     """Load books from a string (tests, docstring ledgers)."""
-    with gc_paused() if pause_gc else nullcontext():
+    with gc_paused(freeze=True) if pause_gc else nullcontext():
         entries, errors, options = loader.load_string(text, dedent=True)
     return Books(path=Path("<string>"), entries=entries, errors=list(errors), options=options)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ledger.books import gc_paused
+from ledger.gcpause import gc_paused
 
 EXTENSION = "ledger.fava_ext"
 EXTENSION_HINT = (
@@ -26,7 +26,7 @@ def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
     first request."""
     from fava.application import create_app
 
-    with gc_paused():
+    with gc_paused(freeze=True):
         # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
         return create_app([str(books.absolute())], read_only=read_only, load=load)
 

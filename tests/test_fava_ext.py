@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from ledger.cli import main
 from ledger.context import AS_OF_ENV
 from ledger.fava_ext import ageing, charts, page
+from ledger.gcpause import CollectorPause
 from ledger.init import init_books
 from ledger.serve import create_fava_app, has_review_pages
 
@@ -189,6 +190,7 @@ class FakeCollector:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        self.frozen = False
 
     def isenabled(self) -> bool:
         return self.enabled
@@ -199,12 +201,15 @@ class FakeCollector:
     def disable(self) -> None:
         self.enabled = False
 
+    def freeze(self) -> None:
+        self.frozen = True
+
 
 def test_the_collector_is_paused_while_any_report_is_computed() -> None:
     """Two computations overlap: the collector stays paused until both are done, and
     then runs again; one that fails resumes it too; a paused collector stays paused."""
     collector = FakeCollector(enabled=True)
-    pause = page.CollectorPause(collector)
+    pause = CollectorPause(collector)
     first_inside, second_done = threading.Event(), threading.Event()
     seen = []
 
@@ -233,3 +238,8 @@ def test_the_collector_is_paused_while_any_report_is_computed() -> None:
     with pause():
         pass
     assert not collector.enabled
+    assert not collector.frozen
+
+    with pause(freeze=True):  # as a load does
+        pass
+    assert collector.frozen

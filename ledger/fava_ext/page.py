@@ -21,20 +21,18 @@ of a settlements report on the 100k synthetic books).
 from __future__ import annotations
 
 import datetime
-import gc
 import importlib
 import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
 import jinja2
@@ -46,6 +44,7 @@ from flask import Response, request
 from ledger.books import Books
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
 from ledger.context import resolve_as_of
+from ledger.gcpause import gc_paused
 
 Report = dict[str, Any]
 CacheKey = tuple[object, ...]
@@ -165,43 +164,6 @@ class Prefetcher:
 
 LOG = logging.getLogger(__name__)
 PREFETCH = Prefetcher()
-
-
-class Collector(Protocol):
-    """What :class:`CollectorPause` uses of the ``gc`` module."""
-
-    def isenabled(self) -> bool: ...
-    def enable(self) -> None: ...
-    def disable(self) -> None: ...
-
-
-class CollectorPause:
-    """Pauses the garbage collector while any thread computes a report, and resumes it
-    (when it was running) once none does: threads overlap, so a count, not a flag."""
-
-    def __init__(self, collector: Collector) -> None:
-        self._collector = collector
-        self._lock = threading.Lock()
-        self._active = 0
-        self._resume = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._active == 0:
-                self._resume = self._collector.isenabled()
-                self._collector.disable()
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._active -= 1
-                if self._active == 0 and self._resume:
-                    self._collector.enable()
-
-
-collector_paused = CollectorPause(gc)
 
 
 def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str], object]]:
@@ -338,7 +300,7 @@ class ReviewPage(FavaExtensionBase):
                 errors=list(self.ledger.load_errors),
                 options=cast("dict[str, Any]", self.ledger.options),
             )
-            with collector_paused():
+            with gc_paused():
                 try:
                     report = function(books, config, as_of, **arguments)
                 except ValueError as exc:  # a filter the report rejects, e.g. a currency

@@ -17,10 +17,11 @@ from typing import Any
 
 from beancount.core.amount import Amount
 
-from ledger.books import Books, gc_paused
+from ledger.books import Books
 from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
 from ledger.config import Config
 from ledger.errors import error_to_json
+from ledger.gcpause import gc_paused
 from ledger.matching import compare as cmp
 from ledger.matching.model import TradeRecord
 from ledger.matching.ours import our_trades

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from beancount.core import data
 
-from ledger.books import gc_paused
+from ledger.gcpause import gc_paused
 
 
 class Line(NamedTuple):
