@@ -70,6 +70,13 @@ def write_breaks(
     return new, closing
 
 
+def written_summary(written: tuple[Sequence[Break], Sequence[Resolution]] | None) -> str:
+    """What :func:`write_breaks` wrote, for a command's summary line (None: a dry run)."""
+    if written is None:
+        return "dry run, nothing written"
+    return f"{len(written[0])} break(s) and {len(written[1])} resolution(s) written"
+
+
 class ResolveError(Exception):
     """The break cannot be resolved: no text, or already resolved."""
 

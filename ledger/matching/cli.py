@@ -16,6 +16,8 @@ PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
 
 
 def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
+    from ledger.breaks.store import written_summary
+
     for row in report["rows"]:
         who = row["trade_id"] or "-"
         conf = row["confirmation"] or "-"
@@ -43,11 +45,7 @@ def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) 
     for error in report["errors"]:
         click.echo(f"{error['file']}:{error['line']}: {error['message']}")
     counts = ", ".join(f"{n} {status}" for status, n in report["summary"].items())
-    wrote = (
-        "dry run, nothing written"
-        if written is None
-        else f"{len(written[0])} break(s) and {len(written[1])} resolution(s) written"
-    )
+    wrote = written_summary(written)
     click.echo(f"{counts}; {wrote}; as of {report['as_of']}", err=True)
 
 

@@ -13,6 +13,8 @@ from ledger.context import DATE, AppContext, pass_app
 
 
 def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
+    from ledger.breaks.store import written_summary
+
     for row in report["accounts"]:
         if row["status"] == "no-statement":
             click.echo(f"{row['account']:<40} {row['currency'] or '':<6} no statement yet")
@@ -33,11 +35,7 @@ def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) 
         if row["break"] is not None:
             click.echo(f"    break {row['break']['id']}: {row['break']['status']}")
     summary = report["summary"]
-    wrote = (
-        "dry run, nothing written"
-        if written is None
-        else f"{len(written[0])} break(s) and {len(written[1])} resolution(s) written"
-    )
+    wrote = written_summary(written)
     click.echo(
         f"{summary['reconciled']} reconciled, {summary['difference']} with a difference, "
         f"{summary['no-statement']} without statement; {wrote}; as of {report['as_of']}",
