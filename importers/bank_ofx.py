@@ -27,10 +27,10 @@ from xml.sax.saxutils import unescape
 
 from importers.bank import BankImporter, decode, head
 from importers.common import ImportFailure, first_nonempty
+from importers.numbers import plain_decimal
 from importers.statement import Statement, StatementBalance, StatementLine
 
 _TAG = re.compile(r"<(/?)([A-Za-z0-9._]+)>([^<]*)")
-_AMOUNT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
 
 
@@ -120,12 +120,11 @@ def _amount(path: str, parent: _Node, tag: str) -> Decimal:
     node = parent.find(tag)
     if node is None or not node.text:
         raise _fail(path, parent, f"missing {tag}")
-    text = node.text.replace(" ", "")
-    if not _AMOUNT.match(text):
+    # a decimal comma (OFX from European banks) reads as a decimal point
+    number = plain_decimal(node.text.replace(" ", "").replace(",", "."))
+    if number is None:
         raise _fail(path, node, "not an amount", node.text)
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    return Decimal(text)
+    return number
 
 
 def _line(path: str, trn: _Node) -> StatementLine:

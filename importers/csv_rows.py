@@ -7,15 +7,11 @@ import csv
 import datetime
 import fnmatch
 import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from importers.common import ImportFailure
-
-# Digits with an optional sign and decimal point: no exponent, NaN or Infinity,
-# which Decimal() would accept and no statement means.
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+from importers.numbers import plain_decimal
 
 
 def has_columns(
@@ -90,7 +86,8 @@ class CsvRow:
         value = self.text(column) or default
         if value is None:
             raise ImportFailure(self.filename, self.line, f"column {column!r} is empty")
-        if not _PLAIN_NUMBER.match(value):
+        number = plain_decimal(value)
+        if number is None:
             raise ImportFailure(
                 self.filename,
                 self.line,
@@ -98,7 +95,7 @@ class CsvRow:
                 value=value,
                 hint="write numbers with a decimal point and no thousands separators",
             )
-        return Decimal(value)
+        return number
 
     def optional_number(self, column: str | None) -> Decimal | None:
         return self.number(column) if column and self.text(column) else None

@@ -37,11 +37,12 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import simplefix
 
 from importers.common import ImportFailure, InputWarning
+from importers.numbers import plain_decimal
 from importers.trades import SourcedTrade, Trade, TradeImporter
 from ledger.config import Config
 from ledger.meta import Side
@@ -276,14 +277,11 @@ class _Reader:
 
     def decimal(self, message: _Message, tag: bytes, name: str) -> Decimal:
         text = self.required(message, tag, name)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
+        value = plain_decimal(text)
+        if value is None:
             raise self.fail(
                 message, f"{name} ({tag.decode()}) is {text!r}, not a number", "check the log"
-            ) from None
-        if not value.is_finite():
-            raise self.fail(message, f"{name} ({tag.decode()}) is {text!r}", "check the log")
+            )
         return value
 
     def date(self, message: _Message, tag: bytes, name: str) -> datetime.date:

@@ -81,6 +81,13 @@ def test_a_cancel_of_an_unknown_execution_is_an_error() -> None:
         days(encode(cancel))
 
 
+@pytest.mark.parametrize("price", ["2.367E2", "NaN", "Infinity", "236_70"])
+def test_a_price_that_is_not_a_plain_number_is_an_error(price: str) -> None:
+    odd = execution_report(exec_id="E1", exec_type="F", last_qty="120", last_px=price)
+    with pytest.raises(ImportFailure, match=rf"log:1: .*\(31\) is '{price}', not a number"):
+        days(encode(odd))
+
+
 def test_a_resend_of_a_fill_is_not_counted_twice() -> None:
     resend = [*FILL, (43, "Y")]
     assert days(encode(FILL), encode(resend)) == [
