@@ -68,14 +68,9 @@ def _transaction(entry: data.Transaction) -> str:
     rows = []
     width = before = 0
     for account, units, cost, price, flag, meta in entry.postings:
-        if flag or meta or cost is not None or price is not None or type(units) is not Amount:
+        if flag or meta or cost is not None or price is not None:
             raise _Fallback
-        number, currency = units
-        if type(number) is not Decimal or not number.is_finite():
-            raise _Fallback
-        if not currency or not "A" <= currency[0] <= "Z":
-            raise _Fallback
-        text = format(number, "f")
+        text, currency = _position(units)
         rows.append((account, text, currency))
         width = max(width, len(account))
         # the printer aligns each position on its currency's first letter
