@@ -11,16 +11,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import json
 import sys
-from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import click
 
+from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
 from ledger.context import DATE, AppContext, UsageError, pass_app
-from ledger.settlement.cli import json_value
 
 
 @click.command("cash")
@@ -63,15 +60,12 @@ def cash(
     except UnknownCurrency as exc:
         raise UsageError(f"--currency: {exc}") from None
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
+        echo_json(report)
     elif as_csv:
         click.echo(ladder_csv(report), nl=False)
     else:
         click.echo(report_text(report, config.firm.name), nl=False)
-    if books.errors:
-        click.echo(
-            f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
-        )
+    echo_books_problems(books.errors)
     sys.exit(1 if has_funding_need(report) else 0)
 
 
@@ -93,36 +87,21 @@ def ladder_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _num(value: Decimal) -> str:
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{value:,.{places}f}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    """Left-aligned first column, right-aligned numbers."""
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [f"{row[0]:<{widths[0]}}"]
-        cells += [f"{cell:>{width}}" for cell, width in zip(row[1:], widths[1:], strict=True)]
-        lines.append(indent + "  ".join(cells).rstrip())
-    return lines
-
-
 def report_text(report: dict[str, Any], firm: str) -> str:
     """The report for people: positions, ladders, exposure, suggested transfers."""
     from ledger.cash.ladder import LADDER_COLUMNS
 
     lines = [f"Cash of {firm} as of {report['as_of']} (by value date)", "", "Positions"]
-    lines += _table(
+    lines += table(
         ["account", "ccy", "floor", "settled", "pending in", "pending out", "projected"],
         [
             [p["account"], p["currency"]]
-            + [_num(p[k]) for k in ("floor", "settled", "pending_in", "pending_out", "projected")]
+            + [
+                amount_text(p[k])
+                for k in ("floor", "settled", "pending_in", "pending_out", "projected")
+            ]
             for p in report["positions"]
         ],
-        "  ",
     )
     header = ["date", "opening", "settle in", "settle out", "other", "closing"]
     header += ["floor", "headroom", "funding need"]
@@ -138,29 +117,28 @@ def report_text(report: dict[str, Any], firm: str) -> str:
         ]
         for account in accounts:
             lines.append(f"  {account['account']}")
-            lines += _table(
+            lines += table(
                 header,
                 [
-                    [str(row["date"])] + [_num(row[name]) for name in LADDER_COLUMNS[1:]]
+                    [str(row["date"])] + [amount_text(row[name]) for name in LADDER_COLUMNS[1:]]
                     for row in account["rows"]
                 ],
-                "    ",
+                indent="    ",
             )
     lines += ["", "Net unsettled exposure (trades not yet settled)"]
     if report["exposure"]:
-        lines += _table(
+        lines += table(
             ["ccy", "pay", "receive", "net", "trades"],
             [
                 [
                     e["currency"],
-                    _num(e["pay"]),
-                    _num(e["receive"]),
-                    _num(e["net"]),
+                    amount_text(e["pay"]),
+                    amount_text(e["receive"]),
+                    amount_text(e["net"]),
                     str(e["trades"]),
                 ]
                 for e in report["exposure"]
             ],
-            "  ",
         )
     else:
         lines.append("  none")
@@ -170,6 +148,7 @@ def report_text(report: dict[str, Any], firm: str) -> str:
     for need in report["uncovered"]:
         lines.append(
             f"No account in {need['currency']} has the headroom to cover "
-            f"{_num(need['amount'])} {need['currency']} of {need['account']} from {need['date']}"
+            f"{amount_text(need['amount'])} {need['currency']} of {need['account']} "
+            f"from {need['date']}"
         )
     return "\n".join(lines).rstrip("\n") + "\n"

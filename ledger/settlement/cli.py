@@ -9,44 +9,18 @@ or configuration error.
 from __future__ import annotations
 
 import datetime
-import json
 import re
 import sys
-from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
+from ledger.cli_output import json_value as json_value  # imported from here by others
 from ledger.context import DATE, AppContext, UsageError, pass_app
 
 STATUS_CHOICES = ("pending", "settled", "failed", "partial")
-
-
-def json_value(value: object) -> str:
-    """Decimals and dates as strings, for ``json.dumps(default=...)``."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> list[str]:
-    widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            f"{cell:>{width}}" if i in numeric else f"{cell:<{width}}"
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return lines
-
-
-def _num(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def report_text(report: dict[str, Any], firm: str) -> str:
@@ -64,25 +38,31 @@ def report_text(report: dict[str, Any], firm: str) -> str:
             t["security"],
             t["side"],
             f"{t['quantity']:,}",
-            _num(t["amount"]),
+            amount_text(t["amount"]),
             t["currency"],
-            _num(t["settled_amount"]),
-            _num(t["remaining"]),
+            amount_text(t["settled_amount"]),
+            amount_text(t["remaining"]),
             t["status"],
             str(t["age"]),
         ]
         for t in report["trades"]
     ]
-    lines += _table(header, rows, {7, 8, 10, 11, 13}) if rows else ["  no trades"]
+    lines += table(header, rows, {7, 8, 10, 11, 13}) if rows else ["  no trades"]
     for name, title in (("by_status", "status"), ("by_counterparty", "counterparty")):
         totals = report["totals"][name]
         if not totals:
             continue
         lines += ["", f"Totals by {title}"]
-        lines += _table(
+        lines += table(
             [title, "ccy", "trades", "amount", "remaining"],
             [
-                [r[title], r["currency"], str(r["trades"]), _num(r["amount"]), _num(r["remaining"])]
+                [
+                    r[title],
+                    r["currency"],
+                    str(r["trades"]),
+                    amount_text(r["amount"]),
+                    amount_text(r["remaining"]),
+                ]
                 for r in totals
             ],
             {2, 3, 4},
@@ -116,13 +96,10 @@ def settlements(
     except UnknownCounterparty as exc:
         raise UsageError(f"--counterparty: {exc}") from None
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
+        echo_json(report)
     else:
         click.echo(report_text(report, config.firm.name), nl=False)
-    if books.errors:
-        click.echo(
-            f"{len(books.errors)} problem(s) in the books; 'backoffice check' lists them", err=True
-        )
+    echo_books_problems(books.errors)
     sys.exit(0)
 
 
