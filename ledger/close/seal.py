@@ -169,18 +169,6 @@ def compute_digest(period: str, previous: str, digests: Sequence[bytes]) -> str:
     return sha.hexdigest()
 
 
-@dataclass(frozen=True)
-class Covered:
-    """The entries one seal covers, as they are in the files now."""
-
-    start: datetime.date | None
-    end: datetime.date
-    digests: list[bytes]
-
-    def digest(self, period: str, previous: str) -> str:
-        return compute_digest(period, previous, self.digests)
-
-
 def covered_ranges(ends: Sequence[datetime.date], files: Sequence[FileHashes]) -> list[list[bytes]]:
     """Bucket every entry hash by the seal whose range holds its date."""
     bounds = [end.toordinal() for end in ends]
