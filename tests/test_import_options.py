@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from ledger.books import load
+from ledger.books import Books, load
 from ledger.cli import main
+from ledger.imports import view
 from tests.conftest import REPO
 from tests.test_import_pipeline import snapshot
 
@@ -81,3 +83,22 @@ def test_create_accounts_adds_the_commodity_of_an_unknown_isin(
     (trade,) = [e for e in books.entries if e.meta.get("trade-id") == "GA-20261125-009"]
     assert trade.postings[0].units.currency == "NVDA"
     assert run(demo_books, blotter, "--create-accounts")[1].endswith("nothing new to write\n")
+
+
+def test_create_accounts_loads_the_books_once(
+    demo_books: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second extraction (with the new commodity) reuses the loaded books."""
+    blotter = tmp_path / "alphasec-blotter.csv"
+    header = (INBOX / blotter.name).read_text(encoding="utf-8").splitlines(keepends=True)[0]
+    blotter.write_text(header + BLOTTER_ROW, encoding="utf-8")
+    loaded: list[Path] = []
+
+    def counting_load(path: Path) -> Books:
+        loaded.append(path)
+        return load(path)
+
+    monkeypatch.setattr(view, "load", counting_load)
+    code, _, errors = run(demo_books, blotter, "--create-accounts", "--dry-run")
+    assert code == 0, errors
+    assert loaded == [demo_books]

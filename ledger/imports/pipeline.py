@@ -346,7 +346,8 @@ def run_import(
         extended = _with_accounts(config, unknown)
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = _open_entries(unknown, view.opened)
-        view = books_view(books_path, extended, fast=False, extra=[*commodities, *opens])
+        extra: list[data.Directive] = [*commodities, *opens]
+        view = books_view(books_path, extended, fast=False, extra=extra, base=view)
         claimed, failures = _claim(paths, importers_factory(extended))
         results, more = _extract_all(claimed, view, extended)
         failures += more

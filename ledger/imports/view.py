@@ -35,16 +35,17 @@ class BooksView:
     keys: set[Key]
     opened: set[str]
     balance: Callable[[str, str, datetime.date], Decimal]
+    loaded: bool = False  # entries are the loaded books, not the text index's stand-ins
 
 
-def _full(books_path: Path, extra: Sequence[data.Directive]) -> BooksView:
-    entries = [*load(books_path).entries, *extra]
+def _full(entries: list[data.Directive]) -> BooksView:
     ledger = Ledger(entries)
     return BooksView(
         entries=entries,
         keys=known_keys(entries),
         opened={entry.account for entry in entries if isinstance(entry, data.Open)},
         balance=ledger.before,
+        loaded=True,
     )
 
 
@@ -74,12 +75,20 @@ def _fast(books_path: Path, config: Config) -> BooksView:
 
 
 def books_view(
-    books_path: Path, config: Config, *, fast: bool, extra: Sequence[data.Directive] = ()
+    books_path: Path,
+    config: Config,
+    *,
+    fast: bool,
+    extra: Sequence[data.Directive] = (),
+    base: BooksView | None = None,
 ) -> BooksView:
-    """The fast view (an index of the text) or the full one (the loaded books)."""
+    """The fast view (an index of the text) or the full one (the loaded books, plus
+    ``extra``). A full ``base`` view of the same books is extended, not loaded again."""
+    if base is not None and base.loaded:
+        return _full([*base.entries, *extra])
     if fast and not extra:
         try:
             return _fast(books_path, config)
         except (OSError, UnicodeDecodeError):
             pass  # a file the text index cannot read: the loader reports it properly
-    return _full(books_path, extra)
+    return _full([*load(books_path).entries, *extra])
