@@ -9,9 +9,9 @@ config loads.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from ledger.config_base import _check_account, _Model, check_date_format
 
@@ -25,6 +25,11 @@ def _check_counterparty(value: str) -> str:
             "start with a capital letter or digit, then letters, digits, - or _"
         )
     return value
+
+
+# A name that becomes an account component: a counterparty or a fee kind.
+Component = Annotated[str, AfterValidator(_check_counterparty)]
+DateFormat = Annotated[str, AfterValidator(check_date_format)]
 
 
 class BlotterColumns(_Model):
@@ -42,16 +47,9 @@ class BlotterColumns(_Model):
     name: str | None = None
     counterparty: str | None = "counterparty"
     commission: str | None = "commission"
-    fees: dict[str, str] = Field(
+    fees: dict[Component, str] = Field(
         default={}, description="fee kind (account under [accounts] fees) -> column"
     )
-
-    @field_validator("fees")
-    @classmethod
-    def _fee_kinds(cls, value: dict[str, str]) -> dict[str, str]:
-        for kind in value:
-            _check_counterparty(kind)
-        return value
 
 
 class BlotterFormat(_Model):
@@ -60,7 +58,7 @@ class BlotterFormat(_Model):
     filename: str = Field(default="*blotter*.csv", min_length=1)
     encoding: str = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
-    date_format: str = "%Y-%m-%d"
+    date_format: DateFormat = "%Y-%m-%d"
     counterparty: str | None = Field(
         default=None, description="the counterparty when the file has no such column"
     )
@@ -70,49 +68,25 @@ class BlotterFormat(_Model):
     )
     columns: BlotterColumns = BlotterColumns()
 
-    @field_validator("date_format")
-    @classmethod
-    def _date_format(cls, value: str) -> str:
-        return check_date_format(value)
-
 
 class FixConfig(_Model):
     """``[trades.fix]``: FIX drop copies; the broker is the message's SenderCompID."""
 
-    counterparties: dict[str, str] = Field(
+    counterparties: dict[str, Component] = Field(
         default={}, description="SenderCompID (49) -> counterparty"
     )
     lenient: bool = Field(
         default=False, description="accept wrong BodyLength/CheckSum (logs edited by hand)"
     )
 
-    @field_validator("counterparties")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value.values():
-            _check_counterparty(name)
-        return value
-
 
 class OfxConfig(_Model):
     """``[trades.ofx]``: broker OFX investment statements, keyed by BROKERID."""
 
-    brokers: dict[str, str] = Field(default={}, description="<BROKERID> -> counterparty")
-    fee_kind: str = Field(
+    brokers: dict[str, Component] = Field(default={}, description="<BROKERID> -> counterparty")
+    fee_kind: Component = Field(
         default="Exchange", description="<FEES> and <TAXES> book to [accounts] fees:<fee-kind>"
     )
-
-    @field_validator("fee_kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        return _check_counterparty(value)
-
-    @field_validator("brokers")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value.values():
-            _check_counterparty(name)
-        return value
 
 
 class CustodyCsvColumns(_Model):
@@ -142,17 +116,12 @@ class CustodyCsvFormat(_Model):
     filename: str = Field(default="*custody*.csv", min_length=1)
     encoding: str = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
-    date_format: str = "%Y-%m-%d"
+    date_format: DateFormat = "%Y-%m-%d"
     holding: str = "holding"
     settlement: str = "settlement"
     receive: str = "RECE"
     deliver: str = "DELI"
     columns: CustodyCsvColumns = CustodyCsvColumns()
-
-    @field_validator("date_format")
-    @classmethod
-    def _date_format(cls, value: str) -> str:
-        return check_date_format(value)
 
 
 class TradesConfig(_Model):
@@ -160,7 +129,7 @@ class TradesConfig(_Model):
 
     securities_account: str = "Assets:Custody:Custodia:Securities"
     custodian: str = Field(default="Custodia", description="payee of custody entries")
-    bics: dict[str, str] = Field(
+    bics: dict[str, Component] = Field(
         default={}, description="counterparty BIC in custody messages -> counterparty"
     )
     blotter: BlotterFormat = BlotterFormat()
@@ -172,10 +141,3 @@ class TradesConfig(_Model):
     @classmethod
     def _account(cls, value: str) -> str:
         return _check_account(value)
-
-    @field_validator("bics")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value.values():
-            _check_counterparty(name)
-        return value
