@@ -292,3 +292,18 @@ def test_a_later_deeper_shortfall_is_covered_from_the_first_day_short(ledger: Le
     assert [(t["from"], t["amount"], t["date"]) for t in result["transfers"]] == [
         ("Assets:Bank:Northbank:USD", Decimal("46250.00"), D("2026-11-24")),
     ]
+
+
+def test_the_cash_report_keeps_no_reading_that_would_push_the_books_out(ledger: Ledger) -> None:
+    # The cash book reads the open trades from a selection made anew on every call:
+    # trade_states must not keep it, or a few cash reports evict the loaded books'
+    # reading that the settlements, close and reconciliation reports share.
+    from ledger.settlement import state
+
+    books = ledger(HOLIDAYS, config=config("2026-11-25"))
+    cfg = load_config(books.path)
+    state.trade_states(books.entries, cfg, D("2026-11-25"))
+    kept = dict(state._memos)
+    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
+        cash_report(books, cfg, D(day), 4)
+    assert dict(state._memos) == kept

@@ -19,7 +19,7 @@ as-of date, when it may settle at the earliest.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -284,18 +284,23 @@ def location(meta: Mapping[str, Any] | None) -> tuple[object, object]:
 
 def open_trade_entries(
     entries: Iterable[data.Directive], open_links: set[str]
-) -> list[data.Directive]:
+) -> Iterator[data.Directive]:
     """The entries :func:`ledger.settlement.state.trade_states` needs for the
     trades in ``open_links``, so that it reads those and not every trade in the
     books: every directive that is not a transaction, every cancellation, and
-    every entry linked to one of those trades, in order."""
-    return [
+    every entry linked to one of those trades, in order.
+
+    An iterator, not a list: ``trade_states`` keeps the reading of a list for
+    the next call with that list, and this selection is made anew on every
+    call; kept, it would never be asked for again, and would only hold memory
+    and push the loaded books' reading (the reports' and pages') out."""
+    return (
         entry
         for entry in entries
         if type(entry) is not data.Transaction
         or CANCELS in entry.meta
         or (entry.links and not open_links.isdisjoint(entry.links))
-    ]
+    )
 
 
 def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime.date) -> CashBook:

@@ -148,7 +148,8 @@ class _Memo:
         self.states: dict[datetime.date, list[TradeState]] = {}
 
 
-# Lists of entries whose reading is kept: the loaded books' and a few filtered ones;
+# Lists of entries whose reading is kept: the last few loaded books' (any other
+# iterable is read each time, as the cash book's selection of the open trades is);
 # the states of the last few dates asked for each (on the 100k synthetic books a
 # reading takes about 34 MB, the states of one date about 29 MB, less when the
 # dates share most of them).
