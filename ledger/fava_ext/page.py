@@ -42,6 +42,7 @@ from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import Response, request
 
 from ledger.books import Books
+from ledger.cli_output import amount_text, json_value
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
 from ledger.context import resolve_as_of
 from ledger.gcpause import gc_paused
@@ -107,26 +108,14 @@ class Prepared:
         return report_json(self.report)
 
 
-def json_default(value: object) -> str:
-    """Decimals as strings (never floats), dates as ISO dates, as the CLI's ``--json``."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable: {value!r}")
-
-
 def format_amount(value: Decimal | str | int) -> str:
-    """``-500,000.00``: digits grouped, at least two decimal places, more when the
-    number has them (as the CLI's tables)."""
-    number = Decimal(value)
-    exponent = number.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{number:,.{places}f}"
+    """``-500,000.00``, as the CLI's tables print it (the report's JSON has strings)."""
+    return amount_text(Decimal(value))
 
 
 def report_json(report: Report) -> str:
-    return json.dumps(report, sort_keys=True, default=json_default)
+    """The report as the CLI's ``--json`` (keys sorted, Decimals and dates as strings)."""
+    return json.dumps(report, sort_keys=True, default=json_value)
 
 
 class Prefetcher:

@@ -125,15 +125,15 @@ def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) 
     """The documents imported and the lines in suspense awaiting review
     (the Fava Imports page's report)."""
     from ledger.books import load
+    from ledger.cli_output import echo_json
     from ledger.imports.report import imports_report
-    from ledger.settlement.cli import json_value
 
     path = app.require_books()
     config = app.config
     as_of = app.as_of(as_of_option)
     report = imports_report(load(path, hardcore=False), config, as_of)
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True, default=json_value))
+        echo_json(report)
         return
     for row in report["documents"]:
         flags = "" if row["archived"] else "  (archived file missing)"
