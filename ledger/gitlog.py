@@ -8,11 +8,12 @@ with its SHA-256, so the history alone says which bytes each commit brought in.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from importers.common import document_sha256
 
 
 class GitError(Exception):
@@ -40,10 +41,6 @@ def repo_root(path: Path) -> Path | None:
         return None
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def commit_message(title: str, documents: Sequence[tuple[str, str]]) -> str:
     """``title``, a blank line, then ``sha256  path`` for each document."""
     lines = [title, ""]
@@ -60,7 +57,7 @@ def commit_books_change(books_dir: Path, paths: Sequence[Path], title: str) -> s
         raise GitError(f"{books_dir} is not in a git repository; run 'git init' there first")
     relative = sorted({path.resolve().relative_to(root.resolve()).as_posix() for path in paths})
     documents = [
-        (path.resolve().relative_to(books_dir.resolve()).as_posix(), file_sha256(path))
+        (path.resolve().relative_to(books_dir.resolve()).as_posix(), document_sha256(path))
         for path in sorted(set(paths))
     ]
     git(["add", "--", *relative], root)

@@ -9,7 +9,6 @@ entry that cites it (``source``, relative to the books).
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 from beancount.core import data
 
+from importers.common import document_sha256
 from ledger.books import Books
 from ledger.close.hashes import booked_hashes
 from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SealState, read_seals, verify_chain
@@ -147,7 +147,7 @@ def verify_documents(books: Books) -> list[DocumentState]:
         problems = []
         actual = None
         try:
-            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+            actual = document_sha256(path)
         except OSError as exc:
             problems.append(
                 BooksError(
