@@ -61,7 +61,7 @@ from beancount.core.amount import Amount
 from ledger import meta as m
 from ledger.calendars import add_business_days, business_days_between, is_business_day
 from ledger.config import Config
-from ledger.errors import BooksError
+from ledger.errors import BooksError, sort_errors
 from ledger.plugin_env import plugin_settings
 from ledger.settlement.cycles import Cycle, CycleBook, CycleError
 from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
@@ -332,13 +332,6 @@ class _Run:
         result.sort(key=data.entry_sortkey)
         return result
 
-    def sorted_errors(self) -> list[BooksError]:
-        def key(error: BooksError) -> tuple[str, int]:
-            source = error.source or {}
-            return str(source.get("filename", "")), int(source.get("lineno") or 0)
-
-        return sorted(self.errors, key=key)
-
 
 def settlement(
     entries: list[data.Directive], options_map: dict[str, Any], *_: Any
@@ -350,4 +343,4 @@ def settlement(
     config, as_of = settings
     run = _Run(config, as_of)
     run.run(scan(entries, config))
-    return run.output(entries), run.sorted_errors()
+    return run.output(entries), sort_errors(run.errors)
