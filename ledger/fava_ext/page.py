@@ -235,7 +235,7 @@ class ReviewPage(FavaExtensionBase):
                 raise Unavailable(f"{name}={text!r} is not a valid value") from None
         return arguments
 
-    def as_of(self) -> datetime.date:
+    def as_of(self, config: Config) -> datetime.date:
         """``?as_of=YYYY-MM-DD``, else the CLI's rule: env, config ``as-of``, today."""
         value = request.args.get("as_of")
         if value:
@@ -243,7 +243,7 @@ class ReviewPage(FavaExtensionBase):
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 raise Unavailable(f"as_of={value!r} is not a date; write YYYY-MM-DD") from None
-        return resolve_as_of(None, self.books_config())
+        return resolve_as_of(None, config)
 
     def books_config(self) -> Config:
         try:
@@ -251,14 +251,12 @@ class ReviewPage(FavaExtensionBase):
         except ConfigError as exc:
             raise Unavailable(f"the configuration is invalid: {exc}") from None
 
-    def request_prepared(self) -> Prepared:
-        """The prepared report for this request's arguments."""
+    def request_prepared(self) -> tuple[datetime.date, Prepared]:
+        """This request's as-of date and the prepared report for its arguments (the
+        configuration read once)."""
         config = self.books_config()
-        return self.prepared(self.as_of(), self._arguments(config), config)
-
-    def report_data(self) -> Report:
-        """The area's report for this request (cached per ledger load)."""
-        return self.request_prepared().report
+        as_of = self.as_of(config)
+        return as_of, self.prepared(as_of, self._arguments(config), config)
 
     def prepared(
         self, as_of: datetime.date, arguments: Mapping[str, object], config: Config
@@ -303,10 +301,8 @@ class ReviewPage(FavaExtensionBase):
     def view(self) -> PageView:
         """For the template: the report, or the reason it is not available."""
         try:
-            prepared = self.request_prepared()
-            return PageView(
-                self.as_of(), self.filter_values(), prepared.report, None, prepared.derived
-            )
+            as_of, prepared = self.request_prepared()
+            return PageView(as_of, self.filter_values(), prepared.report, None, prepared.derived)
         except Unavailable as exc:
             return PageView(None, self.filter_values(), None, str(exc), {})
 
@@ -314,7 +310,7 @@ class ReviewPage(FavaExtensionBase):
     def report(self) -> Response:
         """The report as the CLI's ``--json`` prints it; 503 with the reason when unavailable."""
         try:
-            body = self.request_prepared().json
+            body = self.request_prepared()[1].json
         except Unavailable as exc:
             return Response(
                 json.dumps({"error": f"not available: {exc}"}),
