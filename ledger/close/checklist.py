@@ -28,7 +28,7 @@ from typing import Any
 from beancount.core import data
 
 from ledger.books import Books
-from ledger.breaks.model import age, read_breaks
+from ledger.breaks.model import Break, age, read_breaks
 from ledger.check import config_errors
 from ledger.close.reports import balances
 from ledger.close.seal import Seal, period_bounds
@@ -204,8 +204,8 @@ def balance_blockers(
     return blockers
 
 
-def break_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
-    found, _ = read_breaks(books.entries)
+def break_blockers(found: Sequence[Break], config: Config, end: datetime.date) -> list[Blocker]:
+    """Breaks found by the period end and open there past their tolerance."""
     blockers = []
     for item in found:
         if not item.is_open or item.date > end:
@@ -225,9 +225,10 @@ def break_blockers(books: Books, config: Config, end: datetime.date) -> list[Blo
     return blockers
 
 
-def fail_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
-    """Trades failed at the period end that no break explains."""
-    found, _ = read_breaks(books.entries)
+def fail_blockers(
+    books: Books, found: Sequence[Break], config: Config, end: datetime.date
+) -> list[Blocker]:
+    """Trades failed at the period end that no break (of ``found``) explains."""
     explained = {item.link for item in found if item.link and item.date <= end}
     blockers = []
     for state in trade_states(books.entries, config, end):
@@ -282,12 +283,13 @@ def run_checklist(
 ) -> Checklist:
     """Every check of the close of ``period``; ``books`` loaded as of the period end."""
     start, end = period_bounds(period)
+    found, _ = read_breaks(books.entries)  # malformed ones: plugins.breaks errors, in books.errors
     blockers = [
         *period_blockers(period, as_of, seals, books),
         *books_blockers(books, config, end),
         *balance_blockers(books, config, start, end),
-        *fail_blockers(books, config, end),
-        *break_blockers(books, config, end),
+        *fail_blockers(books, found, config, end),
+        *break_blockers(found, config, end),
         *suspense_blockers(books, config, end),
     ]
     return Checklist(period, blockers)
