@@ -11,7 +11,6 @@ gives a message naming what is missing, and no instruction.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from collections.abc import Iterable
@@ -119,11 +118,9 @@ def instructions_for(
         security = securities.get(state.security, {})
         market = m.get_str(security, m.MARKET) or ""
         ssi = _standing(config, state.counterparty, market)
-        instruction = _instruction(state, ssi, market, security, problems)
+        instruction = _instruction(state, ssi, market, security, (sender, custodian), problems)
         if instruction is not None:
-            result.append(
-                dataclasses.replace(instruction, sender_bic=sender, custodian_bic=custodian)
-            )
+            result.append(instruction)
     return result, problems
 
 
@@ -132,9 +129,10 @@ def _instruction(
     ssi: StandingInstruction | None,
     market: str,
     security: dict[str, Any],
+    bics: tuple[str, str],
     problems: list[str],
 ) -> Instruction | None:
-    """The instruction without its sender and receiver, or None and a problem."""
+    """The instruction from ``bics`` (sender, custodian), or None and a problem."""
     where = f"{state.meta.get('filename')}:{state.meta.get('lineno')}"
     if ssi is None:
         problems.append(
@@ -163,8 +161,8 @@ def _instruction(
         quantity=state.quantity,
         amount=abs(state.amount),
         currency=state.currency,
-        sender_bic="",
-        custodian_bic="",
+        sender_bic=bics[0],
+        custodian_bic=bics[1],
         place_of_settlement=ssi.place_of_settlement,
         agent_bic=ssi.agent_bic,
         agent_account=ssi.agent_account,
