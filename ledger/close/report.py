@@ -30,7 +30,7 @@ def close_report(
     period = period or next_period(books, as_of)
     period_bounds(period)
     states, errors = verify_seals(books)
-    seals, _ = read_seals(books.entries)
+    seals = [state.seal for state in states]  # verify_seals read them, one state each
     checklist = run_checklist(books, config, period, as_of, seals)
     return {
         "as_of": as_of.isoformat(),
