@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from typing import Any
 
 import click
 
+from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, UsageError, pass_app
 
 
@@ -54,7 +54,7 @@ def breaks(
     date = app.as_of(as_of)
     report = breaks_report(load(path), config, date, status=status)
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
+        echo_json(report)
     else:
         print_table(report["breaks"])
         summary = report["summary"]

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from typing import Any
 
 import click
 
+from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, UsageError, pass_app
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
 
 
 @click.command("close")
@@ -62,7 +58,7 @@ def close(
         except GitError as exc:
             problem = f"the period is closed but not committed: {exc}"
     if as_json:
-        click.echo(_json(report))
+        echo_json(report)
     else:
         _print_close(report)
     if problem:
@@ -111,7 +107,7 @@ def verify(app: AppContext, as_json: bool) -> None:
     app.as_of(None)
     result = verify_books(load(path))
     if as_json:
-        click.echo(_json(result.to_json()))
+        echo_json(result.to_json())
     else:
         for line in result.lines():
             click.echo(line)
@@ -132,7 +128,7 @@ def audit(app: AppContext, ref: str, as_json: bool) -> None:
     app.as_of(None)
     trails = trails_of(load(path), ref)
     if as_json:
-        click.echo(_json({"ref": ref, "entries": [trail.to_json() for trail in trails]}))
+        echo_json({"ref": ref, "entries": [trail.to_json() for trail in trails]})
     else:
         for trail in trails:
             click.echo("\n".join(trail.lines()))

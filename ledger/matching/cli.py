@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
 
 PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
@@ -104,7 +105,7 @@ def match(
     report = found.report
     written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
+        echo_json(report)
     else:
         _print(report, written)
     sys.exit(1 if failed(report, accept_resolved) else 0)

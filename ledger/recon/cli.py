@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from typing import Any
 
 import click
 
+from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
 
 
@@ -65,7 +65,7 @@ def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: 
     report = found.report
     written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
+        echo_json(report)
     else:
         _print(report, written)
     sys.exit(1 if report["summary"]["difference"] else 0)
