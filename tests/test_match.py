@@ -477,8 +477,16 @@ def test_confirmation_csv_reads_european_numbers_and_dates() -> None:
             "c.csv:2: column 'Conf' is ''; expected a value",
         ),
         (
-            "C-1;;US8522341036;B;24.11.2026;;1e99999;1;1;USD",
-            "c.csv:2: column 'Qty' is '1e99999'; expected a finite number of at most 30 digits",
+            "C-1;;US8522341036;B;24.11.2026;;1e5;1;1;USD",
+            "c.csv:2: column 'Qty' is '1e5'; expected a number with decimal ','",
+        ),
+        (
+            "C-1;;US8522341036;B;24.11.2026;;1_000;1;1;USD",
+            "c.csv:2: column 'Qty' is '1_000'; expected a number with decimal ','",
+        ),
+        (
+            f"C-1;;US8522341036;B;24.11.2026;;1{'0' * 31};1;1;USD",
+            f"c.csv:2: column 'Qty' is '1{'0' * 31}'; expected a number of at most 30 digits",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;0;1;1;USD",

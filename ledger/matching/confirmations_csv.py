@@ -12,10 +12,11 @@ import csv
 import datetime
 import io
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from importers.numbers import plain_decimal
 from ledger.matching.config import ConfirmationColumns, ConfirmationFormat
 from ledger.matching.model import InputError, TradeRecord
 
@@ -102,13 +103,11 @@ class _Row:
         if value is None or column is None:
             return None
         cleaned = value.replace(self.fmt.thousands, "") if self.fmt.thousands else value
-        cleaned = cleaned.replace(self.fmt.decimal, ".")
-        try:
-            number = Decimal(cleaned)
-        except InvalidOperation:
-            raise self.fail(column, value, f"a number with decimal {self.fmt.decimal!r}") from None
-        if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
-            raise self.fail(column, value, f"a finite number of at most {MAX_DIGITS} digits")
+        number = plain_decimal(cleaned.replace(self.fmt.decimal, "."))
+        if number is None:
+            raise self.fail(column, value, f"a number with decimal {self.fmt.decimal!r}")
+        if abs(number.adjusted()) > MAX_DIGITS:
+            raise self.fail(column, value, f"a number of at most {MAX_DIGITS} digits")
         return number
 
     def date(self, column: str | None) -> datetime.date | None:
