@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from ledger.books import load
 from ledger.cli import main
+from ledger.cli_output import json_value
 from ledger.config import load_config
 from ledger.imports.report import imports_report
-from ledger.settlement.cli import json_value
 from tests.test_import_pipeline import BANK_FILES, run_import
 
 
