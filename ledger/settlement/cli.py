@@ -17,7 +17,6 @@ from typing import Any
 import click
 
 from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
-from ledger.cli_output import json_value as json_value  # imported from here by others
 from ledger.context import DATE, AppContext, UsageError, pass_app
 
 STATUS_CHOICES = ("pending", "settled", "failed", "partial")
