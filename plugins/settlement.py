@@ -93,6 +93,9 @@ class _Run:
 
     def run(self, found: Scan) -> None:
         self.errors.extend(found.errors)
+        if self.settlement_date:
+            # The scan re-dated the trades to S (scan(..., redate=True)).
+            self.replaced = found.redated
         trade, cancels, settlements = self.trade, found.cancels, found.settlements
         for trade_id, one in found.trades.items():
             trade(one, settlements.get(trade_id, []), cancels.get(trade_id))
@@ -128,8 +131,7 @@ class _Run:
         if problem is not None:
             self.error(entry, f"trade {trade_id}{problem}")
         if self.settlement_date:
-            # Nothing has replaced the trade's entry yet: it is read once, here.
-            self.redate(entry, entry, settle_date)
+            # The scan has re-dated the trade itself.
             if cancel is not None:
                 self.redate(
                     cancel, self.replaced.get(id(cancel), cancel), max(cancel.date, settle_date)
@@ -151,7 +153,7 @@ class _Run:
             (only,) = settlements
             if (
                 only.amount == amount
-                and only.entry.date <= self.as_of
+                and only.date <= self.as_of
                 and only.clearing_account == clearing_account
                 and only.currency == currency
             ):
@@ -287,6 +289,7 @@ class _Run:
             cash_account=cash_account,
             partial=False,
             generated=True,
+            date=entry.date,
         )
 
     def fails(self, trade: Trade, settlements: list[Settlement], cycle: Cycle) -> None:
@@ -325,11 +328,15 @@ class _Run:
         )
 
     def output(self, entries: list[data.Directive]) -> list[data.Directive]:
+        """A new list: each entry or what replaced it, in the input's order, then the
+        generated settlements. It is not sorted again: Beancount's loader sorts the
+        entries after every plugin (``beancount.loader.run_transformations``), and
+        re-sorting here cost the plugin an eighth of its time."""
         if not self.replaced and not self.generated:
             return entries
-        result = [self.replaced.get(id(entry), entry) for entry in entries]
+        # As [replaced.get(id(e), e) for e in entries], with the loop in C.
+        result = list(map(self.replaced.get, map(id, entries), entries))
         result.extend(self.generated)
-        result.sort(key=data.entry_sortkey)
         return result
 
 
@@ -342,5 +349,5 @@ def settlement(
         return entries, [settings]
     config, as_of = settings
     run = _Run(config, as_of)
-    run.run(scan(entries, config))
+    run.run(scan(entries, config, redate=run.settlement_date))
     return run.output(entries), sort_errors(run.errors)

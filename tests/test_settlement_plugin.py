@@ -18,6 +18,8 @@ from beancount.core import data
 from beancount.parser import printer
 
 from ledger.books import load, load_string
+from ledger.config import Config
+from ledger.settlement.trades import scan
 from plugins.settlement import settlement
 from tests.conftest import write_books
 from tests.settlement_books import CONFIG, HEADER
@@ -695,3 +697,38 @@ def test_the_docstring_example_holds(tmp_path: Path, monkeypatch: pytest.MonkeyP
     text, errors = run(tmp_path, monkeypatch, before)
     assert errors == []
     assert re.sub(r'"auto-settle-\w+"', '"auto-settle-…"', text) == _normalise(after)
+
+
+def test_a_trade_before_its_commodity_directive_still_gets_its_market(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scan reads the entries in one pass: a commodity directive dated after the
+    # trade is only seen afterwards, and the trade's market, asset class and ISIN are
+    # looked up again. Without it the trade has no market and no cycle.
+    ledger = """
+        2026-11-24 * "AlphaSec" "Buy 10 NEWCO" ^trade-N1
+          trade-id: "N1"
+          trade-date: 2026-11-24
+          settle-date: 2026-11-25
+          side: "buy"
+          Assets:Custody:Custodia:Securities   10 NEWCO {5.00 USD}
+          Assets:Unsettled:AlphaSec           -50.00 USD
+
+        2026-11-25 * "Custodia" "MT545 receive against payment" ^trade-N1
+          Assets:Unsettled:AlphaSec            50.00 USD
+          Assets:Custody:Custodia:Cash:USD    -50.00 USD
+
+        2026-11-30 commodity NEWCO
+          isin: "US0000000002"
+          asset-class: "equity"
+          market: "XNYS"
+        """
+    _, errors = run(tmp_path, monkeypatch, ledger)
+    assert errors == []
+    _, errors = run(tmp_path, monkeypatch, ledger.replace('market: "XNYS"', 'market: "XTKS"'))
+    assert [e.split(";")[0] for e in errors] == [
+        "1: trade N1: no settlement cycle for equity on XTKS traded 2026-11-24"
+    ]
+    books = load_string(HEADER + textwrap.dedent(ledger))
+    (trade,) = scan(books.entries, Config()).trades.values()
+    assert (trade.isin, trade.market, trade.asset_class) == ("US0000000002", "XNYS", "equity")

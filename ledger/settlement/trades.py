@@ -85,6 +85,7 @@ class Settlement(NamedTuple):
     cash_account: str | None
     partial: bool
     generated: bool
+    date: datetime.date  # the entry's: read from the tuple, not the entry, once scanned
 
 
 @dataclass
@@ -97,6 +98,9 @@ class Scan:
     cancels: dict[str, data.Transaction] = field(default_factory=dict)
     cash_accounts: set[str] = field(default_factory=set)
     errors: list[BooksError] = field(default_factory=list)
+    # With scan(..., redate=True): each trade not dated on its settle date, re-dated to
+    # it, by id() of the trade's entry (the settlement-date policy, for the plugin).
+    redated: dict[int, data.Transaction] = field(default_factory=dict)
 
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
@@ -138,11 +142,14 @@ def _security_leg(entry_legs: list[Leg], cash_currency: str) -> Leg | None:
 class _Reader:
     """Reads one books' entries; holds the lookups built while scanning."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, redate: bool = False) -> None:
         self.config = config
+        self.redate = redate
         self.prefix = config.accounts.unsettled + ":"
+        self.prefix_length = len(self.prefix)
         self.commodities: dict[str, Mapping[str, Any]] = {}
         self.securities: dict[str, tuple[str | None, str, str]] = {}
+        self.late: set[str] = set()  # securities whose commodity came after a trade
         self.scan = Scan(
             cash_accounts={c.cash_account for c in config.counterparties.values() if c.cash_account}
         )
@@ -151,54 +158,83 @@ class _Reader:
         self.scan.errors.append(BooksError(entry.meta, message, entry))
 
     def read(self, entries: Iterable[data.Directive]) -> Scan:
-        transactions = []
+        # One pass, each entry sorted out here in the loop: a second pass, or a method
+        # call per entry, cost a fifth of the scan (the books are far larger than the
+        # processor's caches: each entry read again is read from memory again). Trades
+        # and settlements go to their methods.
+        trade, settlement = self.trade, self.settlement
+        prefix, cash_accounts = self.prefix, self.scan.cash_accounts
+        new_leg = tuple.__new__
+        transaction_type = data.Transaction
         for entry in entries:
-            if isinstance(entry, data.Transaction):
-                transactions.append(entry)
-            elif isinstance(entry, data.Commodity):
-                self.commodities[entry.currency] = entry.meta or {}
-            elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
-                self.scan.cash_accounts.add(entry.account)
-        transaction = self.transaction
-        for entry in transactions:
+            if type(entry) is not transaction_type:
+                if isinstance(entry, data.Commodity):
+                    self.commodity(entry)
+                elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
+                    # Accounts are opened before they are used (Beancount checks it), so
+                    # a cash account is known before the first trade that moves it.
+                    cash_accounts.add(entry.account)
+                continue
+            meta = entry.meta
             try:
-                transaction(entry)
+                if CANCELS in meta:
+                    self.cancel(entry)
+                    continue
+                trade_id = meta.get(TRADE_ID)
+                if trade_id is not None or TRADE_ID in meta:
+                    side = meta.get(SIDE)
+                    if side is not None or SIDE in meta:
+                        trade(entry, trade_id, side)
+                        continue
+                clearing: list[Leg] | None = None  # no list for the entries that have none
+                cash: str | None = None  # the first cash account moved
+                for posting in entry.postings:
+                    account = posting.account
+                    if account.startswith(prefix):
+                        units = posting.units
+                        if units is not None and isinstance(units.number, Decimal):
+                            leg = new_leg(Leg, (account, units.number, units.currency, False))
+                            if clearing is None:
+                                clearing = [leg]
+                            else:
+                                clearing.append(leg)
+                    elif cash is None and account in cash_accounts:
+                        cash = account
+                if clearing is not None:
+                    settlement(entry, clearing, cash)
             except m.MetaError as exc:
                 self.error(entry, f"{exc}; fix the entry's metadata")
+        if self.late:
+            self.relook()
         return self.scan
 
-    def transaction(self, entry: data.Transaction) -> None:
-        meta = entry.meta
-        if CANCELS in meta:
-            trade_id = m.get_str(meta, CANCELS)
-            if trade_id in self.scan.cancels:
-                self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
-            elif trade_id:
-                self.scan.cancels[trade_id] = entry
-            return
-        trade_id = meta.get(TRADE_ID)
-        if trade_id is not None or TRADE_ID in meta:
-            side = meta.get(SIDE)
-            if side is not None or SIDE in meta:
-                self.trade(entry, trade_id, side)
-                return
-        prefix, cash_accounts = self.prefix, self.scan.cash_accounts
-        clearing: list[Leg] | None = None  # no list for the entries that have none
-        cash: str | None = None  # the first cash account moved
-        for posting in entry.postings:
-            account = posting.account
-            if account.startswith(prefix):
-                units = posting.units
-                if units is not None and isinstance(units.number, Decimal):
-                    leg = tuple.__new__(Leg, (account, units.number, units.currency, False))
-                    if clearing is None:
-                        clearing = [leg]
-                    else:
-                        clearing.append(leg)
-            elif cash is None and account in cash_accounts:
-                cash = account
-        if clearing is not None:
-            self.settlement(entry, clearing, cash)
+    def commodity(self, entry: data.Commodity) -> None:
+        self.commodities[entry.currency] = entry.meta or {}
+        if entry.currency in self.securities:
+            # A trade came before its commodity directive: its ISIN, market and asset
+            # class are looked up again once the pass is done.
+            del self.securities[entry.currency]
+            self.late.add(entry.currency)
+
+    def relook(self) -> None:
+        """Look up again the trades read before their security's commodity directive."""
+        trades = self.scan.trades
+        for trade_id, trade in trades.items():
+            if trade.security in self.late:
+                isin, market, asset_class = self.security(trade.security)
+                own_isin = trade.entry.meta.get(ISIN)
+                if own_isin is not None and type(own_isin) is not str:
+                    own_isin = m.get_isin(trade.entry.meta)
+                trades[trade_id] = trade._replace(
+                    isin=own_isin or isin, market=market, asset_class=asset_class
+                )
+
+    def cancel(self, entry: data.Transaction) -> None:
+        trade_id = m.get_str(entry.meta, CANCELS)
+        if trade_id in self.scan.cancels:
+            self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
+        elif trade_id:
+            self.scan.cancels[trade_id] = entry
 
     def trade(self, entry: data.Transaction, trade_id: object, side: object) -> None:
         """A trade: ``trade_id`` and ``side`` are its metadata values, as written."""
@@ -238,61 +274,70 @@ class _Reader:
             )
             return
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
-        clearing: list[Leg] = []
-        direct: list[Leg] = []
-        security: Leg | None = None
-        # The account first: the other postings' amounts are not read at all. Legs are
-        # built as plain tuples (Leg's own constructor costs a call per posting).
-        new_leg = tuple.__new__
+        # The common trade has one clearing leg and one security leg: the first clearing
+        # leg is kept in locals, lists only start at a second cash leg. The account is
+        # read first: the other postings' amounts are not read at all.
+        clearing_account: str | None = None
+        number: Decimal = ZERO
+        currency = ""
+        more: list[Leg] | None = None  # further clearing legs
+        direct: list[Leg] | None = None  # legs on cash accounts
+        security: tuple[str, Decimal] | None = None  # the security leg's currency, number
         for posting in entry.postings:
             account = posting.account
             if account.startswith(prefix):
-                target = clearing
+                units = posting.units
+                if units is None or not isinstance(units.number, Decimal):
+                    continue
+                if clearing_account is None:
+                    clearing_account, number, currency = account, units.number, units.currency
+                else:
+                    more = more or []
+                    more.append(Leg(account, units.number, units.currency, False))
             elif account in cash_accounts:
-                target = direct
+                units = posting.units
+                if units is not None and isinstance(units.number, Decimal):
+                    direct = direct or []
+                    direct.append(Leg(account, units.number, units.currency, False))
             elif security is None and posting.cost is not None:
-                target = None
-            else:
-                continue
-            units = posting.units
-            if units is None:
-                continue
-            number = units.number
-            if not isinstance(number, Decimal):
-                continue
-            if target is None:
-                security = new_leg(Leg, (account, number, units.currency, True))
-            else:
-                target.append(new_leg(Leg, (account, number, units.currency, False)))
-        cash = clearing or direct
-        if not cash:
-            self.error(
-                entry,
-                f"trade {trade_id} posts to no clearing account ({self.prefix}<Counterparty>) "
-                "and no cash account; book its cash leg against the counterparty's "
-                "clearing account",
-            )
-            return
-        currency = cash[0].currency
-        clearing_account = clearing[0].account if clearing else None
-        if len(cash) > 1 and (
-            any(leg.currency != currency for leg in cash)
-            or any(leg.account != clearing_account for leg in clearing)
-        ):
-            currencies = {leg.currency for leg in cash}
-            accounts = {leg.account for leg in clearing}
-            self.error(
-                entry,
-                f"trade {trade_id}'s cash leg is in {', '.join(sorted(currencies))} on "
-                f"{', '.join(sorted(accounts or {leg.account for leg in direct}))}; "
-                "a trade settles in one currency with one counterparty",
-            )
-            return
+                units = posting.units
+                if units is not None:
+                    quantity = units.number
+                    if isinstance(quantity, Decimal):
+                        security = (units.currency, quantity)
+        cash_account = clearing_account
+        if cash_account is None:
+            if not direct:
+                self.error(
+                    entry,
+                    f"trade {trade_id} posts to no clearing account ({self.prefix}"
+                    "<Counterparty>) and no cash account; book its cash leg against the "
+                    "counterparty's clearing account",
+                )
+                return
+            cash_account, number, currency = direct[0][:3]
+            more = direct[1:] or None
+        if more is not None:
+            cash = [Leg(cash_account, number, currency, False), *more]
+            if any(leg.currency != currency for leg in cash) or (
+                clearing_account is not None
+                and any(leg.account != clearing_account for leg in more)
+            ):
+                currencies = {leg.currency for leg in cash}
+                accounts = {leg.account for leg in cash}
+                self.error(
+                    entry,
+                    f"trade {trade_id}'s cash leg is in {', '.join(sorted(currencies))} on "
+                    f"{', '.join(sorted(accounts))}; "
+                    "a trade settles in one currency with one counterparty",
+                )
+                return
+            number = sum((leg.number for leg in cash), ZERO)
         counterparty = meta.get(COUNTERPARTY)
         if counterparty is not None and type(counterparty) is not str:
             counterparty = m.get_counterparty(meta)
         if clearing_account is not None:
-            from_account = clearing_account[len(self.prefix) :]
+            from_account = clearing_account[self.prefix_length :]
             if counterparty is None:
                 counterparty = from_account
             elif from_account != counterparty:
@@ -302,18 +347,27 @@ class _Reader:
                     f"{clearing_account}; use {self.config.unsettled_account(counterparty)}",
                 )
                 return
-        if security is None:
-            security = _security_leg(legs(entry.postings), currency)
-        if security is None:
-            self.error(entry, f"trade {trade_id} moves no security; add the securities leg")
-            return
-        found = self.securities.get(security.currency)
-        isin, market, asset_class = found or self.security(security.currency)
+        if security is not None:
+            security_currency, quantity = security
+        else:
+            leg = _security_leg(legs(entry.postings), currency)
+            if leg is None:
+                self.error(entry, f"trade {trade_id} moves no security; add the securities leg")
+                return
+            security_currency, quantity = leg.currency, leg.number
+        found = self.securities.get(security_currency)
+        isin, market, asset_class = found or self.security(security_currency)
         own_isin = meta.get(ISIN)
         if own_isin is not None and type(own_isin) is not str:
             own_isin = m.get_isin(meta)
         # The fields in Trade's order, built as a tuple: the named tuple's constructor is
         # a Python call per trade.
+        if self.redate and entry.date != settle_date:
+            # Here, while the entry is at hand (a later pass reads it from memory again);
+            # as entry._replace(date=settle_date), without _replace's cost.
+            self.scan.redated[id(entry)] = tuple.__new__(
+                data.Transaction, (entry[0], settle_date, *entry[2:])
+            )
         trades[trade_id] = tuple.__new__(
             Trade,
             (
@@ -323,13 +377,13 @@ class _Reader:
                 settle_date,
                 side,
                 counterparty or "",
-                security.currency,
+                security_currency,
                 own_isin or isin,
                 market,
                 asset_class,
-                abs(security.number),
+                abs(quantity),
                 currency,
-                cash[0].number if len(cash) == 1 else sum((leg.number for leg in cash), ZERO),
+                number,
                 clearing_account,
                 tuple(sorted({leg.account for leg in direct})) if direct else (),
                 SETTLE_OVERRIDE in meta and m.get_bool(meta, SETTLE_OVERRIDE),
@@ -388,6 +442,7 @@ class _Reader:
                 cash,
                 PARTIAL in meta and m.get_bool(meta, PARTIAL),
                 AUTO_SETTLED in meta and m.get_bool(meta, AUTO_SETTLED),
+                entry.date,
             ),
         )
         if trade_id is None:
@@ -409,9 +464,10 @@ def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
     return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
 
 
-def scan(entries: Iterable[data.Directive], config: Config) -> Scan:
-    """Read the trades, settlements and cancellations of ``entries``."""
-    result = _Reader(config).read(entries)
+def scan(entries: Iterable[data.Directive], config: Config, *, redate: bool = False) -> Scan:
+    """Read the trades, settlements and cancellations of ``entries``; with ``redate``,
+    also each trade re-dated to its settle date (:attr:`Scan.redated`)."""
+    result = _Reader(config, redate).read(entries)
     for trade_id in sorted(set(result.settlements) - set(result.trades)):
         result.unmatched.extend(result.settlements.pop(trade_id))
     return result
@@ -435,10 +491,10 @@ def progress(trade: Trade, settlements: list[Settlement], as_of: datetime.date) 
         )
     if len(settlements) == 1:  # the common case, without the generator machinery
         settled = settlements[0].amount
-        by_as_of = settled if settlements[0].entry.date <= as_of else ZERO
+        by_as_of = settled if settlements[0].date <= as_of else ZERO
     else:
         settled = sum((s.amount for s in settlements), ZERO)
-        by_as_of = sum((s.amount for s in settlements if s.entry.date <= as_of), ZERO)
+        by_as_of = sum((s.amount for s in settlements if s.date <= as_of), ZERO)
     if by_as_of == trade.amount:
         return Progress(settled, by_as_of, "settled", False)
     overdue = trade.settle_date < as_of
