@@ -68,6 +68,8 @@ from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, tr
 
 __plugins__ = ("settlement",)
 
+_NO_SETTLEMENTS: list[Settlement] = []  # shared, never changed
+
 
 def _money(number: Decimal, currency: str) -> str:
     return f"{number:,} {currency}"
@@ -92,13 +94,15 @@ class _Run:
         self.errors.append(BooksError(entry.meta, message, entry))
 
     def run(self, found: Scan) -> None:
+        """After the scan (which called :meth:`read_trade` for each trade): the
+        settlements, cancellations and fails of the trades not settled in full."""
         self.errors.extend(found.errors)
-        if self.settlement_date:
-            # The scan re-dated the trades to S (scan(..., redate=True)).
-            self.replaced = found.redated
         trade, cancels, settlements = self.trade, found.cancels, found.settlements
+        settled = found.settled
         for trade_id, one in found.trades.items():
-            trade(one, settlements.get(trade_id, []), cancels.get(trade_id))
+            if trade_id in settled and trade_id not in cancels:
+                continue  # settled in full by the as-of date: nothing to check or flag
+            trade(one, settlements.get(trade_id, _NO_SETTLEMENTS), cancels.get(trade_id))
         for trade_id, cancel in cancels.items():
             if trade_id not in found.trades:
                 self.error(
@@ -108,13 +112,13 @@ class _Run:
         for settlement in found.unmatched:
             self.unmatched(settlement)
 
-    def trade(
-        self, trade: Trade, settlements: list[Settlement], cancel: data.Transaction | None
-    ) -> None:
+    def read_trade(self, trade: Trade) -> None:
+        """Each trade, as the scan reads it: the date checks, the re-dating to S and
+        the cash accounts it moves itself."""
         # The fields as locals, unpacked at once: cheaper than reading them one by one.
         (entry, trade_id, trade_date, settle_date, _, _, security, _, market, asset_class, _,
-         currency, amount, clearing_account, direct_cash, override) = trade  # fmt: skip
-        # The date checks: S against T, the calendars and the cycle, shared by trades alike.
+         currency, _, _, direct_cash, override) = trade  # fmt: skip
+        # The date checks, as dates() (inline: this runs for every trade).
         key = (
             market,
             asset_class,
@@ -127,14 +131,17 @@ class _Run:
         checked = self.checked.get(key)
         if checked is None:
             checked = self.checked[key] = self.check_dates(trade)
-        cycle, problem = checked
+        problem = checked[1]
         if problem is not None:
             self.error(entry, f"trade {trade_id}{problem}")
         if self.settlement_date:
-            # The scan has re-dated the trade itself.
-            if cancel is not None:
-                self.redate(
-                    cancel, self.replaced.get(id(cancel), cancel), max(cancel.date, settle_date)
+            if entry.date != settle_date:
+                # As entry._replace(date=settle_date), without _replace's cost: the
+                # fields unpacked and built into one tuple.
+                meta, _, flag, payee, narration, tags, links, postings = entry
+                self.replaced[id(entry)] = tuple.__new__(
+                    data.Transaction,
+                    (meta, settle_date, flag, payee, narration, tags, links, postings),
                 )
             effective = settle_date
         else:
@@ -147,18 +154,40 @@ class _Run:
                 f"{effective}, not on its settle date {settle_date}; book the cash "
                 f"leg against {clearing}",
             )
-        if cancel is not None or clearing_account is None:
+
+    def dates(self, trade: Trade) -> tuple[Cycle | None, str | None]:
+        """The trade's cycle and what is wrong with its dates (:meth:`check_dates`),
+        shared by the trades of one market, asset class, currency, T and S."""
+        key = (
+            trade.market,
+            trade.asset_class,
+            trade.currency,
+            trade.security if trade.asset_class == "fx" else None,
+            trade.trade_date,
+            trade.settle_date,
+            trade.override,
+        )
+        checked = self.checked.get(key)
+        if checked is None:
+            checked = self.checked[key] = self.check_dates(trade)
+        return checked
+
+    def trade(
+        self, trade: Trade, settlements: list[Settlement], cancel: data.Transaction | None
+    ) -> None:
+        """A trade not settled in full: its cancellation, settlements and fail."""
+        if cancel is not None:
+            if self.settlement_date:
+                self.redate(
+                    cancel,
+                    self.replaced.get(id(cancel), cancel),
+                    max(cancel.date, trade.settle_date),
+                )
             return
-        if len(settlements) == 1:
-            (only,) = settlements
-            if (
-                only.amount == amount
-                and only.date <= self.as_of
-                and only.clearing_account == clearing_account
-                and only.currency == currency
-            ):
-                return  # settled in full by the as-of date: nothing to check or flag
+        if trade.clearing_account is None:
+            return
         settlements = self.amounts(trade, settlements)
+        cycle = self.dates(trade)[0]
         if cycle is not None:
             self.fails(trade, settlements, cycle)
 
@@ -349,5 +378,5 @@ def settlement(
         return entries, [settings]
     config, as_of = settings
     run = _Run(config, as_of)
-    run.run(scan(entries, config, redate=run.settlement_date))
+    run.run(scan(entries, config, on_trade=run.read_trade, settled_by=as_of))
     return run.output(entries), sort_errors(run.errors)

@@ -19,7 +19,7 @@ Problems with one entry become :class:`BooksError` tuples; nothing raises.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -98,9 +98,10 @@ class Scan:
     cancels: dict[str, data.Transaction] = field(default_factory=dict)
     cash_accounts: set[str] = field(default_factory=set)
     errors: list[BooksError] = field(default_factory=list)
-    # With scan(..., redate=True): each trade not dated on its settle date, re-dated to
-    # it, by id() of the trade's entry (the settlement-date policy, for the plugin).
-    redated: dict[int, data.Transaction] = field(default_factory=dict)
+    # With scan(..., settled_by=D): the trades settled in full by one settlement dated
+    # on or before D, on the trade's clearing account and in its currency, as far as
+    # the settlements read after the trade show (the plugin checks no more of them).
+    settled: set[str] = field(default_factory=set)
 
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
@@ -142,14 +143,22 @@ def _security_leg(entry_legs: list[Leg], cash_currency: str) -> Leg | None:
 class _Reader:
     """Reads one books' entries; holds the lookups built while scanning."""
 
-    def __init__(self, config: Config, redate: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        on_trade: Callable[[Trade], object] | None = None,
+        settled_by: datetime.date | None = None,
+    ) -> None:
         self.config = config
-        self.redate = redate
+        self.on_trade = on_trade
+        self.settled_by = settled_by
         self.prefix = config.accounts.unsettled + ":"
         self.prefix_length = len(self.prefix)
         self.commodities: dict[str, Mapping[str, Any]] = {}
         self.securities: dict[str, tuple[str | None, str, str]] = {}
         self.late: set[str] = set()  # securities whose commodity came after a trade
+        self.deferred: list[str] = []  # trades on_trade sees after the pass
+        self.before_trade: list[str] = []  # trade ids settled before the trade was read
         self.scan = Scan(
             cash_accounts={c.cash_account for c in config.counterparties.values() if c.cash_account}
         )
@@ -164,7 +173,6 @@ class _Reader:
         # and settlements go to their methods.
         trade, settlement = self.trade, self.settlement
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
-        new_leg = tuple.__new__
         transaction_type = data.Transaction
         for entry in entries:
             if type(entry) is not transaction_type:
@@ -186,26 +194,35 @@ class _Reader:
                     if side is not None or SIDE in meta:
                         trade(entry, trade_id, side)
                         continue
-                clearing: list[Leg] | None = None  # no list for the entries that have none
+                # A settlement, if it posts to a clearing account: its first clearing leg
+                # in locals, a list only from a second one.
+                clearing: str | None = None
+                number = ZERO
+                currency = ""
+                more: list[Leg] | None = None
                 cash: str | None = None  # the first cash account moved
                 for posting in entry.postings:
                     account = posting.account
                     if account.startswith(prefix):
                         units = posting.units
                         if units is not None and isinstance(units.number, Decimal):
-                            leg = new_leg(Leg, (account, units.number, units.currency, False))
                             if clearing is None:
-                                clearing = [leg]
+                                clearing, number, currency = account, units.number, units.currency
+                            elif more is None:
+                                more = [Leg(account, units.number, units.currency, False)]
                             else:
-                                clearing.append(leg)
+                                more.append(Leg(account, units.number, units.currency, False))
                     elif cash is None and account in cash_accounts:
                         cash = account
                 if clearing is not None:
-                    settlement(entry, clearing, cash)
+                    settlement(entry, clearing, number, currency, more, cash)
             except m.MetaError as exc:
                 self.error(entry, f"{exc}; fix the entry's metadata")
         if self.late:
             self.relook()
+        if self.on_trade is not None:
+            for trade_id in self.deferred:
+                self.on_trade(self.scan.trades[trade_id])
         return self.scan
 
     def commodity(self, entry: data.Commodity) -> None:
@@ -362,13 +379,7 @@ class _Reader:
             own_isin = m.get_isin(meta)
         # The fields in Trade's order, built as a tuple: the named tuple's constructor is
         # a Python call per trade.
-        if self.redate and entry.date != settle_date:
-            # Here, while the entry is at hand (a later pass reads it from memory again);
-            # as entry._replace(date=settle_date), without _replace's cost.
-            self.scan.redated[id(entry)] = tuple.__new__(
-                data.Transaction, (entry[0], settle_date, *entry[2:])
-            )
-        trades[trade_id] = tuple.__new__(
+        trades[trade_id] = read = tuple.__new__(
             Trade,
             (
                 entry,
@@ -389,6 +400,11 @@ class _Reader:
                 SETTLE_OVERRIDE in meta and m.get_bool(meta, SETTLE_OVERRIDE),
             ),
         )
+        if self.on_trade is not None:
+            if security_currency in self.commodities:
+                self.on_trade(read)
+            else:  # after the pass, with the commodity directive if one comes later
+                self.deferred.append(trade_id)
 
     def security(self, currency: str) -> tuple[str | None, str, str]:
         """The ISIN, market and asset class of a security's commodity directive."""
@@ -403,7 +419,17 @@ class _Reader:
             self.securities[currency] = found
         return found
 
-    def settlement(self, entry: data.Transaction, clearing: list[Leg], cash: str | None) -> None:
+    def settlement(
+        self,
+        entry: data.Transaction,
+        account: str,
+        number: Decimal,
+        currency: str,
+        more: list[Leg] | None,
+        cash: str | None,
+    ) -> None:
+        """A settlement: its first clearing leg's ``account``, ``number`` and ``currency``,
+        and its further clearing legs (``more``, usually None)."""
         links = entry.links
         if len(links) == 1:  # the common case, without sorting
             (link,) = links
@@ -411,19 +437,27 @@ class _Reader:
             trade_ids = [link[len(prefix) :]] if link.startswith(prefix) else []
         else:
             trade_ids = _trade_ids(links)
-        first = clearing[0]
-        account, currency = first.account, first.currency
-        if len(trade_ids) > 1 or (
-            len(clearing) > 1
-            and any(leg.account != account or leg.currency != currency for leg in clearing)
-        ):
-            accounts = {leg.account for leg in clearing}
-            currencies = {leg.currency for leg in clearing}
+        if more is not None:
+            if len(trade_ids) <= 1 and all(
+                leg.account == account and leg.currency == currency for leg in more
+            ):
+                number = sum((leg.number for leg in more), number)
+            else:
+                accounts = {account, *(leg.account for leg in more)}
+                currencies = {currency, *(leg.currency for leg in more)}
+                self.error(
+                    entry,
+                    f"a settlement settles one trade in one currency; this one links "
+                    f"{', '.join(trade_ids) or 'no trade'} and posts "
+                    f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; "
+                    "split it",
+                )
+                return
+        if len(trade_ids) > 1:
             self.error(
                 entry,
                 f"a settlement settles one trade in one currency; this one links "
-                f"{', '.join(trade_ids) or 'no trade'} and posts "
-                f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; split it",
+                f"{', '.join(trade_ids)} and posts {currency} to {account}; split it",
             )
             return
         meta = entry.meta
@@ -435,9 +469,7 @@ class _Reader:
                 entry,
                 trade_id,
                 account,
-                -first.number
-                if len(clearing) == 1
-                else -sum((leg.number for leg in clearing), ZERO),
+                -number,
                 currency,
                 cash,
                 PARTIAL in meta and m.get_bool(meta, PARTIAL),
@@ -447,12 +479,27 @@ class _Reader:
         )
         if trade_id is None:
             self.scan.unmatched.append(settlement)
-        else:
-            settlements = self.scan.settlements
-            if trade_id in settlements:
-                settlements[trade_id].append(settlement)
-            else:
-                settlements[trade_id] = [settlement]
+            return
+        settlements = self.scan.settlements
+        if trade_id in settlements:
+            settlements[trade_id].append(settlement)
+            if self.settled_by is not None:
+                self.scan.settled.discard(trade_id)
+            return
+        settlements[trade_id] = [settlement]
+        # The trade, looked up here while it is still at hand (read a few days of
+        # entries before); a later pass would read it from memory again.
+        trade = self.scan.trades.get(trade_id)
+        if trade is None:
+            self.before_trade.append(trade_id)  # or of no trade: see scan()
+        elif (
+            self.settled_by is not None
+            and entry.date <= self.settled_by
+            and trade.amount == settlement.amount
+            and trade.clearing_account == account
+            and trade.currency == currency
+        ):
+            self.scan.settled.add(trade_id)
 
 
 def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
@@ -464,11 +511,24 @@ def trade_cycle(book: CycleBook, trade: Trade) -> Cycle:
     return book.cycle(trade.market, trade.asset_class, currencies, trade.trade_date)
 
 
-def scan(entries: Iterable[data.Directive], config: Config, *, redate: bool = False) -> Scan:
-    """Read the trades, settlements and cancellations of ``entries``; with ``redate``,
-    also each trade re-dated to its settle date (:attr:`Scan.redated`)."""
-    result = _Reader(config, redate).read(entries)
-    for trade_id in sorted(set(result.settlements) - set(result.trades)):
+def scan(
+    entries: Iterable[data.Directive],
+    config: Config,
+    *,
+    on_trade: Callable[[Trade], object] | None = None,
+    settled_by: datetime.date | None = None,
+) -> Scan:
+    """Read the trades, settlements and cancellations of ``entries``.
+
+    ``on_trade`` is called with each trade as it is read, while its entry is at hand
+    (the plugin checks and re-dates it there: the books are far larger than the
+    processor's caches, and a later pass reads every entry from memory again). With
+    ``settled_by``, :attr:`Scan.settled` holds the trades settled in full by then."""
+    reader = _Reader(config, on_trade, settled_by)
+    result = reader.read(entries)
+    # Settlements read before any trade of theirs: of a trade read later, or of none.
+    trades = result.trades
+    for trade_id in sorted({tid for tid in reader.before_trade if tid not in trades}):
         result.unmatched.extend(result.settlements.pop(trade_id))
     return result
 
