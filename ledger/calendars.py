@@ -81,13 +81,26 @@ def calendar_for_currency(currency: str) -> str | None:
     return CURRENCY_CALENDARS.get(currency)
 
 
-@lru_cache(maxsize=65536)
-def is_business_day(calendar_names: Calendars, day: datetime.date) -> bool:
-    """True when ``day`` is a business day of every calendar in ``calendar_names``."""
+@lru_cache(maxsize=1024)
+def _closed_in_year(calendar_names: Calendars, year: int) -> frozenset[datetime.date]:
+    """Every day of ``year`` on which one of the calendars is closed, weekends included."""
+    weekend = frozenset().union(*(_weekend(name) for name in calendar_names))
+    closed: set[datetime.date] = set()
     for name in calendar_names:
-        if day.weekday() in _weekend(name) or day in _closed_days(name, day.year):
-            return False
-    return True
+        closed.update(day for day in _closed_days(name, year) if day.year == year)
+    day = datetime.date(year, 1, 1)
+    one = datetime.timedelta(days=1)
+    while day.year == year:
+        if day.weekday() in weekend:
+            closed.add(day)
+        day += one
+    return frozenset(closed)
+
+
+def is_business_day(calendar_names: Calendars, day: datetime.date) -> bool:
+    """True when ``day`` is a business day of every calendar in ``calendar_names``
+    (a set lookup in the year's closed days of all of them, built once per year)."""
+    return day not in _closed_in_year(calendar_names, day.year)
 
 
 @lru_cache(maxsize=65536)

@@ -105,8 +105,6 @@ def test_the_scan_time_shortcut_changes_nothing(
     settings_ = plugin_settings(books.options, "plugins.settlement")
     assert not isinstance(settings_, BooksError)
     config, day = settings_
-    run = _Run(config, day)
+    run = _Run(config, day, books.entries)
     run.run(scan(books.entries, config, on_trade=run.read_trade))
-    assert (run.output(books.entries), sort_errors(run.errors)) == settlement(
-        books.entries, books.options
-    )
+    assert (run.output(), sort_errors(run.errors)) == settlement(books.entries, books.options)

@@ -150,11 +150,10 @@ class CycleBook:
         self.currency_calendars = {
             currency: tuple(names) for currency, names in config.currency_calendars.items()
         }
-        self._cache: dict[tuple[str, str, tuple[str, ...], datetime.date], Cycle] = {}
         # Per market, asset class and currencies: the rules that cover them, in order,
-        # and the cycle of each (a new trade date only picks one of them).
+        # and the cycle of each by its index there (a trade date only picks one).
         self._rules: dict[tuple[str, str, tuple[str, ...]], tuple[CycleRule, ...]] = {}
-        self._cycles: dict[tuple[str, str, tuple[str, ...], CycleRule], Cycle] = {}
+        self._cycles: dict[tuple[tuple[str, str, tuple[str, ...]], int], Cycle] = {}
 
     def currency_calendar(self, currency: str) -> tuple[str, ...]:
         if currency in self.currency_calendars:
@@ -183,22 +182,26 @@ class CycleBook:
     ) -> Cycle:
         """The cycle of a trade; raises :class:`CycleError` naming what is missing."""
         currencies = tuple(currencies)
-        key = (market, asset_class, currencies, trade_date)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        covering = self._rules.get(key[:3])
+        key = (market, asset_class, currencies)
+        covering = self._rules.get(key)
         if covering is None:
             covering = tuple(r for r in self.rules if r.covers(market, asset_class))
-            self._rules[key[:3]] = covering
-        rule = next((r for r in covering if r.holds_on(trade_date)), None)
-        if rule is None:
+            self._rules[key] = covering
+        found = -1
+        for index, rule in enumerate(covering):
+            # As rule.holds_on(trade_date), inline: asked for every new trade date.
+            start, end = rule.start, rule.end
+            if (start is None or trade_date >= start) and (end is None or trade_date <= end):
+                found = index
+                break
+        if found < 0:
             raise CycleError(
                 f"no settlement cycle for {asset_class or '(no asset-class)'} on "
                 f"{market or '(no market)'} traded {trade_date}; add a [[settlement.cycles]] "
                 f'with markets = ["{market or "*"}"] and asset-classes = ["{asset_class}"]'
             )
-        cycle = self._cycles.get((market, asset_class, currencies, rule))
+        rule = covering[found]
+        cycle = self._cycles.get((key, found))
         if cycle is None:
             names: list[str] = list(rule.calendars)
             if not names and market and market != ANY and asset_class != "fx":
@@ -206,6 +209,5 @@ class CycleBook:
             for currency in currencies:
                 names.extend(self.currency_calendar(currency))
             cycle = Cycle(days=rule.days, calendars=calendar_set(names), rule=rule)
-            self._cycles[(market, asset_class, currencies, rule)] = cycle
-        self._cache[key] = cycle
+            self._cycles[(key, found)] = cycle
         return cycle

@@ -68,6 +68,7 @@ class Trade(NamedTuple):
     clearing_account: str | None  # None when the trade posts cash directly
     direct_cash: tuple[str, ...]  # cash accounts the trade itself moves
     override: bool
+    position: int  # the entry's index in the entries scanned
 
     @property
     def link(self) -> str:
@@ -96,6 +97,7 @@ class Scan:
     settlements: dict[str, list[Settlement]] = field(default_factory=dict)
     unmatched: list[Settlement] = field(default_factory=list)
     cancels: dict[str, data.Transaction] = field(default_factory=dict)
+    cancel_positions: dict[str, int] = field(default_factory=dict)  # as Trade.position
     cash_accounts: set[str] = field(default_factory=set)
     errors: list[BooksError] = field(default_factory=list)
     # With scan(..., settled_by=D): the trades settled in full by one settlement dated
@@ -174,7 +176,7 @@ class _Reader:
         trade, settlement = self.trade, self.settlement
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
         transaction_type = data.Transaction
-        for entry in entries:
+        for position, entry in enumerate(entries):
             if type(entry) is not transaction_type:
                 if isinstance(entry, data.Commodity):
                     self.commodity(entry)
@@ -186,13 +188,13 @@ class _Reader:
             meta = entry.meta
             try:
                 if CANCELS in meta:
-                    self.cancel(entry)
+                    self.cancel(entry, position)
                     continue
                 trade_id = meta.get(TRADE_ID)
                 if trade_id is not None or TRADE_ID in meta:
                     side = meta.get(SIDE)
                     if side is not None or SIDE in meta:
-                        trade(entry, trade_id, side)
+                        trade(entry, trade_id, side, position)
                         continue
                 # A settlement, if it posts to a clearing account: its first clearing leg
                 # in locals, a list only from a second one.
@@ -246,15 +248,17 @@ class _Reader:
                     isin=own_isin or isin, market=market, asset_class=asset_class
                 )
 
-    def cancel(self, entry: data.Transaction) -> None:
+    def cancel(self, entry: data.Transaction, position: int) -> None:
         trade_id = m.get_str(entry.meta, CANCELS)
         if trade_id in self.scan.cancels:
             self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
         elif trade_id:
             self.scan.cancels[trade_id] = entry
+            self.scan.cancel_positions[trade_id] = position
 
-    def trade(self, entry: data.Transaction, trade_id: object, side: object) -> None:
-        """A trade: ``trade_id`` and ``side`` are its metadata values, as written."""
+    def trade(self, entry: data.Transaction, trade_id: object, side: object, position: int) -> None:
+        """A trade: ``trade_id`` and ``side`` are its metadata values, as written;
+        ``position`` its index in the entries."""
         meta = entry.meta
         # Values of the expected type are taken as they are; anything else goes through
         # the getters, which convert it or raise the MetaError.
@@ -398,6 +402,7 @@ class _Reader:
                 clearing_account,
                 tuple(sorted({leg.account for leg in direct})) if direct else (),
                 SETTLE_OVERRIDE in meta and m.get_bool(meta, SETTLE_OVERRIDE),
+                position,
             ),
         )
         if self.on_trade is not None:
