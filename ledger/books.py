@@ -18,6 +18,7 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 from beancount.ops import validation
+from beancount.utils import misc_utils
 
 from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
@@ -39,27 +40,35 @@ class Books:
         return self.path.parent
 
 
-def load(path: Path, *, hardcore: bool = True, pause_gc: bool = True) -> Books:
+def load(
+    path: Path,
+    *,
+    hardcore: bool = True,
+    pause_gc: bool = True,
+    log_timings: Callable[[str], None] | None = None,
+) -> Books:
     """Parse, book, run plugins and validate ``path``, without the pickle cache.
 
     ``hardcore`` adds Beancount's extra data-type validation, as ``bean-check``
     does, so ``backoffice check`` is never less strict than it. A commit a
     killed process left half done is finished first
     (:func:`ledger.writer.complete_interrupted`), so the books load with all or
-    none of every change.
+    none of every change. ``log_timings`` gets a line per step (parsing, booking,
+    each plugin, the validations), as ``bean-check --verbose`` prints them.
     """
     complete_interrupted(path.parent)
     loader.initialize(use_cache=False)
     with gc_paused(freeze=True) if pause_gc else nullcontext():
-        entries, errors, options = loader.load_file(str(path))
+        entries, errors, options = loader.load_file(str(path), log_timings=log_timings)
         if hardcore:
             # Run the extra validations here rather than through the loader's
             # ``extra_validations``: beancount's ``validate`` appends those to
             # its module-level VALIDATIONS list, so every later load in the
             # process would run them once more.
             checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
-            for check in checks:
-                errors.extend(check(entries, options))
+            with misc_utils.log_time("hardcore validations", log_timings):
+                for check in checks:
+                    errors.extend(check(entries, options))
     return Books(path=path, entries=entries, errors=list(errors), options=options)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 
+from ledger import meta as m
 from ledger.books import Books, load
 from ledger.config import CONFIG_NAME, Config
 from ledger.errors import BooksError
@@ -42,7 +43,41 @@ def config_errors(config: Config, books: Books) -> list[BooksError]:
     return errors
 
 
-def run_check(path: Path, config: Config) -> tuple[Books, Sequence[Any]]:
-    """Load the books and collect Beancount's errors and the config's."""
-    books = load(path)
+def run_check(
+    path: Path, config: Config, log_timings: Callable[[str], None] | None = None
+) -> tuple[Books, Sequence[Any]]:
+    """Load the books and collect Beancount's errors and the config's; ``log_timings``
+    gets a line per step of the load (:func:`ledger.books.load`)."""
+    books = load(path, log_timings=log_timings)
     return books, [*books.errors, *config_errors(config, books)]
+
+
+def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[BooksError]:
+    """The fails younger than ``fail-warning-days``: ``plugins.settlement`` flags each
+    such trade ``!`` with ``fail-age`` and ``fail-outstanding`` (Beancount's errors
+    have no warning level, so they are read back from the entries)."""
+    limit = config.settlement.fail_warning_days
+    prefix = config.accounts.unsettled + ":"
+    warnings = []
+    transaction = data.Transaction
+    for entry in entries:
+        if type(entry) is not transaction or entry.flag != "!" or m.FAIL_AGE not in entry.meta:
+            continue
+        meta = entry.meta
+        age = meta[m.FAIL_AGE]
+        outstanding = meta.get(m.FAIL_OUTSTANDING)
+        counterparty = meta.get(m.COUNTERPARTY) or next(
+            (p.account[len(prefix) :] for p in entry.postings if p.account.startswith(prefix)),
+            "the counterparty",
+        )
+        unsettled = f", {outstanding.to_string()} unsettled" if outstanding is not None else ""
+        warnings.append(
+            BooksError(
+                meta,
+                f"warning: trade {meta.get(m.TRADE_ID)} failed: due {meta.get(m.SETTLE_DATE)}"
+                f"{unsettled}, {age} business day(s) late (an error after {limit}); chase "
+                f"{counterparty} and book the settlement or the cancellation",
+                entry,
+            )
+        )
+    return warnings

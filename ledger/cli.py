@@ -6,6 +6,7 @@ Exit codes: 0 clean; 1 the books or the input have problems, each printed as
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from ledger import __version__
-from ledger.context import AS_OF_ENV, BOOKS_ENV, AppContext, UsageError, pass_app
+from ledger.context import AS_OF_ENV, BOOKS_ENV, DATE, AppContext, UsageError, pass_app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,23 +73,45 @@ def init(directory: Path, title: str, currency: str, start: str) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print errors as JSON.")
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Print how long each step of the load took (parsing, booking, each plugin, "
+    "the validations) to stderr, as bean-check --verbose does.",
+)
+@click.option(
+    "--as-of",
+    "as_of_option",
+    type=DATE,
+    help="The date the plugins check against: fails, pending settlements (YYYY-MM-DD).",
+)
 @pass_app
-def check(app: AppContext, as_json: bool) -> None:
+def check(
+    app: AppContext, as_json: bool, timings: bool, as_of_option: datetime.date | None
+) -> None:
     """Load the books, run every plugin and validation, print each problem."""
-    from ledger.check import run_check
+    from ledger.check import fail_warnings, run_check
     from ledger.errors import errors_json, format_error, sort_errors
 
     path = app.require_books()
     config = app.config
-    app.as_of(None)
-    books, errors = run_check(path, config)
+    app.as_of(as_of_option)
+
+    def log(line: str) -> None:
+        click.echo(line, err=True)
+
+    books, errors = run_check(path, config, log_timings=log if timings else None)
     errors = sort_errors(errors)
+    # Young fails are warnings: printed, but the exit status stays 0.
+    warnings = sort_errors(fail_warnings(books.entries, config))
     if as_json:
-        click.echo(errors_json(errors, len(books.entries)))
+        click.echo(errors_json(errors, len(books.entries), warnings))
     else:
-        for error in errors:
+        for error in [*errors, *warnings]:
             click.echo(format_error(error))
-        summary = f"{len(books.entries)} entries, {len(errors)} error(s)"
+        summary = (
+            f"{len(books.entries)} entries, {len(errors)} error(s), {len(warnings)} warning(s)"
+        )
         click.echo(summary, err=True)
     sys.exit(1 if errors else 0)
 

@@ -56,9 +56,13 @@ def error_to_json(error: Any) -> dict[str, Any]:
     }
 
 
-def errors_json(errors: Sequence[Any], entries: int) -> str:
+def errors_json(errors: Sequence[Any], entries: int, warnings: Sequence[Any] = ()) -> str:
     return json.dumps(
-        {"errors": [error_to_json(e) for e in errors], "entries": entries},
+        {
+            "errors": [error_to_json(e) for e in errors],
+            "entries": entries,
+            "warnings": [error_to_json(w) for w in warnings],
+        },
         indent=2,
         sort_keys=True,
     )

@@ -30,11 +30,13 @@ ORIGINAL_DATE = "original-date"
 # Settlement (plugins.settlement): a trade's reversal names the trade it cancels;
 # a settlement for less than the outstanding amount says it is partial; entries
 # the plugin generates for auto-settle counterparties say so; a trade failing
-# for fewer business days than fail-warning-days carries its age.
+# for fewer business days than fail-warning-days carries its age and the cash
+# still unsettled (firm's view: negative = we still pay).
 CANCELS = "cancels"
 PARTIAL = "partial"
 AUTO_SETTLED = "auto-settled"
 FAIL_AGE = "fail-age"
+FAIL_OUTSTANDING = "fail-outstanding"
 # Custody holdings (a `balance` from MT535 or a custody CSV): sub-balances the
 # custodian reports but the assertion leaves out.
 PENDING_QUANTITY = "pending-quantity"

@@ -42,7 +42,8 @@ business day of the trade's settlement calendars; S off the standard cycle
 (:mod:`ledger.settlement.cycles`) without ``settle-override: TRUE``; a cash
 account moved by a trade on a day other than S; a fail (S before the as-of
 date, not fully settled) older than ``fail-warning-days`` business days --
-younger fails are flagged ``!`` with ``fail-age`` in their metadata; a
+younger fails are flagged ``!`` with ``fail-age`` and ``fail-outstanding`` in
+their metadata (``backoffice check`` prints them as warnings); a
 settlement that matches no trade; settlements that differ from the trade's
 amount (a settlement for less must say ``partial: TRUE``; the rest stays
 pending). The as-of date is ``BACKOFFICE_AS_OF``, else the config's ``as-of``,
@@ -328,7 +329,12 @@ class _Run:
             current = self.result[trade.position]
             assert isinstance(current, data.Transaction)  # the trade, maybe re-dated
             self.result[trade.position] = current._replace(
-                flag="!", meta={**current.meta, m.FAIL_AGE: Decimal(age)}
+                flag="!",
+                meta={
+                    **current.meta,
+                    m.FAIL_AGE: Decimal(age),
+                    m.FAIL_OUTSTANDING: Amount(outstanding, trade.currency),
+                },
             )
             self.changed = True
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,14 @@ def test_as_of_does_not_leak_between_invocations(
     monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
     result = runner.invoke(main, ["--books", str(demo_books), "check", "--json"])
     assert "BACKOFFICE_AS_OF" not in os.environ, result.output
+
+
+def test_check_timings_name_each_step_on_stderr(runner: CliRunner, demo_books: Path) -> None:
+    result = runner.invoke(main, ["--books", str(demo_books), "check", "--json", "--timings"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["errors"] == []  # stdout stays the report
+    steps = re.findall(r"^Operation: '([^']+)'\s+Time:\s+\d+ ms$", result.stderr, re.M)
+    for step in ("parse", "booking", "plugins.settlement", "plugins.cash", "hardcore validations"):
+        assert step in steps
+    quiet = runner.invoke(main, ["--books", str(demo_books), "check"])
+    assert "Operation:" not in quiet.stderr

@@ -9,6 +9,7 @@ plugins ran, printed by Beancount (blanks normalised); the errors are
 from __future__ import annotations
 
 import copy
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 from beancount.parser import printer
+from click.testing import CliRunner
 
 from ledger.books import load, load_string
+from ledger.cli import main as cli
 from ledger.config import Config
 from ledger.settlement.trades import scan
 from plugins.settlement import settlement
@@ -278,7 +281,41 @@ def test_fail_aged_3_business_days_is_a_warning(
     """S 2026-11-20; as of 11-25 it is 3 business days late: flagged, not an error."""
     text, errors = run(tmp_path, monkeypatch, FAIL, as_of="2026-11-25")
     assert errors == []
-    assert text == _normalise(FAIL_OUT.format(flag="!", age="\n      fail-age: 3"))
+    age = "\n      fail-age: 3\n      fail-outstanding: 125975.00 USD"
+    assert text == _normalise(FAIL_OUT.format(flag="!", age=age))
+
+
+def test_check_prints_a_young_fail_as_a_warning_and_exits_0(tmp_path: Path) -> None:
+    # Beancount's errors have no warning level: the plugin flags the trade, and
+    # backoffice check reads the flag back and prints it, without failing.
+    main_file = write_books(
+        tmp_path,
+        {
+            "main.beancount": HEADER + textwrap.dedent(FAIL).lstrip("\n"),
+            "backoffice.toml": CONFIG.format(policy="settlement-date"),
+        },
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--books", str(main_file), "check", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    line = OFFSET + 5  # the trade's line in main.beancount
+    assert result.stdout == (
+        f"{main_file}:{line}: warning: trade A2 failed: due 2026-11-20, 125975.00 USD "
+        "unsettled, 3 business day(s) late (an error after 3); chase AlphaSec and book the "
+        "settlement or the cancellation\n"
+    )
+    assert result.stderr.endswith("0 error(s), 1 warning(s)\n")
+    as_json = runner.invoke(
+        cli, ["--books", str(main_file), "check", "--as-of", "2026-11-25", "--json"]
+    )
+    report = json.loads(as_json.stdout)
+    assert (report["errors"], len(report["warnings"])) == ([], 1)
+    assert report["warnings"][0]["line"] == line
+    # A day older, it is an error: printed once, as an error, and check exits 1.
+    older = runner.invoke(cli, ["--books", str(main_file), "check", "--as-of", "2026-11-27"])
+    assert older.exit_code == 1
+    assert ": warning:" not in older.stdout
+    assert older.stderr.endswith("1 error(s), 0 warning(s)\n")
 
 
 def test_fail_aged_4_business_days_is_an_error(
