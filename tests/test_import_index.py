@@ -4,8 +4,11 @@ and a batch of bank statements uses it instead of a full load."""
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +116,40 @@ def test_the_cached_index_is_the_scanned_one_and_follows_edits(
     day = datetime.date(2030, 1, 3)
     fee = Decimal("-1.25")
     assert edited.before(ACCOUNTS[0], "USD", day) == scanned.before(ACCOUNTS[0], "USD", day) + fee
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda scan: scan.update(balances=[["Assets:Bank", "2026-01-01", "USD"]]),
+        lambda scan: scan.update(moves=[["Assets:Bank", "USD", [[1, "one"]]]]),
+        lambda scan: scan.update(txn=[[1, 2], ["a", "b"]]),
+        lambda scan: scan.update(keys=[["open", 7]]),
+        lambda scan: scan.update(trades=[["T1", None, "Assets:Unsettled:X"]]),
+        lambda scan: scan.update(includes=[3]),
+    ],
+)
+def test_a_cache_file_of_the_wrong_types_is_scanned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    # Valid JSON with every key a scan has, but values of the wrong types (a cache
+    # edited by hand): the file is scanned again and its cache file rewritten, and
+    # nothing of the damaged one reaches the index.
+    write(render(read_firm(DEMO_BOOKS), 200, seed=7), tmp_path / "books")
+    books = tmp_path / "books" / "main.beancount"
+    unsettled = load_config(books).accounts.unsettled
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", str(cache))
+    scanned = scan_books(books, ACCOUNTS, unsettled)
+    damaged = {}
+    for path in sorted((cache / CACHE_DIR).glob("*.json")):
+        scan = json.loads(path.read_text(encoding="utf-8"))
+        damage(scan)
+        damaged[path] = json.dumps(scan)
+        path.write_text(damaged[path], encoding="utf-8")
+    assert scan_books(books, ACCOUNTS, unsettled) == scanned
+    for path, text in damaged.items():  # rewritten from the new scan
+        assert path.read_text(encoding="utf-8") != text
+    assert scan_books(books, ACCOUNTS, unsettled) == scanned  # from the rewritten cache
+    monkeypatch.setenv("BACKOFFICE_CACHE_DIR", "")
+    assert scan_books(books, ACCOUNTS, unsettled) == scanned
