@@ -17,7 +17,20 @@ from ledger import __version__
 from ledger.context import AS_OF_ENV, BOOKS_ENV, DATE, AppContext, UsageError, pass_app
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: books a user cannot load as they stand are a usage error
+    (exit 2, the message as it is), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from ledger.writer import UnfinishedWrite
+
+        try:
+            return super().invoke(ctx)
+        except UnfinishedWrite as exc:
+            raise UsageError(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--books",
     "books_path",

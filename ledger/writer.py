@@ -152,12 +152,31 @@ class BooksWriter:
 
 def complete_interrupted(books_dir: Path, *, timeout: float = 30.0) -> bool:
     """Finish a commit a killed process left half done (under the lock); whether
-    there was one. Cheap when there is none: one ``stat``."""
-    if not (books_dir / JOURNAL_NAME).exists():
+    there was one. Cheap when there is none: one ``stat``. Raises
+    :class:`UnfinishedWrite` when there is one and this user cannot write the books."""
+    journal = books_dir / JOURNAL_NAME
+    if not journal.exists():
         return False
-    with BooksWriter(books_dir, timeout=timeout):
-        pass  # __enter__ rolls the journal forward
+    if not os.access(books_dir, os.W_OK):
+        raise UnfinishedWrite(journal, "the directory is not writable by this user")
+    try:
+        with BooksWriter(books_dir, timeout=timeout):
+            pass  # __enter__ rolls the journal forward
+    except PermissionError as exc:
+        raise UnfinishedWrite(journal, f"{exc.filename}: {exc.strerror}") from exc
     return True
+
+
+class UnfinishedWrite(Exception):
+    """A write a killed process left half done that this user cannot finish: the
+    books would load half-written, so they are not loaded."""
+
+    def __init__(self, journal: Path, reason: str) -> None:
+        super().__init__(
+            f"{journal}: a write to these books was interrupted and is not finished, and "
+            f"this user cannot finish it ({reason}); run any backoffice command (e.g. "
+            f"backoffice check) as a user who can write {journal.parent} to complete it"
+        )
 
 
 def _fsync_directory(directory: Path) -> None:

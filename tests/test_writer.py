@@ -8,9 +8,19 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ledger import writer as writer_module
 from ledger.books import load
-from ledger.writer import JOURNAL_NAME, LOCK_NAME, BooksWriter, LockTimeout, complete_interrupted
+from ledger.cli import main as cli
+from ledger.writer import (
+    JOURNAL_NAME,
+    LOCK_NAME,
+    BooksWriter,
+    LockTimeout,
+    UnfinishedWrite,
+    complete_interrupted,
+)
 
 
 def test_commit_writes_every_file(tmp_path: Path) -> None:
@@ -87,9 +97,8 @@ def test_an_interrupted_commit_is_finished_by_the_next_writer(
     assert complete_interrupted(tmp_path) is False
 
 
-def test_books_load_finishes_an_interrupted_commit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Books whose last write died half done: the journal and one file are in place."""
     main = tmp_path / "main.beancount"
     main.write_text('include "a.beancount"\n')
     real_replace = os.replace
@@ -105,5 +114,50 @@ def test_books_load_finishes_an_interrupted_commit(
         writer.append_text(main, 'include "b.beancount"\n')
         writer.write_text(tmp_path / "b.beancount", "2026-01-01 open Assets:B\n")
     monkeypatch.undo()
+    return main
+
+
+def test_books_load_finishes_an_interrupted_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main = _interrupted(tmp_path, monkeypatch)
     books = load(main)
     assert [entry.account for entry in books.entries] == ["Assets:A", "Assets:B"]
+
+
+@pytest.mark.parametrize("how", ["directory", "lock file"])
+def test_a_user_who_cannot_finish_an_interrupted_write_gets_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    # CI runs as root, which may write anywhere: the missing permission is simulated,
+    # either as the directory's (os.access) or as the lock file's (os.open).
+    main = _interrupted(tmp_path, monkeypatch)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    if how == "directory":
+        real_access = os.access
+        monkeypatch.setattr(
+            writer_module.os,
+            "access",
+            lambda path, mode: not mode & os.W_OK and real_access(path, mode),
+        )
+    else:
+        real_open = os.open
+
+        def no_lock(path: str | Path, *args: int) -> int:
+            if str(path).endswith(LOCK_NAME):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args)
+
+        monkeypatch.setattr(writer_module.os, "open", no_lock)
+    with pytest.raises(UnfinishedWrite, match="a write to these books was interrupted"):
+        load(main)
+    result = CliRunner().invoke(cli, ["--books", str(main), "check"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{tmp_path / JOURNAL_NAME}: a write to these books was interrupted" in result.output
+    assert "as a user who can write" in result.output
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before  # nothing touched
+    monkeypatch.undo()
+    finished = load(main)  # as a user who can write: the write is finished
+    assert [entry.account for entry in finished.entries] == ["Assets:A", "Assets:B"]
