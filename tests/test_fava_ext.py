@@ -243,3 +243,34 @@ def test_the_collector_is_paused_while_any_report_is_computed() -> None:
     with pause(freeze=True):  # as a load does
         pass
     assert collector.frozen
+
+
+def test_the_configuration_is_read_again_only_when_its_file_changes(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Settlements page asks for each counterparty's clearing account, once per row.
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    reads: list[Path] = []
+    real = page.load_config
+
+    def counting(path: Path) -> Any:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(page, "load_config", counting)
+    client = create_fava_app(demo_books, read_only=True).test_client()
+    books = slug(client)
+    html = client.get(f"/{books}/extension/Settlements/").text
+    assert "Assets:Unsettled:AlphaSec" in html
+    assert len(reads) <= 1  # the background prefetch may have read it first
+    client.get(f"/{books}/extension/Settlements/")
+    assert len(reads) <= 1
+    config = demo_books.parent / "backoffice.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'name = "Alpha Securities LLC"', 'name = "Alpha Securities, LLC"'
+        ),
+        encoding="utf-8",
+    )
+    client.get(f"/{books}/extension/Settlements/")
+    assert len(reads) == 2  # edited: read again, once

@@ -52,6 +52,8 @@ CacheKey = tuple[object, ...]
 
 # Reports kept per page: enough for a few as-of dates and filter values.
 CACHE_SIZE = 8
+# The configuration last read by any page, by its file's path, mtime and size.
+_CONFIGS: dict[tuple[str, int, int], Config] = {}
 
 
 class Unavailable(Exception):
@@ -246,10 +248,26 @@ class ReviewPage(FavaExtensionBase):
         return resolve_as_of(None, config)
 
     def books_config(self) -> Config:
+        """The books' configuration, read again only when its file changes (a page asks
+        for it once per row in places, e.g. each counterparty's clearing account; the
+        pages share it)."""
+        path = self.books_path.parent / CONFIG_NAME
         try:
-            return load_config(self.books_path)
+            stat = path.stat()
+            key: tuple[str, int, int] | None = (str(path), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            key = None
+        cached = _CONFIGS.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        try:
+            config = load_config(self.books_path)
         except ConfigError as exc:
             raise Unavailable(f"the configuration is invalid: {exc}") from None
+        if key is not None:
+            _CONFIGS.clear()  # the last one read, for all the pages
+            _CONFIGS[key] = config
+        return config
 
     def request_prepared(self) -> tuple[datetime.date, Prepared]:
         """This request's as-of date and the prepared report for its arguments (the
