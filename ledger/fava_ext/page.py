@@ -52,8 +52,9 @@ CacheKey = tuple[object, ...]
 
 # Reports kept per page: enough for a few as-of dates and filter values.
 CACHE_SIZE = 8
-# The configuration last read by any page, by its file's path, mtime and size.
-_CONFIGS: dict[tuple[str, int, int], Config] = {}
+# Per configuration file, the configuration last read and the file's mtime and size.
+_CONFIGS: dict[str, tuple[tuple[int, int], Config]] = {}
+_CONFIG_LOCK = threading.Lock()
 
 
 class Unavailable(Exception):
@@ -250,24 +251,24 @@ class ReviewPage(FavaExtensionBase):
     def books_config(self) -> Config:
         """The books' configuration, read again only when its file changes (a page asks
         for it once per row in places, e.g. each counterparty's clearing account; the
-        pages share it)."""
+        pages of one books share it)."""
         path = self.books_path.parent / CONFIG_NAME
         try:
             stat = path.stat()
-            key: tuple[str, int, int] | None = (str(path), stat.st_mtime_ns, stat.st_size)
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
         except OSError:
-            key = None
-        cached = _CONFIGS.get(key) if key is not None else None
-        if cached is not None:
-            return cached
-        try:
-            config = load_config(self.books_path)
-        except ConfigError as exc:
-            raise Unavailable(f"the configuration is invalid: {exc}") from None
-        if key is not None:
-            _CONFIGS.clear()  # the last one read, for all the pages
-            _CONFIGS[key] = config
-        return config
+            stamp = None
+        with _CONFIG_LOCK:  # one read when a request and the prefetch ask at once
+            cached = _CONFIGS.get(str(path))
+            if cached is not None and stamp is not None and cached[0] == stamp:
+                return cached[1]
+            try:
+                config = load_config(self.books_path)
+            except ConfigError as exc:
+                raise Unavailable(f"the configuration is invalid: {exc}") from None
+            if stamp is not None:
+                _CONFIGS[str(path)] = (stamp, config)
+            return config
 
     def request_prepared(self) -> tuple[datetime.date, Prepared]:
         """This request's as-of date and the prepared report for its arguments (the
