@@ -6,10 +6,11 @@ import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
-from ledger.books import DEFAULT_BOOKS
+from ledger.books import DEFAULT_BOOKS, Books, load
 from ledger.config import Config, ConfigError, load_config
 
 AS_OF_ENV = "BACKOFFICE_AS_OF"
@@ -74,6 +75,25 @@ class AppContext:
         as_of = resolve_as_of(option, self.config)
         os.environ[AS_OF_ENV] = as_of.isoformat()
         return as_of
+
+    def open_books(self, as_of: datetime.date | None = None, *, hardcore: bool = True) -> Opened:
+        """How a command that reads the books starts: the books file checked, the config
+        read (a bad one is a usage error), the as-of date resolved and published to the
+        plugins, then the books loaded (``hardcore``: with Beancount's extra validations,
+        which change no entry; reports that only read entries skip them)."""
+        path = self.require_books()
+        config = self.config
+        day = self.as_of(as_of)
+        return Opened(path, config, day, load(path, hardcore=hardcore))
+
+
+class Opened(NamedTuple):
+    """What :meth:`AppContext.open_books` gives a command."""
+
+    path: Path
+    config: Config
+    as_of: datetime.date
+    books: Books
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -44,15 +44,12 @@ def breaks(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ledger.books import load
     from ledger.breaks.report import breaks_report
 
     app = ctx.find_object(AppContext)
     assert app is not None
-    path = app.require_books()
-    config = app.config
-    date = app.as_of(as_of)
-    report = breaks_report(load(path), config, date, status=status)
+    _, config, date, books = app.open_books(as_of)
+    report = breaks_report(books, config, date, status=status)
     if as_json:
         echo_json(report)
     else:
@@ -73,13 +70,11 @@ def breaks(
 @pass_app
 def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | None) -> None:
     """Resolve break ID, saying what was done (writes custom "break-resolved")."""
-    from ledger.books import load
     from ledger.breaks.model import read_breaks
     from ledger.breaks.store import ResolveError, write_resolution
 
-    path = app.require_books()
-    date = app.as_of(as_of)
-    found = {item.id: item for item in read_breaks(load(path).entries)[0]}.get(break_id)
+    path, _, date, books = app.open_books(as_of)
+    found = {item.id: item for item in read_breaks(books.entries)[0]}.get(break_id)
     if found is None:
         raise UsageError(f"no break {break_id} in {path}; list them with 'backoffice breaks'")
     if found.resolved is not None:

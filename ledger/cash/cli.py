@@ -40,18 +40,13 @@ def cash(
     as_csv: bool,
 ) -> None:
     """Cash positions, the ladder of the next business days, transfers to cover shortfalls."""
-    from ledger.books import load
     from ledger.cash.report import UnknownCurrency, cash_report, has_funding_need
     from ledger.errors import format_error
     from plugins.cash import plugin_order_error
 
     if as_json and as_csv:
         raise UsageError("--json and --csv exclude each other; pick one")
-    path = app.require_books()
-    config = app.config
-    as_of = app.as_of(as_of_option)
-    # Beancount's extra validations change no entry; the report does not need them.
-    books = load(path, hardcore=False)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
     order = plugin_order_error(books.options)
     if order is not None:
         raise UsageError(format_error(order))

@@ -99,13 +99,9 @@ def _print_close(report: dict[str, Any]) -> None:
 @pass_app
 def verify(app: AppContext, as_json: bool) -> None:
     """Recompute every seal from the files and check every archived document's SHA-256."""
-    from ledger.books import load
     from ledger.close.verify import verify_books
 
-    path = app.require_books()
-    _ = app.config
-    app.as_of(None)
-    result = verify_books(load(path))
+    result = verify_books(app.open_books().books)
     if as_json:
         echo_json(result.to_json())
     else:
@@ -120,13 +116,9 @@ def verify(app: AppContext, as_json: bool) -> None:
 @pass_app
 def audit(app: AppContext, ref: str, as_json: bool) -> None:
     """Where the entries linked REF (or with source-ref REF) came from."""
-    from ledger.books import load
     from ledger.close.audit import audit as trails_of
 
-    path = app.require_books()
-    _ = app.config
-    app.as_of(None)
-    trails = trails_of(load(path), ref)
+    trails = trails_of(app.open_books().books, ref)
     if as_json:
         echo_json({"ref": ref, "entries": [trail.to_json() for trail in trails]})
     else:

@@ -124,14 +124,11 @@ def import_(
 def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) -> None:
     """The documents imported and the lines in suspense awaiting review
     (the Fava Imports page's report)."""
-    from ledger.books import load
     from ledger.cli_output import echo_json
     from ledger.imports.report import imports_report
 
-    path = app.require_books()
-    config = app.config
-    as_of = app.as_of(as_of_option)
-    report = imports_report(load(path, hardcore=False), config, as_of)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
+    report = imports_report(books, config, as_of)
     if as_json:
         echo_json(report)
         return

@@ -85,16 +85,13 @@ def match(
     Writes a custom "break" entry for each new mismatch or unmatched item.
     Exit 1 when anything is mismatched or unmatched.
     """
-    from ledger.books import load
     from ledger.breaks.store import write_breaks
     from ledger.matching.model import InputError
     from ledger.matching.report import run_match
 
-    path = app.require_books()
-    config = app.config
-    date = app.as_of(as_of)
+    path, config, date, books = app.open_books(as_of)
     try:
-        found = run_match(load(path), config, date, files)
+        found = run_match(books, config, date, files)
     except InputError as exc:
         if as_json:
             click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))

@@ -54,14 +54,11 @@ def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: 
     A difference is listed with the items that could explain it, ranked, and
     written as a custom "break" entry. Exit 1 when any account differs.
     """
-    from ledger.books import load
     from ledger.breaks.store import write_breaks
     from ledger.recon.report import run_recon
 
-    path = app.require_books()
-    config = app.config
-    date = app.as_of(as_of)
-    found = run_recon(load(path), config, date)
+    path, config, date, books = app.open_books(as_of)
+    found = run_recon(books, config, date)
     report = found.report
     written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:

@@ -83,13 +83,9 @@ def settlements(
     as_json: bool,
 ) -> None:
     """Each trade's T, S, counterparty, ISIN, quantity, amount, status and age; totals."""
-    from ledger.books import load
     from ledger.settlement.report import UnknownCounterparty, settlements_report
 
-    path = app.require_books()
-    config = app.config
-    as_of = app.as_of(as_of_option)
-    books = load(path, hardcore=False)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
     try:
         report = settlements_report(books, config, as_of, status=status, counterparty=counterparty)
     except UnknownCounterparty as exc:
@@ -129,15 +125,11 @@ def instructions(
 ) -> None:
     """Settlement instructions for the trades pending settlement, from the standing
     settlement instructions in backoffice.toml."""
-    from ledger.books import load
     from ledger.settlement.instructions import instructions_for
     from ledger.settlement.mt54x import mt54x
     from ledger.settlement.sese023 import sese023
 
-    path = app.require_books()
-    config = app.config
-    as_of = app.as_of(as_of_option)
-    books = load(path, hardcore=False)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
     found, problems = instructions_for(books.entries, config, as_of, trade_date)
     if problems:
         for problem in problems:
