@@ -9,9 +9,10 @@ ofxtools parses OFX 1.x (SGML) and 2.x (XML) with its own tokenizer into
   and settling on the broker's ``<DTSETTLE>``; ``<FITID>`` is the trade id
   and the ``source-ref``; ``<COMMISSION>`` to commissions, ``<FEES>`` +
   ``<TAXES>`` (+ ``<LOAD>``) to ``[accounts] fees:<[trades.ofx] fee-kind>``.
-  The computed cash leg must equal ``<TOTAL>``. Bonds bought or sold with
-  accrued interest (``<ACCRDINT>``) are refused: their interest leg is not
-  modelled yet.
+  The computed cash leg must equal ``<TOTAL>``. A bond's accrued interest
+  (``<ACCRDINT>``, which the specification leaves out of ``<TOTAL>``) is paid
+  on a buy and received on a sale whatever its sign, on its own posting to
+  ``[accounts] interest``, and the cash leg includes it.
 - INCOME: dividends (``DIV``) and interest (``INTEREST``) paid into the
   counterparty's ``cash-account``; capital gains distributions
   (``CGLONG``/``CGSHORT``) to realized P&L.
@@ -214,10 +215,9 @@ class _Statement:
     def trade(self, index: int, kind: str, transaction: Any) -> data.Transaction:
         detail = transaction.invbuy if kind in BUYS else transaction.invsell
         invtran = detail.invtran
-        if _dec(getattr(detail, "accrdint", None) or getattr(transaction, "accrdint", None)):
-            raise self.fail(
-                index, kind, "a bond trade with accrued interest", "book it by hand for now"
-            )
+        accrued = abs(
+            _dec(getattr(transaction, "accrdint", None) or getattr(detail, "accrdint", None))
+        )
         if invtran.dtsettle is None:
             raise self.fail(
                 index, kind, f"FITID {invtran.fitid} has no DTSETTLE", "the broker must give S"
@@ -238,13 +238,16 @@ class _Statement:
             currency=self.currency_of(detail),
             commission=_dec(detail.commission),
             fees=((self.config.trades.ofx.fee_kind, fees),) if fees else (),
+            accrued_interest=accrued,
         )
         total = _dec(detail.total)
-        if abs(trade.cash - total) > CENT:
+        # TOTAL leaves the accrued interest out (OFX 2.1.1, 13.9.2.4.4).
+        before_interest = trade.cash + (accrued if side == "buy" else -accrued)
+        if abs(before_interest - total) > CENT:
             raise self.fail(
                 index,
                 kind,
-                f"FITID {invtran.fitid}: units x price and costs give {trade.cash} "
+                f"FITID {invtran.fitid}: units x price and costs give {before_interest} "
                 f"{trade.currency} but TOTAL is {total}",
                 "the statement does not add up; ask the broker for a corrected file",
             )

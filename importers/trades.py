@@ -71,6 +71,9 @@ class Trade:
     commission: Decimal = Decimal(0)
     fees: tuple[tuple[str, Decimal], ...] = ()
     notional: Decimal | None = None
+    # A bond's interest accrued since its last coupon, which the buyer pays the
+    # seller on top of the price (positive either way; the side gives the direction).
+    accrued_interest: Decimal = Decimal(0)
 
     @property
     def gross(self) -> Decimal:
@@ -85,10 +88,11 @@ class Trade:
 
     @property
     def cash(self) -> Decimal:
-        """The cash leg, firm's view: negative when we pay (a buy)."""
+        """The cash leg, firm's view: negative when we pay (a buy); accrued interest
+        included (paid on a buy, received on a sale)."""
         if self.side == "buy":
-            return -(self.gross + self.costs)
-        return self.gross - self.costs
+            return -(self.gross + self.costs + self.accrued_interest)
+        return self.gross - self.costs + self.accrued_interest
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class TradeAccounts:
     realized: str
     commissions: str
     fees: str
+    interest: str = "Income:Interest"  # accrued interest bought (debit) or sold (credit)
 
     @classmethod
     def from_config(cls, config: Config) -> TradeAccounts:
@@ -109,6 +114,7 @@ class TradeAccounts:
             realized=config.accounts.realized,
             commissions=config.accounts.commissions,
             fees=config.accounts.fees,
+            interest=config.accounts.interest,
         )
 
     def clearing(self, counterparty: str) -> str:
@@ -177,6 +183,11 @@ def trade_entry(
     for kind, fee in trade.fees:
         if fee:
             postings.append(_posting(f"{accounts.fees}:{kind}", fee, trade.currency))
+    if trade.accrued_interest:
+        # Bought accrued interest is income paid away (the next coupon pays it back);
+        # sold accrued interest is income earned.
+        accrued = trade.accrued_interest if trade.side == "buy" else -trade.accrued_interest
+        postings.append(_posting(accounts.interest, accrued, trade.currency))
     postings.append(_posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
     if trade.side == "sell":
         postings.append(_posting(accounts.realized, None, None))

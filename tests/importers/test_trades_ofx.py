@@ -4,6 +4,7 @@ reinvestment and transfers; the OFX specification's own example."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from beancount.core import data
 from importers.broker_ofx import BrokerOfxImporter
 from importers.common import ImportFailure
 from importers.trades import UnknownSecurities
+from ledger.books import load
 from ledger.securities import Security, commodity_entry
 from tests.importers.trade_books import TRADES, assert_golden, base_books, render, trades_config
 
@@ -51,6 +53,29 @@ def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert_golden(
         importer.extract("ofx-spec-13-11.ofx", entries), TRADES / "ofx-spec-13-11.ofx.beancount"
     )
+
+
+def test_bonds_with_accrued_interest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BUYDEBT pays the accrued interest on top of TOTAL, SELLDEBT receives it (OFX gives
+    ACCRDINT outside TOTAL, here negative on the buy): its own posting to the interest
+    account, in the cash leg; the books load clean with the sale booked against the lot."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    entries = BrokerOfxImporter(trades_config()).extract("bonds.ofx", books.entries)
+    assert_golden(entries, TRADES / "bonds.ofx.beancount")
+    buy, sell = entries
+    assert isinstance(buy, data.Transaction) and isinstance(sell, data.Transaction)
+    legs = {p.account: p.units.number for p in buy.postings if p.units is not None}
+    assert legs["Income:Interest"] == Decimal("110.05")
+    assert legs["Assets:Unsettled:AlphaSec"] == Decimal("-98635.05")  # TOTAL + ACCRDINT
+    legs = {p.account: p.units.number for p in sell.postings if p.units is not None}
+    assert legs["Income:Interest"] == Decimal("-54.40")
+    assert legs["Assets:Unsettled:AlphaSec"] == Decimal("39684.40")
+    main = tmp_path / "books" / "main.beancount"
+    (main.parent / "bonds.beancount").write_text(render(entries), encoding="utf-8")
+    with main.open("a", encoding="utf-8") as handle:
+        handle.write('include "bonds.beancount"\n')
+    assert load(main).errors == []
 
 
 def test_a_total_that_does_not_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
