@@ -312,12 +312,11 @@ class _Scanner:
         _texts(scan["includes"])
         if len(accounts) != len(refs):
             raise ValueError("a cached scan's transaction columns differ in length")
-        txn = list(zip(itertools.repeat("txn"), accounts, refs))
         balances = [
             ("balance", account, day(ordinal), currency)
             for account, ordinal, currency in scan["balances"]
         ]
-        keys = list(map(tuple, scan["keys"]))
+        keys = scan["keys"]
         _texts(*keys, [key[1] for key in balances], [key[3] for key in balances])
         moves = []
         for account, currency, days in scan["moves"]:
@@ -330,9 +329,10 @@ class _Scanner:
 
         def merge() -> None:
             index = self.index
-            index.keys.update(txn)
+            # The checks above leave nothing here that can raise.
+            index.keys.update(zip(itertools.repeat("txn"), accounts, refs))
             index.keys.update(balances)
-            index.keys.update(keys)
+            index.keys.update(map(tuple, keys))
             for account_currency, days in moves:
                 index.moves[account_currency].extend(days)
             index.inexact.update(scan["inexact"])
