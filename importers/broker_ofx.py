@@ -9,7 +9,10 @@ ofxtools parses OFX 1.x (SGML) and 2.x (XML) with its own tokenizer into
   and settling on the broker's ``<DTSETTLE>``; ``<FITID>`` is the trade id
   and the ``source-ref``; ``<COMMISSION>`` to commissions, ``<FEES>`` +
   ``<TAXES>`` (+ ``<LOAD>``) to ``[accounts] fees:<[trades.ofx] fee-kind>``.
-  The computed cash leg must equal ``<TOTAL>``. A bond's accrued interest
+  The computed cash leg must equal ``<TOTAL>``. A bond's ``<UNITS>`` are its
+  face value and ``<UNITPRICE>`` a percent of par (as the specification
+  says): it is held in face value, each unit at ``UNITPRICE / 100``, as
+  custodians report bonds (``FAMT``). A bond's accrued interest
   (``<ACCRDINT>``, which the specification leaves out of ``<TOTAL>``) is paid
   on a buy and received on a sale whatever its sign, on its own posting to
   ``[accounts] interest``, and the cash leg includes it.
@@ -47,6 +50,7 @@ from ledger.meta import Side
 
 BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
 SELLS = {"SELLSTOCK", "SELLMF", "SELLDEBT"}
+DEBTS = {"BUYDEBT", "SELLDEBT"}
 ASSET_CLASSES = {"STOCKINFO": "equity", "MFINFO": "fund", "DEBTINFO": "corporate-bond"}
 CENT = Decimal("0.01")
 
@@ -225,6 +229,12 @@ class _Statement:
         symbol, isin = self.symbol(index, detail.secid)
         fees = _dec(detail.fees) + _dec(detail.taxes) + _dec(getattr(detail, "load", None))
         side: Side = "buy" if kind in BUYS else "sell"
+        price = _dec(detail.unitprice)
+        if kind in DEBTS:
+            # OFX gives a bond's UNITS as face value and UNITPRICE in percent of par: the
+            # position is held in face value (as custodians report it, FAMT), each unit of
+            # face at UNITPRICE / 100.
+            price = price / 100
         trade = Trade(
             trade_id=str(invtran.fitid),
             trade_date=_day(invtran.dttrade),
@@ -234,7 +244,7 @@ class _Statement:
             security=symbol,
             isin=isin,
             quantity=abs(_dec(detail.units)),
-            price=_dec(detail.unitprice),
+            price=price,
             currency=self.currency_of(detail),
             commission=_dec(detail.commission),
             fees=((self.config.trades.ofx.fee_kind, fees),) if fees else (),

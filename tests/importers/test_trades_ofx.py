@@ -58,7 +58,9 @@ def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_bonds_with_accrued_interest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """BUYDEBT pays the accrued interest on top of TOTAL, SELLDEBT receives it (OFX gives
     ACCRDINT outside TOTAL, here negative on the buy): its own posting to the interest
-    account, in the cash leg; the books load clean with the sale booked against the lot."""
+    account, in the cash leg. UNITS are face value and UNITPRICE percent of par, so the
+    position is in face value at UNITPRICE / 100. The books load clean with the sale
+    booked against the lot."""
     books = base_books(tmp_path)
     monkeypatch.chdir(TRADES)
     entries = BrokerOfxImporter(trades_config()).extract("bonds.ofx", books.entries)
@@ -68,6 +70,7 @@ def test_bonds_with_accrued_interest(tmp_path: Path, monkeypatch: pytest.MonkeyP
     legs = {p.account: p.units.number for p in buy.postings if p.units is not None}
     assert legs["Income:Interest"] == Decimal("110.05")
     assert legs["Assets:Unsettled:AlphaSec"] == Decimal("-98635.05")  # TOTAL + ACCRDINT
+    assert legs["Assets:Custody:Custodia:Securities"] == Decimal("100000")  # face value
     legs = {p.account: p.units.number for p in sell.postings if p.units is not None}
     assert legs["Income:Interest"] == Decimal("-54.40")
     assert legs["Assets:Unsettled:AlphaSec"] == Decimal("39684.40")
