@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from ledger import meta as m
 from ledger.books import Books, load
@@ -70,7 +71,9 @@ def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[Boo
             (p.account[len(prefix) :] for p in entry.postings if p.account.startswith(prefix)),
             "the counterparty",
         )
-        unsettled = f", {outstanding.to_string()} unsettled" if outstanding is not None else ""
+        unsettled = (
+            f", {outstanding.to_string()} unsettled" if isinstance(outstanding, Amount) else ""
+        )
         warnings.append(
             BooksError(
                 meta,
