@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -326,8 +326,7 @@ class _Run:
         outstanding = trade.amount - state.settled_by_as_of
         limit = self.config.settlement.fail_warning_days
         if age <= limit:
-            current = self.result[trade.position]
-            assert isinstance(current, data.Transaction)  # the trade, maybe re-dated
+            current = cast(data.Transaction, self.result[trade.position])  # maybe re-dated
             self.result[trade.position] = current._replace(
                 flag="!",
                 meta={
