@@ -104,7 +104,7 @@ class TradeAccounts:
     realized: str
     commissions: str
     fees: str
-    interest: str = "Income:Interest"  # accrued interest bought (debit) or sold (credit)
+    interest: str  # accrued interest bought (debit) or sold (credit)
 
     @classmethod
     def from_config(cls, config: Config) -> TradeAccounts:
