@@ -16,6 +16,15 @@ or so from run to run on a shared machine. The plugin's own step is measured
 inside each ``with`` check (``backoffice check --timings``: Beancount's loader
 times each plugin, from the call to the re-sort it does after it), so other
 processes move it far less; it is printed as a share of the ``without`` check.
+It also prints what explains the rest of the difference: the system time of
+each (page faults for the memory the plugin holds) and how far the ``without``
+checks themselves spread.
+
+Last, in this process, on the ``without`` books as loaded: the scan the plugin
+is built on (:func:`ledger.settlement.trades.scan`) per entry over all the
+entries and over 2,000 of them read again and again (which stay in the
+processor's cache: the difference is time spent waiting on memory), and the
+re-sort of the entries that Beancount's loader does after every plugin.
 
 Each check runs in its own process because Beancount's ``validate`` appends
 the extra (``bean-check``-strict) validations to its module-level list on
@@ -35,10 +44,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
+
+from beancount.core import data
 
 from ledger.books import load
 from ledger.config import load_config
+from ledger.gcpause import gc_paused
+from ledger.settlement.trades import scan
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -74,9 +89,15 @@ def this_checkout() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
 
 
-def check(main: Path) -> tuple[float, float, float | None]:
-    """CPU (user + system) and wall seconds of ``backoffice check`` in a child process,
-    and the seconds of its plugins.settlement step (None without the plugin)."""
+class Run(NamedTuple):
+    cpu: float  # user + system seconds of the child
+    system: float
+    wall: float
+    step: float | None  # seconds of its plugins.settlement step, None without the plugin
+
+
+def check(main: Path) -> Run:
+    """``backoffice check --timings`` in a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
     done = subprocess.run(
@@ -89,9 +110,38 @@ def check(main: Path) -> tuple[float, float, float | None]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{main}: backoffice check failed:\n{done.stdout}{done.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime
+    cpu = (after.ru_utime - before.ru_utime) + system
     step = re.search(r"^Operation: 'plugins\.settlement'\s+Time:\s+(\d+) ms", done.stderr, re.M)
-    return cpu, wall, int(step.group(1)) / 1000 if step else None
+    return Run(cpu, system, wall, int(step.group(1)) / 1000 if step else None)
+
+
+def per_entry(action: Callable[[], object], count: int, repeat: int) -> float:
+    """Median CPU microseconds per entry of ``action`` over ``count`` entries."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        action()
+        times.append(time.process_time() - start)
+    return 1e6 * statistics.median(times) / count
+
+
+def in_process(main: Path) -> None:
+    """The scan per entry, in memory and in cache, and the loader's re-sort."""
+    loaded = load(main)
+    entries = loaded.entries
+    config = load_config(main)
+    middle = len(entries) // 2
+    some = entries[middle - 1_000 : middle + 1_000]
+    with gc_paused():
+        whole = per_entry(lambda: scan(entries, config), len(entries), 5)
+        cached = per_entry(lambda: [scan(some, config) for _ in range(50)], 50 * len(some), 5)
+        resort = per_entry(lambda: sorted(entries, key=data.entry_sortkey), len(entries), 5)
+    print(
+        f"scan per entry: {whole:.2f} us over all {len(entries)} entries, {cached:.2f} us over "
+        f"{len(some)} read again and again (in cache)"
+    )
+    print(f"the loader's re-sort after a plugin: {resort * len(entries) / 1e6:.3f}s")
 
 
 def main() -> None:
@@ -109,29 +159,31 @@ def main() -> None:
             "without": variant(source, Path(tmp) / "without", with_plugin=False),
             "with": variant(source, Path(tmp) / "with", with_plugin=True),
         }
-        times: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in books}
+        runs: dict[str, list[Run]] = {name: [] for name in books}
         for _ in range(args.repeat):
             for name, path in books.items():
-                times[name].append(check(path))
-        loaded = load(books["without"])
-    cpu = {name: statistics.median(t[0] for t in runs) for name, runs in times.items()}
-    wall = {name: statistics.median(t[1] for t in runs) for name, runs in times.items()}
-    steps = [t[2] for t in times["with"] if t[2] is not None]
-    if len(steps) != len(times["with"]):
-        raise SystemExit("backoffice check --timings printed no plugins.settlement step")
-    print(f"books: {source} ({len(loaded.entries)} entries), repeat {args.repeat}")
-    for name in books:
-        print(f"check {name:>7} plugins.settlement: cpu {cpu[name]:7.2f}s  wall {wall[name]:7.2f}s")
-    print(
-        f"overhead: cpu {100 * (cpu['with'] / cpu['without'] - 1):+.1f}%  "
-        f"wall {100 * (wall['with'] / wall['without'] - 1):+.1f}%"
-    )
-    own = statistics.median(steps)
-    print(
-        f"the plugin's own step in the check (its run and the loader's re-sort after it): "
-        f"{own:.2f}s = {100 * own / cpu['without']:.1f}% of the check without it "
-        f"(each run: {', '.join(f'{step:.2f}' for step in steps)})"
-    )
+                runs[name].append(check(path))
+        print(f"books: {source}, repeat {args.repeat}")
+        cpu = {name: statistics.median(r.cpu for r in done) for name, done in runs.items()}
+        for name, done in runs.items():
+            print(
+                f"check {name:>7} plugins.settlement: cpu {cpu[name]:7.2f}s  "
+                f"wall {statistics.median(r.wall for r in done):7.2f}s  "
+                f"system {statistics.median(r.system for r in done):5.2f}s  "
+                f"(cpu of each from {min(r.cpu for r in done):.2f} to "
+                f"{max(r.cpu for r in done):.2f}s)"
+            )
+        print(f"overhead: cpu {100 * (cpu['with'] / cpu['without'] - 1):+.1f}%")
+        steps = [r.step for r in runs["with"] if r.step is not None]
+        if len(steps) != len(runs["with"]):
+            raise SystemExit("backoffice check --timings printed no plugins.settlement step")
+        own = statistics.median(steps)
+        print(
+            f"the plugin's own step in the check (its run and the loader's re-sort after "
+            f"it): {own:.2f}s = {100 * own / cpu['without']:.1f}% of the check without it "
+            f"(each run: {', '.join(f'{step:.2f}' for step in steps)})"
+        )
+        in_process(books["without"])
 
 
 if __name__ == "__main__":
