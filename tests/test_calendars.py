@@ -14,6 +14,7 @@ from ledger.calendars import (
     calendar_for_currency,
     calendar_set,
     is_business_day,
+    known_calendars,
 )
 
 US = calendar_set(["XNYS", "FED"])
@@ -54,3 +55,13 @@ def test_unknown_calendar_is_named() -> None:
     with pytest.raises(CalendarError, match="unknown calendar NOPE"):
         calendar_set(["XNYS", "NOPE"])
     assert calendar_for_currency("XAU") is None
+
+
+def test_known_calendars_are_the_librarys_codes_and_aliases() -> None:
+    """Read from the registry, they are the codes list_supported_financial() lists
+    (which imports every market's module to do so)."""
+    import holidays
+
+    known = known_calendars()
+    assert known == frozenset(holidays.list_supported_financial())
+    assert {"XNYS", "NYSE", "FED", "ECB", "TAR", "XLON", "XETR", "XSWX"} <= known
