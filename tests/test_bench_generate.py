@@ -186,3 +186,18 @@ def test_assertions_hold_under_the_trade_date_policy_too(
         {**files, "backoffice.toml": config.replace('"settlement-date"', '"trade-date"')}, tmp_path
     )
     assert load(tmp_path / "main.beancount").errors == []
+
+
+def test_the_floor_benchmarks_least_pass_re_dates_as_the_plugin_does(bare: Books) -> None:
+    """bench/settlement_floor.py sets the plugin beside a least pass; that pass must do
+    at least the plugin's re-dating, entry for entry, for the comparison to hold."""
+    import plugins.settlement
+    from bench.settlement_floor import least_pass
+
+    redated, errors = plugins.settlement.settlement(bare.entries, bare.options)
+    assert errors == []
+    least = least_pass(bare.entries, "Assets:Unsettled:")
+    assert len(redated) == len(least) == len(bare.entries)
+    moved = [i for i, entry in enumerate(bare.entries) if entry.date != redated[i].date]
+    assert moved, "the synthetic trades settle after T: the plugin re-dates some"
+    assert [entry.date for entry in least] == [entry.date for entry in redated]
