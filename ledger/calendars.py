@@ -49,8 +49,8 @@ def known_calendars() -> frozenset[str]:
     Read from the library's registry: ``holidays.list_supported_financial()`` gives
     the same codes but imports every market's module, and every country's, to list
     their subdivisions, which cost each command that reads a config 0.04 s."""
-    get_codes = getattr(getattr(holidays, "registry", None), "EntityLoader", None)
-    get_codes = getattr(get_codes, "get_financial_codes", None)
+    loader = getattr(getattr(holidays, "registry", None), "EntityLoader", None)
+    get_codes = getattr(loader, "get_financial_codes", None)
     if get_codes is None:  # a holidays release without the registry's loader
         return frozenset(holidays.list_supported_financial())
     return frozenset(get_codes(include_aliases=True))
