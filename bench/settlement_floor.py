@@ -50,8 +50,10 @@ from ledger.config import load_config
 from ledger.gcpause import gc_paused
 from ledger.meta import TRADE_LINK_PREFIX
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from settlement_overhead import check, generated, this_checkout, variant
+try:  # imported as bench.settlement_floor (the tests)
+    from bench.settlement_overhead import check, generated, this_checkout, variant
+except ImportError:  # run as a script: bench/ is first on the path
+    from settlement_overhead import check, generated, this_checkout, variant
 
 
 def median_cpu(action: Callable[[], object], repeat: int) -> float:
