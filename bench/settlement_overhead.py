@@ -9,7 +9,8 @@ twice, with only Beancount's own plugins (``without``) and with
 on each ``--repeat`` times in rotation, each in a fresh process. It prints the
 median CPU time of the child (user + system, which other processes on the
 machine move far less than wall time) and wall time of each, the overhead of
-``with`` over ``without``, and the plugin's own step in the ``with`` checks.
+``with`` over ``without`` (of the medians, and within each round, where the
+two checks ran back to back), and the plugin's own step in the ``with`` checks.
 
 The overhead is the difference of two 11-12 s medians, so it moves by a point
 or so from run to run on a shared machine. The plugin's own step is measured
@@ -174,6 +175,16 @@ def main() -> None:
                 f"{max(r.cpu for r in done):.2f}s)"
             )
         print(f"overhead: cpu {100 * (cpu['with'] / cpu['without'] - 1):+.1f}%")
+        # Each round runs both checks back to back: the overhead within each round drifts
+        # less with the machine's load than the medians taken apart.
+        rounds = sorted(
+            100 * (with_run.cpu / without_run.cpu - 1)
+            for without_run, with_run in zip(runs["without"], runs["with"], strict=True)
+        )
+        print(
+            f"overhead within each round: median {statistics.median(rounds):+.1f}%, "
+            f"from {rounds[0]:+.1f}% to {rounds[-1]:+.1f}%"
+        )
         steps = [r.step for r in runs["with"] if r.step is not None]
         if len(steps) != len(runs["with"]):
             raise SystemExit("backoffice check --timings printed no plugins.settlement step")
