@@ -31,7 +31,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -44,6 +43,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from ledger import meta as keys
+from ledger.cache import default_cache_dir, write_atomic
 from ledger.close.hashes import PERIOD_CLOSE
 from ledger.imports.dedupe import Key
 
@@ -58,7 +58,6 @@ _TRADE_ID = re.compile(r'^[ \t]+trade-id:[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)', re.
 _FIRST_POSTING = re.compile(r"^[ \t]+(?:[!*][ \t]+)?([A-Z][^\s;]*)", re.M)
 _CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]*$")
 _BALANCE = re.compile(r"^(\S+)\s+(-?[\d,.]+)\s+([A-Z][A-Z0-9'._-]*)")
-CACHE_ENV = "BACKOFFICE_CACHE_DIR"
 CACHE_DIR = "import-index-v2"  # bump when what a file's scan holds changes
 PRUNE_DAYS = 30
 _SCAN_KEYS = frozenset(
@@ -351,16 +350,6 @@ def _texts(*groups: Iterable[object]) -> None:
             raise TypeError("a cached scan holds a value that is not text")
 
 
-def default_cache_dir() -> Path | None:
-    """``$BACKOFFICE_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/backoffice``,
-    else ``~/.cache/backoffice``."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "backoffice"
-
-
 def _read_cached(path: Path) -> dict[str, Any] | None:
     try:
         scan = json.loads(path.read_bytes())
@@ -373,12 +362,9 @@ def _read_cached(path: Path) -> dict[str, Any] | None:
 def _write_cached(path: Path, scan: dict[str, Any]) -> None:
     """Best effort, as the hash cache: atomic rename, then drop what no import
     has used for ``PRUNE_DAYS`` (earlier versions of the files)."""
+    if not write_atomic(path, json.dumps(scan, separators=(",", ":"))):  # dump(): pure Python
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(scan, separators=(",", ":")))  # dump() is pure Python
-        os.replace(tmp, path)
         cutoff = time.time() - PRUNE_DAYS * 86400
         for old in path.parent.glob("*.json"):
             if old.stat().st_mtime < cutoff:
