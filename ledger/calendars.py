@@ -10,16 +10,22 @@ Monday being a Fed holiday though the NYSE trades.
 
 No holiday is written here: the dates come from the library, weekends
 included (each calendar's ``weekend``). Results are cached, since the
-settlement plugin asks the same questions for many trades.
+settlement plugin asks the same questions for many trades; the library's
+answers are also kept on disk (``calendars-v1/<holidays version>.json`` in the
+cache directory of :mod:`ledger.cache`), since its first answer in a process
+costs more than the questions of a whole run.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
+
+from ledger.cache import default_cache_dir, write_atomic
 
 # The calendar of each currency's cash settlement system (Fedwire, TARGET2,
 # CHAPS, SIX Interbank Clearing, BOJ-NET, ...), as the library names it.
@@ -36,6 +42,7 @@ CURRENCY_CALENDARS: dict[str, str] = {
 }
 
 Calendars = tuple[str, ...]
+CACHE_DIR = "calendars-v1"  # under ledger.cache.default_cache_dir(); bump if the layout changes
 
 
 class CalendarError(ValueError):
@@ -70,14 +77,70 @@ def calendar_set(names: Iterable[str]) -> Calendars:
     return result
 
 
+class _Stored:
+    """The closed days and weekends already asked of ``holidays``, kept in the cache
+    directory (:mod:`ledger.cache`) per version of the library: the library's first
+    answer in a process imports every financial market's module, and every
+    country's (0.05 s), though a run asks about a few calendars and years. Read once
+    per process; written again, atomically, whenever something is added."""
+
+    def __init__(self) -> None:
+        directory = default_cache_dir()
+        version = getattr(holidays, "__version__", "unknown")
+        self.path = None if directory is None else directory / CACHE_DIR / f"{version}.json"
+        self.values: dict[str, object] = {}
+        if self.path is not None:
+            try:
+                stored = json.loads(self.path.read_bytes())
+            except (OSError, ValueError):
+                stored = None
+            if isinstance(stored, dict):
+                self.values = stored
+
+    def closed_days(self, name: str, year: int) -> frozenset[datetime.date] | None:
+        days = self.values.get(f"{name} {year}")
+        if not isinstance(days, list) or not all(isinstance(day, str) for day in days):
+            return None
+        try:
+            return frozenset(map(datetime.date.fromisoformat, days))
+        except ValueError:
+            return None
+
+    def weekend(self, name: str) -> frozenset[int] | None:
+        days = self.values.get(f"{name} weekend")
+        if not isinstance(days, list) or not all(
+            type(day) is int and 0 <= day <= 6 for day in days
+        ):
+            return None
+        return frozenset(days)
+
+    def keep(self, key: str, value: list[str] | list[int]) -> None:
+        self.values[key] = value
+        if self.path is not None:
+            write_atomic(self.path, json.dumps(self.values, sort_keys=True))
+
+
+@lru_cache(maxsize=1)
+def _stored() -> _Stored:
+    return _Stored()
+
+
 @lru_cache(maxsize=512)
 def _closed_days(name: str, year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.financial_holidays(name, years=year).keys())
+    days = _stored().closed_days(name, year)
+    if days is None:
+        days = frozenset(holidays.financial_holidays(name, years=year).keys())
+        _stored().keep(f"{name} {year}", sorted(day.isoformat() for day in days))
+    return days
 
 
 @lru_cache(maxsize=64)
 def _weekend(name: str) -> frozenset[int]:
-    return frozenset(holidays.financial_holidays(name).weekend)
+    days = _stored().weekend(name)
+    if days is None:
+        days = frozenset(holidays.financial_holidays(name).weekend)
+        _stored().keep(f"{name} weekend", sorted(days))
+    return days
 
 
 def calendar_for_currency(currency: str) -> str | None:

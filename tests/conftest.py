@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +13,25 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.books import Books, load
+from ledger.cache import CACHE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_BOOKS = REPO / "books"
+_SESSION_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests keep what Backoffice caches (import index, calendars) in a directory of
+    their own, not the user's ~/.cache, unless BACKOFFICE_CACHE_DIR says otherwise."""
+    if CACHE_ENV not in os.environ:
+        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="backoffice-test-cache-"))
+        os.environ[CACHE_ENV] = _SESSION_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for directory in _SESSION_CACHE:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop(CACHE_ENV, None)
 
 
 def write_books(directory: Path, files: dict[str, str]) -> Path:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
+import holidays
 import pytest
 
+from ledger import calendars
+from ledger.cache import CACHE_ENV
 from ledger.calendars import (
     CalendarError,
     add_business_days,
@@ -65,3 +71,87 @@ def test_known_calendars_are_the_librarys_codes_and_aliases() -> None:
     known = known_calendars()
     assert known == frozenset(holidays.list_supported_financial())
     assert {"XNYS", "NYSE", "FED", "ECB", "TAR", "XLON", "XETR", "XSWX"} <= known
+
+
+@pytest.fixture
+def fresh_calendars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], Path]]:
+    """The calendar caches emptied, the disk cache in ``tmp_path``; the returned
+    function empties the in-process caches again (as a new process would start)."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+
+    def new_process() -> Path:
+        for cached in (calendars._stored, calendars._closed_days, calendars._weekend):
+            cached.cache_clear()
+        calendars._closed_in_year.cache_clear()
+        add_business_days.cache_clear()
+        return tmp_path / calendars.CACHE_DIR / f"{holidays.__version__}.json"
+
+    new_process()
+    yield new_process
+    new_process()
+
+
+def test_the_librarys_answers_are_kept_for_the_next_process(
+    fresh_calendars: Callable[[], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = fresh_calendars()
+    assert add_business_days(US, date(2026, 10, 9), 1) == date(2026, 10, 13)
+    kept = json.loads(stored.read_text())
+    assert "2026-10-12" in kept["FED 2026"]  # Columbus Day
+    assert kept["XNYS weekend"] == [5, 6]
+
+    def no_library(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the library was asked again")
+
+    fresh_calendars()
+    monkeypatch.setattr(holidays, "financial_holidays", no_library)
+    assert add_business_days(US, date(2026, 10, 9), 1) == date(2026, 10, 13)
+    assert business_days(US, date(2026, 11, 20), 4)[-1] == date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not json",
+        "[1, 2]",
+        '{"FED 2026": "2026-10-12", "FED weekend": {"5": 6}}',
+        '{"FED 2026": ["2026-13-12"], "FED weekend": [5, 6, 7]}',
+        '{"FED 2026": [20261012], "FED weekend": [true, 6]}',
+    ],
+)
+def test_a_damaged_cache_is_asked_of_the_library_again(
+    fresh_calendars: Callable[[], Path], damage: str
+) -> None:
+    """Whatever a damaged file holds in place of a value (the wrong type, not a date,
+    not a weekday), the answer is the library's (a Columbus Day trade settles on
+    Tuesday), and the file is written whole again. (A value of the right shape is
+    trusted: the file is keyed by the library's version, which fixes its answers.)"""
+    stored = fresh_calendars()
+    stored.parent.mkdir(parents=True)
+    stored.write_text(damage)
+    fresh_calendars()
+    assert add_business_days(("FED",), date(2026, 10, 9), 1) == date(2026, 10, 13)
+    kept = json.loads(stored.read_text())
+    assert "2026-10-12" in kept["FED 2026"]
+    assert kept["FED weekend"] == [5, 6]
+
+
+def test_no_cache_directory_no_file(
+    fresh_calendars: Callable[[], Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(CACHE_ENV, "")
+    fresh_calendars()
+    assert add_business_days(US, date(2026, 10, 9), 1) == date(2026, 10, 13)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(
+    fresh_calendars: Callable[[], Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(blocked / "below"))  # a directory under a file
+    fresh_calendars()
+    assert add_business_days(US, date(2026, 10, 9), 1) == date(2026, 10, 13)
