@@ -8,10 +8,13 @@ adds into parts, on the same books without the plugin (as that script makes
 them), and sets the plugin's own run beside the least a pure-Python plugin
 must do on these entries:
 
-- the plugin in this process, run again and again (warm), and its first run
-  (cold: the ``holidays`` library imports every financial market's module,
-  and every country's, at the first business-day question, and fills its
-  calendars);
+- the plugin in this process (compiled when ``make compiled`` built it from
+  its sources as they are: :mod:`ledger.compiled`), run again and again
+  (warm), and what its first run costs more (cold: the calendars are read from
+  the cache directory, or,
+  the first time on a machine, asked of the ``holidays`` library, which
+  imports every financial market's module and every country's; with
+  ``BACKOFFICE_CACHE_DIR=""`` they are asked of the library every time);
 - the least pass: one pass that tells trades and settlements apart, reads
   each trade's dates and cash leg, re-dates it to S, and indexes the
   settlements by their trade link. No check, no error, no report: any
@@ -150,7 +153,7 @@ def main() -> None:
         warm = median_cpu(lambda: plugin.settlement(entries, options), 7)
         least = median_cpu(lambda: least_pass(entries, prefix), 7)
         redated = sorted(redated, key=data.entry_sortkey)
-        parts["first-use extra (holidays' calendars)"] = cold - warm
+        parts["first run's extra (the calendars)"] = cold - warm
         parts["importing the plugin"] = import_cost(5)
         parts["the loader's re-sort after it"] = median_cpu(
             lambda: sorted(redated, key=data.entry_sortkey), 7
@@ -165,7 +168,8 @@ def main() -> None:
         return f"{seconds:6.3f}s {100 * seconds / whole:5.1f}%"
 
     print(f"books: {source}; check without plugins.settlement: {whole:.2f}s CPU")
-    print(f"the plugin, warm, in this process:       {share(warm)}")
+    kind = "compiled" if (plugin.__file__ or "").endswith(".so") else "Python"
+    print(f"the plugin ({kind}), warm, in process: {share(warm)}")
     print(f"the least pass, pure Python, no checks:  {share(least)}")
     for name, seconds in parts.items():
         print(f"{name + ':':41s}{share(seconds)}")
