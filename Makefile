@@ -21,9 +21,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The settlement plugin and its scan compiled with mypyc (ledger/compiled.py), rebuilt when
-# their sources change. Without a C compiler it says so, and the Python sources are used.
-COMPILED_SOURCES := ledger/settlement/trades.py plugins/settlement.py ledger/compiled.py
+# The settlement plugin and its scan compiled with mypyc (ledger/compiled.py), rebuilt when a
+# project source changes (the build digests those they import, and is not used once one differs).
+# Without a C compiler it says so, and the Python sources are used.
+COMPILED_SOURCES := $(shell find ledger plugins importers -name '*.py')
 build/compiled/manifest.json: $(COMPILED_SOURCES) $(VENV)/.installed
 	@if ! command -v cc >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
 	  apt-get update -qq && \
