@@ -21,12 +21,13 @@ import ast
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ledger.cache import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "compiled"
@@ -151,12 +152,10 @@ def build() -> int:
             finally:
                 os.chdir(cwd)
     manifest = {"python": sys.version, "sources": digests}
-    MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    if not write_atomic(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n"):
+        print(f"compiled modules built, but {MANIFEST} cannot be written", file=sys.stderr)
+        return 1
     return 0
-
-
-def clean() -> None:
-    shutil.rmtree(BUILD, ignore_errors=True)
 
 
 if __name__ == "__main__":
