@@ -13,14 +13,14 @@ machine move far less than wall time) and wall time of each, the overhead of
 checks ran back to back, and of the fastest of each, the least disturbed by
 other processes), and the plugin's own step in the ``with`` checks.
 
-The overhead is the difference of two 11-12 s medians, so it moves by a point
-or so from run to run on a shared machine. The plugin's own step is measured
-inside each ``with`` check (``backoffice check --timings``: Beancount's loader
-times each plugin, from the call to the re-sort it does after it), so other
-processes move it far less; it is printed as a share of the ``without`` check.
-It also prints what explains the rest of the difference: the system time of
-each (page faults for the memory the plugin holds) and how far the ``without``
-checks themselves spread.
+The overhead is the difference of two 11-12 s medians, so it moves by one or
+two points from run to run on a shared machine (21 rounds settle it better than
+11). The plugin's own step is measured inside each ``with`` check (``backoffice
+check --timings``: Beancount's loader times each plugin, from the call to the
+re-sort it does after it), so other processes move it far less; it is printed
+as a share of the ``without`` check. It also prints the system time of each
+and how far the ``without`` checks themselves spread, which bound how much of
+the difference is the machine's.
 
 Last, in this process, on the ``without`` books as loaded: the scan the plugin
 is built on (:func:`ledger.settlement.trades.scan`) per entry over all the
