@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime
 import json
 import re
 import textwrap
@@ -439,6 +440,38 @@ def test_settlement_amount_that_differs_names_the_difference(
     ]
 
 
+def test_a_second_settlement_of_a_trade_settled_in_full_is_a_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan keeps a settlement in full aside (Scan.settled); a second one brings
+    both back to the amount check."""
+    duplicate = (
+        '    2026-11-26 * "Custodia" "MT545 sent twice" ^trade-T123\n'
+        "      Assets:Unsettled:AlphaSec         61275.00 USD\n"
+        "      Assets:Custody:Custodia:Cash:USD -61275.00 USD\n"
+    )
+    _, errors = run(tmp_path, monkeypatch, US_BUY + "\n" + duplicate)
+    assert errors == [
+        "15: settlements of trade T123 total -122,550.00 USD; the trade's amount is "
+        "-61,275.00 USD: they differ by -61,275.00 USD; check the settlement against the "
+        "trade and its confirmation"
+    ]
+
+
+def test_a_settlement_in_full_with_a_bad_flag_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = US_BUY.replace(
+        '"MT545 receive against payment" ^trade-T123\n',
+        '"MT545 receive against payment" ^trade-T123\n      partial: "perhaps"\n',
+    )
+    _, errors = run(tmp_path, monkeypatch, ledger)
+    # Not read as a settlement at all, as when the scan built every settlement.
+    assert errors == [
+        "11: metadata 'partial' is 'perhaps'; expected TRUE or FALSE; fix the entry's metadata"
+    ]
+
+
 def test_cancel_and_rebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The trade is cancelled before S and rebooked under a new id; only the rebook settles."""
     ledger = """
@@ -770,3 +803,27 @@ def test_a_trade_before_its_commodity_directive_still_gets_its_market(
     books = load_string(HEADER + textwrap.dedent(ledger))
     (trade,) = scan(books.entries, Config()).trades.values()
     assert (trade.isin, trade.market, trade.asset_class) == ("US0000000002", "XNYS", "equity")
+
+
+def test_scan_keeps_a_settlement_in_full_aside_until_a_second_one() -> None:
+    # With settled_by the scan builds no Settlement for a trade's one settlement in
+    # full (Scan.settled keeps its entry); a second settlement of that trade puts both
+    # in Scan.settlements, as the scan without settled_by has them.
+    books = load_string(HEADER.replace('plugin "plugins.settlement"', "") + textwrap.dedent(US_BUY))
+    everything = scan(books.entries, Config())
+    found = scan(books.entries, Config(), settled_by=datetime.date(2026, 11, 27))
+    (settlement_entry,) = (s.entry for s in everything.settlements["T123"])
+    assert found.settled == {"T123": settlement_entry}
+    assert found.settlements == {}
+    assert scan(books.entries, Config(), settled_by=datetime.date(2026, 11, 24)).settled == {}
+
+    twice = load_string(
+        HEADER.replace('plugin "plugins.settlement"', "")
+        + textwrap.dedent(US_BUY)
+        + textwrap.dedent(US_BUY.split("\n\n")[1].replace("2026-11-25", "2026-11-26"))
+    )
+    everything = scan(twice.entries, Config())
+    found = scan(twice.entries, Config(), settled_by=datetime.date(2026, 11, 27))
+    assert found.settled == {}
+    assert found.settlements == everything.settlements
+    assert len(found.settlements["T123"]) == 2
