@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import printer
 from click.testing import CliRunner
 
 from ledger.books import load, load_string
 from ledger.cli import main as cli
 from ledger.config import Config
+from ledger.settlement import trades
 from ledger.settlement.trades import scan
 from plugins.settlement import settlement
 from tests.conftest import REPO, write_books
@@ -827,3 +829,18 @@ def test_scan_keeps_a_settlement_in_full_aside_until_a_second_one() -> None:
     assert found.settled == {}
     assert found.settlements == everything.settlements
     assert len(found.settlements["T123"]) == 2
+
+
+def test_the_scan_reads_beancount_tuples_at_the_right_positions() -> None:
+    fields = {
+        "_META": data.Transaction._fields.index("meta"),
+        "_DATE_FIELD": data.Transaction._fields.index("date"),
+        "_LINKS": data.Transaction._fields.index("links"),
+        "_POSTINGS": data.Transaction._fields.index("postings"),
+        "_ACCOUNT": data.Posting._fields.index("account"),
+        "_UNITS": data.Posting._fields.index("units"),
+        "_COST": data.Posting._fields.index("cost"),
+        "_NUMBER": Amount._fields.index("number"),
+        "_CURRENCY": Amount._fields.index("currency"),
+    }
+    assert {name: getattr(trades, name) for name in fields} == fields
