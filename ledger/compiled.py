@@ -1,7 +1,7 @@
 """The settlement plugin and its scan, compiled with mypyc, used while they match their sources.
 
 ``plugins.settlement`` reads every trade and settlement of the books on each
-``backoffice check``; compiled, it costs about a fifth less (README,
+``backoffice check``; compiled, it costs about a quarter less (README,
 "Performance"). ``python -m ledger.compiled`` (run by ``make``) compiles
 :data:`MODULES` with mypyc into ``build/compiled/`` of the checkout and writes
 a manifest of the SHA-256 of each source it compiled and of every project
