@@ -585,7 +585,8 @@ def scan(
     ``on_trade`` is called with each trade as it is read, while its entry is at hand
     (the plugin checks and re-dates it there: the books are far larger than the
     processor's caches, and a later pass reads every entry from memory again). With
-    ``settled_by``, :attr:`Scan.settled` holds the trades settled in full by then."""
+    ``settled_by``, :attr:`Scan.settled` holds the trades settled in full by then, each
+    with its one settlement's entry, which :attr:`Scan.settlements` then leaves out."""
     reader = _Reader(config, on_trade, settled_by)
     result = reader.read(entries)
     # Settlements read before any trade of theirs: of a trade read later, or of none.
