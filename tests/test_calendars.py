@@ -13,6 +13,7 @@ import pytest
 from ledger import calendars
 from ledger.cache import CACHE_ENV
 from ledger.calendars import (
+    CURRENCY_CALENDARS,
     CalendarError,
     add_business_days,
     business_days,
@@ -22,6 +23,7 @@ from ledger.calendars import (
     is_business_day,
     known_calendars,
 )
+from ledger.settlement.cycles import ANY, BUILT_IN_RULES, MARKET_CALENDARS
 
 US = calendar_set(["XNYS", "FED"])
 
@@ -71,6 +73,21 @@ def test_known_calendars_are_the_librarys_codes_and_aliases() -> None:
     known = known_calendars()
     assert known == frozenset(holidays.list_supported_financial())
     assert {"XNYS", "NYSE", "FED", "ECB", "TAR", "XLON", "XETR", "XSWX"} <= known
+
+
+def test_the_built_in_cycles_calendars_are_the_librarys() -> None:
+    """pyproject.toml's lower bound on holidays is the first release with all of
+    them (FED came in 0.109). Four EU markets have no exchange calendar there: their
+    trades need [settlement] market-calendars (README "Settlement")."""
+    named = {
+        MARKET_CALENDARS.get(market, market)
+        for rule in BUILT_IN_RULES
+        for market in rule.markets
+        if market != ANY
+    }
+    named |= {name for rule in BUILT_IN_RULES for name in rule.calendars}
+    named |= set(CURRENCY_CALENDARS.values())
+    assert named - known_calendars() == {"XCSE", "XHEL", "XSTO", "XWBO"}
 
 
 @pytest.fixture
