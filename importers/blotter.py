@@ -2,7 +2,7 @@
 
 One row is one trade; the ``trade-id`` column is its id and its ``source-ref``.
 Header names, the date format, the side codes and the fee columns are
-configuration (``importers/trades_config.py``), validated when the config loads.
+configuration (``ledger/trades_config.py``), validated when the config loads.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import io
 from importers.common import ImportFailure
 from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
 from importers.trades import SourcedTrade, Trade, TradeImporter
-from importers.trades_config import BlotterFormat
+from ledger.trades_config import BlotterFormat
 
 TABLE = "trades.blotter"
 

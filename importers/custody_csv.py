@@ -27,7 +27,7 @@ from importers.custody import (
     safekeeping_account,
 )
 from importers.trades import SecurityResolver
-from importers.trades_config import CustodyCsvFormat
+from ledger.trades_config import CustodyCsvFormat
 from ledger.config import Config
 
 TABLE = "trades.custody-csv"

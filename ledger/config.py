@@ -150,7 +150,7 @@ class StatementAccount(_Model):
 
 
 # The areas' config tables (each subclasses ledger.config_base._Model).
-from importers.trades_config import TradesConfig  # noqa: E402
+from ledger.trades_config import TradesConfig  # noqa: E402
 from ledger.cash.config import CashConfig  # noqa: E402
 from ledger.close.config import CloseConfig  # noqa: E402
 from ledger.imports.config import ImportsConfig  # noqa: E402

@@ -2,7 +2,7 @@
 validators.
 
 This module imports nothing of Backoffice, so each area's config module
-(``importers.trades_config``, ``ledger.imports.config``, ``ledger.close.config``
+(``ledger.trades_config``, ``ledger.imports.config``, ``ledger.close.config``
 …) can be imported first, on its own, without a cycle through
 ``ledger.config``, which assembles them into :class:`ledger.config.Config`
 and re-exports ``_Model`` and ``_check_account``.
