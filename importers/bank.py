@@ -18,9 +18,10 @@ from beancount.core import data
 from beangulp import Importer
 
 from importers.bank_builder import build_entries, ledger_account
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure
 from importers.statement import Statement
 from ledger.config import Config
+from ledger.documents import document_sha256
 
 HEAD_BYTES = 8192
 

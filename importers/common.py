@@ -1,4 +1,4 @@
-"""What every importer shares: the document's hash, provenance metadata,
+"""What every importer shares: provenance metadata,
 stable generated references, and the one error type for bad input.
 
 Provenance (DESIGN.md "Record keeping"): every imported entry carries
@@ -13,7 +13,6 @@ entry came from.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -71,15 +70,6 @@ class ImportFailure(BeangulpError):  # type: ignore[misc]  # beangulp is untyped
 
     def __str__(self) -> str:
         return str(self.message)
-
-
-def document_sha256(path: str | Path) -> str:
-    """The SHA-256 of the document's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def provenance(source: str, ref: str, sha256: str) -> dict[str, str]:

@@ -35,10 +35,11 @@ from beancount.core.position import CostSpec
 from beangulp import Importer
 
 from importers import iso15022
-from importers.common import ImportFailure, document_sha256, entry_meta
+from importers.common import ImportFailure, entry_meta
 from importers.trades import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
+from ledger.documents import document_sha256
 
 Direction = Literal["receive", "deliver"]
 CENT = Decimal("0.01")

@@ -16,7 +16,7 @@ import io
 from beancount.core import data
 from beangulp import Importer
 
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure
 from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
 from importers.custody import (
     HoldingRow,
@@ -27,8 +27,9 @@ from importers.custody import (
     safekeeping_account,
 )
 from importers.trades import SecurityResolver
-from ledger.trades_config import CustodyCsvFormat
 from ledger.config import Config
+from ledger.documents import document_sha256
+from ledger.trades_config import CustodyCsvFormat
 
 TABLE = "trades.custody-csv"
 

@@ -39,9 +39,10 @@ from beancount.core.amount import Amount
 from beancount.core.position import CostSpec
 from beangulp import Importer
 
-from importers.common import ImportFailure, document_sha256, entry_meta
+from importers.common import ImportFailure, entry_meta
 from ledger import meta as keys
 from ledger.config import Config
+from ledger.documents import document_sha256
 from ledger.meta import Side
 from ledger.securities import (
     InvalidIsin,

@@ -17,6 +17,7 @@ PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
 
 
 def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import written_summary
 
     for row in report["rows"]:
@@ -85,6 +86,7 @@ def match(
     Writes a custom "break" entry for each new mismatch or unmatched item.
     Exit 1 when anything is mismatched or unmatched.
     """
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import write_breaks
     from ledger.matching.model import InputError
     from ledger.matching.report import run_match

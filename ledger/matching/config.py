@@ -145,6 +145,7 @@ class MatchingConfig(_Model):
     @field_validator("calendars")
     @classmethod
     def _known_calendars(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # lazy: the holidays library loads only for a config that names calendars
         from ledger.calendars import calendar_set
 
         calendar_set(value)

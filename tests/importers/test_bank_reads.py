@@ -12,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importers.bank_csv import _Rows
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure
 from importers.statement import Statement
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import load_config
+from ledger.documents import document_sha256
 from ledger.imports.config import CsvFormat
 from tests.conftest import REPO
 
