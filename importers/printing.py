@@ -7,8 +7,9 @@ shapes the importers produce most (a transaction whose postings are plain
 amounts without cost, price, posting flag or posting metadata, and a
 ``balance`` without tolerance or diff, all metadata strings, dates, numbers
 or booleans) are written here directly with the printer's rules; anything
-else goes to the printer. ``tests/importers/test_bank_printing.py`` compares
-the two on the golden samples and on generated entries.
+else goes to the printer. ``tests/importers/test_bank_printing.py`` proves
+the two byte-identical on every golden ``.beancount`` file under ``tests/``,
+on the demo books, on the bank samples' fresh output and on generated entries.
 """
 
 from __future__ import annotations
