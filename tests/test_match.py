@@ -12,13 +12,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from importers.common import ImportFailure
 from ledger.books import load_string
 from ledger.cli import main
 from ledger.config import Config, ConfigError, parse_config
 from ledger.matching.compare import compare, status, within
 from ledger.matching.config import BREAK_KINDS, ConfirmationFormat, ToleranceRule, Tolerances
 from ledger.matching.confirmations_csv import read_confirmations_csv
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 from ledger.matching.ours import our_trades
 from ledger.matching.pairing import pair
 from tests.conftest import write_books
@@ -501,7 +502,7 @@ def test_confirmation_csv_reads_european_numbers_and_dates() -> None:
 )
 def test_confirmation_csv_errors_name_line_column_value(row: str, message: str) -> None:
     data = f"Conf;Ref;ISIN;BS;TD;SD;Qty;Px;Net;Ccy\n{row}\n".encode()
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ImportFailure) as caught:
         read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
     assert str(caught.value) == message
 
@@ -512,14 +513,14 @@ def test_confirmation_csv_fuzz_raises_only_input_error(lines: list[str]) -> None
     data = ("Conf;Ref;ISIN;BS;TD;SD;Qty;Px;Net;Ccy\n" + "\n".join(lines)).encode()
     try:
         records = read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
-    except InputError as exc:
+    except ImportFailure as exc:
         assert str(exc).startswith("c.csv:")
     else:
         assert all(r.quantity > 0 for r in records)
 
 
 def test_confirmation_csv_with_unknown_header_names_the_formats() -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ImportFailure) as caught:
         read_confirmations_csv(Path("c.csv"), b"A;B\n1;2\n", [FORMAT], "c.csv")
     assert str(caught.value) == (
         "c.csv:1: no confirmation format fits this header (formats: alphasec); add a "

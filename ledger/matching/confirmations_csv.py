@@ -16,9 +16,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from importers.common import ImportFailure
 from importers.numbers import plain_decimal
 from ledger.matching.config import ConfirmationColumns, ConfirmationFormat
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 
 
 def _header(fmt: ConfirmationFormat, text: str) -> list[str]:
@@ -35,9 +36,11 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: byte {exc.start} is not {encoding}; set 'encoding' of the "
-            "confirmation format to the file's encoding (e.g. cp1252)"
+        raise ImportFailure(
+            path,
+            None,
+            f"byte {exc.start} is not {encoding}",
+            hint="set 'encoding' of the confirmation format to the file's encoding (e.g. cp1252)",
         ) from None
 
 
@@ -56,13 +59,17 @@ def identify(path: Path, data: bytes, formats: Sequence[ConfirmationFormat]) -> 
         return fits[0]
     if not fits:
         names = ", ".join(f.name for f in formats) or "none configured"
-        raise InputError(
-            f"{path}:1: no confirmation format fits this header (formats: {names}); "
-            "add a [[matching.confirmations]] format whose columns name this file's headers"
+        raise ImportFailure(
+            path,
+            1,
+            f"no confirmation format fits this header (formats: {names})",
+            hint="add a [[matching.confirmations]] format whose columns name this file's headers",
         )
-    raise InputError(
-        f"{path}:1: several confirmation formats fit this header "
-        f"({', '.join(f.name for f in fits)}); make their columns distinguish them"
+    raise ImportFailure(
+        path,
+        1,
+        f"several confirmation formats fit this header ({', '.join(f.name for f in fits)})",
+        hint="make their columns distinguish them",
     )
 
 
@@ -81,9 +88,9 @@ class _Row:
     def __init__(self, path: Path, line: int, fmt: ConfirmationFormat, row: dict[str, str]):
         self.path, self.line, self.fmt, self.row = path, line, fmt, row
 
-    def fail(self, column: str, value: str, expected: str) -> InputError:
-        return InputError(
-            f"{self.path}:{self.line}: column {column!r} is {value!r}; expected {expected}"
+    def fail(self, column: str, value: str, expected: str) -> ImportFailure:
+        return ImportFailure(
+            self.path, self.line, f"column {column!r} is {value!r}; expected {expected}"
         )
 
     def text(self, column: str | None) -> str | None:
@@ -172,10 +179,12 @@ def read_confirmations_csv(
     records = []
     for row in reader:
         if None in row:
-            raise InputError(
-                f"{path}:{reader.line_num}: {len(reader.fieldnames) + len(row[None])} fields, "
-                f"the header has {len(reader.fieldnames)}; check the delimiter "
-                f"({fmt.delimiter!r}) and the quoting of this line"
+            raise ImportFailure(
+                path,
+                reader.line_num,
+                f"{len(reader.fieldnames) + len(row[None])} fields, "
+                f"the header has {len(reader.fieldnames)}",
+                hint=f"check the delimiter ({fmt.delimiter!r}) and the quoting of this line",
             )
         if not any((value or "").strip() for value in row.values()):
             continue

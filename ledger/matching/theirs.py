@@ -12,13 +12,14 @@ from pathlib import Path
 from beancount.core import data
 
 from importers import iso15022
+from importers.common import ImportFailure
 from importers.fix import looks_like_fix
 from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.matching.confirmations_csv import read_confirmations_csv
 from ledger.matching.confirmations_fix import read_fix
 from ledger.matching.confirmations_mt54x import MESSAGE_TYPES, read_mt54x
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 
 
 def read_theirs(
@@ -35,7 +36,7 @@ def read_theirs(
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+            raise ImportFailure(path, None, f"cannot read: {exc.strerror}") from None
         source = path_in_books(path, books_dir)
         if looks_like_fix(content[: 1 << 16]):
             records.extend(read_fix(path, config, source))
