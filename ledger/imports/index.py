@@ -67,6 +67,7 @@ from ledger import meta as keys
 from ledger.cache import default_cache_dir, write_atomic
 from ledger.close.hashes import PERIOD_CLOSE
 from ledger.imports.dedupe import Key
+from ledger.posting import posting
 
 _ENTRY = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[ \t]+(\S+)([^\n]*)\n?((?:[ \t][^\n]*(?:\n|$)|[ \t]*\n(?=[ \t]+\S))*)",
@@ -123,7 +124,7 @@ class BooksIndex:
         postings: dict[str, list[data.Posting]] = {}  # shared: a few clearing accounts
         for trade_id, (day, clearing) in sorted(self.trades.items()):
             if clearing not in postings:
-                postings[clearing] = [data.Posting(clearing, None, None, None, None, None)]
+                postings[clearing] = [posting(clearing, None, None)]
             entries.append(
                 data.Transaction(
                     {keys.TRADE_ID: trade_id},
