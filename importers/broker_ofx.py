@@ -92,6 +92,7 @@ class BrokerOfxImporter(TradeImporter):
         return b"<INVSTMTRS>" in head
 
     def _parse(self, filepath: str) -> Any:
+        # lazy: ofxtools loads its whole OFX schema; only broker OFX files need it
         from ofxtools.Parser import OFXTree
 
         tree = OFXTree()
