@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from importers.bank import BankImporter, head
+from importers.bank import BankImporter
+from importers.common import head
 from importers.csv_rows import CsvTable, header_of, matches_filename
 from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config

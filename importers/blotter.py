@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importers.bank import head
-from importers.common import ImportFailure
+from importers.common import ImportFailure, head
 from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
 from importers.trades import SourcedTrade, Trade, TradeImporter
 from ledger.trades_config import BlotterFormat

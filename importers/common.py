@@ -1,5 +1,6 @@
-"""What every importer shares: provenance metadata,
-stable generated references, and the one error type for bad input.
+"""What every importer shares: the one error type for bad input, reading a
+document's first bytes and its text, provenance metadata and stable
+generated references.
 
 Provenance (DESIGN.md "Record keeping"): every imported entry carries
 ``source`` (the document, relative to the books once archived), ``source-ref``
@@ -70,6 +71,40 @@ class ImportFailure(BeangulpError):  # type: ignore[misc]  # beangulp is untyped
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+HEAD_BYTES = 8192
+
+
+def head(filepath: str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of the file (empty when unreadable)."""
+    try:
+        with open(filepath, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def decode(
+    raw: bytes,
+    path: str,
+    encodings: tuple[str, ...] = ("utf-8", "cp1252"),
+    hint: str = "the file is damaged or in an encoding this importer does not read",
+) -> str:
+    """Text of ``raw``: the first encoding that decodes it, a UTF-8 BOM dropped."""
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            last = exc
+    line = raw[: last.start].count(b"\n") + 1
+    raise ImportFailure(
+        path,
+        line,
+        f"bytes that are not {' or '.join(encodings)}",
+        value=raw[last.start : last.start + 8],
+        hint=hint,
+    )
 
 
 def provenance(source: str, ref: str, sha256: str) -> dict[str, str]:

@@ -20,8 +20,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
 
-from importers.bank import decode
-from importers.common import ImportFailure
+from importers.common import ImportFailure, decode
 from importers.numbers import MAX_DIGITS, csv_number
 from ledger.csv_format import CsvFormat
 

@@ -15,8 +15,7 @@ from pathlib import Path
 from beancount.core import data
 from beangulp import Importer
 
-from importers.bank import head
-from importers.common import ImportFailure
+from importers.common import ImportFailure, head
 from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
 from importers.custody import (
     HoldingRow,
