@@ -1,8 +1,8 @@
 """The ``[imports]`` table of ``backoffice.toml``: classification rules and
 bank CSV formats.
 
-An institution's CSV export is configuration, not code (STYLE.md, hledger's
-rules files): :class:`CsvFormat` describes columns, dates, numbers and sign
+An institution's CSV export is configuration, not code (as hledger's rules
+files are): :class:`CsvFormat` describes columns, dates, numbers and sign
 conventions, and is validated when the config loads, so an invalid format can
 never reach a file.
 """

@@ -1,12 +1,11 @@
 """What a bank statement import needs from the books, read from their text.
 
-Loading large books in full (parse, book, plugins, validate) takes tens of
-seconds; a bank statement needs only a little of them: the identities of the
+Loading large books in full (parse, book, plugins, validate) is slow; a bank
+statement needs only a little of them: the identities of the
 entries already imported (:mod:`ledger.imports.dedupe`), the balance of its
 own accounts, the trades its lines may settle, the accounts opened and the
 period seals. :func:`scan_books` reads those from the files the main file
-includes, entry by entry (one regex match each): 1.7 s for the 300,000
-transactions of the synthetic books. Each file's scan is cached as JSON by the
+includes, entry by entry (one regex match each). Each file's scan is cached as JSON by the
 SHA-256 of its bytes (and the accounts and policy asked about) in ``$BACKOFFICE_CACHE_DIR``
 (else ``$XDG_CACHE_HOME/backoffice``, else ``~/.cache/backoffice``; empty:
 no cache), so the next import scans only the files that changed. A scan depends
@@ -304,7 +303,7 @@ class _Scanner:
         """One file's scan, converted, and the merge of it into the index (in file
         order). Converting first leaves the index as it was when a cached scan holds
         values of the wrong type: a conversion or a type check raises before anything
-        is merged (the checks map ``type`` in C: a warm import reads 300k entries)."""
+        is merged (the checks map ``type`` in C: a warm import reads every entry of the books)."""
         day = datetime.date.fromordinal
         accounts, refs = scan["txn"]
         _texts(accounts, refs, scan["inexact"], scan["opened"], scan["seals"])
