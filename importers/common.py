@@ -2,7 +2,7 @@
 document's first bytes and its text, provenance metadata and stable
 generated references.
 
-Provenance (DESIGN.md "Record keeping"): every imported entry carries
+Provenance, so every entry can be traced to its document: every imported entry carries
 ``source`` (the document, relative to the books once archived), ``source-ref``
 (the id the document gives the line, or one derived from a hash of the line)
 and ``source-sha256`` (of the document's bytes). An importer writes ``source``

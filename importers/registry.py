@@ -7,7 +7,7 @@ custody statements that settle them, so a statement line can find the trade
 its reference names even when both arrive in one batch.
 
 Importers hold their config and nothing else: no state learned from one
-file reaches the next (STYLE.md).
+file reaches the next, so the same file always gives the same entries.
 """
 
 from __future__ import annotations

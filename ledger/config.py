@@ -35,7 +35,7 @@ class FirmConfig(_Model):
 
 
 class AccountsConfig(_Model):
-    """The account names the code uses; DESIGN.md's defaults."""
+    """The account names the code uses; the defaults are the demo chart's conventions."""
 
     suspense: str = "Assets:Suspense"
     unsettled: str = "Assets:Unsettled"

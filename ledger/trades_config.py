@@ -2,8 +2,8 @@
 how each trade and custody source is read.
 
 A broker's blotter or a custodian's CSV export is configuration, not code
-(STYLE.md): columns are named by their header text and validated when the
-config loads.
+(a new institution needs no new module): columns are named by their header
+text and validated when the config loads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The ``[imports]`` table of ``backoffice.toml``: classification rules and
 bank CSV formats.
 
-An institution's CSV export is configuration, not code (STYLE.md, hledger's
-rules files): :class:`BankCsvFormat` names the columns and the sign
+An institution's CSV export is configuration, not code (as hledger's
+rules files are): :class:`BankCsvFormat` names the columns and the sign
 convention on top of :class:`ledger.csv_format.CsvFormat` (encoding, dates,
 numbers), and is validated when the config loads, so an invalid format can
 never reach a file.

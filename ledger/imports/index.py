@@ -326,7 +326,7 @@ class _Scanner:
         """One file's scan, converted, and the merge of it into the index (in file
         order). Converting first leaves the index as it was when a cached scan holds
         values of the wrong type: a conversion or a type check raises before anything
-        is merged (the checks map ``type`` in C: a warm import reads 300k entries)."""
+        is merged (the checks map ``type`` in C: a warm import reads every entry of the books)."""
         day = datetime.date.fromordinal
         accounts, refs = scan["txn"]
         _texts(accounts, refs, scan["inexact"], scan["opened"], scan["seals"])
