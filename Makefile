@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck pytest chromium compiled bench clean
+.PHONY: demo test lint typecheck pytest chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,19 +20,6 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
-
-# The settlement plugin and its scan compiled with mypyc (ledger/compiled.py), rebuilt when a
-# project source changes (the build digests those they import, and is not used once one differs).
-# Without a C compiler it says so, and the Python sources are used.
-COMPILED_SOURCES := $(shell find ledger plugins importers -name '*.py')
-build/compiled/manifest.json: $(COMPILED_SOURCES) $(VENV)/.installed
-	@if ! command -v cc >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
-	  apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev; \
-	fi
-	-$(BIN)/python -m ledger.compiled
-
-compiled: build/compiled/manifest.json
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -45,7 +32,7 @@ chromium:
 	fi
 
 # The main job: import the day's statements, check the books, report, serve Fava.
-demo: $(VENV)/.installed compiled
+demo: $(VENV)/.installed
 	@echo "== backoffice import books/inbox/*"
 	$(BIN)/backoffice --books $(BOOKS) import books/inbox/*
 	@echo "== backoffice check"
@@ -75,7 +62,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy --strict ledger importers plugins
 
-pytest: $(VENV)/.installed chromium compiled
+pytest: $(VENV)/.installed chromium
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
@@ -84,4 +71,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/check_vs_bean_check.py --size 100k
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out build/compiled
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out

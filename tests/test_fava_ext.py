@@ -42,13 +42,6 @@ def test_every_page_is_an_extension_of_the_demo_books(client: Any) -> None:
     assert titles == {name: name for name in PAGES}
 
 
-def test_missing_report_function_is_not_available_with_the_reason() -> None:
-    with pytest.raises(page.Unavailable, match=r"ledger\.nowhere cannot be imported yet"):
-        page.ReportSource("ledger.nowhere", "nothing_report").resolve()
-    with pytest.raises(page.Unavailable, match=r"ledger\.config has no nothing_report\(\) yet"):
-        page.ReportSource("ledger.config", "nothing_report").resolve()
-
-
 def test_report_json_writes_decimals_as_strings_and_dates_as_iso() -> None:
     report = {"b": Decimal("-1.50"), "a": [datetime.date(2026, 11, 27)]}
     assert page.report_json(report) == '{"a": ["2026-11-27"], "b": "-1.50"}'
@@ -258,8 +251,6 @@ def test_the_configuration_is_read_again_only_when_its_file_changes(
         return real(path)
 
     monkeypatch.setattr(page, "load_config", counting)
-    # No background prefetch: it would read the file while this test edits it.
-    monkeypatch.setattr(page.PREFETCH, "submit", lambda _page: None)
     client = create_fava_app(demo_books, read_only=True).test_client()
     books = slug(client)
     html = client.get(f"/{books}/extension/Settlements/").text

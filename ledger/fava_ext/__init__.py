@@ -6,9 +6,10 @@ Enabled from the books' main file with::
 
 Fava makes one extension (one sidebar entry, one page at
 ``/<books>/extension/<Name>/``) of every ``FavaExtensionBase`` subclass in this
-module; each renders the dict of one area's report function, which its
-``report`` endpoint (``/<books>/extension/<Name>/report``) serves as the CLI's
-``--json`` prints it. The shared machinery is in :mod:`ledger.fava_ext.page`,
+module; each renders the dict of one area's report function (its
+``report_function``), which its ``report`` endpoint
+(``/<books>/extension/<Name>/report``) serves as the CLI's ``--json`` prints it.
+The shared machinery is in :mod:`ledger.fava_ext.page`,
 imported as a module so that Fava does not take its base class for a page.
 """
 
@@ -22,15 +23,21 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ledger.breaks.report import breaks_report
+from ledger.cash.report import cash_report
+from ledger.close.report import close_report
 from ledger.config import Config
 from ledger.fava_ext import ageing, charts, page
+from ledger.imports.report import imports_report
+from ledger.recon.report import recon_report
+from ledger.settlement.report import settlements_report
 
 
 class Settlements(page.ReviewPage):
     """Pending, failed and settled trades, failures aged in buckets, by counterparty."""
 
     report_title = "Settlements"
-    source = page.ReportSource("ledger.settlement.report", "settlements_report")
+    report_function = staticmethod(settlements_report)
     filters = page.query_args(counterparty=str, status=str)
     #: Settled trades listed on the page, latest first; the JSON report has them all.
     settled_rows = 100
@@ -61,7 +68,7 @@ class Cash(page.ReviewPage):
     """Cash positions and, per currency, the projected ladder against the floor."""
 
     report_title = "Cash"
-    source = page.ReportSource("ledger.cash.report", "cash_report")
+    report_function = staticmethod(cash_report)
     filters = page.query_args(days=int, currency=str)
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
@@ -86,7 +93,7 @@ class Breaks(page.ReviewPage):
     """Open breaks with their age, resolved breaks with their resolution."""
 
     report_title = "Breaks"
-    source = page.ReportSource("ledger.breaks.report", "breaks_report")
+    report_function = staticmethod(breaks_report)
     filters = page.query_args(status=str)
 
 
@@ -94,14 +101,14 @@ class Reconciliation(page.ReviewPage):
     """Per account: the last statement, the difference, the candidate entries."""
 
     report_title = "Reconciliation"
-    source = page.ReportSource("ledger.recon.report", "recon_report")
+    report_function = staticmethod(recon_report)
 
 
 class Close(page.ReviewPage):
     """Periods and their seals; the checklist of the open period."""
 
     report_title = "Close"
-    source = page.ReportSource("ledger.close.report", "close_report")
+    report_function = staticmethod(close_report)
     filters = page.query_args(period=str)
 
 
@@ -110,7 +117,7 @@ class Imports(page.ReviewPage):
     lines waiting in suspense."""
 
     report_title = "Imports"
-    source = page.ReportSource("ledger.imports.report", "imports_report")
+    report_function = staticmethod(imports_report)
 
     def meta_filter(self, key: str, value: str) -> str:
         """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""

@@ -6,11 +6,9 @@ A page is a Fava extension whose data is one report function of an area,
 rendered from that dict, and the extension endpoint ``report`` serves it as the
 CLI's JSON, so there is one code path from the books to every view of them.
 
-Until an area's report function exists, its page says "not available" and why.
-A report is computed once per loaded ledger, config file, as-of date and filter
-values, and kept with what the page derives from it and its JSON; Fava reloading
-the books drops them. After each load one background thread computes every
-page's default report, so the pages are ready when an accountant opens them.
+A report is computed when a page first asks for it, once per loaded ledger,
+config file, as-of date and filter values, and kept with what the page derives
+from it and its JSON; Fava reloading the books drops them.
 
 A report is computed with the cyclic garbage collector paused: the reports make
 tens of thousands of rows, and each collection they would trigger walks every
@@ -20,10 +18,7 @@ object the process holds, the kept reports included.
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
-import logging
-import queue
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,26 +52,8 @@ _CONFIG_LOCK = threading.Lock()
 
 
 class Unavailable(Exception):
-    """The page has no data: the report function is missing, the config is invalid, or
-    the query asks for something the report refuses (a bad date, an unknown currency)."""
-
-
-@dataclass(frozen=True)
-class ReportSource:
-    """Where an area's report function lives: ``module:function``."""
-
-    module: str
-    function: str
-
-    def resolve(self) -> Callable[..., Report]:
-        try:
-            module = importlib.import_module(self.module)
-        except ImportError as exc:
-            raise Unavailable(f"{self.module} cannot be imported yet ({exc})") from None
-        function = getattr(module, self.function, None)
-        if not callable(function):
-            raise Unavailable(f"{self.module} has no {self.function}() yet")
-        return function  # type: ignore[no-any-return]
+    """The page has no data: the config is invalid, or the query asks for something the
+    report refuses (a bad date, an unknown currency)."""
 
 
 @dataclass(frozen=True)
@@ -120,43 +97,6 @@ def report_json(report: Report) -> str:
     return json.dumps(report, sort_keys=True, default=json_value)
 
 
-class Prefetcher:
-    """One background thread that computes the pages' default reports after each load.
-
-    One thread, not one per page: the first page Fava serves after a load competes
-    with it for the interpreter, and should compete with one computation, not six.
-    A failure is logged and left for the page to report when it is visited.
-    """
-
-    def __init__(self) -> None:
-        self._pages: queue.SimpleQueue[ReviewPage] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start = threading.Lock()
-
-    def submit(self, page: ReviewPage) -> None:
-        self._pages.put(page)
-        with self._start:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="backoffice-prefetch", daemon=True
-                )
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            page = self._pages.get()
-            try:
-                page.prefetch()
-            except Unavailable:
-                pass  # the page says why when it is visited
-            except Exception:  # a bug in a report: the visit raises it again, visibly
-                LOG.exception("prefetching the %s page failed", page.name)
-
-
-LOG = logging.getLogger(__name__)
-PREFETCH = Prefetcher()
-
-
 def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str], object]]:
     """A page's filters: query-string argument name -> the type it is converted to."""
     return MappingProxyType(types)
@@ -165,7 +105,8 @@ def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str],
 class ReviewPage(FavaExtensionBase):
     """A review page: subclasses name their report function and its filters."""
 
-    source: ClassVar[ReportSource]
+    #: The area's report function, ``(books, config, as_of, **filters) -> dict``.
+    report_function: ClassVar[Callable[..., Report]]
     #: Query-string arguments passed to the report function as keyword arguments,
     #: each with the type it is converted to (``int``, ``str``).
     filters: ClassVar[Mapping[str, Callable[[str], object]]] = query_args()
@@ -191,17 +132,10 @@ class ReviewPage(FavaExtensionBase):
         return env
 
     def after_load_file(self) -> None:
-        """Drop the reports of the previous load; compute this load's default reports in
-        the background, so the first visit of a page does not wait for them."""
+        """Drop the reports of the previous load."""
         # A new dict, not clear() under the lock: a computation for the previous load may
         # hold the lock, and the reload must not wait for it.
         self._cache = {}
-        PREFETCH.submit(self)
-
-    def prefetch(self) -> None:
-        """The report for the default arguments (no query string), into the cache."""
-        config = self.books_config()
-        self.prepared(resolve_as_of(None, config), self.filter_defaults(config), config)
 
     @property
     def books_path(self) -> Path:
@@ -257,7 +191,7 @@ class ReviewPage(FavaExtensionBase):
             stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
         except OSError:
             stamp = None
-        with _CONFIG_LOCK:  # one read when a request and the prefetch ask at once
+        with _CONFIG_LOCK:  # one read when two requests ask at once
             cached = _CONFIGS.get(str(path))
             if cached is not None and stamp is not None and cached[0] == stamp:
                 return cached[1]
@@ -281,7 +215,6 @@ class ReviewPage(FavaExtensionBase):
     ) -> Prepared:
         """The report for ``as_of`` and ``arguments``, computed once per ledger load,
         config file, date and arguments."""
-        function = self.source.resolve()
         config_file = self.books_path.parent / CONFIG_NAME
         config_mtime = config_file.stat().st_mtime_ns if config_file.exists() else None
         entries = self.ledger.all_entries
@@ -292,8 +225,8 @@ class ReviewPage(FavaExtensionBase):
             as_of,
             tuple(sorted(arguments.items())),
         )
-        # One computation at a time per page: a request for the report the prefetch is
-        # computing waits for it rather than computing it again.
+        # One computation at a time per page: a second request for the report being
+        # computed waits for it rather than computing it again.
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -307,7 +240,7 @@ class ReviewPage(FavaExtensionBase):
             )
             with gc_paused():
                 try:
-                    report = function(books, config, as_of, **arguments)
+                    report = self.report_function(books, config, as_of, **arguments)
                 except ValueError as exc:  # a filter the report rejects, e.g. a currency
                     raise Unavailable(str(exc)) from None
                 cached = Prepared(report, self.derive(report))

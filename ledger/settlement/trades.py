@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 from beancount.core import data
 
@@ -32,38 +32,21 @@ from ledger.errors import BooksError
 from ledger.meta import (
     AUTO_SETTLED,
     CANCELS,
-    COUNTERPARTY,
-    ISIN,
     PARTIAL,
     SETTLE_DATE,
     SETTLE_OVERRIDE,
     SIDE,
     TRADE_DATE,
     TRADE_ID,
-    TRADE_LINK_PREFIX,
 )
 from ledger.settlement.cycles import Cycle, CycleBook
 
 ZERO = Decimal(0)
-_DATE = datetime.date  # a metadata date's exact type, one name to look up per trade
-# Fields of Beancount's named tuples, read by position in the loops below: compiled
-# (ledger/compiled.py), a position is read straight from the tuple, a name through
-# Python's generic attribute lookup, once per field per entry. The positions are
-# checked against the tuples' ``_fields`` by the tests.
-_META: Final = 0  # data.Transaction
-_DATE_FIELD: Final = 1
-_LINKS: Final = 6
-_POSTINGS: Final = 7
-_ACCOUNT: Final = 0  # data.Posting
-_UNITS: Final = 1
-_COST: Final = 2
-_NUMBER: Final = 0  # Amount
-_CURRENCY: Final = 1
 
 
 class Trade(NamedTuple):
-    """A trade entry, read. (Named tuples: the plugin builds one per trade of
-    100k-entry books, and they are several times cheaper than frozen dataclasses.)"""
+    """A trade entry, read. (A named tuple: the plugin builds one per trade, and they
+    are cheaper to build than frozen dataclasses.)"""
 
     entry: data.Transaction
     trade_id: str
@@ -99,7 +82,7 @@ class Settlement(NamedTuple):
     cash_account: str | None
     partial: bool
     generated: bool
-    date: datetime.date  # the entry's: read from the tuple, not the entry, once scanned
+    date: datetime.date  # the entry's
 
 
 @dataclass
@@ -116,18 +99,17 @@ class Scan:
     # With scan(..., settled_by=D): the trades settled in full by one settlement dated
     # on or before D, on the trade's clearing account and in its currency, as far as
     # the settlements read after the trade show (the plugin checks no more of them),
-    # each with that settlement's entry. That settlement is not in ``settlements``: on
-    # books where nearly every trade settles so, building and freeing a Settlement and a
-    # list for each was much of the plugin's run. A second settlement of the trade puts
-    # both in ``settlements`` and takes the trade out of ``settled``.
+    # each with that settlement's entry. That settlement is not in ``settlements``:
+    # nearly every trade settles so, and the plugin need not build, check and free a
+    # Settlement and a list for each. A second settlement of the trade puts both in
+    # ``settlements`` and takes the trade out of ``settled``.
     settled: dict[str, data.Transaction] = field(default_factory=dict)
 
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
     prefix = m.TRADE_LINK_PREFIX
     ids = [link[len(prefix) :] for link in links if link.startswith(prefix)]
-    if len(ids) > 1:
-        ids.sort()
+    ids.sort()
     return ids
 
 
@@ -172,7 +154,6 @@ class _Reader:
         self.on_trade = on_trade
         self.settled_by = settled_by
         self.prefix = config.accounts.unsettled + ":"
-        self.prefix_length = len(self.prefix)
         self.commodities: dict[str, Mapping[str, Any]] = {}
         self.securities: dict[str, tuple[str | None, str, str]] = {}
         self.late: set[str] = set()  # securities whose commodity came after a trade
@@ -186,60 +167,26 @@ class _Reader:
         self.scan.errors.append(BooksError(entry.meta, message, entry))
 
     def read(self, entries: Iterable[data.Directive]) -> Scan:
-        # One pass, each entry sorted out here in the loop: a second pass, or a method
-        # call per entry, cost a fifth of the scan (the books are far larger than the
-        # processor's caches: each entry read again is read from memory again). Trades
-        # and settlements go to their methods (called on self: compiled, a direct call).
-        prefix, cash_accounts = self.prefix, self.scan.cash_accounts
-        transaction_type = data.Transaction
+        # One pass: the books are far larger than the processor's caches, and a second
+        # pass would read every entry from memory again.
         for position, entry in enumerate(entries):
-            if type(entry) is not transaction_type:
-                if isinstance(entry, data.Commodity):
-                    self.commodity(entry)
-                elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
-                    # Accounts are opened before they are used (Beancount checks it), so
-                    # a cash account is known before the first trade that moves it.
-                    cash_accounts.add(entry.account)
-                continue
-            meta = entry[_META]
-            try:
-                if CANCELS in meta:
-                    self.cancel(entry, position)
-                    continue
-                trade_id = meta.get(TRADE_ID)
-                if trade_id is not None or TRADE_ID in meta:
-                    side = meta.get(SIDE)
-                    if side is not None or SIDE in meta:
-                        self.trade(entry, trade_id, side, position)
-                        continue
-                # A settlement, if it posts to a clearing account: its first clearing leg
-                # in locals, a list only from a second one.
-                clearing: str | None = None
-                number = ZERO
-                currency = ""
-                more: list[Leg] | None = None
-                cash: str | None = None  # the first cash account moved
-                for posting in entry[_POSTINGS]:
-                    account = posting[_ACCOUNT]
-                    if account.startswith(prefix):
-                        units = posting[_UNITS]
-                        if units is not None and isinstance(units[_NUMBER], Decimal):
-                            if clearing is None:
-                                clearing, number, currency = (
-                                    account,
-                                    units[_NUMBER],
-                                    units[_CURRENCY],
-                                )
-                            elif more is None:
-                                more = [Leg(account, units[_NUMBER], units[_CURRENCY], False)]
-                            else:
-                                more.append(Leg(account, units[_NUMBER], units[_CURRENCY], False))
-                    elif cash is None and account in cash_accounts:
-                        cash = account
-                if clearing is not None:
-                    self.settlement(entry, clearing, number, currency, more, cash)
-            except m.MetaError as exc:
-                self.error(entry, f"{exc}; fix the entry's metadata")
+            if isinstance(entry, data.Transaction):
+                meta = entry.meta
+                try:
+                    if CANCELS in meta:
+                        self.cancel(entry, position)
+                    elif TRADE_ID in meta and SIDE in meta:
+                        self.trade(entry, position)
+                    else:
+                        self.settlement(entry)
+                except m.MetaError as exc:
+                    self.error(entry, f"{exc}; fix the entry's metadata")
+            elif isinstance(entry, data.Commodity):
+                self.commodity(entry)
+            elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
+                # Accounts are opened before they are used (Beancount checks it), so
+                # a cash account is known before the first trade that moves it.
+                self.scan.cash_accounts.add(entry.account)
         if self.late:
             self.relook()
         if self.on_trade is not None:
@@ -261,9 +208,7 @@ class _Reader:
         for trade_id, trade in trades.items():
             if trade.security in self.late:
                 isin, market, asset_class = self.security(trade.security)
-                own_isin = trade.entry.meta.get(ISIN)
-                if own_isin is not None and type(own_isin) is not str:
-                    own_isin = m.get_isin(trade.entry.meta)
+                own_isin = m.get_isin(trade.entry.meta)
                 trades[trade_id] = trade._replace(
                     isin=own_isin or isin, market=market, asset_class=asset_class
                 )
@@ -276,22 +221,13 @@ class _Reader:
             self.scan.cancels[trade_id] = entry
             self.scan.cancel_positions[trade_id] = position
 
-    def trade(self, entry: data.Transaction, trade_id: object, side: object, position: int) -> None:
-        """A trade: ``trade_id`` and ``side`` are its metadata values, as written;
-        ``position`` its index in the entries."""
-        meta = entry[_META]
-        # Values of the expected type are taken as they are; anything else goes through
-        # the getters, which convert it or raise the MetaError.
-        if type(trade_id) is not str:
-            trade_id = m.get_trade_id(meta) or ""
-        if side != "buy" and side != "sell":
-            side = m.get_side(meta) or "buy"
-        trade_date = meta.get(TRADE_DATE)
-        if type(trade_date) is not _DATE:
-            trade_date = m.get_trade_date(meta)
-        settle_date = meta.get(SETTLE_DATE)
-        if type(settle_date) is not _DATE:
-            settle_date = m.get_settle_date(meta)
+    def trade(self, entry: data.Transaction, position: int) -> None:
+        """A trade; ``position`` is its index in the entries."""
+        meta = entry.meta
+        trade_id = m.get_trade_id(meta) or ""
+        side = m.get_side(meta) or "buy"
+        trade_date = m.get_trade_date(meta)
+        settle_date = m.get_settle_date(meta)
         if trade_date is None or settle_date is None:
             missing = [
                 key
@@ -316,36 +252,35 @@ class _Reader:
             return
         prefix, cash_accounts = self.prefix, self.scan.cash_accounts
         # The common trade has one clearing leg and one security leg: the first clearing
-        # leg is kept in locals, lists only start at a second cash leg. The account is
-        # read first: the other postings' amounts are not read at all.
+        # leg is kept in locals, lists only start at a second cash leg.
         clearing_account: str | None = None
         number: Decimal = ZERO
         currency = ""
         more: list[Leg] | None = None  # further clearing legs
         direct: list[Leg] | None = None  # legs on cash accounts
         security: tuple[str, Decimal] | None = None  # the security leg's currency, number
-        for posting in entry[_POSTINGS]:
-            account = posting[_ACCOUNT]
+        for posting in entry.postings:
+            account = posting.account
             if account.startswith(prefix):
-                units = posting[_UNITS]
-                if units is None or not isinstance(units[_NUMBER], Decimal):
+                units = posting.units
+                if units is None or not isinstance(units.number, Decimal):
                     continue
                 if clearing_account is None:
-                    clearing_account, number, currency = account, units[_NUMBER], units[_CURRENCY]
+                    clearing_account, number, currency = account, units.number, units.currency
                 else:
                     more = more or []
-                    more.append(Leg(account, units[_NUMBER], units[_CURRENCY], False))
+                    more.append(Leg(account, units.number, units.currency, False))
             elif account in cash_accounts:
-                units = posting[_UNITS]
-                if units is not None and isinstance(units[_NUMBER], Decimal):
+                units = posting.units
+                if units is not None and isinstance(units.number, Decimal):
                     direct = direct or []
-                    direct.append(Leg(account, units[_NUMBER], units[_CURRENCY], False))
-            elif security is None and posting[_COST] is not None:
-                units = posting[_UNITS]
+                    direct.append(Leg(account, units.number, units.currency, False))
+            elif security is None and posting.cost is not None:
+                units = posting.units
                 if units is not None:
-                    quantity = units[_NUMBER]
+                    quantity = units.number
                     if isinstance(quantity, Decimal):
-                        security = (units[_CURRENCY], quantity)
+                        security = (units.currency, quantity)
         cash_account = clearing_account
         if cash_account is None:
             if not direct:
@@ -356,7 +291,12 @@ class _Reader:
                     "counterparty's clearing account",
                 )
                 return
-            cash_account, number, currency = direct[0][:3]
+            first_direct = direct[0]
+            cash_account, number, currency = (
+                first_direct.account,
+                first_direct.number,
+                first_direct.currency,
+            )
             more = direct[1:] or None
         if more is not None:
             cash = [Leg(cash_account, number, currency, False), *more]
@@ -374,11 +314,9 @@ class _Reader:
                 )
                 return
             number = sum((leg.number for leg in cash), ZERO)
-        counterparty = meta.get(COUNTERPARTY)
-        if counterparty is not None and type(counterparty) is not str:
-            counterparty = m.get_counterparty(meta)
+        counterparty = m.get_counterparty(meta)
         if clearing_account is not None:
-            from_account = clearing_account[self.prefix_length :]
+            from_account = clearing_account[len(self.prefix) :]
             if counterparty is None:
                 counterparty = from_account
             elif from_account != counterparty:
@@ -396,34 +334,26 @@ class _Reader:
                 self.error(entry, f"trade {trade_id} moves no security; add the securities leg")
                 return
             security_currency, quantity = leg.currency, leg.number
-        found = self.securities.get(security_currency)
-        isin, market, asset_class = found or self.security(security_currency)
-        own_isin = meta.get(ISIN)
-        if own_isin is not None and type(own_isin) is not str:
-            own_isin = m.get_isin(meta)
-        # The fields in Trade's order, built as a tuple: the named tuple's constructor is
-        # a Python call per trade.
-        trades[trade_id] = read = tuple.__new__(
-            Trade,
-            (
-                entry,
-                trade_id,
-                trade_date,
-                settle_date,
-                side,
-                counterparty or "",
-                security_currency,
-                own_isin or isin,
-                market,
-                asset_class,
-                quantity.copy_abs(),  # exact, and without abs()'s decimal context
-                currency,
-                number,
-                clearing_account,
-                tuple(sorted({leg.account for leg in direct})) if direct else (),
-                SETTLE_OVERRIDE in meta and m.get_bool(meta, SETTLE_OVERRIDE),
-                position,
-            ),
+        isin, market, asset_class = self.security(security_currency)
+        own_isin = m.get_isin(meta)
+        trades[trade_id] = read = Trade(
+            entry=entry,
+            trade_id=trade_id,
+            trade_date=trade_date,
+            settle_date=settle_date,
+            side=side,
+            counterparty=counterparty or "",
+            security=security_currency,
+            isin=own_isin or isin,
+            market=market,
+            asset_class=asset_class,
+            quantity=quantity.copy_abs(),  # exact: abs() rounds to the decimal context
+            currency=currency,
+            amount=number,
+            clearing_account=clearing_account,
+            direct_cash=tuple(sorted({leg.account for leg in direct})) if direct else (),
+            override=m.get_bool(meta, SETTLE_OVERRIDE),
+            position=position,
         )
         if self.on_trade is not None:
             if security_currency in self.commodities:
@@ -444,91 +374,62 @@ class _Reader:
             self.securities[currency] = found
         return found
 
-    def settlement(
-        self,
-        entry: data.Transaction,
-        account: str,
-        number: Decimal,
-        currency: str,
-        more: list[Leg] | None,
-        cash: str | None,
-    ) -> None:
-        """A settlement: its first clearing leg's ``account``, ``number`` and ``currency``,
-        and its further clearing legs (``more``, usually None)."""
-        links = entry[_LINKS]
-        if len(links) == 1:  # the common case, without sorting
-            (link,) = links
-            prefix = TRADE_LINK_PREFIX
-            trade_ids = [link[len(prefix) :]] if link.startswith(prefix) else []
-        else:
-            trade_ids = _trade_ids(links)
-        if more is not None:
-            if len(trade_ids) <= 1 and all(
-                leg.account == account and leg.currency == currency for leg in more
+    def settlement(self, entry: data.Transaction) -> None:
+        """A transaction that is neither a trade nor a cancellation: a settlement if it
+        posts to a clearing account."""
+        # The first clearing leg in locals, a list only from a second one (rare).
+        account: str | None = None
+        number = ZERO
+        currency = ""
+        more: list[Leg] = []
+        for posting in entry.postings:
+            units = posting.units
+            if (
+                posting.account.startswith(self.prefix)
+                and units is not None
+                and isinstance(units.number, Decimal)
             ):
-                number = sum((leg.number for leg in more), number)
-            else:
-                accounts = {account, *(leg.account for leg in more)}
-                currencies = {currency, *(leg.currency for leg in more)}
-                self.error(
-                    entry,
-                    f"a settlement settles one trade in one currency; this one links "
-                    f"{', '.join(trade_ids) or 'no trade'} and posts "
-                    f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; "
-                    "split it",
-                )
-                return
-        if len(trade_ids) > 1:
+                if account is None:
+                    account, number, currency = posting.account, units.number, units.currency
+                else:
+                    more.append(Leg(posting.account, units.number, units.currency, False))
+        if account is None:
+            return
+        trade_ids = _trade_ids(entry.links)
+        if len(trade_ids) > 1 or any(
+            leg.account != account or leg.currency != currency for leg in more
+        ):
+            accounts = {account, *(leg.account for leg in more)}
+            currencies = {currency, *(leg.currency for leg in more)}
             self.error(
                 entry,
                 f"a settlement settles one trade in one currency; this one links "
-                f"{', '.join(trade_ids)} and posts {currency} to {account}; split it",
+                f"{', '.join(trade_ids) or 'no trade'} and posts "
+                f"{', '.join(sorted(currencies))} to {', '.join(sorted(accounts))}; "
+                "split it",
             )
             return
+        number = sum((leg.number for leg in more), number)
         trade_id = trade_ids[0] if trade_ids else None
         found = self.scan
-        settled_by = self.settled_by
-        if trade_id is not None and settled_by is not None:
-            settled = found.settled
-            if trade_id in settled:  # a second settlement: the first one becomes one too
-                found.settlements[trade_id] = [
-                    self.settled_in_full(trade_id, settled.pop(trade_id))
-                ]
-            elif trade_id not in found.settlements:
-                # The trade's first settlement. The trade is looked up here, while it is
-                # still at hand (read a few days of entries before); a later pass would
-                # read it from memory again. Settled in full, only the entry is kept.
-                trade = found.trades.get(trade_id)
-                if (
-                    trade is not None
-                    and entry[_DATE_FIELD] <= settled_by
-                    and trade.clearing_account == account
-                    and trade.currency == currency
-                    and trade.amount == number.copy_negate()
-                ):
-                    meta = entry[_META]
-                    if PARTIAL in meta:  # a flag that is not one is still an error
-                        m.get_bool(meta, PARTIAL)
-                    if AUTO_SETTLED in meta:
-                        m.get_bool(meta, AUTO_SETTLED)
-                    settled[trade_id] = entry
-                    return
-        meta = entry[_META]
-        # The fields in Settlement's order, built as a tuple (as the trade's).
-        settlement = tuple.__new__(
-            Settlement,
-            (
-                entry,
-                trade_id,
-                account,
-                -number,
-                currency,
-                cash,
-                PARTIAL in meta and m.get_bool(meta, PARTIAL),
-                AUTO_SETTLED in meta and m.get_bool(meta, AUTO_SETTLED),
-                entry[_DATE_FIELD],
-            ),
-        )
+        if trade_id is not None and self.settled_by is not None:
+            if trade_id in found.settled:  # a second settlement: the first one becomes one too
+                # It settled the trade in full: on its account, in its currency, its amount.
+                trade = found.trades[trade_id]
+                first = self.read_settlement(
+                    found.settled.pop(trade_id),
+                    trade_id,
+                    trade.clearing_account or "",
+                    trade.amount,
+                    trade.currency,
+                )
+                found.settlements[trade_id] = [first]
+            elif trade_id not in found.settlements and self.settles_in_full(
+                entry, trade_id, account, number, currency
+            ):
+                found.settled[trade_id] = entry
+                return
+        settlement = self.read_settlement(entry, trade_id, account, -number, currency)
         if trade_id is None:
             found.unmatched.append(settlement)
             return
@@ -540,11 +441,38 @@ class _Reader:
         if trade_id not in found.trades:
             self.before_trade.append(trade_id)  # or of no trade: see scan()
 
-    def settled_in_full(self, trade_id: str, entry: data.Transaction) -> Settlement:
-        """The settlement ``entry`` of trade ``trade_id`` in :attr:`Scan.settled`: it
-        moves the trade's amount on its clearing account, in its currency."""
-        trade = self.scan.trades[trade_id]
-        meta = entry.meta
+    def settles_in_full(
+        self, entry: data.Transaction, trade_id: str, account: str, number: Decimal, currency: str
+    ) -> bool:
+        """Whether ``entry``, the first settlement of trade ``trade_id`` (``number`` of
+        ``currency`` on clearing ``account``), settles it in full by ``settled_by``.
+        The trade is looked up now, while it is still at hand (read a few days of
+        entries before): a later pass would read it from memory again."""
+        trade = self.scan.trades.get(trade_id)
+        if (
+            trade is None
+            or self.settled_by is None
+            or entry.date > self.settled_by
+            or trade.clearing_account != account
+            or trade.currency != currency
+            or trade.amount != -number
+        ):
+            return False
+        # Its flags are read all the same: one that is not TRUE or FALSE is an error.
+        m.get_bool(entry.meta, PARTIAL)
+        m.get_bool(entry.meta, AUTO_SETTLED)
+        return True
+
+    def read_settlement(
+        self,
+        entry: data.Transaction,
+        trade_id: str | None,
+        account: str,
+        amount: Decimal,
+        currency: str,
+    ) -> Settlement:
+        """The settlement ``entry`` of trade ``trade_id``: ``amount`` of ``currency`` on
+        clearing ``account``, in the firm's view (negative: we paid)."""
         cash_accounts = self.scan.cash_accounts
         cash = [
             posting.account
@@ -554,12 +482,12 @@ class _Reader:
         return Settlement(
             entry=entry,
             trade_id=trade_id,
-            clearing_account=trade.clearing_account or "",
-            amount=trade.amount,
-            currency=trade.currency,
+            clearing_account=account,
+            amount=amount,
+            currency=currency,
             cash_account=cash[0] if cash else None,
-            partial=PARTIAL in meta and m.get_bool(meta, PARTIAL),
-            generated=AUTO_SETTLED in meta and m.get_bool(meta, AUTO_SETTLED),
+            partial=m.get_bool(entry.meta, PARTIAL),
+            generated=m.get_bool(entry.meta, AUTO_SETTLED),
             date=entry.date,
         )
 
