@@ -68,14 +68,27 @@ def _restore_env(name: str, value: str | None) -> None:
     show_default=True,
     help="Date of the open directives (YYYY-MM-DD).",
 )
-def init(directory: Path, title: str, currency: str, start: str) -> None:
-    """Create new books in DIRECTORY that load clean."""
+@click.option(
+    "--git/--no-git",
+    "git_repository",
+    default=True,
+    show_default=True,
+    help="Make DIRECTORY a git repository with a first commit (skipped when it is "
+    "already inside a git work tree).",
+)
+def init(directory: Path, title: str, currency: str, start: str, git_repository: bool) -> None:
+    """Create new books in DIRECTORY: every Backoffice plugin, a chart of accounts,
+    opening balances, a starter backoffice.toml, a git repository."""
     from ledger.context import parse_date
     from ledger.init import InitError, init_books
 
     try:
         written = init_books(
-            directory, title=title, currency=currency, start=parse_date(start, "--start")
+            directory,
+            title=title,
+            currency=currency,
+            start=parse_date(start, "--start"),
+            git_repository=git_repository,
         )
     except InitError as exc:
         raise UsageError(str(exc)) from None

@@ -351,6 +351,12 @@ def run_import(
         claimed, failures = _claim(paths, importers_factory(extended))
         results, more = _extract_all(claimed, view, extended)
         failures += more
+    if not failures:
+        booked = _booking_accounts(results, config, view.opened | {o.account for o in opens})
+        if create_accounts:
+            opens = sorted([*opens, *booked.values()], key=lambda e: (e.date, e.account))
+        else:
+            failures += [_unopened(account, entry) for account, entry in booked.items()]
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
@@ -383,6 +389,43 @@ def _outside_sealed(
     if failures:
         raise ImportErrors(failures)
     return kept
+
+
+def _booking_accounts(
+    results: Sequence[FileImport], config: Config, opened: set[str]
+) -> dict[str, data.Open]:
+    """The ``open`` of each account the trade and custody importers book to (the
+    ``[trades]`` securities account, a counterparty's clearing account) that the
+    books do not open, dated on the first entry posting to it."""
+    clearing = config.accounts.unsettled + ":"
+    found: dict[str, data.Open] = {}
+    for result in results:
+        for entry in result.new:
+            if not isinstance(entry, data.Transaction):
+                continue
+            for posting in entry.postings:
+                account = posting.account
+                if account in opened or not (
+                    account == config.trades.securities_account or account.startswith(clearing)
+                ):
+                    continue
+                if account in found and found[account].date <= entry.date:
+                    continue
+                booking = data.Booking.FIFO if posting.cost is not None else None
+                meta = data.new_metadata(str(result.path), entry.meta.get("lineno", 0))
+                found[account] = data.Open(meta, entry.date, account, [], booking)
+    return dict(sorted(found.items()))
+
+
+def _unopened(account: str, opening: data.Open) -> ImportFailure:
+    booking = f'  "{opening.booking.name}"' if opening.booking is not None else ""
+    return ImportFailure(
+        opening.meta["filename"],
+        opening.meta["lineno"] or None,
+        f"books to {account}, which the books do not open",
+        hint=f"add to accounts.beancount:\n{opening.date} open {account}{booking}\n"
+        "or run 'backoffice import --create-accounts', which adds it",
+    )
 
 
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
