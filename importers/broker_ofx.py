@@ -140,6 +140,7 @@ class BrokerOfxImporter(TradeImporter):
             for index, transaction in enumerate(statement.transactions or [], start=1):
                 entry = reader.entry(index, transaction)
                 if entry is not None:
+                    resolver.record(entry)
                     entries.append(entry)
         return entries
 
@@ -382,6 +383,14 @@ class _Statement:
                 None,
             )
             lots = self.resolver.lot_currency(index, symbol)
+            self.resolver.check_held(
+                index,
+                f"transfer out {invtran.fitid}",
+                self.config.trades.securities_account,
+                symbol,
+                units,
+                _day(invtran.dttrade),
+            )
             other = data.Posting(
                 # An incomplete amount (currency only): Beancount fills in the lots' cost.
                 self.config.accounts.suspense,
