@@ -409,6 +409,24 @@ def test_with_allow_short_the_rest_of_a_sale_opens_a_short_position(
     )
     assert errors_as_of(books, "2026-10-15", monkeypatch) == []
     assert held(books, "2026-10-15", monkeypatch) == -50
+    # a later buy covers the short first, then opens a long lot
+    cover = tmp_path / "broker-blotter-2.csv"
+    cover.write_text(
+        BLOTTER_HEADER + "T3,2026-10-16,2026-10-19,Broker,buy,80,AAPL,US0378331005,225,USD,0\n",
+        encoding="utf-8",
+    )
+    code, _, errors = run(books, "import", str(cover))
+    assert code == 0, errors
+    postings = written.read_text(encoding="utf-8").rsplit('source-sha256: "', 1)[1]
+    assert postings.split("\n", 1)[1] == (
+        "  Assets:Custody:MainCustodian:Securities         50 AAPL {} @ 225 USD\n"
+        "  Assets:Custody:MainCustodian:Securities         30 AAPL {225 USD}\n"
+        "  Assets:Unsettled:Broker                  -18000.00 USD\n"
+        "  Income:Trading:Realized\n"
+    )
+    errors_then = errors_as_of(books, "2026-10-19", monkeypatch)
+    assert [error for error in errors_then if "trade T1 failed" not in error] == []
+    assert held(books, "2026-10-19", monkeypatch) == 30
 
 
 # -- breaks open -----------------------------------------------------------------------------
