@@ -491,3 +491,19 @@ def test_breaks_open_refuses_an_unknown_reference_and_a_sealed_period(tmp_path: 
     )
     assert code == 2
     assert "a break dated 2026-09-30 falls in period 2026-09" in errors
+
+
+def test_the_fava_cash_page_shows_the_unassigned_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.serve import create_fava_app
+
+    monkeypatch.setenv("BACKOFFICE_AS_OF", "2026-10-09")
+    books = new_books(tmp_path, buy(), config=NO_CASH_ACCOUNT)
+    client = create_fava_app(books, read_only=True).test_client()
+    slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
+    page = client.get(f"/{slug}/extension/Cash/?as_of=2026-10-09&partial=true").text
+    assert (
+        "<summary>unassigned: settlements of Broker, which have no cash-account "
+        "(counted in the total)</summary>"
+    ) in page
