@@ -507,3 +507,35 @@ def test_the_fava_cash_page_shows_the_unassigned_line(
         "<summary>unassigned: settlements of Broker, which have no cash-account "
         "(counted in the total)</summary>"
     ) in page
+
+
+MT940_EUR = """{1:F01ACMEDEFFAXXX0000000000}{2:O9400700261102RHBKDEFFXXXX00000000002611020700N}{4:
+:20:RH261031EUR
+:25:DE44500105175407324931
+:28C:10/1
+:60F:C261001EUR0,00
+:61:2610301030C10,00NINTNONREF
+:86:CREDIT INTEREST OCTOBER
+:62F:C261031EUR10,00
+-}
+"""
+
+
+def test_create_accounts_makes_a_new_currency_a_checked_cash_account(tmp_path: Path) -> None:
+    """A statement in a currency the books have never seen: the account is opened with a
+    cash floor (plugins.cash watches it), the currency is declared (check_commodity)."""
+    init_books(tmp_path, title="Acme", currency="USD", start=START)
+    statement = tmp_path / "rheinbank-2026-10.mt940"
+    statement.write_text(MT940_EUR, encoding="latin-1")
+    books = tmp_path / "main.beancount"
+    code, out, errors = run(books, "import", "--create-accounts", str(statement))
+    assert code == 0, errors
+    accounts = (tmp_path / "accounts.beancount").read_text(encoding="utf-8")
+    (opened,) = re.findall(r"(?m)^2026-10-01 open (\S+) +EUR\n  cash-floor: \"0 EUR\"$", accounts)
+    commodities = (tmp_path / "commodities.beancount").read_text(encoding="utf-8")
+    assert commodities.endswith('\n2026-10-01 commodity EUR\n  asset-class: "fx"\n')
+    code, out, errors = run(books, "check", "--as-of", "2026-11-02")
+    assert code == 0, out + errors
+    code, out, _ = run(books, "cash", "--as-of", "2026-11-02", "--json")
+    positions = {(p["account"], p["currency"]): p["settled"] for p in json.loads(out)["positions"]}
+    assert positions[(opened, "EUR")] == "10.00"
