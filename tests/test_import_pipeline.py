@@ -199,7 +199,8 @@ def test_an_unknown_account_prints_the_lines_to_add_then_creates_them(
     )
     opened = (demo_books.parent / "accounts.beancount").read_text()
     assert opened.split("\n\n")[-1] == (
-        '2026-11-30 open Assets:Bank:Bank021000089:USD                   USD\n  cash-floor: "0 USD"\n'
+        "2026-11-30 open Assets:Bank:Bank021000089:USD                   USD\n"
+        '  cash-floor: "0 USD"\n'
     )
     books = load(demo_books)
     assert [e for e in books.errors if "Balance" in type(e).__name__ or "open" in str(e)] == []
