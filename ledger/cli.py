@@ -80,8 +80,10 @@ def init(directory: Path, title: str, currency: str, start: str, git_repository:
     """Create new books in DIRECTORY: every Backoffice plugin, a chart of accounts,
     opening balances, a starter backoffice.toml, a git repository."""
     from ledger.context import parse_date
+    from ledger.gitlog import repo_root
     from ledger.init import InitError, init_books
 
+    enclosing = repo_root(directory) if directory.exists() else repo_root(directory.parent)
     try:
         written = init_books(
             directory,
@@ -94,6 +96,10 @@ def init(directory: Path, title: str, currency: str, start: str, git_repository:
         raise UsageError(str(exc)) from None
     for path in written:
         click.echo(f"wrote {path}")
+    if git_repository and enclosing is not None:
+        click.echo(f"no git repository made: {directory} is inside the git work tree {enclosing}")
+    elif git_repository:
+        click.echo("made a git repository with a first commit")
     click.echo(f"check them with: backoffice --books {directory / 'main.beancount'} check")
 
 

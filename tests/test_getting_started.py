@@ -1,6 +1,7 @@
 """README "Getting started", run as printed: the commands of its ``console`` blocks, in
 order, in a new directory holding only the sample files, with ``backoffice`` from this
-environment on the PATH and no git identity configured (as in CI). Each command must exit 0
+environment on the PATH, a new HOME (the books go to ``~/acme``) and no git identity
+configured (as in CI). Each command must exit 0
 and print every output line the README shows under it; then the books must hold what the
 walk-through says (interest and fees classified, the trade settled, October sealed, a clean
 git work tree).
@@ -111,7 +112,7 @@ def test_the_readme_walkthrough_runs_as_printed(
         if command.line.startswith(("export ", "cd ")):
             state.append(command.line)
 
-    books_dir = work / "acme"
+    books_dir = home / "acme"  # the README's ~/acme
     books = load(books_dir / "main.beancount")
     assert books.errors == []
     postings = {

@@ -219,9 +219,11 @@ def test_no_git_and_an_enclosing_work_tree_make_no_repository(tmp_path: Path) ->
     assert code == 0, errors
     assert not (tmp_path / "a" / ".git").exists()
     _git(tmp_path, "init", "--quiet")
-    code, _, errors = run(tmp_path / "x.beancount", "init", str(tmp_path / "b"))
+    code, out, errors = run(tmp_path / "x.beancount", "init", str(tmp_path / "b"))
     assert code == 0, errors
     assert not (tmp_path / "b" / ".git").exists()
+    root = _git(tmp_path, "rev-parse", "--show-toplevel").strip()
+    assert f"no git repository made: {tmp_path / 'b'} is inside the git work tree {root}\n" in out
 
 
 # -- the scenarios of issue 16's "Done when" -------------------------------------------------
