@@ -390,6 +390,7 @@ class _Statement:
                 symbol,
                 units,
                 _day(invtran.dttrade),
+                source_ref=str(invtran.fitid),
             )
             other = data.Posting(
                 # An incomplete amount (currency only): Beancount fills in the lots' cost.

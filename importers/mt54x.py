@@ -176,6 +176,7 @@ class Mt54xImporter(CustodyMessageImporter):
                     movement.security,
                     movement.quantity,
                     movement.settle_date,
+                    source_ref=movement.source_ref,
                 )
             return [
                 free_movement_entry(

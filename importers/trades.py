@@ -245,6 +245,14 @@ class UnknownSecurities(ImportFailure):
         )
 
 
+def _trade_date(entry: data.Transaction) -> datetime.date:
+    """The entry's ``trade-date`` (Beancount books a trade's lots on it), else its date."""
+    try:
+        return keys.get_date(entry.meta, keys.TRADE_DATE) or entry.date
+    except keys.MetaError:  # the settlement plugin reports it
+        return entry.date
+
+
 class SecurityResolver:
     """Resolves each row's ISIN against the master, collecting the unknown."""
 
@@ -259,13 +267,23 @@ class SecurityResolver:
         # Each account's and security's movements, (date, units), for the quantity
         # held before a sale or delivery (dated by trade date, as Beancount books them).
         self.movements: dict[tuple[str, str], list[tuple[datetime.date, Decimal]]] = {}
+        # The source references in the books: a row seen again is a re-import, which
+        # the pipeline's dedupe drops; it neither counts twice nor is checked again.
+        self.booked: set[str] = set()
         for entry in entries:
             if isinstance(entry, data.Transaction):
-                self.record(entry)
+                self._count(entry)
+                ref = keys.get_source_ref(entry.meta)
+                if ref is not None:
+                    self.booked.add(ref)
 
     def record(self, entry: data.Transaction) -> None:
-        """Count ``entry``'s lots in the positions (an entry of the file being read)."""
-        day = keys.get_date(entry.meta, keys.TRADE_DATE) if keys.TRADE_DATE in entry.meta else None
+        """Count a new entry of the file being read in the positions."""
+        if keys.get_source_ref(entry.meta) not in self.booked:
+            self._count(entry)
+
+    def _count(self, entry: data.Transaction) -> None:
+        day = _trade_date(entry) if keys.TRADE_DATE in entry.meta else entry.date
         for posting in entry.postings:
             currency = getattr(posting.cost, "currency", None)
             units = posting.units
@@ -274,7 +292,7 @@ class SecurityResolver:
             if isinstance(currency, str):
                 self.cost_currencies[units.currency] = currency
             moves = self.movements.setdefault((posting.account, units.currency), [])
-            moves.append((day or entry.date, units.number))
+            moves.append((day, units.number))
 
     def held(self, account: str, symbol: str, day: datetime.date) -> Decimal:
         """The quantity of ``symbol`` in ``account`` at the end of ``day``."""
@@ -290,12 +308,14 @@ class SecurityResolver:
         quantity: Decimal,
         day: datetime.date,
         *,
+        source_ref: str,
         allow_short: bool = False,
     ) -> Decimal:
-        """The quantity held before ``what`` takes ``quantity`` of ``symbol`` out of
-        ``account`` on ``day``: an error when it is less, unless short positions are allowed."""
+        """The quantity held before ``what`` (the source's ``source_ref``) takes ``quantity``
+        of ``symbol`` out of ``account`` on ``day``: an error when it is less, unless short
+        positions are allowed or the books hold ``what`` already."""
         held = self.held(account, symbol, day)
-        if quantity <= held or allow_short:
+        if quantity <= held or allow_short or source_ref in self.booked:
             return held
         raise ImportFailure(
             self.filename,
@@ -454,6 +474,7 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
                 symbol,
                 trade.quantity if trade.side == "sell" else Decimal(0),
                 trade.trade_date,
+                source_ref=row.source_ref,
                 allow_short=allow_short,
             )
         meta = entry_meta(filepath, row.line, filepath, row.source_ref, sha256)

@@ -541,3 +541,30 @@ def test_create_accounts_makes_a_new_currency_a_checked_cash_account(tmp_path: P
     code, out, _ = run(books, "cash", "--as-of", "2026-11-02", "--json")
     positions = {(p["account"], p["currency"]): p["settled"] for p in json.loads(out)["positions"]}
     assert positions[(opened, "EUR")] == "10.00"
+
+
+def test_a_sale_the_books_hold_already_is_not_checked_again(
+    tmp_path: Path,
+) -> None:
+    """The position check counts each trade once: rows the books hold already are a re-import."""
+    books = new_books(tmp_path)
+    blotter = tmp_path / "broker-blotter.csv"
+    blotter.write_text(
+        BLOTTER_HEADER
+        + "T1,2026-10-09,2026-10-13,Broker,buy,100,AAPL,US0378331005,227.40,USD,0\n"
+        + "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0\n",
+        encoding="utf-8",
+    )
+    code, _, errors = run(books, "import", str(blotter))
+    assert code == 0, errors
+    # the next day's blotter repeats the sale and adds a buy
+    later = tmp_path / "broker-blotter-2.csv"
+    later.write_text(
+        BLOTTER_HEADER
+        + "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0\n"
+        + "T3,2026-10-15,2026-10-16,Broker,buy,5,AAPL,US0378331005,231,USD,0\n",
+        encoding="utf-8",
+    )
+    code, out, errors = run(books, "import", str(later))
+    assert code == 0, errors
+    assert "1 transaction(s) (0 to suspense), 0 balance(s), 1 duplicate(s)" in out
