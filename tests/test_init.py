@@ -330,15 +330,20 @@ BLOTTER_HEADER = (
 )
 
 
+def write_blotter(path: Path, *rows: str) -> Path:
+    """A blotter CSV at ``path`` with ``rows`` (trade-id, dates, counterparty, side, quantity,
+    symbol, ISIN, price, currency, commission)."""
+    path.write_text(BLOTTER_HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
+
+
 def test_create_accounts_opens_the_clearing_account_and_the_security(tmp_path: Path) -> None:
     init_books(tmp_path, title="Acme", currency="USD", start=START)
     with (tmp_path / "backoffice.toml").open("a", encoding="utf-8") as handle:
         handle.write(BROKER)
-    blotter = tmp_path / "broker-blotter.csv"
-    blotter.write_text(
-        BLOTTER_HEADER
-        + "T1,2026-10-09,2026-10-13,Broker,buy,100,AAPL,US0378331005,227.40,USD,12.50\n",
-        encoding="utf-8",
+    blotter = write_blotter(
+        tmp_path / "broker-blotter.csv",
+        "T1,2026-10-09,2026-10-13,Broker,buy,100,AAPL,US0378331005,227.40,USD,12.50",
     )
     books = tmp_path / "main.beancount"
     (tmp_path / "commodities.beancount").write_text(
@@ -367,10 +372,9 @@ def test_create_accounts_opens_the_clearing_account_and_the_security(tmp_path: P
 
 def test_a_sale_of_more_than_is_held_is_refused(tmp_path: Path) -> None:
     books = new_books(tmp_path, buy())
-    blotter = tmp_path / "broker-blotter.csv"
-    blotter.write_text(
-        BLOTTER_HEADER + "T2,2026-10-14,2026-10-15,Broker,sell,150,AAPL,US0378331005,230,USD,5\n",
-        encoding="utf-8",
+    blotter = write_blotter(
+        tmp_path / "broker-blotter.csv",
+        "T2,2026-10-14,2026-10-15,Broker,sell,150,AAPL,US0378331005,230,USD,5",
     )
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     code, _, errors = run(books, "import", str(blotter))
@@ -393,10 +397,9 @@ def test_with_allow_short_the_rest_of_a_sale_opens_a_short_position(
     (tmp_path / "backoffice.toml").write_text(
         text.replace("allow-short = false", "allow-short = true"), encoding="utf-8"
     )
-    blotter = tmp_path / "broker-blotter.csv"
-    blotter.write_text(
-        BLOTTER_HEADER + "T2,2026-10-14,2026-10-15,Broker,sell,150,AAPL,US0378331005,230,USD,5\n",
-        encoding="utf-8",
+    blotter = write_blotter(
+        tmp_path / "broker-blotter.csv",
+        "T2,2026-10-14,2026-10-15,Broker,sell,150,AAPL,US0378331005,230,USD,5",
     )
     code, _, errors = run(books, "import", str(blotter))
     assert code == 0, errors
@@ -412,10 +415,9 @@ def test_with_allow_short_the_rest_of_a_sale_opens_a_short_position(
     assert errors_as_of(books, "2026-10-15", monkeypatch) == []
     assert held(books, "2026-10-15", monkeypatch) == -50
     # a later buy covers the short first, then opens a long lot
-    cover = tmp_path / "broker-blotter-2.csv"
-    cover.write_text(
-        BLOTTER_HEADER + "T3,2026-10-16,2026-10-19,Broker,buy,80,AAPL,US0378331005,225,USD,0\n",
-        encoding="utf-8",
+    cover = write_blotter(
+        tmp_path / "broker-blotter-2.csv",
+        "T3,2026-10-16,2026-10-19,Broker,buy,80,AAPL,US0378331005,225,USD,0",
     )
     code, _, errors = run(books, "import", str(cover))
     assert code == 0, errors
@@ -548,22 +550,18 @@ def test_a_sale_the_books_hold_already_is_not_checked_again(
 ) -> None:
     """The position check counts each trade once: rows the books hold already are a re-import."""
     books = new_books(tmp_path)
-    blotter = tmp_path / "broker-blotter.csv"
-    blotter.write_text(
-        BLOTTER_HEADER
-        + "T1,2026-10-09,2026-10-13,Broker,buy,100,AAPL,US0378331005,227.40,USD,0\n"
-        + "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0\n",
-        encoding="utf-8",
+    blotter = write_blotter(
+        tmp_path / "broker-blotter.csv",
+        "T1,2026-10-09,2026-10-13,Broker,buy,100,AAPL,US0378331005,227.40,USD,0",
+        "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0",
     )
     code, _, errors = run(books, "import", str(blotter))
     assert code == 0, errors
     # the next day's blotter repeats the sale and adds a buy
-    later = tmp_path / "broker-blotter-2.csv"
-    later.write_text(
-        BLOTTER_HEADER
-        + "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0\n"
-        + "T3,2026-10-15,2026-10-16,Broker,buy,5,AAPL,US0378331005,231,USD,0\n",
-        encoding="utf-8",
+    later = write_blotter(
+        tmp_path / "broker-blotter-2.csv",
+        "T2,2026-10-14,2026-10-15,Broker,sell,100,AAPL,US0378331005,230,USD,0",
+        "T3,2026-10-15,2026-10-16,Broker,buy,5,AAPL,US0378331005,231,USD,0",
     )
     code, out, errors = run(books, "import", str(later))
     assert code == 0, errors
