@@ -39,10 +39,12 @@ from beancount.core.amount import Amount
 from beancount.core.position import CostSpec
 from beangulp import Importer
 
-from importers.common import ImportFailure, document_sha256, entry_meta
+from importers.common import ImportFailure, entry_meta
 from ledger import meta as keys
 from ledger.config import Config
+from ledger.documents import document_sha256
 from ledger.meta import Side
+from ledger.posting import posting
 from ledger.securities import (
     InvalidIsin,
     SecuritiesMaster,
@@ -125,17 +127,6 @@ def _fmt(number: Decimal) -> str:
     return f"{number:f}"
 
 
-def _posting(
-    account: str,
-    number: Decimal | None,
-    currency: str | None,
-    cost: CostSpec | None = None,
-    price: Amount | None = None,
-) -> data.Posting:
-    units = Amount(number, currency) if number is not None and currency else None
-    return data.Posting(account, units, cost, price, None, None)
-
-
 def _securities_postings(trade: Trade, account: str, held: Decimal | None) -> list[data.Posting]:
     """The securities leg: a buy opens a lot at its price, a sale reduces the lots
     (``{}``, FIFO) at its price. With ``held`` (the quantity held before the trade,
@@ -150,11 +141,11 @@ def _securities_postings(trade: Trade, account: str, held: Decimal | None) -> li
     if reducing:
         empty = CostSpec(None, None, None, None, None, False)
         price = Amount(trade.price, trade.currency)
-        postings.append(_posting(account, sign * reducing, trade.security, cost=empty, price=price))
+        postings.append(posting(account, sign * reducing, trade.security, cost=empty, price=price))
     if trade.quantity - reducing:
         cost = CostSpec(trade.price, None, trade.currency, None, None, False)
         opening = sign * (trade.quantity - reducing)
-        postings.append(_posting(account, opening, trade.security, cost=cost))
+        postings.append(posting(account, opening, trade.security, cost=cost))
     return postings
 
 
@@ -192,18 +183,18 @@ def trade_entry(
         narration += f" ({narration_source})"
     postings = _securities_postings(trade, accounts.securities, held)
     if trade.commission:
-        postings.append(_posting(accounts.commissions, trade.commission, trade.currency))
+        postings.append(posting(accounts.commissions, trade.commission, trade.currency))
     for kind, fee in trade.fees:
         if fee:
-            postings.append(_posting(f"{accounts.fees}:{kind}", fee, trade.currency))
+            postings.append(posting(f"{accounts.fees}:{kind}", fee, trade.currency))
     if trade.accrued_interest:
         # Bought accrued interest is income paid away (the next coupon pays it back);
         # sold accrued interest is income earned.
         accrued = trade.accrued_interest if trade.side == "buy" else -trade.accrued_interest
-        postings.append(_posting(accounts.interest, accrued, trade.currency))
-    postings.append(_posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
-    if any(posting.price is not None for posting in postings):
-        postings.append(_posting(accounts.realized, None, None))
+        postings.append(posting(accounts.interest, accrued, trade.currency))
+    postings.append(posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
+    if any(leg.price is not None for leg in postings):
+        postings.append(posting(accounts.realized, None, None))
     return data.Transaction(
         entry_meta,
         trade.trade_date,
@@ -284,14 +275,14 @@ class SecurityResolver:
 
     def _count(self, entry: data.Transaction) -> None:
         day = _trade_date(entry) if keys.TRADE_DATE in entry.meta else entry.date
-        for posting in entry.postings:
-            currency = getattr(posting.cost, "currency", None)
-            units = posting.units
-            if units is None or posting.cost is None or not isinstance(units.number, Decimal):
+        for leg in entry.postings:
+            currency = getattr(leg.cost, "currency", None)
+            units = leg.units
+            if units is None or leg.cost is None or not isinstance(units.number, Decimal):
                 continue
             if isinstance(currency, str):
                 self.cost_currencies[units.currency] = currency
-            moves = self.movements.setdefault((posting.account, units.currency), [])
+            moves = self.movements.setdefault((leg.account, units.currency), [])
             moves.append((day, units.number))
 
     def held(self, account: str, symbol: str, day: datetime.date) -> Decimal:

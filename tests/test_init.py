@@ -470,6 +470,12 @@ def test_breaks_open_records_a_fail_as_the_books_own_entry(tmp_path: Path) -> No
 
 def test_breaks_open_refuses_an_unknown_reference_and_a_sealed_period(tmp_path: Path) -> None:
     books = new_books(tmp_path, buy())
+    code, _, errors = run(books, "breaks", "open", "price-break", "T1", "what")
+    assert (code, errors) == (
+        2,
+        "Error: KIND: 'price-break' is no break kind; the kinds are confirmation-mismatch, "
+        "unmatched-ours, unmatched-theirs, statement-difference, settlement-fail, other\n",
+    )
     code, _, errors = run(books, "breaks", "open", "other", "T9", "what", "--as-of", "2026-10-16")
     assert (code, errors) == (
         2,

@@ -7,15 +7,17 @@ import datetime
 import re
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from beancount.core import data
-from beancount.core.amount import Amount
 
 from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, UsageError, pass_app
-from ledger.matching.config import BREAK_KINDS
+from ledger.meta import TRADE_LINK_PREFIX, trade_link
+
+if TYPE_CHECKING:
+    from beancount.core import data
+    from beancount.core.amount import Amount
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -50,6 +52,7 @@ def breaks(
     """
     if ctx.invoked_subcommand is not None:
         return
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.report import breaks_report
 
     app = ctx.find_object(AppContext)
@@ -76,6 +79,7 @@ def breaks(
 @pass_app
 def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | None) -> None:
     """Resolve break ID, saying what was done (writes custom "break-resolved")."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import read_breaks
     from ledger.breaks.store import ResolveError, write_resolution
 
@@ -101,6 +105,9 @@ _AMOUNT_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z][A-Z0-9'._-]{0,22}[A-Z0-
 
 
 def _amount(text: str | None) -> Amount | None:
+    # lazy: a command loads only the code it runs, so the CLI starts fast
+    from beancount.core.amount import Amount
+
     if text is None:
         return None
     found = _AMOUNT_RE.match(text)
@@ -110,7 +117,7 @@ def _amount(text: str | None) -> Amount | None:
 
 
 @breaks.command("open")
-@click.argument("kind", type=click.Choice(BREAK_KINDS))
+@click.argument("kind")
 @click.argument("reference")
 @click.argument("text")
 @click.option("--amount", help="The amount at stake, e.g. '61275.00 USD'.")
@@ -129,10 +136,14 @@ def open_break(
     Writes custom "break" to breaks.beancount; its id derives from the kind, reference,
     amount and text. A failed trade recorded so explains its fail at the close.
     """
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import new_break
     from ledger.breaks.store import OpenError, write_break
     from ledger.close.seal import sealed_periods
+    from ledger.matching.config import BREAK_KINDS
 
+    if kind not in BREAK_KINDS:
+        raise UsageError(f"KIND: {kind!r} is no break kind; the kinds are {', '.join(BREAK_KINDS)}")
     money = _amount(amount)
     if not text.strip():
         raise UsageError("say what is wrong: the break's text is empty")
@@ -156,7 +167,8 @@ def open_break(
 
 def _reference(reference: str, entries: list[data.Directive]) -> tuple[str | None, str | None]:
     """The break's link (a trade in the books) or account (one the books open)."""
-    from ledger.meta import TRADE_LINK_PREFIX, trade_link
+    # lazy: a command loads only the code it runs, so the CLI starts fast
+    from beancount.core import data
 
     link = reference if reference.startswith(TRADE_LINK_PREFIX) else trade_link(reference)
     accounts = set()
