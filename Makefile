@@ -4,7 +4,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-BOOKS := books/main.beancount
 SERVE ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -32,27 +31,34 @@ chromium:
 	fi
 
 # The main job: import the day's statements, check the books, report, serve Fava.
+# It works on a fresh copy of the demo books under build/demo, so the tracked
+# books/ stay as they are and the demo can run again (and the tests after it).
+DEMO := build/demo
+DEMO_BOOKS := $(DEMO)/main.beancount
 demo: $(VENV)/.installed
-	@echo "== backoffice import books/inbox/*"
-	$(BIN)/backoffice --books $(BOOKS) import books/inbox/*
+	rm -rf $(DEMO)
+	mkdir -p $(dir $(DEMO))
+	cp -R books $(DEMO)
+	@echo "== backoffice import $(DEMO)/inbox/*"
+	$(BIN)/backoffice --books $(DEMO_BOOKS) import $(DEMO)/inbox/*
 	@echo "== backoffice check"
-	$(BIN)/backoffice --books $(BOOKS) check
+	$(BIN)/backoffice --books $(DEMO_BOOKS) check
 	@echo "== backoffice settlements"
-	$(BIN)/backoffice --books $(BOOKS) settlements
+	$(BIN)/backoffice --books $(DEMO_BOOKS) settlements
 	@echo "== backoffice cash --days 10"
-	$(BIN)/backoffice --books $(BOOKS) cash --days 10
+	$(BIN)/backoffice --books $(DEMO_BOOKS) cash --days 10
 	@echo "== backoffice match: AlphaSec confirms the XYZ buy at 61.30, we booked 61.25"
 	@# --accept-resolved: the price break is found again, and the books hold its resolution.
-	$(BIN)/backoffice --books $(BOOKS) match --accept-resolved books/confirmations/alphasec-20261124.csv
+	$(BIN)/backoffice --books $(DEMO_BOOKS) match --accept-resolved $(DEMO)/confirmations/alphasec-20261124.csv
 	@echo "== backoffice recon"
-	$(BIN)/backoffice --books $(BOOKS) recon
+	$(BIN)/backoffice --books $(DEMO_BOOKS) recon
 	@echo "== backoffice breaks"
-	$(BIN)/backoffice --books $(BOOKS) breaks
+	$(BIN)/backoffice --books $(DEMO_BOOKS) breaks
 	@echo "== backoffice close 2026-10 --dry-run: the October checklist passes"
-	$(BIN)/backoffice --books $(BOOKS) close 2026-10 --dry-run
+	$(BIN)/backoffice --books $(DEMO_BOOKS) close 2026-10 --dry-run
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
-	  $(BIN)/backoffice --books $(BOOKS) serve --host $(HOST) --port $(PORT); \
+	  $(BIN)/backoffice --books $(DEMO_BOOKS) serve --host $(HOST) --port $(PORT); \
 	fi
 
 lint: $(VENV)/.installed
@@ -71,4 +77,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/check_vs_bean_check.py --size 100k
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out build/demo

@@ -140,6 +140,7 @@ class BrokerOfxImporter(TradeImporter):
             for index, transaction in enumerate(statement.transactions or [], start=1):
                 entry = reader.entry(index, transaction)
                 if entry is not None:
+                    resolver.record(entry)
                     entries.append(entry)
         return entries
 
@@ -373,6 +374,15 @@ class _Statement:
                 CostSpec(None, None, None, None, None, False),
             )
             lots = self.resolver.lot_currency(index, symbol)
+            self.resolver.check_held(
+                index,
+                f"transfer out {invtran.fitid}",
+                self.config.trades.securities_account,
+                symbol,
+                units,
+                _day(invtran.dttrade),
+                source_ref=str(invtran.fitid),
+            )
             # An incomplete amount (currency only): Beancount fills in the lots' cost.
             other = posting(self.config.accounts.suspense, None, lots)
         direction = "in" if incoming else "out"

@@ -331,6 +331,9 @@ class CustodyMessageImporter(Importer):  # type: ignore[misc]  # beangulp is unt
                 raise message.error(message.line, f"this file should hold {kinds} messages only")
             new = self.message_entries(message, builder, resolver)
             builder.existing.extend(new)
+            for entry in new:
+                if isinstance(entry, data.Transaction):
+                    resolver.record(entry)
             entries.extend(new)
         if entries:
             resolver.check(min(entry.date for entry in entries))

@@ -168,6 +168,16 @@ class Mt54xImporter(CustodyMessageImporter):
         if message.message_type in FREE_OF_PAYMENT:
             movement = free_movement(message, builder, resolver)
             currency = movement.currency or resolver.lot_currency(movement.line, movement.security)
+            if movement.direction == "deliver":
+                resolver.check_held(
+                    movement.line,
+                    f"{movement.label} {movement.source_ref} (delivery free of payment)",
+                    self.config.trades.securities_account,
+                    movement.security,
+                    movement.quantity,
+                    movement.settle_date,
+                    source_ref=movement.source_ref,
+                )
             return [
                 free_movement_entry(
                     movement, self.config, builder.filename, builder.sha256, currency

@@ -127,12 +127,39 @@ def _fmt(number: Decimal) -> str:
     return f"{number:f}"
 
 
+def _securities_postings(trade: Trade, account: str, held: Decimal | None) -> list[data.Posting]:
+    """The securities leg: a buy opens a lot at its price, a sale reduces the lots
+    (``{}``, FIFO) at its price. With ``held`` (the quantity held before the trade,
+    given when short positions are allowed) the part beyond a long position opens a
+    short lot at the sale price, and a buy first covers a short position."""
+    sign = Decimal(1) if trade.side == "buy" else Decimal(-1)
+    if held is None:
+        reducing = Decimal(0) if trade.side == "buy" else trade.quantity
+    else:
+        reducing = min(trade.quantity, max(Decimal(0), -sign * held))
+    postings = []
+    if reducing:
+        empty = CostSpec(None, None, None, None, None, False)
+        price = Amount(trade.price, trade.currency)
+        postings.append(posting(account, sign * reducing, trade.security, cost=empty, price=price))
+    if trade.quantity - reducing:
+        cost = CostSpec(trade.price, None, trade.currency, None, None, False)
+        opening = sign * (trade.quantity - reducing)
+        postings.append(posting(account, opening, trade.security, cost=cost))
+    return postings
+
+
 def trade_entry(
-    trade: Trade, accounts: TradeAccounts, meta: Mapping[str, Any], narration_source: str = ""
+    trade: Trade,
+    accounts: TradeAccounts,
+    meta: Mapping[str, Any],
+    narration_source: str = "",
+    held: Decimal | None = None,
 ) -> data.Transaction:
     """The trade entry for ``trade``; ``meta`` holds filename/lineno and provenance.
 
-    ``narration_source`` is appended to the narration (e.g. ``"FIX drop copy"``).
+    ``narration_source`` is appended to the narration (e.g. ``"FIX drop copy"``);
+    ``held`` is the position before the trade when short positions are allowed.
     """
     entry_meta: dict[str, Any] = {
         "filename": meta["filename"],
@@ -154,21 +181,7 @@ def trade_entry(
     )
     if narration_source:
         narration += f" ({narration_source})"
-    postings = []
-    if trade.side == "buy":
-        cost = CostSpec(trade.price, None, trade.currency, None, None, False)
-        postings.append(posting(accounts.securities, trade.quantity, trade.security, cost=cost))
-    else:
-        empty = CostSpec(None, None, None, None, None, False)
-        postings.append(
-            posting(
-                accounts.securities,
-                -trade.quantity,
-                trade.security,
-                cost=empty,
-                price=Amount(trade.price, trade.currency),
-            )
-        )
+    postings = _securities_postings(trade, accounts.securities, held)
     if trade.commission:
         postings.append(posting(accounts.commissions, trade.commission, trade.currency))
     for kind, fee in trade.fees:
@@ -180,7 +193,7 @@ def trade_entry(
         accrued = trade.accrued_interest if trade.side == "buy" else -trade.accrued_interest
         postings.append(posting(accounts.interest, accrued, trade.currency))
     postings.append(posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
-    if trade.side == "sell":
+    if any(leg.price is not None for leg in postings):
         postings.append(posting(accounts.realized, None, None))
     return data.Transaction(
         entry_meta,
@@ -223,6 +236,14 @@ class UnknownSecurities(ImportFailure):
         )
 
 
+def _trade_date(entry: data.Transaction) -> datetime.date:
+    """The entry's ``trade-date`` (Beancount books a trade's lots on it), else its date."""
+    try:
+        return keys.get_date(entry.meta, keys.TRADE_DATE) or entry.date
+    except keys.MetaError:  # the settlement plugin reports it
+        return entry.date
+
+
 class SecurityResolver:
     """Resolves each row's ISIN against the master, collecting the unknown."""
 
@@ -234,12 +255,68 @@ class SecurityResolver:
         # The currency of each security's lots: a delivery from the lots with
         # no price (a free delivery, a transfer out) needs it for its other leg.
         self.cost_currencies: dict[str, str] = {}
+        # Each account's and security's movements, (date, units), for the quantity
+        # held before a sale or delivery (dated by trade date, as Beancount books them).
+        self.movements: dict[tuple[str, str], list[tuple[datetime.date, Decimal]]] = {}
+        # The source references in the books: a row seen again is a re-import, which
+        # the pipeline's dedupe drops; it neither counts twice nor is checked again.
+        self.booked: set[str] = set()
         for entry in entries:
             if isinstance(entry, data.Transaction):
-                for posting in entry.postings:
-                    currency = getattr(posting.cost, "currency", None)
-                    if posting.units is not None and isinstance(currency, str):
-                        self.cost_currencies[posting.units.currency] = currency
+                self._count(entry)
+                ref = keys.get_source_ref(entry.meta)
+                if ref is not None:
+                    self.booked.add(ref)
+
+    def record(self, entry: data.Transaction) -> None:
+        """Count a new entry of the file being read in the positions."""
+        if keys.get_source_ref(entry.meta) not in self.booked:
+            self._count(entry)
+
+    def _count(self, entry: data.Transaction) -> None:
+        day = _trade_date(entry) if keys.TRADE_DATE in entry.meta else entry.date
+        for leg in entry.postings:
+            currency = getattr(leg.cost, "currency", None)
+            units = leg.units
+            if units is None or leg.cost is None or not isinstance(units.number, Decimal):
+                continue
+            if isinstance(currency, str):
+                self.cost_currencies[units.currency] = currency
+            moves = self.movements.setdefault((leg.account, units.currency), [])
+            moves.append((day, units.number))
+
+    def held(self, account: str, symbol: str, day: datetime.date) -> Decimal:
+        """The quantity of ``symbol`` in ``account`` at the end of ``day``."""
+        moves = self.movements.get((account, symbol), ())
+        return sum((units for date, units in moves if date <= day), Decimal(0))
+
+    def check_held(
+        self,
+        line: int,
+        what: str,
+        account: str,
+        symbol: str,
+        quantity: Decimal,
+        day: datetime.date,
+        *,
+        source_ref: str,
+        allow_short: bool = False,
+    ) -> Decimal:
+        """The quantity held before ``what`` (the source's ``source_ref``) takes ``quantity``
+        of ``symbol`` out of ``account`` on ``day``: an error when it is less, unless short
+        positions are allowed or the books hold ``what`` already."""
+        held = self.held(account, symbol, day)
+        if quantity <= held or allow_short or source_ref in self.booked:
+            return held
+        raise ImportFailure(
+            self.filename,
+            line,
+            f"{what} takes {quantity:f} {symbol} out of {account} on {day}, which holds "
+            f"{held:f} {symbol} then",
+            hint="import the buy or the opening position (opening.beancount) first, check the "
+            "side and the quantity, or, if the firm sells short, set allow-short = true "
+            "under [settlement] in backoffice.toml",
+        )
 
     def symbol(
         self,
@@ -358,7 +435,12 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         self, filepath: str, resolver: SecurityResolver, sha256: str
     ) -> list[data.Directive]:
         """The trade entries of the file (a format with more than trades overrides this)."""
-        return [self.trade(row, resolver, filepath, sha256) for row in self.read(filepath)]
+        entries: list[data.Directive] = []
+        for row in self.read(filepath):
+            entry = self.trade(row, resolver, filepath, sha256)
+            resolver.record(entry)
+            entries.append(entry)
+        return entries
 
     def trade(
         self, row: SourcedTrade, resolver: SecurityResolver, filepath: str, sha256: str
@@ -373,5 +455,20 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
             asset_class=row.asset_class,
         )
         trade = replace(row.trade, security=symbol)
+        allow_short = self.config.settlement.allow_short
+        held = None
+        if trade.side == "sell" or allow_short:
+            held = resolver.check_held(
+                row.line,
+                f"trade {trade.trade_id} ({trade.side})",
+                self.accounts.securities,
+                symbol,
+                trade.quantity if trade.side == "sell" else Decimal(0),
+                trade.trade_date,
+                source_ref=row.source_ref,
+                allow_short=allow_short,
+            )
         meta = entry_meta(filepath, row.line, filepath, row.source_ref, sha256)
-        return trade_entry(trade, self.accounts, meta, self.source_label)
+        return trade_entry(
+            trade, self.accounts, meta, self.source_label, held if allow_short else None
+        )

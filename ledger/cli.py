@@ -83,19 +83,38 @@ def _restore_env(name: str, value: str | None) -> None:
     show_default=True,
     help="Date of the open directives (YYYY-MM-DD).",
 )
-def init(directory: Path, title: str, currency: str, start: str) -> None:
-    """Create new books in DIRECTORY that load clean."""
+@click.option(
+    "--git/--no-git",
+    "git_repository",
+    default=True,
+    show_default=True,
+    help="Make DIRECTORY a git repository with a first commit (skipped when it is "
+    "already inside a git work tree).",
+)
+def init(directory: Path, title: str, currency: str, start: str, git_repository: bool) -> None:
+    """Create new books in DIRECTORY: every Backoffice plugin, a chart of accounts,
+    opening balances, a starter backoffice.toml, a git repository."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.gitlog import repo_root
     from ledger.init import InitError, init_books
 
+    enclosing = repo_root(directory) if directory.exists() else repo_root(directory.parent)
     try:
         written = init_books(
-            directory, title=title, currency=currency, start=parse_date(start, "--start")
+            directory,
+            title=title,
+            currency=currency,
+            start=parse_date(start, "--start"),
+            git_repository=git_repository,
         )
     except InitError as exc:
         raise UsageError(str(exc)) from None
     for path in written:
         click.echo(f"wrote {path}")
+    if git_repository and enclosing is not None:
+        click.echo(f"no git repository made: {directory} is inside the git work tree {enclosing}")
+    elif git_repository:
+        click.echo("made a git repository with a first commit")
     click.echo(f"check them with: backoffice --books {directory / 'main.beancount'} check")
 
 

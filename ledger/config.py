@@ -110,6 +110,8 @@ class SettlementConfig(_Model):
 
     policy: Literal["settlement-date", "trade-date"] = "settlement-date"
     fail_warning_days: int = Field(default=3, ge=0)
+    # A sale of more than is held: an import error, or with this, a short position.
+    allow_short: bool = False
     cycles: list[SettlementCycle] = []
     market_calendars: dict[str, list[str]] = {}
     currency_calendars: dict[str, list[str]] = {}

@@ -23,6 +23,33 @@ from ledger.isin import isin_error
 
 _COMMODITY_RE = re.compile(r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$|^[A-Z]$")
 
+# The main exchange (ISO 10383 MIC) of an ISIN's country, for a new security whose
+# source names no market: the settlement cycle depends on the market's country, and
+# a listing elsewhere (an Irish ETF in London) is corrected in commodities.beancount.
+ISIN_COUNTRY_MARKETS = {
+    "US": "XNYS",
+    "CA": "XTSE",
+    "GB": "XLON",
+    "DE": "XETR",
+    "FR": "XPAR",
+    "NL": "XAMS",
+    "BE": "XBRU",
+    "PT": "XLIS",
+    "IE": "XDUB",
+    "IT": "XMIL",
+    "ES": "XMAD",
+    "AT": "XWBO",
+    "FI": "XHEL",
+    "SE": "XSTO",
+    "DK": "XCSE",
+    "CH": "XSWX",
+}
+
+
+def isin_market(isin: str | None) -> str | None:
+    """The main exchange of ``isin``'s country, or None when it has none here."""
+    return ISIN_COUNTRY_MARKETS.get(isin[:2]) if isin else None
+
 
 @dataclass(frozen=True)
 class Security:
@@ -126,7 +153,7 @@ class SecuritiesMaster:
                 isin=isin,
                 name=name,
                 asset_class=asset_class,
-                market=market,
+                market=market or isin_market(isin),
             )
         )
 

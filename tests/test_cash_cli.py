@@ -68,8 +68,11 @@ def test_json_is_the_report(runner: CliRunner, short_books: Path) -> None:
         "ladders",
         "positions",
         "transfers",
+        "unassigned_counterparties",
         "uncovered",
     ]
+    assert report["unassigned_counterparties"] == []
+    assert report["ladders"][0]["unassigned"] is None
     assert (report["as_of"], report["days"], report["currency"]) == ("2026-11-23", 2, "USD")
     assert report["exposure"] == [
         {

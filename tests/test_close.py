@@ -352,7 +352,8 @@ def test_refused_when_a_trade_failed_and_no_break_explains_it(books: Path) -> No
     assert blockers(books) == [
         "fails books/trades.beancount:11: trade A2 (sell 300 MSFT with AlphaSec) did not "
         "settle on 2026-10-28: 126000.00 USD outstanding 2 business days later at the period "
-        "end, and no break explains it: record the fail as a break or book its settlement",
+        "end, and no break explains it: record the fail as a break (backoffice breaks open "
+        'settlement-fail A2 "why it failed" --as-of 2026-10-31) or book its settlement',
     ]
     with (directory / "trades.beancount").open("a") as handle:
         handle.write(BREAK)

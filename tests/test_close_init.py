@@ -64,4 +64,7 @@ def test_new_books_load_the_period_lock_first(tmp_path: Path) -> None:
         "plugins.period_lock",
         "beancount.plugins.check_commodity",
         "beancount.plugins.noduplicates",
+        "plugins.settlement",
+        "plugins.cash",
+        "plugins.breaks",
     ]

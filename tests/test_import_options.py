@@ -51,7 +51,7 @@ def test_lenient_accepts_a_hand_edited_fix_log_with_a_warning(
 
 
 BLOTTER_ROW = (
-    "GA-20261125-009,2026-11-25,2026-11-26,AlphaSec,buy,10,NVDA,US67066G1040,140.00,USD,1.00\n"
+    "GA-20261125-009,2026-11-25,2026-11-27,AlphaSec,buy,10,NVDA,US67066G1040,140.00,USD,1.00\n"
 )
 
 
@@ -75,11 +75,12 @@ def test_create_accounts_adds_the_commodity_of_an_unknown_isin(
     commodities = (demo_books.parent / "commodities.beancount").read_text(encoding="utf-8")
     assert commodities.endswith(
         '\n2026-11-25 commodity NVDA\n  isin: "US67066G1040"\n  asset-class: "equity"\n'
+        '  market: "XNYS"\n'
     )
     books = load(demo_books)
-    # check_commodity is satisfied; the settlement rules want the market the hint asks for
-    (error,) = books.errors
-    assert "no settlement cycle for equity on (no market)" in error.message
+    # check_commodity is satisfied, and the settlement rules find the US cycle from the
+    # market derived from the ISIN: T+1 on the Fed's calendar (11-26 is Thanksgiving)
+    assert books.errors == []
     (trade,) = [e for e in books.entries if e.meta.get("trade-id") == "GA-20261125-009"]
     assert trade.postings[0].units.currency == "NVDA"
     assert run(demo_books, blotter, "--create-accounts")[1].endswith("nothing new to write\n")

@@ -81,6 +81,26 @@ class ResolveError(Exception):
     """The break cannot be resolved: no text, or already resolved."""
 
 
+class OpenError(Exception):
+    """The break cannot be recorded: it is in the books already."""
+
+
+def write_break(books_file: Path, item: Break) -> str:
+    """Append ``item`` (a break recorded by hand); returns the entry written.
+
+    Under the lock the file is read again, so a break another process recorded
+    meanwhile is refused, not written twice."""
+    entry = render_break(item)
+    with BooksWriter(books_file.parent) as writer:
+        known, _ = _written(books_file.parent / BREAKS_FILE)
+        if item.id in known:
+            raise OpenError(
+                f"break {item.id} is in the books already; list it with 'backoffice breaks'"
+            )
+        _stage(writer, books_file, entry)
+    return entry
+
+
 def write_resolution(books_file: Path, break_id: str, date: datetime.date, text: str) -> str:
     """Append a resolution of ``break_id`` (which the caller found open in the
     books); returns the entry written."""

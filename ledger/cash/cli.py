@@ -12,13 +12,16 @@ import csv
 import datetime
 import io
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
 from ledger.context import DATE, AppContext, UsageError, pass_app
 from ledger.errors import format_error
+
+if TYPE_CHECKING:
+    from ledger.config import Config
 
 
 @click.command("cash")
@@ -61,8 +64,22 @@ def cash(
         click.echo(ladder_csv(report), nl=False)
     else:
         click.echo(report_text(report, config.firm.name), nl=False)
+    for name in missing_cash_accounts(report, config):
+        click.echo(
+            f"warning: counterparty {name} has no cash-account: its pending settlements are "
+            "in the ladder's 'unassigned' line, on no account; set cash-account under "
+            f"[counterparties.{name}] in backoffice.toml",
+            err=True,
+        )
     echo_books_problems(books.errors)
     sys.exit(1 if has_funding_need(report) else 0)
+
+
+def missing_cash_accounts(report: dict[str, Any], config: Config) -> list[str]:
+    """The configured counterparties without a ``cash-account`` and those whose pending
+    settlements the report could put on no account."""
+    configured = {name for name, cp in config.counterparties.items() if cp.cash_account is None}
+    return sorted(configured | set(report["unassigned_counterparties"]))
 
 
 def ladder_csv(report: dict[str, Any]) -> str:
@@ -74,7 +91,8 @@ def ladder_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["currency", "account", *LADDER_COLUMNS])
     for ladder in report["ladders"]:
-        accounts = [*ladder["accounts"], {"account": "total", "rows": ladder["total"]}]
+        accounts = [*ladder["accounts"], *_unassigned(ladder, "unassigned")]
+        accounts.append({"account": "total", "rows": ladder["total"]})
         for account in accounts:
             for row in account["rows"]:
                 writer.writerow(
@@ -82,6 +100,11 @@ def ladder_csv(report: dict[str, Any]) -> str:
                     + [str(row[name]) for name in LADDER_COLUMNS]
                 )
     return out.getvalue()
+
+
+def _unassigned(ladder: dict[str, Any], label: str) -> list[dict[str, Any]]:
+    """The ladder's unassigned line as one more account, when it has one."""
+    return [{"account": label, "rows": ladder["unassigned"]}] if ladder["unassigned"] else []
 
 
 def report_text(report: dict[str, Any], firm: str) -> str:
@@ -111,6 +134,7 @@ def report_text(report: dict[str, Any], firm: str) -> str:
         ]
         accounts = [
             *ladder["accounts"],
+            *_unassigned(ladder, "unassigned (pending settlements of no known cash account)"),
             {"account": f"Total {ladder['currency']}", "rows": ladder["total"]},
         ]
         for account in accounts:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -80,6 +80,11 @@ class Flow(NamedTuple):
     entry: data.Transaction | None  # None when projected
 
 
+# The account of a projected settlement whose cash account is unknown: its
+# counterparty has no cash-account (or names no cash account of the books).
+UNASSIGNED = "unassigned"
+
+
 @dataclass(frozen=True)
 class CashBook:
     """The cash accounts and their flows: booked flows in books order, then projected."""
@@ -88,6 +93,14 @@ class CashBook:
     flows: list[Flow]
     states: list[TradeState]  # the trades still open as of the as-of date
     errors: list[BooksError]
+    # Projected settlements of no known cash account (account UNASSIGNED): they
+    # move cash all the same, so the reports count them in the currency's total.
+    unassigned: list[Flow] = field(default_factory=list)
+
+    def unassigned_counterparties(self) -> list[str]:
+        """The counterparties of the unassigned settlements."""
+        links = {flow.link for flow in self.unassigned}
+        return sorted({state.counterparty for state in self.states if state.link in links})
 
 
 def cash_accounts(
@@ -243,7 +256,8 @@ def projected_flows(
     accounts: Mapping[str, CashAccount],
     earliest: Callable[[str], datetime.date],
 ) -> list[Flow]:
-    """The settlements still to come: each unsettled trade's remaining amount.
+    """The settlements still to come: each unsettled trade's remaining amount, on
+    its counterparty's cash account, or on :data:`UNASSIGNED` when that is unknown.
 
     ``earliest(currency)`` is the first day a fail may still settle (the first
     business day from the as-of date); a trade's own settle date is used when
@@ -251,10 +265,9 @@ def projected_flows(
     """
     flows = []
     for state in states:
-        if state.status == "settled" or not state.remaining or state.cash_account is None:
+        if state.status == "settled" or not state.remaining:
             continue
-        if state.cash_account not in accounts:
-            continue
+        account = state.cash_account if state.cash_account in accounts else None
         value_date = max(state.settle_date, earliest(state.currency))
         label = (
             f"projected settlement: {state.side} {state.quantity} {state.security} "
@@ -262,7 +275,7 @@ def projected_flows(
         )
         flows.append(
             Flow(
-                state.cash_account,
+                account or UNASSIGNED,
                 state.currency,
                 value_date,
                 state.remaining,
@@ -318,5 +331,7 @@ def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime
 
     # A trade that posts to a cash account itself is in the books already (on S,
     # where plugins.settlement puts it): trade_states gives it nothing remaining.
-    flows = read.flows + projected_flows(states, accounts, earliest_settlement)
-    return CashBook(accounts, flows, states, [*errors, *read.errors])
+    projected = projected_flows(states, accounts, earliest_settlement)
+    flows = read.flows + [flow for flow in projected if flow.account != UNASSIGNED]
+    unassigned = [flow for flow in projected if flow.account == UNASSIGNED]
+    return CashBook(accounts, flows, states, [*errors, *read.errors], unassigned)

@@ -8,8 +8,11 @@ One dict, for ``backoffice cash --json`` and the Fava Cash page alike
   value-dated later, and the settlements of unsettled trades), ``projected``
   (settled plus pending), ``floor``;
 - ``ladders``: per currency, its ``calendar`` and ``dates``, a ladder per
-  account (``rows`` of :class:`ledger.cash.ladder.LadderRow`), the ``total``
-  and its largest ``funding_need``;
+  account (``rows`` of :class:`ledger.cash.ladder.LadderRow`), the
+  ``unassigned`` rows (pending settlements whose cash account is unknown: their
+  counterparty has no ``cash-account``; None when there are none), the ``total``
+  (``unassigned`` included) and its largest ``funding_need``;
+- ``unassigned_counterparties``: the counterparties of those settlements;
 - ``exposure``: per currency, what the trades not settled as of the as-of
   date still move: ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
 - ``transfers``: suggested transfers covering the funding needs, each with its
@@ -101,6 +104,17 @@ def _exposure(states: Sequence[TradeState], currency: str | None) -> list[dict[s
     return exposure
 
 
+def _unassigned_ladder(
+    book: CashBook, currency: str, dates: Sequence[datetime.date], as_of: datetime.date
+) -> list[LadderRow] | None:
+    """The ladder of the settlements of ``currency`` whose cash account is unknown,
+    or None when there are none. Its cash leaves (or arrives) all the same, so the
+    total counts it; a net outflow is a funding need (floor 0) until an account is
+    named to pay it from."""
+    flows = [flow for flow in book.unassigned if flow.currency == currency]
+    return account_ladder(flows, dates, as_of, ZERO) if flows else None
+
+
 class UnknownCurrency(ValueError):
     """The ``currency`` filter names a currency no cash account holds."""
 
@@ -114,7 +128,7 @@ def build_report(
 ) -> dict[str, Any]:
     """The report from a cash book (see the module docstring for its keys)."""
     all_pairs = _pairs(book)
-    known = sorted({ccy for _, ccy in all_pairs})
+    known = sorted({ccy for _, ccy in all_pairs} | {flow.currency for flow in book.unassigned})
     if currency is not None and currency not in known:
         raise UnknownCurrency(
             f"no cash account holds {currency}; the cash currencies are "
@@ -125,7 +139,9 @@ def build_report(
     ladders = []
     transfers: list[dict[str, Any]] = []
     uncovered: list[dict[str, Any]] = []
-    for ccy in sorted({ccy for _, ccy in pairs}):
+    currencies = {ccy for _, ccy in pairs}
+    currencies |= {flow.currency for flow in book.unassigned if currency in (None, flow.currency)}
+    for ccy in sorted(currencies):
         calendar = currency_calendar(config, ccy)
         dates = ladder_dates(calendar, as_of, days)
         accounts = {
@@ -134,7 +150,8 @@ def build_report(
             if flow_ccy == ccy
         }
         ccy_transfers, ccy_uncovered = suggest_transfers(ccy, accounts)
-        total = total_ladder(list(accounts.values()))
+        unassigned = _unassigned_ladder(book, ccy, dates, as_of)
+        total = total_ladder([*accounts.values(), *([unassigned] if unassigned else [])])
         ladders.append(
             {
                 "currency": ccy,
@@ -143,6 +160,7 @@ def build_report(
                 "accounts": [
                     {"account": acc, "rows": _rows(rows)} for acc, rows in accounts.items()
                 ],
+                "unassigned": _rows(unassigned) if unassigned else None,
                 "total": _rows(total),
                 "funding_need": max((row.funding_need for row in total), default=ZERO),
             }
@@ -165,6 +183,7 @@ def build_report(
         "currency": currency,
         "positions": positions,
         "ladders": ladders,
+        "unassigned_counterparties": book.unassigned_counterparties(),
         "exposure": _exposure(book.states, currency),
         "transfers": transfers,
         "uncovered": uncovered,

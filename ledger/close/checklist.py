@@ -244,7 +244,8 @@ def fail_blockers(
                 f"{state.counterparty}) did not settle on {state.settle_date}: "
                 f"{state.remaining} {state.currency} outstanding {state.age} business days "
                 "later at the period end, and no break explains it: "
-                "record the fail as a break or book its settlement",
+                "record the fail as a break (backoffice breaks open settlement-fail "
+                f'{state.trade_id} "why it failed" --as-of {end}) or book its settlement',
             )
         )
     return blockers

@@ -22,6 +22,7 @@ full. Any problem in any file stops the whole batch before a byte is written.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -345,6 +346,13 @@ def run_import(
         claimed, failures = _claim(paths, importers_factory(extended))
         results, more = _extract_all(claimed, view, extended)
         failures += more
+        commodities += _new_currencies(results, opens, view.entries, commodities)
+    if not failures:
+        booked = _booking_accounts(results, config, view.opened | {o.account for o in opens})
+        if create_accounts:
+            opens = sorted([*opens, *booked.values()], key=lambda e: (e.date, e.account))
+        else:
+            failures += [_unopened(account, entry) for account, entry in booked.items()]
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
@@ -379,6 +387,82 @@ def _outside_sealed(
     return kept
 
 
+def _new_currencies(
+    results: Sequence[FileImport],
+    opens: Sequence[data.Open],
+    existing: Sequence[data.Directive],
+    securities: Sequence[data.Commodity],
+) -> list[data.Commodity]:
+    """The ``commodity`` directive of each currency the new entries and accounts use and
+    the books do not declare (``check_commodity`` wants one), dated on its first use."""
+    declared = {e.currency for e in existing if isinstance(e, data.Commodity)}
+    declared |= {commodity.currency for commodity in securities}
+    first: dict[str, tuple[datetime.date, str]] = {}
+
+    def use(currency: str, day: datetime.date, filename: str) -> None:
+        if currency not in declared and (currency not in first or day < first[currency][0]):
+            first[currency] = (day, filename)
+
+    for opening in opens:
+        for currency in opening.currencies or ():
+            use(currency, opening.date, str(opening.meta.get("filename", "")))
+    for result in results:
+        for entry in result.new:
+            if isinstance(entry, data.Balance):
+                use(entry.amount.currency, entry.date, str(result.path))
+            elif isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    # held at cost: a security (the securities master's), priced in a currency
+                    cost_currency = getattr(posting.cost, "currency", None)
+                    if isinstance(cost_currency, str):
+                        use(cost_currency, entry.date, str(result.path))
+                    elif posting.units is not None and isinstance(posting.units.currency, str):
+                        use(posting.units.currency, entry.date, str(result.path))
+    made = []
+    for currency, (day, filename) in sorted(first.items()):
+        meta = data.new_metadata(filename, 0)
+        meta[keys.ASSET_CLASS] = "fx"
+        made.append(data.Commodity(meta, day, currency))
+    return made
+
+
+def _booking_accounts(
+    results: Sequence[FileImport], config: Config, opened: set[str]
+) -> dict[str, data.Open]:
+    """The ``open`` of each account the trade and custody importers book to (the
+    ``[trades]`` securities account, a counterparty's clearing account) that the
+    books do not open, dated on the first entry posting to it."""
+    clearing = config.accounts.unsettled + ":"
+    found: dict[str, data.Open] = {}
+    for result in results:
+        for entry in result.new:
+            if not isinstance(entry, data.Transaction):
+                continue
+            for posting in entry.postings:
+                account = posting.account
+                if account in opened or not (
+                    account == config.trades.securities_account or account.startswith(clearing)
+                ):
+                    continue
+                if account in found and found[account].date <= entry.date:
+                    continue
+                booking = data.Booking.FIFO if posting.cost is not None else None
+                meta = data.new_metadata(str(result.path), entry.meta.get("lineno", 0))
+                found[account] = data.Open(meta, entry.date, account, [], booking)
+    return dict(sorted(found.items()))
+
+
+def _unopened(account: str, opening: data.Open) -> ImportFailure:
+    booking = f'  "{opening.booking.name}"' if opening.booking is not None else ""
+    return ImportFailure(
+        opening.meta["filename"],
+        opening.meta["lineno"] or None,
+        f"books to {account}, which the books do not open",
+        hint=f"add to accounts.beancount:\n{opening.date} open {account}{booking}\n"
+        "or run 'backoffice import --create-accounts', which adds it",
+    )
+
+
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
     opens: dict[str, data.Open] = {}
     for failure in unknown:
@@ -386,6 +470,8 @@ def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) 
             continue
         meta = data.new_metadata(failure.path, 0)
         currencies = [failure.currency] if failure.currency else []
+        if failure.currency:  # a cash account: plugins.cash and 'backoffice cash' watch it
+            meta[keys.CASH_FLOOR] = f"0 {failure.currency}"
         opens[failure.account] = data.Open(
             meta, failure.open_date, failure.account, currencies, None
         )

@@ -39,6 +39,9 @@ DEFAULT_BREAK_TOLERANCE = {
     "unmatched-ours": 1,
     "unmatched-theirs": 1,
     "statement-difference": 2,
+    # recorded by hand ('backoffice breaks open'): a trade that failed to settle, or anything else
+    "settlement-fail": 2,
+    "other": 2,
 }
 BREAK_KINDS = tuple(DEFAULT_BREAK_TOLERANCE)
 

@@ -99,6 +99,7 @@ def test_an_unknown_isin_prints_the_commodity_to_add(
         '  isin: "US67066G1040"\n'
         '  name: "NVIDIA Corp"\n'
         '  asset-class: "equity"\n'
+        '  market: "XNYS"\n'
     )
 
 

@@ -43,6 +43,7 @@ def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         '  isin: "US1234567899"\n'
         '  name: "Acme Development, Inc."\n'
         '  asset-class: "equity"\n'
+        '  market: "XNYS"\n'
     )
     acme = commodity_entry(
         Security("ACME", "US1234567899", "Acme Development, Inc.", "equity", "XNYS"),
