@@ -19,15 +19,18 @@ from ledger.context import AS_OF_ENV, BOOKS_ENV, DATE, AppContext, UsageError, p
 
 class _Commands(click.Group):
     """The command group: books a user cannot load as they stand are a usage error
-    (exit 2, the message as it is), not a traceback."""
+    (exit 2, the message as it is), not a traceback; books another process keeps
+    locked past the wait are an error (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from ledger.writer import UnfinishedWrite
+        from ledger.writer import LockTimeout, UnfinishedWrite
 
         try:
             return super().invoke(ctx)
         except UnfinishedWrite as exc:
             raise UsageError(str(exc)) from None
+        except LockTimeout as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

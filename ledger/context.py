@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -12,6 +14,7 @@ import click
 
 from ledger.books import DEFAULT_BOOKS, Books, load
 from ledger.config import Config, ConfigError, load_config
+from ledger.writer import BooksWriter
 
 AS_OF_ENV = "BACKOFFICE_AS_OF"
 BOOKS_ENV = "BACKOFFICE_BOOKS"
@@ -85,6 +88,21 @@ class AppContext:
         config = self.config
         day = self.as_of(as_of)
         return Opened(path, config, day, load(path, hardcore=hardcore))
+
+    @contextlib.contextmanager
+    def writing(
+        self, as_of: datetime.date | None = None, *, dry_run: bool = False
+    ) -> Iterator[tuple[Opened, BooksWriter | None]]:
+        """How a command that writes the books starts: the books' lock taken *before*
+        they are read (:meth:`open_books`) and held until what the block staged on the
+        writer is committed, so no other writer changes them between this command's
+        checks and its write. A ``dry_run`` reads them without the lock (no writer)."""
+        if dry_run:
+            yield self.open_books(as_of), None
+            return
+        path = self.require_books()
+        with BooksWriter(path.parent) as writer:
+            yield self.open_books(as_of), writer
 
 
 class Opened(NamedTuple):
