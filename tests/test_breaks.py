@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from ledger.books import Books, load, load_string
 from ledger.breaks.model import new_break, read_breaks
 from ledger.breaks.store import write_breaks
-from ledger.writer import BooksWriter
 from ledger.cli import main
 from ledger.errors import format_error
+from ledger.writer import BooksWriter
 from tests.conftest import write_books
 
 

@@ -32,8 +32,8 @@ import pytest
 from ledger.books import load
 from ledger.close.hashes import booked_hashes
 from ledger.close.seal import read_seals
-from ledger.imports.pipeline import run_import
 from ledger.config import load_config
+from ledger.imports.pipeline import run_import
 from tests.conftest import DEMO_BOOKS, REPO
 
 INBOX = DEMO_BOOKS / "inbox"

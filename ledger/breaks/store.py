@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.breaks.model import RESOLVED, Break, Resolution, render_break, render_resolution
 import click
 from beancount.core import data
 
+from ledger.breaks.model import RESOLVED, Break, Resolution, render_break, render_resolution
 from ledger.close.seal import SealedPeriodError, SealedPeriods, sealed_periods
 from ledger.writer import BooksWriter
 
@@ -28,6 +28,7 @@ _HEADER = (
     '; (`backoffice breaks resolve ID "text"`). Written by backoffice; ids derive from the cause.\n'
 )
 _INCLUDE_RE = re.compile(rf'^\s*include\s+"{re.escape(BREAKS_FILE)}"', re.M)
+NOTHING_SEALED = SealedPeriods(())
 _ID_RE = re.compile(r'^\S+\s+custom\s+"(break|break-resolved)"\s+"([^"]+)"', re.M)
 
 
@@ -55,7 +56,7 @@ def write_breaks(
     books_file: Path,
     breaks: Sequence[Break],
     resolutions: Sequence[Resolution] = (),
-    sealed: SealedPeriods = SealedPeriods(()),
+    sealed: SealedPeriods = NOTHING_SEALED,
 ) -> tuple[list[Break], list[Resolution]]:
     """Stage the breaks not yet in the books and the resolutions of breaks not
     yet resolved, in one change; returns those staged. Raises
@@ -124,7 +125,7 @@ def write_resolution(
     break_id: str,
     date: datetime.date,
     text: str,
-    sealed: SealedPeriods = SealedPeriods(()),
+    sealed: SealedPeriods = NOTHING_SEALED,
 ) -> str:
     """Stage a resolution of ``break_id`` (which the caller found open in the
     books); returns the entry staged."""
