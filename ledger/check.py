@@ -12,7 +12,7 @@ from beancount.core.amount import Amount
 from ledger import meta as m
 from ledger.books import Books, load
 from ledger.config import CONFIG_NAME, Config
-from ledger.errors import BooksError
+from ledger.errors import BooksError, error_location
 
 
 def config_errors(config: Config, books: Books) -> list[BooksError]:
@@ -47,10 +47,19 @@ def config_errors(config: Config, books: Books) -> list[BooksError]:
 def run_check(
     path: Path, config: Config, log_timings: Callable[[str], None] | None = None
 ) -> tuple[Books, Sequence[Any]]:
-    """Load the books and collect Beancount's errors and the config's; ``log_timings``
-    gets a line per step of the load (:func:`ledger.books.load`)."""
+    """Load the books and collect Beancount's errors, the config's, what leaves a seal
+    unverified (:func:`ledger.close.guard.seal_guard`) and the archived documents
+    that changed (:func:`ledger.close.verify.document_errors`); ``log_timings`` gets a
+    line per step of the load (:func:`ledger.books.load`)."""
+    from ledger.close.guard import seal_guard
+    from ledger.close.verify import document_errors
+
     books = load(path, log_timings=log_timings)
-    return books, [*books.errors, *config_errors(config, books)]
+    found = [*books.errors, *config_errors(config, books), *seal_guard(books)]
+    found += document_errors(books)
+    # the guard repeats plugins.period_lock's own error when it is not first
+    unique = {(error_location(error), error.message): error for error in found}
+    return books, list(unique.values())
 
 
 def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[BooksError]:

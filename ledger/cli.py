@@ -142,13 +142,30 @@ def check(
     "--read-only/--edit",
     default=True,
     show_default=True,
-    help="Serve read-only (default), or let Fava's editor write to the books.",
+    help="Serve read-only (default), or let Fava's editor write to the books (under the "
+    "books' lock, never into a sealed period).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host other than 127.0.0.1, ::1 or localhost. Fava has no "
+    "authentication: anyone who reaches the address reads (with --edit, writes) the books.",
 )
 @pass_app
-def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
+def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: bool) -> None:
     """Serve the books in Fava with the Backoffice pages."""
+    from ledger.serve import LOCAL_HOSTS, REMOTE_WARNING
     from ledger.serve import serve as run
 
+    if host not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise UsageError(
+                f"--host {host}: Fava has no authentication, so serving beyond this machine "
+                "lets anyone who reaches it read the books; pass --allow-remote to do it "
+                "anyway, or keep the default 127.0.0.1"
+            )
+        edit = "" if read_only else " and change them"
+        click.echo(REMOTE_WARNING.format(host=host, port=port, edit=edit), err=True)
     path = app.require_books()
     _ = app.config
     app.as_of(None)
