@@ -68,7 +68,7 @@ class AppContext:
     def config(self) -> Config:
         if self._config is None:
             try:
-                self._config = load_config(self.books_path)
+                self._config = load_config(self.books_path, required=True)
             except ConfigError as exc:
                 raise UsageError(str(exc)) from None
         return self._config

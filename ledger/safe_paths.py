@@ -21,15 +21,15 @@ def inside_books(books_dir: Path, relative: str, what: str) -> Path:
     if not relative or os.path.isabs(relative):
         raise OutsideBooks(f"{what} = {relative!r}: not a relative path; {hint}")
     target = root / relative
-    if not target.resolve().is_relative_to(root):
-        raise OutsideBooks(f"{what} = {relative!r} leads outside the books directory; {hint}")
     current = root
     for part in Path(relative).parts:
         current = current / part
         if current.is_symlink():
             raise OutsideBooks(
-                f"{what} = {relative!r}: {current.relative_to(root)} is a symbolic link; "
-                "the books keep their files, not links to files elsewhere: replace the link "
-                "with the file or directory itself"
+                f"{what} = {relative!r}: {os.path.relpath(current, root)} is a symbolic "
+                "link; the books keep their files, not links to files elsewhere: replace "
+                "the link with the file or directory itself"
             )
+    if not target.resolve().is_relative_to(root):
+        raise OutsideBooks(f"{what} = {relative!r} leads outside the books directory; {hint}")
     return target
