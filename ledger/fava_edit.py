@@ -36,6 +36,7 @@ from ledger.close.seal import CLOSES_DIR, read_seals
 from ledger.writer import BooksWriter, LockTimeout
 
 T = TypeVar("T")
+LOCK_TIMEOUT = 10.0  # seconds an edit waits for an import or a close to finish
 HINT = "book a correction in the open period with original-date (a prior-period adjustment) instead"
 
 
@@ -63,7 +64,7 @@ class GuardedFile:
 
     def _locked(self, write: Callable[[], T]) -> T:
         try:
-            with BooksWriter(self._books_dir, timeout=10):
+            with BooksWriter(self._books_dir, timeout=LOCK_TIMEOUT):
                 return write()
         except LockTimeout as exc:
             raise FavaAPIError(str(exc)) from None
@@ -80,10 +81,14 @@ class GuardedFile:
     def _refuse_sealed_entry(self, entry: data.Directive, what: str) -> None:
         last = self._last_sealed()
         if last is not None and entry.date <= last:
-            filename = entry.meta.get("filename", "?")
+            filename = entry.meta.get("filename")
+            where = (
+                f" at {os.path.basename(str(filename))}:{entry.meta.get('lineno')}"
+                if filename and not str(filename).startswith("<")
+                else ""
+            )
             raise SealedEdit(
-                f"{what}: the entry at {os.path.basename(str(filename))}:"
-                f"{entry.meta.get('lineno')} is dated {entry.date}, in a sealed period "
+                f"{what}: the entry{where} is dated {entry.date}, in a sealed period "
                 f"(the books are sealed up to {last}); {HINT}"
             )
 
