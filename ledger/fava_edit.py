@@ -12,7 +12,8 @@ entry" form, imports). :func:`guard_edits` puts a proxy in its place that
   touches an entry dated in a sealed period, adds one, or changes a sealed file
   (``closes.beancount``, anything under ``closes/``), and an edit of the main
   file that drops ``plugins.period_lock`` from the first plugin line or the
-  ``include "closes.beancount"`` line.
+  ``include "closes.beancount"`` line;
+- refuses to delete an archived document (``DELETE /api/document``).
 
 Every other attribute is Fava's own.
 """
@@ -165,7 +166,30 @@ def _refuse_unsealing(source: str, name: str) -> None:
 
 
 def guard_edits(app: Any) -> None:
-    """Put :class:`GuardedFile` in place of every served ledger's ``file``."""
+    """Put :class:`GuardedFile` in place of every served ledger's ``file``, and refuse
+    Fava's deletion of an archived document (one an entry cites as its ``source``)."""
     for ledger in app.config["LEDGERS"].ledgers:
         if not isinstance(ledger.file, GuardedFile):
             ledger.file = GuardedFile(ledger.file, ledger)
+
+    def keep_archived_documents() -> Any:
+        from flask import g, jsonify, request
+
+        if request.endpoint != "json_api.delete_document":
+            return None
+        books = Path(g.ledger.beancount_file_path).parent.resolve()
+        target = Path(request.args.get("filename", "")).resolve()
+        cited = {
+            (books / str(entry.meta["source"])).resolve()
+            for entry in g.ledger.all_entries
+            if isinstance(entry.meta.get("source"), str)
+        }
+        if target in cited:
+            message = (
+                f"{target.name} is an archived source document cited by entries of the "
+                "books; it cannot be deleted from Fava"
+            )
+            return jsonify({"error": message}), 403
+        return None
+
+    app.before_request(keep_archived_documents)

@@ -131,6 +131,17 @@ def test_an_edit_of_the_open_period_is_written(client: Any, books: Path) -> None
     assert put_source(client, path, (text[-20:], text[-20:] + "; noted\n")).status_code == 200
 
 
+def test_an_archived_document_cannot_be_deleted(client: Any, books: Path) -> None:
+    document = books / "documents/Assets/Bank/FirstHarbor/USD/2026-10-31.firstharbor-2026-10.mt940"
+    response = client.delete(api(client, "document"), query_string={"filename": str(document)})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == (
+        "2026-10-31.firstharbor-2026-10.mt940 is an archived source document cited by entries "
+        "of the books; it cannot be deleted from Fava"
+    )
+    assert document.exists()
+
+
 def test_an_edit_waits_for_the_books_lock(
     client: Any, books: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
