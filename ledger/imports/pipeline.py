@@ -327,17 +327,28 @@ def run_import(
     adjust: bool = False,
     lenient: bool = False,
     importers_factory: ImporterFactory = _default_importers,
+    reload_config: Callable[[], Config] | None = None,
+    after_write: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
     (and write nothing) when any file has a problem. The books are read, checked and
-    written under their lock; a dry run, which writes nothing, reads them without it."""
+    written under their lock; a dry run, which writes nothing, reads them without it.
+    Under the lock, ``reload_config`` reads the config again (another import may have
+    mapped an account meanwhile) and ``after_write`` runs once the write is committed
+    (``--commit``'s git commit, so no other writer's change slips into it)."""
     options = _Options(create_accounts, adjust, lenient, importers_factory)
     if dry_run:
         # the text index does not go through books.load: finish a killed import first
         complete_interrupted(books_path.parent)
         return _import(books_path, config, paths, options, None)
     with BooksWriter(books_path.parent) as writer:
-        return _import(books_path, config, paths, options, writer)
+        if reload_config is not None:
+            config = reload_config()
+        result = _import(books_path, config, paths, options, writer)
+        writer.commit()
+        if after_write is not None and result.written:
+            after_write(result)
+        return result
 
 
 @dataclass(frozen=True)
