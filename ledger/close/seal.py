@@ -15,8 +15,11 @@ canonical text of each covered entry (:mod:`ledger.close.canonical`), so it is
 independent of file layout and order and commits to the whole chain before it.
 
 The manifest (written by ``backoffice close``) lists each covered entry's hash
-and where it was at the close; it is used only to say *which* entry changed
-when a digest no longer matches. The digest alone decides whether it matches.
+and where it was at the close; it says *which* entry changed when a digest no
+longer matches. The digest decides whether the entries match; every other field
+is checked against it too (:func:`verify_chain`): ``entries`` must be the number
+of entries it covers, ``manifest`` must be ``closes/YYYY-MM/entries.tsv`` inside
+the books (no symbolic link), and the manifest's hashes must give the digest.
 """
 
 from __future__ import annotations
@@ -203,7 +206,8 @@ class SealState:
 def verify_chain(
     seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
 ) -> list[SealState]:
-    """Recompute each seal's digest from the files and check the chain."""
+    """Recompute each seal's digest from the files, check the chain, the count and
+    the manifest."""
     buckets = covered_ranges([seal.end for seal in seals], files)
     states = []
     previous_digest = GENESIS
