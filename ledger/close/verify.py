@@ -11,6 +11,7 @@ hashing only those whose file stamp changed (:func:`document_errors`).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from typing import Any
 
 from beancount.core import data
 
-from importers.common import document_sha256
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
@@ -132,11 +132,12 @@ def _citing(entries: Sequence[data.Directive]) -> dict[str, list[tuple[str, Mapp
 
 
 def verify_documents(
-    books: Books, sha256_of: Callable[[Path], str] = document_sha256
+    books: Books, sha256_of: Callable[[Path], str] | None = None
 ) -> list[DocumentState]:
     """Each cited document exists under the books (no symbolic link on the way) and
     hashes to what its entries say; ``sha256_of`` hashes a file (``check`` passes a
-    cached one)."""
+    cached one; by default every file is read)."""
+    sha256_of = sha256_of or file_sha256
     states = []
     for source, citations in _citing(books.entries).items():
         expected = tuple(sorted({sha for sha, _ in citations}))
@@ -174,12 +175,18 @@ def verify_documents(
     return states
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex (as ``source-sha256`` holds it)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def document_errors(books: Books) -> list[BooksError]:
     """:func:`verify_documents` for ``check``: a document is hashed again only when its
     size, modification time or inode changed since the last check
     (:class:`ledger.cache.StampCache`); ``verify`` hashes every one."""
     cache = StampCache(books.directory, "documents")
-    states = verify_documents(books, lambda path: cache.value(path, document_sha256))
+    states = verify_documents(books, lambda path: cache.value(path, file_sha256))
     cache.save()
     return [problem for state in states for problem in state.problems]
 
