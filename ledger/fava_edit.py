@@ -31,9 +31,8 @@ from beancount.parser import parser
 from fava.helpers import FavaAPIError
 
 from ledger.close.canonical import entry_digest
-from ledger.close.guard import SEALS_FILE
 from ledger.close.hashes import PERIOD_LOCK
-from ledger.close.seal import CLOSES_DIR, read_seals
+from ledger.close.seal import CLOSES_DIR, SEALS_FILE, read_seals
 from ledger.writer import BooksWriter, LockTimeout
 
 T = TypeVar("T")

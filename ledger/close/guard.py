@@ -34,14 +34,13 @@ from beancount.parser import booking
 from ledger.books import Books
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import PERIOD_LOCK, is_seal, plugin_order_error
-from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, read_seals
+from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SEALS_FILE, read_seals
 from ledger.errors import BooksError
 from ledger.plugin_env import plugin_line
 
-SEALS_FILE = "closes.beancount"
 # Plugins whose changes are part of the design (settlement re-dates trades and
 # adds settlements; period_lock hashes the entries before any of them) or
-# Beancount's own: not run again.
+# Beancount's own: run again only to hand the next plugin its input, not compared.
 TRUSTED = frozenset({PERIOD_LOCK, "plugins.settlement", "plugins.cash", "plugins.breaks"})
 TRUSTED_PREFIXES = ("beancount.",)
 

@@ -482,6 +482,7 @@ def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
 
 CLOSES_DIR = "closes"
 MANIFEST_NAME = "entries.tsv"
+SEALS_FILE = "closes.beancount"  # where the close appends the seals
 
 
 @dataclass(frozen=True)
