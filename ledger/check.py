@@ -12,20 +12,24 @@ from beancount.core.amount import Amount
 from ledger import meta as m
 from ledger.books import Books, load
 from ledger.config import CONFIG_NAME, Config
-from ledger.errors import BooksError
+from ledger.errors import BooksError, error_location
 
 
 def config_errors(config: Config, books: Books) -> list[BooksError]:
-    """Accounts named in ``backoffice.toml`` that the books never open."""
+    """Accounts named in ``backoffice.toml`` that the books never open: each written
+    in ``[accounts]`` (``fees`` is a parent: one account under it will do), each
+    counterparty's cash and clearing (``unsettled``) accounts, each statement account."""
     opened = {entry.account for entry in books.entries if isinstance(entry, data.Open)}
     config_file = str(books.directory / CONFIG_NAME)
     text = Path(config_file).read_text(encoding="utf-8") if Path(config_file).exists() else ""
     errors = []
 
-    def check(account: str | None, key: str) -> None:
+    def check(account: str | None, key: str, parent: bool = False, needle: str = "") -> None:
         if account is None or account in opened:
             return
-        needle = f'"{account}"'
+        if parent and any(name.startswith(account + ":") for name in opened):
+            return
+        needle = needle or f'"{account}"'
         line = text[: text.find(needle)].count("\n") + 1 if needle in text else None
         meta: dict[str, Any] = {"filename": config_file, "lineno": line}
         errors.append(
@@ -37,8 +41,19 @@ def config_errors(config: Config, books: Books) -> list[BooksError]:
             )
         )
 
+    for field in sorted(config.accounts.model_fields_set):
+        # fees names a parent (Expenses:Fees:<Kind>); so does unsettled, whose
+        # accounts (one per counterparty) are checked with the counterparties
+        if field != "unsettled":
+            account = getattr(config.accounts, field)
+            check(account, f"accounts.{field}", parent=field == "fees")
     for name, counterparty in sorted(config.counterparties.items()):
         check(counterparty.cash_account, f"counterparties.{name}.cash-account")
+        check(
+            config.unsettled_account(name),
+            f"counterparties.{name} (its clearing account)",
+            needle=f"[counterparties.{name}]",
+        )
     for i, mapping in enumerate(config.statement_accounts):
         check(mapping.account, f"statement-accounts[{i}].account")
     return errors
@@ -47,10 +62,19 @@ def config_errors(config: Config, books: Books) -> list[BooksError]:
 def run_check(
     path: Path, config: Config, log_timings: Callable[[str], None] | None = None
 ) -> tuple[Books, Sequence[Any]]:
-    """Load the books and collect Beancount's errors and the config's; ``log_timings``
-    gets a line per step of the load (:func:`ledger.books.load`)."""
+    """Load the books and collect Beancount's errors, the config's, what leaves a seal
+    unverified (:func:`ledger.close.guard.seal_guard`) and the archived documents
+    that changed (:func:`ledger.close.verify.document_errors`); ``log_timings`` gets a
+    line per step of the load (:func:`ledger.books.load`)."""
+    from ledger.close.guard import seal_guard
+    from ledger.close.verify import document_errors
+
     books = load(path, log_timings=log_timings)
-    return books, [*books.errors, *config_errors(config, books)]
+    found = [*books.errors, *config_errors(config, books), *seal_guard(books)]
+    found += document_errors(books)
+    # the guard repeats plugins.period_lock's own error when it is not first
+    unique = {(error_location(error), error.message): error for error in found}
+    return books, list(unique.values())
 
 
 def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[BooksError]:

@@ -31,18 +31,21 @@ from ledger.imports.cli import import_, imports
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
 from ledger.settlement.cli import instructions, settlements
-from ledger.writer import UnfinishedWrite
+from ledger.writer import LockTimeout, UnfinishedWrite
 
 
 class _Commands(click.Group):
     """The command group: books a user cannot load as they stand are a usage error
-    (exit 2, the message as it is), not a traceback."""
+    (exit 2, the message as it is), not a traceback; books another process keeps
+    locked past the wait are an error (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except UnfinishedWrite as exc:
             raise UsageError(str(exc)) from None
+        except LockTimeout as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,14 +176,31 @@ def check(
     "--read-only/--edit",
     default=True,
     show_default=True,
-    help="Serve read-only (default), or let Fava's editor write to the books.",
+    help="Serve read-only (default), or let Fava's editor write to the books (under the "
+    "books' lock, never into a sealed period).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host other than 127.0.0.1, ::1 or localhost. Fava has no "
+    "authentication: anyone who reaches the address reads (with --edit, writes) the books.",
 )
 @pass_app
-def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
+def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: bool) -> None:
     """Serve the books in Fava with the Backoffice pages."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.serve import LOCAL_HOSTS, REMOTE_WARNING
     from ledger.serve import serve as run
 
+    if host not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise UsageError(
+                f"--host {host}: Fava has no authentication, so serving beyond this machine "
+                "lets anyone who reaches it read the books; pass --allow-remote to do it "
+                "anyway, or keep the default 127.0.0.1"
+            )
+        edit = "" if read_only else " and change them"
+        click.echo(REMOTE_WARNING.format(host=host, port=port, edit=edit), err=True)
     path = app.require_books()
     _ = app.config
     app.as_of(None)

@@ -22,6 +22,7 @@ from ledger.config_base import _check_account, _kebab, _Model
 from ledger.imports.config import ImportsConfig
 from ledger.matching.config import MatchingConfig
 from ledger.meta import ASSET_CLASSES
+from ledger.safe_paths import OutsideBooks, inside_books
 from ledger.trades_config import TradesConfig
 
 CONFIG_NAME = "backoffice.toml"
@@ -222,13 +223,31 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError("\n".join(lines)) from None
 
 
-def load_config(books_file: Path) -> Config:
-    """The config beside the books' main file; defaults when there is none."""
+def load_config(books_file: Path, *, required: bool = False) -> Config:
+    """The config beside the books' main file; defaults when there is none, unless
+    ``required`` (the CLI): then a missing or empty file is a :class:`ConfigError`.
+    Paths it names must stay inside the books directory."""
     path = books_file.parent / CONFIG_NAME
     if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: no such file; {_NO_CONFIG_HINT}")
         return Config()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path)
+    config = parse_config(text, path)
+    if required and not tomllib.loads(text):
+        raise ConfigError(f"{path}: the file is empty; {_NO_CONFIG_HINT}")
+    try:
+        inside_books(books_file.parent, config.documents, "documents")
+    except OutsideBooks as exc:
+        line = _find_line(text, ("documents",))
+        raise ConfigError(f"{path}:{line}: {exc}" if line else f"{path}: {exc}") from None
+    return config
+
+
+_NO_CONFIG_HINT = (
+    "every Backoffice command reads the books' settings from it: create books with "
+    "'backoffice init DIR', or add at least a [firm] table (name, base-currency)"
+)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import click
 
 from ledger.books import DEFAULT_BOOKS, Books, load
 from ledger.config import Config, ConfigError, load_config
+from ledger.writer import BooksWriter
 
 AS_OF_ENV = "BACKOFFICE_AS_OF"
 BOOKS_ENV = "BACKOFFICE_BOOKS"
@@ -65,7 +68,7 @@ class AppContext:
     def config(self) -> Config:
         if self._config is None:
             try:
-                self._config = load_config(self.books_path)
+                self._config = load_config(self.books_path, required=True)
             except ConfigError as exc:
                 raise UsageError(str(exc)) from None
         return self._config
@@ -76,15 +79,57 @@ class AppContext:
         os.environ[AS_OF_ENV] = as_of.isoformat()
         return as_of
 
-    def open_books(self, as_of: datetime.date | None = None, *, hardcore: bool = True) -> Opened:
+    def open_books(
+        self, as_of: datetime.date | None = None, *, hardcore: bool = True, guard: bool = True
+    ) -> Opened:
         """How a command that reads the books starts: the books file checked, the config
         read (a bad one is a usage error), the as-of date resolved and published to the
         plugins, then the books loaded (``hardcore``: with Beancount's extra validations,
-        which change no entry; reports that only read entries skip them)."""
+        which change no entry; reports that only read entries skip them). Books whose
+        seals would go unverified are refused (:class:`SealsUnverified`) unless the
+        command reports that itself (``guard=False``: ``verify``)."""
+        from ledger.close.guard import seal_guard
+
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
-        return Opened(path, config, day, load(path, hardcore=hardcore))
+        books = load(path, hardcore=hardcore)
+        problems = seal_guard(books) if guard else []
+        if problems:
+            raise SealsUnverified(problems)
+        return Opened(path, config, day, books)
+
+    @contextlib.contextmanager
+    def writing(
+        self, as_of: datetime.date | None = None, *, dry_run: bool = False
+    ) -> Iterator[tuple[Opened, BooksWriter | None]]:
+        """How a command that writes the books starts: the books' lock taken *before*
+        they are read (:meth:`open_books`) and held until what the block staged on the
+        writer is committed, so no other writer changes them between this command's
+        checks and its write. A ``dry_run`` reads them without the lock (no writer)."""
+        if dry_run:
+            yield self.open_books(as_of), None
+            return
+        path = self.require_books()
+        with BooksWriter(path.parent) as writer:
+            yield self.open_books(as_of), writer
+
+
+class SealsUnverified(click.ClickException):
+    """The books hold sealed periods that nothing would verify: the command refuses
+    to report on them (exit 1), printing each problem as ``file:line: message``."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        from ledger.errors import format_error
+
+        lines = [format_error(problem) for problem in problems]
+        super().__init__(
+            "\n".join(lines) + "\nthe seals of these books are not verified; fix the above "
+            "('backoffice check' lists every problem) and run the command again"
+        )
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
 
 
 class Opened(NamedTuple):

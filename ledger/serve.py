@@ -1,5 +1,9 @@
 """``backoffice serve``: Fava on the books, bound to 127.0.0.1 unless told otherwise.
 
+Fava has no authentication: another address needs ``--allow-remote`` and gets a
+warning. Books whose seals would go unverified are not served
+(:func:`ledger.close.guard.seal_guard`).
+
 The books are loaded before the server listens, with the cyclic garbage
 collector paused as ``ledger.books`` does, so the first page does not wait for
 the load. The review pages are a Fava extension the books enable themselves
@@ -16,6 +20,10 @@ import click
 from cheroot.wsgi import Server
 from fava.application import create_app
 
+from ledger.books import Books
+from ledger.close.guard import seal_guard
+from ledger.context import SealsUnverified
+from ledger.fava_edit import guard_edits
 from ledger.gcpause import gc_paused
 
 EXTENSION = "ledger.fava_ext"
@@ -27,10 +35,33 @@ EXTENSION_HINT = (
 
 def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
     """The Fava WSGI app for ``books``; ``load`` reads the books now rather than on the
-    first request."""
+    first request. An editing app writes only under the books' lock and never into a
+    sealed period (:mod:`ledger.fava_edit`); it loads the books now."""
     with gc_paused(freeze=True):
         # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
-        return create_app([str(books.absolute())], read_only=read_only, load=load)
+        app = create_app([str(books.absolute())], read_only=read_only, load=load)
+        if not read_only:
+            guard_edits(app)
+    return app
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+REMOTE_WARNING = (
+    "warning: serving on {host}, beyond this machine: Fava has no authentication, so "
+    "anyone who can reach {host}:{port} can read these books{edit}"
+)
+
+
+def seal_problems(app: Any) -> list[Any]:
+    """What leaves the seals of a served ledger unverified
+    (:func:`ledger.close.guard.seal_guard`)."""
+    return [
+        problem
+        for ledger in app.config["LEDGERS"].ledgers
+        for problem in seal_guard(
+            Books(Path(ledger.beancount_file_path), ledger.all_entries, [], ledger.options)
+        )
+    ]
 
 
 def has_review_pages(app: Any) -> bool:
@@ -47,6 +78,9 @@ def has_review_pages(app: Any) -> bool:
 def serve(books: Path, *, host: str, port: int, read_only: bool) -> None:
     """Serve Fava until interrupted."""
     app = create_fava_app(books, read_only=read_only, load=True)
+    problems = seal_problems(app)
+    if problems:
+        raise SealsUnverified(problems)
     if not has_review_pages(app):
         click.echo(EXTENSION_HINT.format(books=books), err=True)
     server = Server((host, port), app)

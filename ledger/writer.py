@@ -14,7 +14,9 @@ files are renamed one by one, the directories fsynced, and the journal
 removed. A process killed between two renames leaves the journal behind;
 the next :class:`BooksWriter` and :func:`complete_interrupted` (which
 :func:`ledger.books.load` calls before loading) finish the renames it lists,
-so a reader going through them sees all of the change or none of it.
+so a reader going through them sees all of the change or none of it. A
+process killed before its journal is in place wrote nothing but its temporary
+files; the next :class:`BooksWriter` removes them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -228,6 +231,23 @@ def _recover(books_dir: Path) -> None:
     try:
         text = journal.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return
-    listing = json.loads(text)["renames"]
-    _roll_forward(books_dir, [(books_dir / path, books_dir / tmp) for tmp, path in listing])
+        pass
+    else:
+        listing = json.loads(text)["renames"]
+        _roll_forward(books_dir, [(books_dir / path, books_dir / tmp) for tmp, path in listing])
+    _sweep(books_dir)
+
+
+# What write_bytes and _write_journal stage: ".<name>.<mkstemp's 8 characters>.tmp"
+_STAGED = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def _sweep(books_dir: Path) -> None:
+    """Remove the temporary files a writer killed before its journal left behind
+    (its write never happened: nothing was renamed). Runs under the lock, after the
+    journal's roll-forward, so no staged file of a live writer is among them."""
+    for root, dirs, files in os.walk(books_dir):
+        dirs[:] = [name for name in dirs if name != ".git"]
+        for name in files:
+            if _STAGED.match(name):
+                Path(root, name).unlink(missing_ok=True)

@@ -18,6 +18,8 @@ come out the same, plus errors::
         entry was changed after the close; revert the change ... or book the correction
         in the open period with original-date (a prior-period adjustment)
 
+A seal whose ``entries`` count, ``manifest`` path (``closes/YYYY-MM/entries.tsv``,
+inside the books) or manifest content disagrees with its digest is an error too.
 Reordering, reformatting or splitting the files changes nothing. The hashes are
 of the entries as parsed and booked, before any other plugin changes them (see
 :mod:`ledger.close.hashes`), so this plugin must be listed first; listed after

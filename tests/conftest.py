@@ -70,3 +70,22 @@ def demo_books(tmp_path: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def closed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo books with their inbox imported and October closed, once per session:
+    copy the directory before changing it."""
+    from ledger.close.closing import run_close
+    from ledger.config import load_config
+    from ledger.imports.pipeline import run_import
+
+    books = tmp_path_factory.mktemp("closed") / "books"
+    shutil.copytree(DEMO_BOOKS, books)
+    main_file = books / "main.beancount"
+    config = load_config(main_file)
+    run_import(main_file, config, sorted(p for p in (books / "inbox").iterdir() if p.is_file()))
+    assert config.as_of is not None
+    closed = run_close(main_file, config, "2026-10", config.as_of, dry_run=False)
+    assert closed.closed, closed.checklist.blockers
+    return books

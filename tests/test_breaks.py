@@ -16,6 +16,7 @@ from ledger.breaks.model import new_break, read_breaks
 from ledger.breaks.store import write_breaks
 from ledger.cli import main
 from ledger.errors import format_error
+from ledger.writer import BooksWriter
 from tests.conftest import write_books
 
 
@@ -189,9 +190,11 @@ def test_write_breaks_is_idempotent_and_adds_the_include(
             account="Assets:Bank:FirstHarbor:USD",
         ),
     ]
-    assert write_breaks(path, found) == (found, [])
+    with BooksWriter(tmp_path) as writer:
+        assert write_breaks(writer, path, found) == (found, [])
     text = (tmp_path / "breaks.beancount").read_text()
-    assert write_breaks(path, [*found, found[0]]) == ([], [])
+    with BooksWriter(tmp_path) as writer:
+        assert write_breaks(writer, path, [*found, found[0]]) == ([], [])
     assert (tmp_path / "breaks.beancount").read_text() == text
     assert path.read_text().count('include "breaks.beancount"') == 1
     books = load(path)
@@ -213,17 +216,27 @@ def test_breaks_command_lists_filters_resolves(tmp_path: Path, runner: CliRunner
     path = write_books(
         tmp_path, {"main.beancount": MAIN, "backoffice.toml": "as-of = 2026-11-30\n"}
     )
-    write_breaks(
-        path,
-        [
-            new_break(
-                "unmatched-ours", ["T1"], D(2026, 11, 24), "no confirmation for T1", link="trade-T1"
-            ),
-            new_break(
-                "unmatched-ours", ["T2"], D(2026, 11, 27), "no confirmation for T2", link="trade-T2"
-            ),
-        ],
-    )
+    with BooksWriter(tmp_path) as writer:
+        write_breaks(
+            writer,
+            path,
+            [
+                new_break(
+                    "unmatched-ours",
+                    ["T1"],
+                    D(2026, 11, 24),
+                    "no confirmation for T1",
+                    link="trade-T1",
+                ),
+                new_break(
+                    "unmatched-ours",
+                    ["T2"],
+                    D(2026, 11, 27),
+                    "no confirmation for T2",
+                    link="trade-T2",
+                ),
+            ],
+        )
     books = ["--books", str(path)]
     listed = runner.invoke(main, [*books, "breaks", "--json"])
     assert listed.exit_code == 1  # T1's break: 3 business days open, tolerance 1

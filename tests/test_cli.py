@@ -55,7 +55,8 @@ def test_errors_print_file_line_message_and_exit_1(runner: CliRunner, tmp_path: 
                 2026-01-02 * "Lunch"
                   Assets:Cash  -10.00 USD
                   Expenses:Food  10.00 USD
-            """
+            """,
+            "backoffice.toml": '[firm]\nname = "Test"\n',
         },
     )
     result = runner.invoke(main, ["--books", str(main_file), "check"])

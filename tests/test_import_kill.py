@@ -150,3 +150,22 @@ def test_the_next_import_finishes_a_killed_one_before_reading_the_books(
     assert [e.date for e in entries if e.meta.get("source-ref") == "FH2611270002"] == [
         datetime.date(2026, 11, 27)
     ]
+
+
+def staged_files(books: Path) -> list[str]:
+    return sorted(str(p.relative_to(books.parent)) for p in books.parent.rglob("*.tmp"))
+
+
+def test_the_temporary_files_of_an_import_killed_before_its_journal_are_removed(
+    demo_books: Path,
+) -> None:
+    """Killed before the journal's rename, the import wrote nothing but its staged
+    files (the month files, the main file, the copies of the documents); the next
+    import, which finds no journal to finish, removes them and writes its own."""
+    assert killed_import(demo_books, 0, BANK_FILES) == -signal.SIGKILL
+    left = staged_files(demo_books)
+    assert any(name.startswith("documents/") for name in left)
+    assert len(left) == 12  # 4 month files, 6 documents, the main file, the journal
+    assert killed_import(demo_books, 99, BANK_FILES) == 0
+    assert staged_files(demo_books) == []
+    assert len(imported_refs(demo_books)) == ALL

@@ -74,6 +74,7 @@ def sealed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "accounts.beancount": ACCOUNTS,
             "october.beancount": OCTOBER,
             "closes.beancount": "",
+            "backoffice.toml": '[firm]\nname = "Test"\n',
         },
     )
     seal(main, "2026-10")

@@ -101,6 +101,7 @@ def _interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Books whose last write died half done: the journal and one file are in place."""
     main = tmp_path / "main.beancount"
     main.write_text('include "a.beancount"\n')
+    (tmp_path / "backoffice.toml").write_text('[firm]\nname = "Test"\n')
     real_replace = os.replace
 
     def dying_on_the_main_file(src: str, dst: str | Path) -> None:

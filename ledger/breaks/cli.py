@@ -82,22 +82,26 @@ def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | No
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import read_breaks
     from ledger.breaks.store import ResolveError, write_resolution
+    from ledger.close.seal import sealed_periods
 
-    path, _, date, books = app.open_books(as_of)
-    found = {item.id: item for item in read_breaks(books.entries)[0]}.get(break_id)
-    if found is None:
-        raise UsageError(f"no break {break_id} in {path}; list them with 'backoffice breaks'")
-    if found.resolved is not None:
-        raise UsageError(f"break {break_id} is already resolved on {found.resolved}")
-    if date < found.date:
-        raise UsageError(
-            f"break {break_id} was found on {found.date}; resolve it on or after that date "
-            "(--as-of)"
-        )
-    try:
-        entry = write_resolution(path, break_id, date, text)
-    except ResolveError as exc:
-        raise UsageError(str(exc)) from None
+    with app.writing(as_of) as ((path, _, date, books), writer):
+        assert writer is not None
+        found = {item.id: item for item in read_breaks(books.entries)[0]}.get(break_id)
+        if found is None:
+            raise UsageError(f"no break {break_id} in {path}; list them with 'backoffice breaks'")
+        if found.resolved is not None:
+            raise UsageError(f"break {break_id} is already resolved on {found.resolved}")
+        if date < found.date:
+            raise UsageError(
+                f"break {break_id} was found on {found.date}; resolve it on or after that date "
+                "(--as-of)"
+            )
+        try:
+            entry = write_resolution(
+                writer, path, break_id, date, text, sealed_periods(books.entries)
+            )
+        except ResolveError as exc:
+            raise UsageError(str(exc)) from None
     click.echo(entry, nl=False)
 
 

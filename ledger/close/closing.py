@@ -27,13 +27,19 @@ from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
 from ledger.close.hashes import booked_hashes
 from ledger.close.reports import Statement, period_statements
-from ledger.close.seal import CLOSES_DIR, NewSeal, period_bounds, prepare_seal, read_seals
+from ledger.close.seal import (
+    CLOSES_DIR,
+    SEALS_FILE,
+    NewSeal,
+    period_bounds,
+    prepare_seal,
+    read_seals,
+)
 from ledger.config import Config
 from ledger.context import AS_OF_ENV
 from ledger.documents import path_in_books
 from ledger.writer import BooksWriter
 
-SEALS_FILE = "closes.beancount"
 SEALS_HEADER = (
     "; Seals of closed periods, written by 'backoffice close'; verified by plugins.period_lock.\n"
 )

@@ -15,14 +15,18 @@ canonical text of each covered entry (:mod:`ledger.close.canonical`), so it is
 independent of file layout and order and commits to the whole chain before it.
 
 The manifest (written by ``backoffice close``) lists each covered entry's hash
-and where it was at the close; it is used only to say *which* entry changed
-when a digest no longer matches. The digest alone decides whether it matches.
+and where it was at the close; it says *which* entry changed when a digest no
+longer matches. The digest decides whether the entries match; every other field
+is checked against it too (:func:`verify_chain`): ``entries`` must be the number
+of entries it covers, ``manifest`` must be ``closes/YYYY-MM/entries.tsv`` inside
+the books (no symbolic link), and the manifest's hashes must give the digest.
 """
 
 from __future__ import annotations
 
 import bisect
 import calendar
+import contextlib
 import datetime
 import hashlib
 import re
@@ -39,6 +43,7 @@ from ledger.close.hashes import PERIOD_CLOSE, FileHashes, is_seal
 from ledger.documents import path_in_books
 from ledger.errors import BooksError
 from ledger.meta import ORIGINAL_DATE
+from ledger.safe_paths import OutsideBooks, inside_books
 
 GENESIS = "none"
 DIGEST_DOMAIN = b"backoffice period-close v2\n"  # v2: entries as parsed and booked
@@ -202,7 +207,8 @@ class SealState:
 def verify_chain(
     seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
 ) -> list[SealState]:
-    """Recompute each seal's digest from the files and check the chain."""
+    """Recompute each seal's digest from the files, check the chain, the count and
+    the manifest."""
     buckets = covered_ranges([seal.end for seal in seals], files)
     states = []
     previous_digest = GENESIS
@@ -224,6 +230,17 @@ def verify_chain(
             )
         if computed != seal.digest:
             problems.extend(_changes(seal, start, digests, files, books_dir))
+        elif seal.entries != len(digests):
+            problems.append(
+                BooksError(
+                    seal.meta,
+                    f"period {seal.period}: the seal says entries: {seal.entries} but its "
+                    f"digest covers {len(digests)} entries: the seal was edited; "
+                    "restore it from git",
+                    seal.entry,
+                )
+            )
+        problems.extend(_manifest_problems(seal, books_dir))
         states.append(SealState(seal, start, computed, len(digests), problems))
         previous_digest = seal.digest
         previous_end = seal.end
@@ -246,7 +263,10 @@ def _changes(
         f"inserted or deleted; {ADJUST_HINT}",
         seal.entry,
     )
-    manifest = read_manifest(books_dir / seal.manifest) if seal.manifest else None
+    manifest = None
+    if seal.manifest == manifest_path(seal.period):
+        with contextlib.suppress(OutsideBooks):  # reported by _manifest_problems
+            manifest = read_manifest(inside_books(books_dir, seal.manifest, "manifest"))
     if manifest is None:
         return [summary]
     if compute_digest(seal.period, seal.previous, [row[0] for row in manifest]) != seal.digest:
@@ -298,6 +318,41 @@ def _changes(
 
 
 ManifestRow = tuple[bytes, str, str]
+
+
+def manifest_path(period: str) -> str:
+    """Where ``backoffice close`` writes the manifest of ``period``."""
+    return f"{CLOSES_DIR}/{period}/{MANIFEST_NAME}"
+
+
+def _manifest_problems(seal: Seal, books_dir: Path) -> list[BooksError]:
+    """The seal's manifest is where the close wrote it, inside the books, and lists
+    exactly the entries the seal's digest covers."""
+    expected = manifest_path(seal.period)
+
+    def problem(message: str) -> list[BooksError]:
+        return [
+            BooksError(
+                seal.meta,
+                f"period {seal.period}: {message}; restore the seal and {expected} from git",
+                seal.entry,
+            )
+        ]
+
+    if seal.entries is None or seal.manifest is None:
+        return problem("the seal lacks its entries or manifest field")
+    if seal.manifest != expected:
+        return problem(f"the seal's manifest is {seal.manifest!r}, not {expected!r}")
+    try:
+        path = inside_books(books_dir, expected, "manifest")
+    except OutsideBooks as exc:
+        return problem(str(exc))
+    rows = read_manifest(path)
+    if rows is None:
+        return problem(f"the manifest {expected} is missing or not a manifest")
+    if compute_digest(seal.period, seal.previous, [row[0] for row in rows]) != seal.digest:
+        return problem(f"the manifest {expected} does not match the seal's digest (edited)")
+    return []
 
 
 def read_manifest(path: Path) -> list[ManifestRow] | None:
@@ -421,6 +476,7 @@ def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
 
 CLOSES_DIR = "closes"
 MANIFEST_NAME = "entries.tsv"
+SEALS_FILE = "closes.beancount"  # where the close appends the seals
 
 
 @dataclass(frozen=True)
@@ -460,7 +516,6 @@ def prepare_seal(
     start = last.end + datetime.timedelta(days=1) if last else None
     previous = last.digest if last else GENESIS
     (digests,) = covered_ranges([*(s.end for s in seals), end], files)[-1:]
-    manifest_path = f"{CLOSES_DIR}/{period}/{MANIFEST_NAME}"
     return NewSeal(
         period=period,
         start=start,
@@ -468,6 +523,6 @@ def prepare_seal(
         digest=compute_digest(period, previous, digests),
         previous=previous,
         count=len(digests),
-        manifest_path=manifest_path,
+        manifest_path=manifest_path(period),
         manifest=manifest_text(files, start, end, books_dir),
     )

@@ -4,24 +4,30 @@ Every seal is recomputed from the files, parsed and booked by Beancount with no
 plugin (``ledger.close.hashes.booked_hashes``), so it holds whatever the plugin
 lines say: it is the check to run before trusting a copy of the books. Each
 archived document is hashed and compared with the ``source-sha256`` of every
-entry that cites it (``source``, relative to the books).
+entry that cites it (``source``, relative to the books, inside them, reached
+through no symbolic link). ``check`` runs the same comparison of the documents,
+hashing only those whose file stamp changed (:func:`document_errors`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 
 from ledger.books import Books
+from ledger.cache import StampCache
+from ledger.close.guard import seal_guard
 from ledger.close.hashes import booked_hashes
-from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SealState, read_seals, verify_chain
-from ledger.documents import document_sha256
+from ledger.close.seal import SealState, read_seals, verify_chain
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
+from ledger.safe_paths import OutsideBooks, inside_books
 
 
 @dataclass(frozen=True)
@@ -104,23 +110,11 @@ def seal_json(state: SealState) -> dict[str, Any]:
 
 
 def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
-    """Every seal recomputed from the files;
-    malformed seals, and closes whose seal is gone (a removed last seal leaves no
-    broken chain behind it)."""
+    """Every seal recomputed from the files; malformed seals, and what leaves them
+    unverified (:func:`ledger.close.guard.seal_guard`: a close whose seal is gone, a
+    removed last seal leaving no broken chain behind it, the plugin lines)."""
     seals, errors = read_seals(books.entries)
-    sealed = {seal.period for seal in seals}
-    for manifest in sorted((books.directory / CLOSES_DIR).glob(f"*/{MANIFEST_NAME}")):
-        period = manifest.parent.name
-        if period not in sealed:
-            errors.append(
-                BooksError(
-                    {"filename": str(manifest), "lineno": None},
-                    f"period {period} was closed ({CLOSES_DIR}/{period}/{MANIFEST_NAME} "
-                    "exists) but the books hold no seal of it: the seal was removed; "
-                    "restore it from git",
-                    None,
-                )
-            )
+    errors += seal_guard(books)
     if not seals:
         return [], errors
     files = booked_hashes(books.path)
@@ -137,17 +131,25 @@ def _citing(entries: Sequence[data.Directive]) -> dict[str, list[tuple[str, Mapp
     return dict(sorted(cited.items()))
 
 
-def verify_documents(books: Books) -> list[DocumentState]:
-    """Each cited document exists under the books and hashes to what its entries say."""
+def verify_documents(
+    books: Books, sha256_of: Callable[[Path], str] | None = None
+) -> list[DocumentState]:
+    """Each cited document exists under the books (no symbolic link on the way) and
+    hashes to what its entries say; ``sha256_of`` hashes a file (``check`` passes a
+    cached one; by default every file is read)."""
+    sha256_of = sha256_of or file_sha256
     states = []
     for source, citations in _citing(books.entries).items():
-        path = books.directory / source
         expected = tuple(sorted({sha for sha, _ in citations}))
         first = citations[0][1]
         problems = []
         actual = None
         try:
-            actual = document_sha256(path)
+            actual = sha256_of(inside_books(books.directory, source, "source"))
+        except OutsideBooks as exc:
+            problems.append(
+                BooksError(first, f"{exc}; it is cited by {len(citations)} entries", None)
+            )
         except OSError as exc:
             problems.append(
                 BooksError(
@@ -171,6 +173,22 @@ def verify_documents(books: Books) -> list[DocumentState]:
                     )
         states.append(DocumentState(source, expected, actual, len(citations), problems))
     return states
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex (as ``source-sha256`` holds it)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def document_errors(books: Books) -> list[BooksError]:
+    """:func:`verify_documents` for ``check``: a document is hashed again only when its
+    size, modification time or inode changed since the last check
+    (:class:`ledger.cache.StampCache`); ``verify`` hashes every one."""
+    cache = StampCache(books.directory, "documents")
+    states = verify_documents(books, lambda path: cache.value(path, file_sha256))
+    cache.save()
+    return [problem for state in states for problem in state.problems]
 
 
 def verify_books(books: Books) -> Verification:

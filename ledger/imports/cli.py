@@ -6,14 +6,19 @@ import datetime
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ledger import meta as keys
 from ledger.cli_output import echo_json
-from ledger.context import DATE, AppContext, pass_app
+from ledger.context import DATE, AppContext, UsageError, pass_app
 from ledger.gitlog import GitError, commit_books_change
 from ledger.writer import LockTimeout
+
+if TYPE_CHECKING:
+    from ledger.config import Config
+    from ledger.imports.pipeline import ImportResult
 
 
 @click.command("import")
@@ -55,11 +60,28 @@ def import_(
 ) -> None:
     """Import bank, broker and custody statements (FILES) into the books."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.config import ConfigError, load_config
     from ledger.imports.pipeline import ImportErrors, run_import
 
     path = app.require_books()
     config = app.config
     app.as_of(None)
+    committed: dict[str, str] = {}
+
+    def reload_config() -> Config:
+        try:
+            return load_config(path, required=True)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+    def commit_written(result: ImportResult) -> None:
+        title = "import: " + ", ".join(item.path.name for item in result.files)
+        try:
+            written = [path.parent / name for name in result.written]
+            committed["id"] = commit_books_change(path.parent, written, title)
+        except GitError as exc:
+            committed["error"] = str(exc)
+
     try:
         result = run_import(
             path,
@@ -69,6 +91,8 @@ def import_(
             create_accounts=create_accounts,
             adjust=adjust,
             lenient=lenient,
+            reload_config=reload_config,
+            after_write=commit_written if commit else None,
         )
     except ImportErrors as exc:
         if as_json:
@@ -79,15 +103,10 @@ def import_(
         sys.exit(1)
     except LockTimeout as exc:
         raise click.ClickException(str(exc)) from None
-    commit_id = None
-    if commit and result.written and not result.dry_run:
-        title = "import: " + ", ".join(item.path.name for item in result.files)
-        try:
-            written = [path.parent / name for name in result.written]
-            commit_id = commit_books_change(path.parent, written, title)
-        except GitError as exc:
-            click.echo(f"imported but not committed: {exc}", err=True)
-            sys.exit(1)
+    if "error" in committed:
+        click.echo(f"imported but not committed: {committed['error']}", err=True)
+        sys.exit(1)
+    commit_id = committed.get("id")
     for item in result.files:
         for warning in item.warnings:
             click.echo(f"warning: {warning}", err=True)

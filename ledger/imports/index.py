@@ -108,7 +108,7 @@ class BooksIndex:
     inexact: set[str] = field(default_factory=set)
     trades: dict[str, tuple[datetime.date, str]] = field(default_factory=dict)
     opened: set[str] = field(default_factory=set)
-    seals: list[str] = field(default_factory=list)
+    seals: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, text
 
     def before(self, account: str, currency: str, day: datetime.date) -> Decimal:
         """The balance of ``account`` in ``currency`` at the start of ``day``."""
@@ -137,9 +137,12 @@ class BooksIndex:
                     postings[clearing],
                 )
             )
-        if self.seals:
-            parsed, _, _ = parser.parse_string("\n".join(self.seals))
-            entries.extend(parsed)
+        for filename, lineno, text in self.seals:
+            parsed, _, _ = parser.parse_string(text)
+            for entry in parsed:
+                # where the seal is, so a refusal names closes.beancount:LINE
+                meta = {**entry.meta, "filename": filename, "lineno": lineno}
+                entries.append(entry._replace(meta=meta))
         return entries
 
 
@@ -318,6 +321,11 @@ class _Scanner:
             merge = self.read(scan)
         assert merge is not None
         merge()
+        if scan["seals"]:
+            decoded = content.decode("utf-8")
+            for seal in scan["seals"]:
+                line = decoded.count("\n", 0, max(decoded.find(seal), 0)) + 1
+                self.index.seals.append((str(path), line, seal))
         for include in scan["includes"]:
             for name in sorted(glob.glob(str(path.parent / include), recursive=True)):
                 self.file(Path(name))
@@ -360,7 +368,6 @@ class _Scanner:
             for trade_id, settle, clearing in trades:
                 index.trades.setdefault(trade_id, (settle, clearing))
             index.opened.update(scan["opened"])
-            index.seals.extend(scan["seals"])
 
         return merge
 

@@ -12,8 +12,13 @@ The pipeline owns what is common to every format:
    and within the batch: re-importing a document adds nothing;
 5. check every extracted ``balance`` against the books plus the batch
    (:mod:`ledger.imports.balances`);
-6. write, under :class:`~ledger.writer.BooksWriter`, the archived documents,
-   the month files and the ``include`` lines, all or nothing.
+6. write the archived documents, the month files and the ``include`` lines,
+   all or nothing.
+
+Everything from the first read of the books to the last rename happens under
+the books' lock (:class:`~ledger.writer.BooksWriter`): two imports of the same
+statement, or an import racing ``close``, run one after the other, each
+deduplicating against and checking the books the other left.
 
 The books are read once per batch (:mod:`ledger.imports.view`): a batch of
 bank statements only from an index of their text, any other batch loaded in
@@ -317,12 +322,48 @@ def run_import(
     adjust: bool = False,
     lenient: bool = False,
     importers_factory: ImporterFactory = _default_importers,
+    reload_config: Callable[[], Config] | None = None,
+    after_write: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import ``paths`` into the books at ``books_path``; raise :class:`ImportErrors`
-    (and write nothing) when any file has a problem."""
-    # the text index does not go through books.load: finish a killed import first
-    complete_interrupted(books_path.parent)
-    if lenient:
+    (and write nothing) when any file has a problem. The books are read, checked and
+    written under their lock; a dry run, which writes nothing, reads them without it.
+    Under the lock, ``reload_config`` reads the config again (another import may have
+    mapped an account meanwhile) and ``after_write`` runs once the write is committed
+    (``--commit``'s git commit, so no other writer's change slips into it)."""
+    options = _Options(create_accounts, adjust, lenient, importers_factory)
+    if dry_run:
+        # the text index does not go through books.load: finish a killed import first
+        complete_interrupted(books_path.parent)
+        return _import(books_path, config, paths, options, None)
+    with BooksWriter(books_path.parent) as writer:
+        if reload_config is not None:
+            config = reload_config()
+        result = _import(books_path, config, paths, options, writer)
+        writer.commit()
+        if after_write is not None and result.written:
+            after_write(result)
+        return result
+
+
+@dataclass(frozen=True)
+class _Options:
+    create_accounts: bool
+    adjust: bool
+    lenient: bool
+    importers_factory: ImporterFactory
+
+
+def _import(
+    books_path: Path,
+    config: Config,
+    paths: Sequence[Path],
+    options: _Options,
+    writer: BooksWriter | None,
+) -> ImportResult:
+    create_accounts, adjust = options.create_accounts, options.adjust
+    importers_factory = options.importers_factory
+    if options.lenient:
         config = _lenient(config)
     importers = importers_factory(config)
     claimed, failures = _claim(paths, importers)
@@ -356,11 +397,11 @@ def run_import(
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
-    if dry_run:
+    if writer is None:
         files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
         return ImportResult(results, planned, created, dry_run=True, commodities=commodities)
-    written = _write(books_path, results, opens, commodities, unknown if created else [])
+    written = _write(writer, books_path, results, opens, commodities, unknown if created else [])
     return ImportResult(results, written, created, commodities=commodities)
 
 
@@ -493,6 +534,7 @@ def _files(
 
 
 def _write(
+    writer: BooksWriter,
     books_path: Path,
     results: Sequence[FileImport],
     opens: Sequence[data.Open],
@@ -502,49 +544,48 @@ def _write(
     books_dir = books_path.parent
     files = _files(results, opens, commodities)
     touched: list[str] = []
-    with BooksWriter(books_dir) as writer:
-        for result in results:
-            if not result.new:
+    for result in results:
+        if not result.new:
+            continue
+        target = books_dir / result.archive
+        content = result.path.read_bytes()
+        if target.exists():
+            if target.read_bytes() != content:
+                raise ImportErrors(
+                    [
+                        ImportFailure(
+                            result.path,
+                            None,
+                            f"{result.archive} already holds a different document",
+                            hint="rename the file before importing it",
+                        )
+                    ]
+                )
+            continue
+        writer.write_bytes(target, content, mode=0o444)
+        touched.append(result.archive)
+    main_text = books_path.read_text(encoding="utf-8")
+    includes = output.missing_includes(main_text, files)
+    for name, entries in files.items():
+        path = books_dir / name
+        # A file the main file does not include yet is new (a killed import's
+        # files were completed by the journal): its content never counted.
+        included = f'include "{name}"\n' not in includes
+        current = path.read_text(encoding="utf-8") if included and path.exists() else ""
+        writer.write_text(path, current + output.block(current, entries))
+        touched.append(name)
+    if includes:
+        writer.append_text(books_path, "".join(includes))
+        touched.append(books_path.name)
+    if unknown:
+        config_path = books_dir / CONFIG_NAME
+        seen: set[str] = set()
+        lines = []
+        for failure in unknown:
+            if failure.statement_id in seen:
                 continue
-            target = books_dir / result.archive
-            content = result.path.read_bytes()
-            if target.exists():
-                if target.read_bytes() != content:
-                    raise ImportErrors(
-                        [
-                            ImportFailure(
-                                result.path,
-                                None,
-                                f"{result.archive} already holds a different document",
-                                hint="rename the file before importing it",
-                            )
-                        ]
-                    )
-                continue
-            writer.write_bytes(target, content, mode=0o444)
-            touched.append(result.archive)
-        main_text = books_path.read_text(encoding="utf-8")
-        includes = output.missing_includes(main_text, files)
-        for name, entries in files.items():
-            path = books_dir / name
-            # A file the main file does not include yet is new (a killed import's
-            # files were completed by the journal): its content never counted.
-            included = f'include "{name}"\n' not in includes
-            current = path.read_text(encoding="utf-8") if included and path.exists() else ""
-            writer.write_text(path, current + output.block(current, entries))
-            touched.append(name)
-        if includes:
-            writer.append_text(books_path, "".join(includes))
-            touched.append(books_path.name)
-        if unknown:
-            config_path = books_dir / CONFIG_NAME
-            seen: set[str] = set()
-            lines = []
-            for failure in unknown:
-                if failure.statement_id in seen:
-                    continue
-                seen.add(failure.statement_id)
-                lines.append("\n" + failure.config_lines())
-            writer.append_text(config_path, "".join(lines))
-            touched.append(CONFIG_NAME)
+            seen.add(failure.statement_id)
+            lines.append("\n" + failure.config_lines())
+        writer.append_text(config_path, "".join(lines))
+        touched.append(CONFIG_NAME)
     return touched

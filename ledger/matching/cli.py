@@ -88,21 +88,21 @@ def match(
     Exit 1 when anything is mismatched or unmatched.
     """
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.breaks.store import write_breaks
+    from ledger.breaks.store import stage_breaks
     from ledger.matching.report import run_match
 
-    path, config, date, books = app.open_books(as_of)
-    try:
-        found = run_match(books, config, date, files)
-    except ImportFailure as exc:
-        if as_json:
-            click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))
-        else:
-            click.echo(str(exc))
-        click.echo("nothing written", err=True)
-        sys.exit(1)
+    with app.writing(as_of, dry_run=dry_run) as ((path, config, date, books), writer):
+        try:
+            found = run_match(books, config, date, files)
+        except ImportFailure as exc:
+            if as_json:
+                click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))
+            else:
+                click.echo(str(exc))
+            click.echo("nothing written", err=True)
+            sys.exit(1)
+        written = stage_breaks(writer, path, found.breaks, found.resolutions, books.entries)
     report = found.report
-    written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
         echo_json(report)
     else:

@@ -56,13 +56,13 @@ def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: 
     written as a custom "break" entry. Exit 1 when any account differs.
     """
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.breaks.store import write_breaks
+    from ledger.breaks.store import stage_breaks
     from ledger.recon.report import run_recon
 
-    path, config, date, books = app.open_books(as_of)
-    found = run_recon(books, config, date)
+    with app.writing(as_of, dry_run=dry_run) as ((path, config, date, books), writer):
+        found = run_recon(books, config, date)
+        written = stage_breaks(writer, path, found.breaks, found.resolutions, books.entries)
     report = found.report
-    written = None if dry_run else write_breaks(path, found.breaks, found.resolutions)
     if as_json:
         echo_json(report)
     else:
