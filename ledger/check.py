@@ -11,6 +11,8 @@ from beancount.core.amount import Amount
 
 from ledger import meta as m
 from ledger.books import Books, load
+from ledger.close.guard import seal_guard
+from ledger.close.verify import document_errors
 from ledger.config import CONFIG_NAME, Config
 from ledger.errors import BooksError, error_location
 
@@ -66,8 +68,6 @@ def run_check(
     unverified (:func:`ledger.close.guard.seal_guard`) and the archived documents
     that changed (:func:`ledger.close.verify.document_errors`); ``log_timings`` gets a
     line per step of the load (:func:`ledger.books.load`)."""
-    from ledger.close.guard import seal_guard
-    from ledger.close.verify import document_errors
 
     books = load(path, log_timings=log_timings)
     found = [*books.errors, *config_errors(config, books), *seal_guard(books)]

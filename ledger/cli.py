@@ -14,18 +14,11 @@ from pathlib import Path
 import click
 
 from ledger import __version__
+from ledger.as_of import AS_OF_ENV, UsageError, parse_date
 from ledger.breaks.cli import breaks
 from ledger.cash.cli import cash
 from ledger.close.cli import audit, close, verify
-from ledger.context import (
-    AS_OF_ENV,
-    BOOKS_ENV,
-    DATE,
-    AppContext,
-    UsageError,
-    parse_date,
-    pass_app,
-)
+from ledger.context import BOOKS_ENV, DATE, AppContext, pass_app
 from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports
 from ledger.matching.cli import match

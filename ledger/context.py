@@ -12,37 +12,14 @@ from typing import Any, NamedTuple
 
 import click
 
+from ledger.as_of import AS_OF_ENV, UsageError, resolve_as_of
 from ledger.books import DEFAULT_BOOKS, Books, load
+from ledger.close.guard import seal_guard
 from ledger.config import Config, ConfigError, load_config
+from ledger.errors import format_error
 from ledger.writer import BooksWriter
 
-AS_OF_ENV = "BACKOFFICE_AS_OF"
 BOOKS_ENV = "BACKOFFICE_BOOKS"
-
-
-class UsageError(click.ClickException):
-    """A usage or configuration problem: printed as it is, exit code 2."""
-
-    exit_code = 2
-
-
-def parse_date(value: str, what: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{what}: {value!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def resolve_as_of(option: datetime.date | None, config: Config | None) -> datetime.date:
-    """``--as-of``, else ``BACKOFFICE_AS_OF``, else the config's ``as-of``, else today."""
-    if option is not None:
-        return option
-    env = os.environ.get(AS_OF_ENV)
-    if env:
-        return parse_date(env, AS_OF_ENV)
-    if config is not None and config.as_of is not None:
-        return config.as_of
-    return datetime.date.today()
 
 
 @dataclass
@@ -88,8 +65,6 @@ class AppContext:
         which change no entry; reports that only read entries skip them). Books whose
         seals would go unverified are refused (:class:`SealsUnverified`) unless the
         command reports that itself (``guard=False``: ``verify``)."""
-        from ledger.close.guard import seal_guard
-
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
@@ -120,8 +95,6 @@ class SealsUnverified(click.ClickException):
     to report on them (exit 1), printing each problem as ``file:line: message``."""
 
     def __init__(self, problems: Sequence[Any]) -> None:
-        from ledger.errors import format_error
-
         lines = [format_error(problem) for problem in problems]
         super().__init__(
             "\n".join(lines) + "\nthe seals of these books are not verified; fix the above "

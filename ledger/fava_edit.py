@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from beancount.core import data
 from beancount.parser import parser
 from fava.helpers import FavaAPIError
+from flask import g, jsonify, request
 
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import PERIOD_LOCK
@@ -172,8 +173,6 @@ def guard_edits(app: Any) -> None:
             ledger.file = GuardedFile(ledger.file, ledger)
 
     def keep_archived_documents() -> Any:
-        from flask import g, jsonify, request
-
         if request.endpoint != "json_api.delete_document":
             return None
         books = Path(g.ledger.beancount_file_path).parent.resolve()

@@ -15,7 +15,7 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger import context
+from ledger.as_of import UsageError, resolve_as_of
 from ledger.config import Config, ConfigError, load_config
 from ledger.errors import BooksError
 
@@ -30,10 +30,10 @@ def plugin_settings(
     filename = options_map.get("filename") or "<string>"
     try:
         config = Config() if filename.startswith("<") else load_config(Path(filename))
-        as_of = context.resolve_as_of(None, config)
+        as_of = resolve_as_of(None, config)
     except ConfigError as exc:
         return BooksError(data.new_metadata(filename, 0), f"{what}: {exc}", None)
-    except context.UsageError as exc:
+    except UsageError as exc:
         return BooksError(data.new_metadata(filename, 0), f"{what}: {exc.message}", None)
     return config, as_of
 

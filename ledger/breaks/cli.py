@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ledger.as_of import UsageError
 from ledger.cli_output import echo_json
-from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.context import DATE, AppContext, pass_app
 from ledger.meta import TRADE_LINK_PREFIX, trade_link
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ledger.as_of import UsageError
 from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
-from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.context import DATE, AppContext, pass_app
 from ledger.errors import format_error
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from ledger.as_of import UsageError
 from ledger.cli_output import echo_json
-from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.context import DATE, AppContext, pass_app
 from ledger.gitlog import GitError, commit_books_change
 from ledger.writer import LockTimeout
 

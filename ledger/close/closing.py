@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
 from ledger.close.hashes import booked_hashes
@@ -36,7 +37,6 @@ from ledger.close.seal import (
     read_seals,
 )
 from ledger.config import Config
-from ledger.context import AS_OF_ENV
 from ledger.documents import path_in_books
 from ledger.writer import BooksWriter
 

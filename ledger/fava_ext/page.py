@@ -35,10 +35,10 @@ from fava.core import FavaLedger
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import Response, request
 
+from ledger.as_of import resolve_as_of
 from ledger.books import Books
 from ledger.cli_output import amount_text, json_value
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
-from ledger.context import resolve_as_of
 from ledger.gcpause import gc_paused
 
 Report = dict[str, Any]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from ledger import meta as keys
+from ledger.as_of import UsageError
 from ledger.cli_output import echo_json
-from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.context import DATE, AppContext, pass_app
 from ledger.gitlog import GitError, commit_books_change
 from ledger.writer import LockTimeout
 
