@@ -198,12 +198,10 @@ def test_an_unknown_account_prints_the_lines_to_add_then_creates_them(
         'account = "Assets:Bank:Bank021000089:USD"\ncurrency = "USD"\n'
     )
     opened = (demo_books.parent / "accounts.beancount").read_text()
-    assert opened.split("\n\n")[-1].split() == [
-        "2026-11-30",
-        "open",
-        "Assets:Bank:Bank021000089:USD",
-        "USD",
-    ]
+    assert opened.split("\n\n")[-1] == (
+        "2026-11-30 open Assets:Bank:Bank021000089:USD                   USD\n"
+        '  cash-floor: "0 USD"\n'
+    )
     books = load(demo_books)
     assert [e for e in books.errors if "Balance" in type(e).__name__ or "open" in str(e)] == []
     assert run_import(demo_books, card).output.endswith("nothing new to write\n")

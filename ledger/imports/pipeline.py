@@ -22,6 +22,7 @@ full. Any problem in any file stops the whole batch before a byte is written.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from beancount.core import data
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
+from importers.bank_builder import normalise_id
 from importers.common import (
     ImportFailure,
     InputWarning,
@@ -45,6 +47,7 @@ from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.imports import output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
+from ledger.imports.opening import is_opening, opening_entries
 from ledger.imports.view import BooksView, InexactBalance, books_view
 from ledger.securities import commodity_entry
 from ledger.writer import BooksWriter, complete_interrupted
@@ -77,6 +80,12 @@ class FileImport:
 
     def count(self, kind: type) -> int:
         return sum(1 for entry in self.new if isinstance(entry, kind))
+
+    def openings(self) -> list[data.Transaction]:
+        """The opening balances booked from a new account's first statement."""
+        return [
+            entry for entry in self.new if isinstance(entry, data.Transaction) and is_opening(entry)
+        ]
 
     def placed(self) -> list[tuple[str, data.Directive]]:
         """Each new entry with the account whose month file holds it: a balance's
@@ -112,6 +121,14 @@ class FileImport:
                 1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
             ),
             "duplicates": self.duplicates,
+            "openings": [
+                {
+                    "account": entry.postings[0].account,
+                    "date": entry.date.isoformat(),
+                    "amount": str(entry.postings[0].units),
+                }
+                for entry in self.openings()
+            ],
             "warnings": list(self.warnings),
             "written": self.written(),
         }
@@ -235,8 +252,16 @@ def _extract_all(
         name = importer.filename(str(path)) or path.name
         archive = output.archive_path(config.documents, account, day, name)
         new, duplicates = split_new(_provenance(extracted, archive, sha256), index)
+        earlier = len(batch)
         seen.extend(new)
         batch.extend(new)
+        balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
+        openings, refused = _checked_balances(balances, view, batch, earlier, config)
+        failures.extend(refused)
+        if openings:
+            new = [*openings, *new]
+            seen.extend(openings)
+            batch.extend(openings)
         accounts = sorted(
             {entry.postings[0].account for entry in new if isinstance(entry, data.Transaction)}
             | {entry.account for entry in extracted if isinstance(entry, data.Balance)}
@@ -255,16 +280,43 @@ def _extract_all(
                 statement_accounts=statements,
             )
         )
-        balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
-        failures.extend(
-            check_balances(
-                balances,
-                view.balance,
-                batch,
-                settlement_date=config.settlement.policy == "settlement-date",
-            )
-        )
     return results, failures
+
+
+def _checked_balances(
+    balances: Sequence[data.Balance],
+    view: BooksView,
+    batch: Sequence[data.Directive],
+    earlier: int,
+    config: Config,
+) -> tuple[list[data.Transaction], list[ImportFailure]]:
+    """``(openings, failures)``: a file's balances against the books plus the batch
+    (the file's own entries from ``batch[earlier:]`` on). A new account's first
+    statement books its opening (:mod:`ledger.imports.opening`), or with ``[imports]
+    opening-from-statement = false`` is refused with the entry to add."""
+    policy = config.settlement.policy == "settlement-date"
+    failures = check_balances(balances, view.balance, batch, settlement_date=policy)
+    if not failures:
+        return [], []
+    openings = opening_entries(
+        batch[earlier:], view.keys, batch[:earlier], view.balance, config.accounts.opening
+    )
+    if not openings:
+        return [], failures
+    if not config.imports.opening_from_statement:
+        return [], [
+            ImportFailure(
+                entry.meta.get("filename", "<unknown>"),
+                entry.meta.get("lineno"),
+                f"the books hold nothing on {entry.postings[0].account} before this statement, "
+                f"which starts it at {entry.postings[0].units}; [imports] "
+                "opening-from-statement is false",
+                hint="add this entry to the books, then retry:\n" + output.render([entry]),
+            )
+            for entry in openings
+        ]
+    with_openings = [*batch, *openings]
+    return openings, check_balances(balances, view.balance, with_openings, settlement_date=policy)
 
 
 def _input_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
@@ -299,6 +351,35 @@ def _new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
                 if security.symbol not in made or entry.date < made[security.symbol].date:
                     made[security.symbol] = entry
     return [made[symbol] for symbol in sorted(made)]
+
+
+def _distinct_accounts(
+    unknown: Sequence[UnknownStatementAccount], config: Config
+) -> list[UnknownStatementAccount]:
+    """The new mappings, each statement id with its own ledger account: two ids whose
+    derived names collide (same bank, same last digits) get the id's digits added."""
+    taken = {mapping.account: normalise_id(mapping.id) for mapping in config.statement_accounts}
+    out = []
+    for failure in unknown:
+        wanted = normalise_id(failure.statement_id)
+        account = failure.account
+        if taken.get(account, wanted) != wanted:
+            *head, bank, currency = account.split(":")
+            digits = "".join(ch for ch in wanted if ch.isalnum())
+            # "Acct" + the id's last 4 digits is the name made when the bank is unnamed
+            prefix = "Acct" if bank.startswith("Acct") else bank
+            account = ":".join([*head, f"{prefix}{digits[-12:]}", currency])
+            failure = UnknownStatementAccount(
+                failure.path,
+                failure.where,
+                failure.statement_id,
+                account,
+                failure.currency,
+                failure.open_date,
+            )
+        taken.setdefault(account, wanted)
+        out.append(failure)
+    return out
 
 
 def _with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
@@ -343,14 +424,31 @@ def run_import(
     opens: list[data.Open] = []
     commodities = _new_commodities(failures) if create_accounts else []
     if create_accounts and (unknown or commodities):
-        extended = _with_accounts(config, unknown)
+        books = books_view(books_path, config, fast=False, base=view)
+        # an importer stops at a file's first unknown account: map it, extract again,
+        # until a round finds no account not mapped yet
+        while True:
+            unknown = _distinct_accounts(unknown, config)
+            extended = _with_accounts(config, unknown)
+            opens = _open_entries(unknown, books.opened)
+            extra: list[data.Directive] = [*commodities, *opens]
+            view = books_view(books_path, extended, fast=False, extra=extra, base=books)
+            claimed, failures = _claim(paths, importers_factory(extended))
+            results, more = _extract_all(claimed, view, extended)
+            failures += more
+            mapped = {failure.statement_id for failure in unknown}
+            found = [
+                failure
+                for failure in failures
+                if isinstance(failure, UnknownStatementAccount)
+                and failure.statement_id not in mapped
+            ]
+            if not found:
+                break
+            unknown = [*unknown, *found]
         created = extended.statement_accounts[len(config.statement_accounts) :]
-        opens = _open_entries(unknown, view.opened)
-        extra: list[data.Directive] = [*commodities, *opens]
-        view = books_view(books_path, extended, fast=False, extra=extra, base=view)
-        claimed, failures = _claim(paths, importers_factory(extended))
-        results, more = _extract_all(claimed, view, extended)
-        failures += more
+        opens = _dated_in_time(opens, results)
+        commodities = [*commodities, *_currency_commodities(opens, view.entries)]
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
@@ -386,16 +484,52 @@ def _outside_sealed(
 
 
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
+    """The new statement accounts, each a cash account with a floor of zero
+    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor)."""
     opens: dict[str, data.Open] = {}
     for failure in unknown:
         if failure.account in opened or failure.account in opens:
             continue
         meta = data.new_metadata(failure.path, 0)
         currencies = [failure.currency] if failure.currency else []
+        if failure.currency:
+            meta[keys.CASH_FLOOR] = f"0 {failure.currency}"
         opens[failure.account] = data.Open(
             meta, failure.open_date, failure.account, currencies, None
         )
     return sorted(opens.values(), key=lambda entry: (entry.date, entry.account))
+
+
+def _dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> list[data.Open]:
+    """Each ``open`` no later than the first new entry on its account (a first
+    statement's opening balance is booked the day before its first line)."""
+    first: dict[str, datetime.date] = {}
+    for result in results:
+        for entry in result.new:
+            if isinstance(entry, data.Transaction) and entry.postings:
+                account = entry.postings[0].account
+                first[account] = min(first.get(account, entry.date), entry.date)
+    return [
+        entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
+        for entry in opens
+    ]
+
+
+def _currency_commodities(
+    opens: Sequence[data.Open], entries: Sequence[data.Directive]
+) -> list[data.Commodity]:
+    """A ``commodity`` directive for each currency of a new account that the books
+    do not declare (``beancount.plugins.check_commodity`` asks for one)."""
+    declared = {entry.currency for entry in entries if isinstance(entry, data.Commodity)}
+    made: dict[str, data.Commodity] = {}
+    for entry in opens:
+        for currency in entry.currencies or ():
+            if currency in declared or (currency in made and made[currency].date <= entry.date):
+                continue
+            meta = data.new_metadata(entry.meta["filename"], 0)
+            meta[keys.ASSET_CLASS] = "fx"
+            made[currency] = data.Commodity(meta, entry.date, currency)
+    return [made[currency] for currency in sorted(made)]
 
 
 def _files(
