@@ -192,9 +192,9 @@ class OfxImporter(BankImporter):
     format_name = "ofx"
 
     def identify(self, filepath: str) -> bool:
-        if Path(filepath).suffix.lower() not in (".ofx", ".qfx", ".qbo"):
-            return False
         text = head(filepath).upper()
+        if b"OFXHEADER" not in text and b"<OFX>" not in text:
+            return False
         bank = b"<STMTRS>" in text or b"<CCSTMTRS>" in text
         return bank and b"<INVSTMTRS>" not in text
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime
 import warnings
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from beancount.core import data
@@ -83,14 +82,13 @@ class BrokerOfxImporter(TradeImporter):
         return "trades.ofx"
 
     def identify(self, filepath: str) -> bool:
-        if Path(filepath).suffix.lower() not in (".ofx", ".qfx"):
-            return False
         try:
             with open(filepath, "rb") as handle:
                 head = handle.read(1 << 16).upper()
         except OSError:
             return False
-        return b"<INVSTMTRS>" in head
+        ofx = b"OFXHEADER" in head or b"<OFX>" in head
+        return ofx and b"<INVSTMTRS>" in head
 
     def _parse(self, filepath: str) -> Any:
         from ofxtools.Parser import OFXTree

@@ -37,7 +37,6 @@ from ledger.gcpause import gc_paused
 # The library logs each field it cannot parse, then raises; the raise is reported.
 logging.getLogger("mt940").addHandler(logging.NullHandler())
 
-_EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
 _ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
 _FILLED = 60  # SWIFT field 86 is 6*65x; banks wrap a little short of 65
 _NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
@@ -432,8 +431,7 @@ class Mt940Importer(BankImporter):
     format_name = "mt940"
 
     def identify(self, filepath: str) -> bool:
-        if not filepath.lower().endswith(_EXTENSIONS):
-            return False
+        # by content: banks name these files anything (.sta, .mt940x, .txt, none)
         text = head(filepath).decode("latin-1")
         return ":20:" in text and ":25:" in text and (":61:" in text or ":60" in text)
 

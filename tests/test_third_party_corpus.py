@@ -34,8 +34,8 @@ from tests.conftest import REPO
 DATA = REPO / "tests" / "data"
 MANIFEST = DATA / "third_party" / "expected.toml"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
-# Before every file's dates: the corpus reaches back to 2008.
-START = datetime.date(2000, 1, 1)
+# Before every file's dates: the corpus reaches back to the OFX specification's 1999.
+START = datetime.date(1990, 1, 1)
 
 
 def corpus_files() -> list[str]:

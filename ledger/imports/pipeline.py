@@ -23,6 +23,7 @@ full. Any problem in any file stops the whole batch before a byte is written.
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -184,7 +185,7 @@ def _identify(path: Path, importers: Sequence[Importer]) -> Importer:
         raise ImportFailure(
             path,
             None,
-            "no importer recognises this file",
+            f"no importer recognises this file ({_looks_like(path)})",
             hint=f"the importers are: {names}; for a bank CSV add an [imports.csv.<name>] format",
         )
     names = ", ".join(importer.name for importer in found)
@@ -194,6 +195,22 @@ def _identify(path: Path, importers: Sequence[Importer]) -> Importer:
         f"more than one importer claims this file: {names}",
         hint="make the CSV formats' 'filename' globs or headers tell the files apart",
     )
+
+
+def _looks_like(path: Path) -> str:
+    """What the content looked like, for the user to tell what the file is."""
+    with open(path, "rb") as handle:
+        start = handle.read(512)
+    if not start.strip():
+        return "it is empty"
+    text = start.decode("latin-1")
+    first = next(line.strip() for line in text.splitlines() if line.strip())
+    looks = f"it starts with {first[:60]!r}"
+    if "OFXHEADER" in text.upper() or "<OFX>" in text.upper():
+        return f"{looks}: OFX, but no bank, card or investment statement in it"
+    if re.match(r":\d\d[A-Z]?:", first):
+        return f"{looks}: SWIFT fields, but no statement (:20:, :25: and balances)"
+    return looks
 
 
 def _provenance(

@@ -1,0 +1,46 @@
+"""Importers decide from the bytes, whatever the file is called (issue 15.3); a file
+no importer claims is refused with what its content looked like."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from importers.registry import importers_for
+from ledger.config import load_config
+from tests.conftest import REPO
+from tests.test_import_first_statement import books, invoke  # noqa: F401  # fixture
+
+DATA = REPO / "tests" / "data"
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "importer"),
+    [
+        ("third_party/mt940/mt940js-test2.mt940x", "statement", "bank.mt940"),
+        ("third_party/ofx/ofxparse-checking.ofx", "checking.txt", "bank.ofx"),
+        ("third_party/ofx/ofxstatement-ofx_spec201_stmtrs_example.xml", "spec.xml", "bank.ofx"),
+        ("third_party/camt/fints-camt052-001-08.xml", "report.dat", "bank.camt"),
+        ("trades/alphasec.ofx", "alphasec.qfx.download", "trades.ofx"),
+    ],
+)
+def test_identified_by_content(source: str, name: str, importer: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    shutil.copyfile(DATA / source, path)
+    config = load_config(DATA / "trades" / "main.beancount")
+    claimed = [imp.name for imp in importers_for(config) if imp.identify(str(path))]
+    assert claimed == [importer]
+
+
+def test_an_unclaimed_file_says_what_it_looked_like(books: Path, tmp_path: Path) -> None:  # noqa: F811
+    fragment = tmp_path / "fragment.sta"
+    fragment.write_text(":60F:C100318EUR380115,12\n", encoding="ascii")
+    result = invoke(books, "import", fragment)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{fragment}: no importer recognises this file (it starts with "
+        "':60F:C100318EUR380115,12': SWIFT fields, but no statement (:20:, :25: and "
+        "balances)); the importers are: "
+    )
