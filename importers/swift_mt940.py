@@ -23,6 +23,7 @@ import functools
 import itertools
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -30,7 +31,7 @@ from typing import Any, NamedTuple
 import mt940
 
 from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure, first_nonempty
+from importers.common import ImportFailure, InputWarning, first_nonempty
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
 from ledger.gcpause import gc_paused
 
@@ -207,6 +208,17 @@ def _check_dates(chunk: _Chunk, path: str) -> None:
         try:
             datetime.datetime.strptime(raw, "%y%m%d")
         except ValueError:
+            if match.group("tag") == ":61:" and raw[2:4] == "02" and raw[4:] in ("29", "30"):
+                # German banks date interest on 30 February (the 30/360 day count);
+                # the value date is read as the month's last day
+                warnings.warn(
+                    InputWarning(
+                        f"{path}:{chunk.lineno + offset}: :61: value date {raw} "
+                        "(30/360 day count) read as the last day of February"
+                    ),
+                    stacklevel=2,
+                )
+                continue
             raise ImportFailure(
                 path,
                 chunk.lineno + offset,

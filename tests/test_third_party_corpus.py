@@ -83,7 +83,7 @@ def invoke(books: Path, *args: str) -> Result:
 
 
 def counts(result: Result) -> tuple[int, int]:
-    files = json.loads(result.output)["files"]
+    files = json.loads(result.stdout)["files"]
     return sum(f["transactions"] for f in files), sum(f["balances"] for f in files)
 
 
