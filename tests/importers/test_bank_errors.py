@@ -33,8 +33,8 @@ CASES: dict[str, tuple[str, bytes, str]] = {
     ),
     "MT940 date that does not exist": (
         "fh.mt940",
-        MT940.replace(b":61:2610051005", b":61:2602301005"),
-        "fh.mt940:6: :61: has a date that does not exist (got '260230'); dates are YYMMDD",
+        MT940.replace(b":61:2610051005", b":61:2610321005"),
+        "fh.mt940:6: :61: has a date that does not exist (got '261032'); dates are YYMMDD",
     ),
     "MT940 bytes in no known encoding": (
         "fh.mt940",
