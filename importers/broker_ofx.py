@@ -42,7 +42,7 @@ from beancount.core.amount import Amount
 from beancount.core.number import MISSING
 from beancount.core.position import CostSpec
 
-from importers.common import ImportFailure, entry_meta
+from importers.common import ImportFailure, InputWarning, entry_meta
 from importers.trades import SecurityResolver, SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
 from ledger.meta import Side
@@ -105,9 +105,21 @@ class BrokerOfxImporter(TradeImporter):
                     filepath, None, f"not a readable OFX investment statement: {exc}", hint=hint
                 ) from None
         # ofxtools skips an element it does not expect, with a warning: in a
-        # damaged file that element can hold the transactions that follow.
-        if caught:
-            raise ImportFailure(filepath, None, f"OFX: {caught[0].message}", hint=hint)
+        # damaged file that element can hold the transactions that follow. Private
+        # tags (OFX 2.7.1: a name with a period) and text longer than the
+        # specification's limit (kept whole) are how real brokers write: accepted,
+        # each named in a warning.
+        from ofxtools.models.base import PrivateTagWarning
+        from ofxtools.Types import OFXTypeWarning
+
+        for warning in caught:
+            message = str(warning.message)
+            if issubclass(warning.category, PrivateTagWarning) or (
+                issubclass(warning.category, OFXTypeWarning) and "exceeds max length" in message
+            ):
+                warnings.warn(InputWarning(f"{filepath}: OFX: {message}"), stacklevel=2)
+                continue
+            raise ImportFailure(filepath, None, f"OFX: {message}", hint=hint)
         return ofx
 
     def entries(
