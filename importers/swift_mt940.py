@@ -68,18 +68,25 @@ _OPTIONS = mt940.Options(
 class _Chunk:
     lineno: int
     text: str
+    ended: bool = True  # the message's end ("-" or "-}") follows its fields
 
 
 def _chunks(text: str) -> list[_Chunk]:
     """The statements of the file: from each ``:20:`` to the next."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # the envelope's text is blanked line for line: line numbers stay the file's
+    raw = text.split("\n")
     text = _ENVELOPE.sub(lambda match: "\n" * match.group(0).count("\n"), text)
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
     if not starts:
         return []
     return [
-        _Chunk(start + 1, "\n".join(lines[start:end]))
+        _Chunk(
+            start + 1,
+            "\n".join(lines[start:end]),
+            any(line.startswith("-") for line in raw[start:end]),
+        )
         for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)
     ]
 
@@ -275,6 +282,8 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
         ("final_closing_balance", "intermediate_closing_balance", "closing_balance"),
         _tag_line(chunk, ":62"),
     )
+    if kind == "intraday":
+        _check_report_end(chunk, data, lines, path)
     if kind == "statement" and closing is None:
         raise ImportFailure(
             path,
@@ -300,6 +309,39 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
             for line, lineno in zip(lines, _tag_lines(chunk, ":61:"), strict=False)
         ],
     )
+
+
+def _check_report_end(
+    chunk: _Chunk, data: dict[str, Any], lines: list[dict[str, Any]], path: str
+) -> None:
+    """An MT942 has no closing balance: its end ("-") and its :90D:/:90C: count and
+    total of debits and credits are what show that no line is missing."""
+    amounts = [Decimal(line["amount"].amount) for line in lines]
+    for key, tag, name, mine in (
+        ("sum_debit_entries", ":90D:", "debit", [-a for a in amounts if a < 0]),
+        ("sum_credit_entries", ":90C:", "credit", [a for a in amounts if a >= 0]),
+    ):
+        stated = data.get(key)
+        if stated is None:
+            continue
+        count, total = int(stated.number), abs(Decimal(stated.amount))
+        if count != len(mine) or total != sum(mine, Decimal(0)):
+            raise ImportFailure(
+                path,
+                _tag_line(chunk, tag),
+                f"{tag} says {count} {name}(s) totalling {total}, but the report carries "
+                f"{len(mine)} totalling {sum(mine, Decimal(0))}",
+                hint="the file is truncated or a line is malformed; ask the bank to resend it",
+            )
+    last = chunk.lineno + chunk.text.rstrip("\n").count("\n")
+    if not chunk.ended:
+        raise ImportFailure(
+            path,
+            last,
+            f"report {data.get('transaction_reference', '')} ends without its trailer "
+            "('-' after the last field)",
+            hint="the file is truncated; ask the bank to resend it",
+        )
 
 
 class _NotSimple(Exception):

@@ -17,8 +17,21 @@ MT940 = (INBOX / "firstharbor-2026-10.mt940").read_bytes()
 CAMT = (INBOX / "firstharbor-2026-11.xml").read_text(encoding="utf-8")
 OFX = (INBOX / "rheinbank-2026-11-a.ofx").read_bytes()
 CSV = (INBOX / "rheinbank-2026-11-b.csv").read_bytes()
+MT942 = (INBOX / "firstharbor-2026-11-27.mt942").read_bytes()
 
 CASES: dict[str, tuple[str, bytes, str]] = {
+    "MT942 cut before its trailer": (
+        "fh.mt942",
+        MT942[: MT942.index(b":90D:") + 2],
+        "fh.mt942:9: report FH261127INTRA ends without its trailer ('-' after the last "
+        "field); the file is truncated",
+    ),
+    "MT942 whose :90D: counts more debits than it carries": (
+        "fh.mt942",
+        MT942.replace(b":90D:1USD30,00", b":90D:2USD530,00"),
+        "fh.mt942:9: :90D: says 2 debit(s) totalling 530.00, but the report carries 1 "
+        "totalling 30.00; the file is truncated or a line is malformed",
+    ),
     "truncated MT940 line": (
         "fh.mt940",
         MT940[: MT940.index(b":61:") + 12],
