@@ -40,6 +40,7 @@ class _Node:
     lineno: int
     text: str = ""
     children: list[_Node] = field(default_factory=list)
+    closed: bool = False  # its end tag was read (an aggregate's is never optional)
 
     def find(self, path: str) -> _Node | None:
         node: _Node | None = self
@@ -78,7 +79,9 @@ def parse_tree(text: str, path: str) -> _Node:
         if closing:
             names = [node.tag for node in stack]
             if tag in names:
-                del stack[len(names) - 1 - names[::-1].index(tag) :]
+                index = len(names) - 1 - names[::-1].index(tag)
+                stack[index].closed = True
+                del stack[index:]
             continue
         value = unescape(raw.strip())
         node = _Node(tag, line, value)
@@ -150,6 +153,14 @@ def _line(path: str, trn: _Node) -> StatementLine:
 
 
 def _statement(path: str, stmtrs: _Node) -> Statement:
+    if not stmtrs.closed:
+        raise ImportFailure(
+            path,
+            stmtrs.lineno,
+            f"<{stmtrs.tag}> never ends (no </{stmtrs.tag}>): its transactions and balance "
+            "may be missing",
+            hint="the file is truncated; ask the bank to resend it",
+        )
     account = stmtrs.find("BANKACCTFROM") or stmtrs.find("CCACCTFROM")
     if account is None:
         raise _fail(path, stmtrs, "no BANKACCTFROM or CCACCTFROM")

@@ -95,6 +95,16 @@ class BrokerOfxImporter(TradeImporter):
 
         tree = OFXTree()
         hint = "check the file is the broker's OFX export, complete and unedited"
+        with open(filepath, "rb") as handle:
+            text = handle.read().upper()
+        # ofxtools reads a file cut after its first trade as a shorter statement
+        if text.count(b"<INVSTMTRS>") != text.count(b"</INVSTMTRS>") or b"</OFX>" not in text:
+            raise ImportFailure(
+                filepath,
+                None,
+                "the OFX document does not end (no </INVSTMTRS> or </OFX>): trades may be missing",
+                hint="the file is truncated; ask the broker to resend it",
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -20,6 +20,12 @@ CSV = (INBOX / "rheinbank-2026-11-b.csv").read_bytes()
 MT942 = (INBOX / "firstharbor-2026-11-27.mt942").read_bytes()
 
 CASES: dict[str, tuple[str, bytes, str]] = {
+    "OFX cut in half": (
+        "rb.ofx",
+        OFX[: len(OFX) // 2],
+        "rb.ofx:17: <STMTRS> never ends (no </STMTRS>): its transactions and balance may be "
+        "missing; the file is truncated",
+    ),
     "MT942 cut before its trailer": (
         "fh.mt942",
         MT942[: MT942.index(b":90D:") + 2],

@@ -109,9 +109,23 @@ def test_an_unmapped_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_damaged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
-    Path("cut.ofx").write_text(text[: len(text) // 2], encoding="ascii")
+    damaged = text.replace("<UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE>", "<UNIQUEIDTYPE></UNIQUEIDTYPE>")
+    Path("cut.ofx").write_text(damaged, encoding="ascii")
     with pytest.raises(ImportFailure, match=r"cut\.ofx: not a readable OFX investment statement"):
         BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
+
+
+def test_a_file_cut_after_its_first_trade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ofxtools alone reads it as a statement of one trade; two are missing."""
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("cut.ofx").write_text(text[: text.index("</BUYSTOCK>") + 11], encoding="ascii")
+    with pytest.raises(ImportFailure) as caught:
+        BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "cut.ofx: the OFX document does not end (no </INVSTMTRS> or </OFX>): trades may be "
+        "missing; the file is truncated; ask the broker to resend it"
+    )
 
 
 def test_a_transfer_out_delivers_from_the_lots(
