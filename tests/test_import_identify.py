@@ -44,3 +44,16 @@ def test_an_unclaimed_file_says_what_it_looked_like(books: Path, tmp_path: Path)
         "':60F:C100318EUR380115,12': SWIFT fields, but no statement (:20:, :25: and "
         "balances)); the importers are: "
     )
+
+
+def test_a_file_name_too_long_to_archive_as_is(books: Path, tmp_path: Path) -> None:  # noqa: F811
+    """A 240-character name plus the date prefix would pass the file system's limit:
+    the archive keeps its start, a hash of the whole name and the suffix."""
+    name = "s" * 240 + ".sta"
+    shutil.copyfile(DATA / "third_party" / "mt940" / "jejik-sns.sta", tmp_path / name)
+
+    result = invoke(books, "import", "--create-accounts", "--json", tmp_path / name)
+
+    assert result.exit_code == 0, result.output
+    (archived,) = (books / "documents").rglob("*.sta")
+    assert archived.name == "2012-06-09." + "s" * 167 + "~e5e59b986ad77740.sta"

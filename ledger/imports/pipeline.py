@@ -265,6 +265,10 @@ def _extract_all(
             failures.append(exc)
             continue
         accepted = _input_warnings(caught)
+        oversized = _oversized(path, extracted)
+        if oversized:
+            failures.extend(oversized)
+            continue
         sha256 = document_sha256(path)
         name = importer.filename(str(path)) or path.name
         archive = output.archive_path(config.documents, account, day, name)
@@ -334,6 +338,32 @@ def _checked_balances(
         ]
     with_openings = [*batch, *openings]
     return openings, check_balances(balances, view.balance, with_openings, settlement_date=policy)
+
+
+# A text field of the books: far above any bank's or broker's field, far below a
+# line that makes the books unwieldy (a damaged file can put megabytes in one)
+TEXT_MAX = 4096
+
+
+def _oversized(path: Path, entries: Sequence[data.Directive]) -> list[ImportFailure]:
+    """A failure for the first entry with a text longer than :data:`TEXT_MAX`."""
+    for entry in entries:
+        texts = [(key, value) for key, value in entry.meta.items() if isinstance(value, str)]
+        if isinstance(entry, data.Transaction):
+            texts += [("payee", entry.payee or ""), ("narration", entry.narration or "")]
+        for key, value in texts:
+            if len(value) > TEXT_MAX:
+                return [
+                    ImportFailure(
+                        path,
+                        entry.meta.get("lineno"),
+                        f"the {key} is {len(value)} characters long, more than the "
+                        f"{TEXT_MAX} a field of the books may hold",
+                        value=value[:40] + "…",
+                        hint="the file is damaged; ask its sender to resend it",
+                    )
+                ]
+    return []
 
 
 def _input_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:

@@ -20,6 +20,13 @@ CSV = (INBOX / "rheinbank-2026-11-b.csv").read_bytes()
 MT942 = (INBOX / "firstharbor-2026-11-27.mt942").read_bytes()
 
 CASES: dict[str, tuple[str, bytes, str]] = {
+    "OFX payee of megabytes": (
+        "rb.ofx",
+        OFX.replace(b"<NAME>", b"<NAME>" + b"X" * 5000, 1),
+        "rb.ofx:27: the payee is 5012 characters long, more than the 4096 a field of the "
+        "books may hold (got 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\u2026'); the file "
+        "is damaged",
+    ),
     "OFX cut in half": (
         "rb.ofx",
         OFX[: len(OFX) // 2],
