@@ -1,5 +1,6 @@
 """Importers decide from the bytes, whatever the file is called (issue 15.3); a file
-no importer claims is refused with what its content looked like."""
+no importer claims is refused with what its content looked like; a file name or a
+field too long is handled without a traceback (15.6)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from importers.registry import importers_for
+from ledger.cli import main
 from ledger.config import load_config
 from tests.conftest import REPO
 from tests.test_import_first_statement import books, invoke  # noqa: F401  # fixture
+from tests.test_import_pipeline import snapshot
 
 DATA = REPO / "tests" / "data"
 
@@ -57,3 +61,24 @@ def test_a_file_name_too_long_to_archive_as_is(books: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     (archived,) = (books / "documents").rglob("*.sta")
     assert archived.name == "2012-06-09." + "s" * 167 + "~e5e59b986ad77740.sta"
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_refused(
+    demo_books: Path, tmp_path: Path
+) -> None:
+    """Not a traceback: the blotter reader lets the csv module's error through."""
+    rows = (REPO / "books" / "inbox" / "alphasec-blotter.csv").read_text(encoding="utf-8")
+    header, first, rest = rows.split("\n", 2)
+    blotter = tmp_path / "alphasec-blotter.csv"
+    blotter.write_text(f"{header}\n{first[:10]}{'X' * 200_000}{first[10:]}\n{rest}", "utf-8")
+    before = snapshot(demo_books.parent)
+
+    result = CliRunner().invoke(main, ["--books", str(demo_books), "import", str(blotter)])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{blotter}: not a readable CSV file: field larger than field limit (131072); the "
+        "file is damaged, or its delimiter or quoting is not the format's\n"
+        "1 error(s); nothing was written\n"
+    )
+    assert snapshot(demo_books.parent) == before
