@@ -194,7 +194,15 @@ def read_ofx(filepath: str) -> list[Statement]:
     utf8 = re.search(rb"ENCODING:\s*UTF-8|encoding=\"utf-8\"", raw[:512], re.I) is not None
     text = decode(raw, filepath, ("utf-8",) if utf8 else ("utf-8", "cp1252"))
     ofx = parse_tree(text, filepath)
-    return [_statement(filepath, node) for node in ofx.iter("STMTRS") + ofx.iter("CCSTMTRS")]
+    statements = [_statement(filepath, node) for node in ofx.iter("STMTRS") + ofx.iter("CCSTMTRS")]
+    if not ofx.closed:  # cut between two statements: each read is whole, a later one lost
+        raise ImportFailure(
+            filepath,
+            text.count("\n") + 1,
+            "the OFX document does not end (no </OFX>): statements may be missing",
+            hint="the file is truncated; ask the bank to resend it",
+        )
+    return statements
 
 
 class OfxImporter(BankImporter):
