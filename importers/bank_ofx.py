@@ -40,6 +40,7 @@ class _Node:
     lineno: int
     text: str = ""
     children: list[_Node] = field(default_factory=list)
+    closed: bool = False  # its end tag was read (an aggregate's is never optional)
 
     def find(self, path: str) -> _Node | None:
         node: _Node | None = self
@@ -78,7 +79,9 @@ def parse_tree(text: str, path: str) -> _Node:
         if closing:
             names = [node.tag for node in stack]
             if tag in names:
-                del stack[len(names) - 1 - names[::-1].index(tag) :]
+                index = len(names) - 1 - names[::-1].index(tag)
+                stack[index].closed = True
+                del stack[index:]
             continue
         value = unescape(raw.strip())
         node = _Node(tag, line, value)
@@ -150,6 +153,14 @@ def _line(path: str, trn: _Node) -> StatementLine:
 
 
 def _statement(path: str, stmtrs: _Node) -> Statement:
+    if not stmtrs.closed:
+        raise ImportFailure(
+            path,
+            stmtrs.lineno,
+            f"<{stmtrs.tag}> never ends (no </{stmtrs.tag}>): its transactions and balance "
+            "may be missing",
+            hint="the file is truncated; ask the bank to resend it",
+        )
     account = stmtrs.find("BANKACCTFROM") or stmtrs.find("CCACCTFROM")
     if account is None:
         raise _fail(path, stmtrs, "no BANKACCTFROM or CCACCTFROM")
@@ -183,7 +194,15 @@ def read_ofx(filepath: str) -> list[Statement]:
     utf8 = re.search(rb"ENCODING:\s*UTF-8|encoding=\"utf-8\"", raw[:512], re.I) is not None
     text = decode(raw, filepath, ("utf-8",) if utf8 else ("utf-8", "cp1252"))
     ofx = parse_tree(text, filepath)
-    return [_statement(filepath, node) for node in ofx.iter("STMTRS") + ofx.iter("CCSTMTRS")]
+    statements = [_statement(filepath, node) for node in ofx.iter("STMTRS") + ofx.iter("CCSTMTRS")]
+    if not ofx.closed:  # cut between two statements: each read is whole, a later one lost
+        raise ImportFailure(
+            filepath,
+            text.count("\n") + 1,
+            "the OFX document does not end (no </OFX>): statements may be missing",
+            hint="the file is truncated; ask the bank to resend it",
+        )
+    return statements
 
 
 class OfxImporter(BankImporter):
@@ -192,9 +211,9 @@ class OfxImporter(BankImporter):
     format_name = "ofx"
 
     def identify(self, filepath: str) -> bool:
-        if Path(filepath).suffix.lower() not in (".ofx", ".qfx", ".qbo"):
-            return False
         text = head(filepath).upper()
+        if b"OFXHEADER" not in text and b"<OFX>" not in text:
+            return False
         bank = b"<STMTRS>" in text or b"<CCSTMTRS>" in text
         return bank and b"<INVSTMTRS>" not in text
 

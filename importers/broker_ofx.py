@@ -35,13 +35,12 @@ from __future__ import annotations
 import datetime
 import warnings
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from beancount.core import data
 from beancount.core.position import CostSpec
 
-from importers.common import ImportFailure, entry_meta
+from importers.common import ImportFailure, InputWarning, entry_meta
 from importers.trades import SecurityResolver, SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
 from ledger.meta import Side
@@ -82,14 +81,13 @@ class BrokerOfxImporter(TradeImporter):
         return "trades.ofx"
 
     def identify(self, filepath: str) -> bool:
-        if Path(filepath).suffix.lower() not in (".ofx", ".qfx"):
-            return False
         try:
             with open(filepath, "rb") as handle:
                 head = handle.read(1 << 16).upper()
         except OSError:
             return False
-        return b"<INVSTMTRS>" in head
+        ofx = b"OFXHEADER" in head or b"<OFX>" in head
+        return ofx and b"<INVSTMTRS>" in head
 
     def _parse(self, filepath: str) -> Any:
         # lazy: ofxtools loads its whole OFX schema; only broker OFX files need it
@@ -97,6 +95,16 @@ class BrokerOfxImporter(TradeImporter):
 
         tree = OFXTree()
         hint = "check the file is the broker's OFX export, complete and unedited"
+        with open(filepath, "rb") as handle:
+            text = handle.read().upper()
+        # ofxtools reads a file cut after its first trade as a shorter statement
+        if text.count(b"<INVSTMTRS>") != text.count(b"</INVSTMTRS>") or b"</OFX>" not in text:
+            raise ImportFailure(
+                filepath,
+                None,
+                "the OFX document does not end (no </INVSTMTRS> or </OFX>): trades may be missing",
+                hint="the file is truncated; ask the broker to resend it",
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -107,9 +115,21 @@ class BrokerOfxImporter(TradeImporter):
                     filepath, None, f"not a readable OFX investment statement: {exc}", hint=hint
                 ) from None
         # ofxtools skips an element it does not expect, with a warning: in a
-        # damaged file that element can hold the transactions that follow.
-        if caught:
-            raise ImportFailure(filepath, None, f"OFX: {caught[0].message}", hint=hint)
+        # damaged file that element can hold the transactions that follow. Private
+        # tags (OFX 2.7.1: a name with a period) and text longer than the
+        # specification's limit (kept whole) are how real brokers write: accepted,
+        # each named in a warning.
+        from ofxtools.models.base import PrivateTagWarning
+        from ofxtools.Types import OFXTypeWarning
+
+        for warning in caught:
+            message = str(warning.message)
+            if issubclass(warning.category, PrivateTagWarning) or (
+                issubclass(warning.category, OFXTypeWarning) and "exceeds max length" in message
+            ):
+                warnings.warn(InputWarning(f"{filepath}: OFX: {message}"), stacklevel=2)
+                continue
+            raise ImportFailure(filepath, None, f"OFX: {message}", hint=hint)
         return ofx
 
     def entries(

@@ -346,8 +346,6 @@ class CamtImporter(BankImporter):
     format_name = "camt"
 
     def identify(self, filepath: str) -> bool:
-        if Path(filepath).suffix.lower() not in (".xml", ".camt", ".053", ".052", ".054"):
-            return False
         return (
             re.search(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.", head(filepath))
             is not None

@@ -23,6 +23,7 @@ import functools
 import itertools
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -30,14 +31,13 @@ from typing import Any, NamedTuple
 import mt940
 
 from importers.bank import BankImporter
-from importers.common import ImportFailure, decode, first_nonempty, head
+from importers.common import ImportFailure, InputWarning, decode, first_nonempty, head
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
 from ledger.gcpause import gc_paused
 
 # The library logs each field it cannot parse, then raises; the raise is reported.
 logging.getLogger("mt940").addHandler(logging.NullHandler())
 
-_EXTENSIONS = (".sta", ".mt940", ".940", ".942", ".mt942", ".txt", ".swi", ".swift")
 _ENVELOPE = re.compile(r"\{[1235]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|^-\}?\s*$", re.M)
 _FILLED = 60  # SWIFT field 86 is 6*65x; banks wrap a little short of 65
 _NO_REF = {"", "NONREF", "NOTPROVIDED", "NONE"}
@@ -68,18 +68,25 @@ _OPTIONS = mt940.Options(
 class _Chunk:
     lineno: int
     text: str
+    ended: bool = True  # the message's end ("-" or "-}") follows its fields
 
 
 def _chunks(text: str) -> list[_Chunk]:
     """The statements of the file: from each ``:20:`` to the next."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # the envelope's text is blanked line for line: line numbers stay the file's
+    raw = text.split("\n")
     text = _ENVELOPE.sub(lambda match: "\n" * match.group(0).count("\n"), text)
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
     if not starts:
         return []
     return [
-        _Chunk(start + 1, "\n".join(lines[start:end]))
+        _Chunk(
+            start + 1,
+            "\n".join(lines[start:end]),
+            any(line.startswith("-") for line in raw[start:end]),
+        )
         for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)
     ]
 
@@ -208,6 +215,17 @@ def _check_dates(chunk: _Chunk, path: str) -> None:
         try:
             datetime.datetime.strptime(raw, "%y%m%d")
         except ValueError:
+            if match.group("tag") == ":61:" and raw[2:4] == "02" and raw[4:] in ("29", "30"):
+                # German banks date interest on 30 February (the 30/360 day count);
+                # the value date is read as the month's last day
+                warnings.warn(
+                    InputWarning(
+                        f"{path}:{chunk.lineno + offset}: :61: value date {raw} "
+                        "(30/360 day count) read as the last day of February"
+                    ),
+                    stacklevel=2,
+                )
+                continue
             raise ImportFailure(
                 path,
                 chunk.lineno + offset,
@@ -264,6 +282,8 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
         ("final_closing_balance", "intermediate_closing_balance", "closing_balance"),
         _tag_line(chunk, ":62"),
     )
+    if kind == "intraday":
+        _check_report_end(chunk, data, lines, path)
     if kind == "statement" and closing is None:
         raise ImportFailure(
             path,
@@ -289,6 +309,39 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
             for line, lineno in zip(lines, _tag_lines(chunk, ":61:"), strict=False)
         ],
     )
+
+
+def _check_report_end(
+    chunk: _Chunk, data: dict[str, Any], lines: list[dict[str, Any]], path: str
+) -> None:
+    """An MT942 has no closing balance: its end ("-") and its :90D:/:90C: count and
+    total of debits and credits are what show that no line is missing."""
+    amounts = [Decimal(line["amount"].amount) for line in lines]
+    for key, tag, name, mine in (
+        ("sum_debit_entries", ":90D:", "debit", [-a for a in amounts if a < 0]),
+        ("sum_credit_entries", ":90C:", "credit", [a for a in amounts if a >= 0]),
+    ):
+        stated = data.get(key)
+        if stated is None:
+            continue
+        count, total = int(stated.number), abs(Decimal(stated.amount))
+        if count != len(mine) or total != sum(mine, Decimal(0)):
+            raise ImportFailure(
+                path,
+                _tag_line(chunk, tag),
+                f"{tag} says {count} {name}(s) totalling {total}, but the report carries "
+                f"{len(mine)} totalling {sum(mine, Decimal(0))}",
+                hint="the file is truncated or a line is malformed; ask the bank to resend it",
+            )
+    last = chunk.lineno + chunk.text.rstrip("\n").count("\n")
+    if not chunk.ended:
+        raise ImportFailure(
+            path,
+            last,
+            f"report {data.get('transaction_reference', '')} ends without its trailer "
+            "('-' after the last field)",
+            hint="the file is truncated; ask the bank to resend it",
+        )
 
 
 class _NotSimple(Exception):
@@ -432,8 +485,7 @@ class Mt940Importer(BankImporter):
     format_name = "mt940"
 
     def identify(self, filepath: str) -> bool:
-        if not filepath.lower().endswith(_EXTENSIONS):
-            return False
+        # by content: banks name these files anything (.sta, .mt940x, .txt, none)
         text = head(filepath).decode("latin-1")
         return ":20:" in text and ":25:" in text and (":61:" in text or ":60" in text)
 

@@ -377,6 +377,16 @@ def check_trade_ids(
             continue
         trade_id = str(entry.meta[keys.TRADE_ID])
         line = entry.meta.get("lineno")
+        if not keys.LINK_SAFE.fullmatch(trade_id):
+            raise ImportFailure(
+                filepath,
+                line,
+                "a trade id goes into the trade's link, which holds only letters, digits "
+                f"and - _ / . (at most {keys.LINK_MAX} characters)",
+                value=trade_id[:80],
+                hint="correct the id in the source (a space or another character there "
+                "would leave books that no longer parse)",
+            )
         if trade_id in seen:
             raise ImportFailure(
                 filepath,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -205,6 +206,11 @@ def get_cash_floor(meta: Mapping[str, Any] | None) -> tuple[Decimal, str | None]
         except ArithmeticError:
             pass
     raise MetaError(CASH_FLOOR, value, 'an amount such as "-500000 USD" or a number')
+
+
+# Beancount's link characters; a trade id that goes into a link keeps to them
+LINK_MAX = 128
+LINK_SAFE = re.compile(rf"[A-Za-z0-9\-_/.]{{1,{LINK_MAX}}}")
 
 
 def trade_link(trade_id: str) -> str:

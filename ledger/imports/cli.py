@@ -124,11 +124,18 @@ def import_(
             f"{summary['transactions']} transaction(s) ({summary['suspense']} to suspense), "
             f"{summary['balances']} balance(s), {item.duplicates} duplicate(s)"
         )
+    for item in result.files:
+        for opening in item.openings():
+            posting = opening.postings[0]
+            click.echo(
+                f"opening balance {posting.units} of {posting.account} on {opening.date} "
+                "booked from the first statement"
+            )
     for made in result.created:
         click.echo(f"mapped {made.id} to {made.account} in backoffice.toml")
     for security in result.commodities:
         isin = security.meta.get(keys.COMMODITY_ISIN)
-        click.echo(f"added commodity {security.currency} (ISIN {isin})")
+        click.echo(f"added commodity {security.currency}" + (f" (ISIN {isin})" if isin else ""))
     verb = "would write" if result.dry_run else "wrote"
     for name in result.written:
         click.echo(f"{verb} {name}")

@@ -110,3 +110,6 @@ class ImportsConfig(_Model):
 
     rules: list[Rule] = Field(default_factory=list)
     csv: dict[str, BankCsvFormat] = Field(default_factory=dict)
+    # A new account's first statement books its opening balance against
+    # [accounts] opening; off for firms that book openings by hand.
+    opening_from_statement: bool = True

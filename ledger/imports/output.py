@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,7 +48,24 @@ def archive_path(documents: str, account: str, day: datetime.date | None, name: 
     """The archived document's path relative to the books (beangulp's layout)."""
     if day is not None and not re.match(r"^\d{4}-\d{2}-\d{2}\.", name):
         name = f"{day.isoformat()}.{name}"
-    return "/".join([documents.strip("/"), *account.split(":"), name])
+    return "/".join([documents.strip("/"), *account.split(":"), _short_name(name)])
+
+
+# bytes: file systems allow 255, less the writer's temporary ".<name>.XXXXXXXX.tmp"
+_NAME_MAX = 200
+
+
+def _short_name(name: str) -> str:
+    """``name``, or when too long for a file system its first characters, a hash of
+    the whole name (stable: the same document gets the same archive) and its suffix."""
+    if len(name.encode("utf-8")) <= _NAME_MAX:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = suffix[:16] if dot else ""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    keep = _NAME_MAX - len(digest) - len(suffix.encode("utf-8")) - 3
+    head = (stem or name).encode("utf-8")[:keep].decode("utf-8", "ignore")
+    return f"{head}~{digest}" + (f".{suffix}" if suffix else "")
 
 
 def render(entries: Iterable[data.Directive]) -> str:

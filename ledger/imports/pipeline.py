@@ -27,7 +27,9 @@ full. Any problem in any file stops the whole batch before a byte is written.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +41,7 @@ from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
 from importers.bank import BankImporter
+from importers.bank_builder import normalise_id
 from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
 from importers.registry import importers_for
 from importers.trades import UnknownSecurities
@@ -49,6 +52,7 @@ from ledger.documents import document_sha256
 from ledger.imports import output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
+from ledger.imports.opening import is_opening, opening_entries
 from ledger.imports.view import BooksView, InexactBalance, books_view
 from ledger.securities import commodity_entry
 from ledger.writer import BooksWriter, complete_interrupted
@@ -81,6 +85,12 @@ class FileImport:
 
     def count(self, kind: type) -> int:
         return sum(1 for entry in self.new if isinstance(entry, kind))
+
+    def openings(self) -> list[data.Transaction]:
+        """The opening balances booked from a new account's first statement."""
+        return [
+            entry for entry in self.new if isinstance(entry, data.Transaction) and is_opening(entry)
+        ]
 
     def placed(self) -> list[tuple[str, data.Directive]]:
         """Each new entry with the account whose month file holds it: a balance's
@@ -116,6 +126,14 @@ class FileImport:
                 1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
             ),
             "duplicates": self.duplicates,
+            "openings": [
+                {
+                    "account": entry.postings[0].account,
+                    "date": entry.date.isoformat(),
+                    "amount": str(entry.postings[0].units),
+                }
+                for entry in self.openings()
+            ],
             "warnings": list(self.warnings),
             "written": self.written(),
         }
@@ -167,7 +185,7 @@ def _identify(path: Path, importers: Sequence[Importer]) -> Importer:
         raise ImportFailure(
             path,
             None,
-            "no importer recognises this file",
+            f"no importer recognises this file ({_looks_like(path)})",
             hint=f"the importers are: {names}; for a bank CSV add an [imports.csv.<name>] format",
         )
     names = ", ".join(importer.name for importer in found)
@@ -177,6 +195,22 @@ def _identify(path: Path, importers: Sequence[Importer]) -> Importer:
         f"more than one importer claims this file: {names}",
         hint="make the CSV formats' 'filename' globs or headers tell the files apart",
     )
+
+
+def _looks_like(path: Path) -> str:
+    """What the content looked like, for the user to tell what the file is."""
+    with open(path, "rb") as handle:
+        start = handle.read(512)
+    if not start.strip():
+        return "it is empty"
+    text = start.decode("latin-1")
+    first = next(line.strip() for line in text.splitlines() if line.strip())
+    looks = f"it starts with {first[:60]!r}"
+    if "OFXHEADER" in text.upper() or "<OFX>" in text.upper():
+        return f"{looks}: OFX, but no bank, card or investment statement in it"
+    if re.match(r":\d\d[A-Z]?:", first):
+        return f"{looks}: SWIFT fields, but no statement (:20:, :25: and balances)"
+    return looks
 
 
 def _provenance(
@@ -230,13 +264,35 @@ def _extract_all(
         except BeangulpError as exc:
             failures.append(exc)
             continue
+        except csv.Error as exc:  # a reader that lets the csv module's error through
+            failures.append(
+                ImportFailure(
+                    path,
+                    None,
+                    f"not a readable CSV file: {exc}",
+                    hint="the file is damaged, or its delimiter or quoting is not the format's",
+                )
+            )
+            continue
         accepted = _input_warnings(caught)
+        oversized = _oversized(path, extracted)
+        if oversized:
+            failures.extend(oversized)
+            continue
         sha256 = document_sha256(path)
         name = importer.filename(str(path)) or path.name
         archive = output.archive_path(config.documents, account, day, name)
         new, duplicates = split_new(_provenance(extracted, archive, sha256), index)
+        earlier = len(batch)
         seen.extend(new)
         batch.extend(new)
+        balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
+        openings, refused = _checked_balances(balances, view, batch, earlier, config)
+        failures.extend(refused)
+        if openings:
+            new = [*openings, *new]
+            seen.extend(openings)
+            batch.extend(openings)
         accounts = sorted(
             {entry.postings[0].account for entry in new if isinstance(entry, data.Transaction)}
             | {entry.account for entry in extracted if isinstance(entry, data.Balance)}
@@ -255,16 +311,69 @@ def _extract_all(
                 statement_accounts=statements,
             )
         )
-        balances = [entry for entry in extracted if isinstance(entry, data.Balance)]
-        failures.extend(
-            check_balances(
-                balances,
-                view.balance,
-                batch,
-                settlement_date=config.settlement.policy == "settlement-date",
-            )
-        )
     return results, failures
+
+
+def _checked_balances(
+    balances: Sequence[data.Balance],
+    view: BooksView,
+    batch: Sequence[data.Directive],
+    earlier: int,
+    config: Config,
+) -> tuple[list[data.Transaction], list[ImportFailure]]:
+    """``(openings, failures)``: a file's balances against the books plus the batch
+    (the file's own entries from ``batch[earlier:]`` on). A new account's first
+    statement books its opening (:mod:`ledger.imports.opening`), or with ``[imports]
+    opening-from-statement = false`` is refused with the entry to add."""
+    policy = config.settlement.policy == "settlement-date"
+    failures = check_balances(balances, view.balance, batch, settlement_date=policy)
+    if not failures:
+        return [], []
+    openings = opening_entries(
+        batch[earlier:], view.keys, batch[:earlier], view.balance, config.accounts.opening
+    )
+    if not openings:
+        return [], failures
+    if not config.imports.opening_from_statement:
+        return [], [
+            ImportFailure(
+                entry.meta.get("filename", "<unknown>"),
+                entry.meta.get("lineno"),
+                f"the books hold nothing on {entry.postings[0].account} before this statement, "
+                f"which starts it at {entry.postings[0].units}; [imports] "
+                "opening-from-statement is false",
+                hint="add this entry to the books, then retry:\n" + output.render([entry]),
+            )
+            for entry in openings
+        ]
+    with_openings = [*batch, *openings]
+    return openings, check_balances(balances, view.balance, with_openings, settlement_date=policy)
+
+
+# A text field of the books: far above any bank's or broker's field, far below a
+# line that makes the books unwieldy (a damaged file can put megabytes in one)
+TEXT_MAX = 4096
+
+
+def _oversized(path: Path, entries: Sequence[data.Directive]) -> list[ImportFailure]:
+    """A failure for the first entry with a text longer than :data:`TEXT_MAX`."""
+    for entry in entries:
+        texts = [(key, value) for key, value in entry.meta.items() if isinstance(value, str)]
+        if isinstance(entry, data.Transaction):
+            texts += [("payee", entry.payee or ""), ("narration", entry.narration or "")]
+        for key, value in texts:
+            if len(value) > TEXT_MAX:
+                return [
+                    ImportFailure(
+                        path,
+                        entry.meta.get("lineno"),
+                        f"the {key} is {len(value)} characters long, more than the "
+                        f"{TEXT_MAX} a field of the books may hold",
+                        value=value[:40] + "…",
+                        hint="the file is damaged; ask its sender to resend it",
+                    )
+                ]
+    return []
 
 
 def _input_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
@@ -299,6 +408,35 @@ def _new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
                 if security.symbol not in made or entry.date < made[security.symbol].date:
                     made[security.symbol] = entry
     return [made[symbol] for symbol in sorted(made)]
+
+
+def _distinct_accounts(
+    unknown: Sequence[UnknownStatementAccount], config: Config
+) -> list[UnknownStatementAccount]:
+    """The new mappings, each statement id with its own ledger account: two ids whose
+    derived names collide (same bank, same last digits) get the id's digits added."""
+    taken = {mapping.account: normalise_id(mapping.id) for mapping in config.statement_accounts}
+    out = []
+    for failure in unknown:
+        wanted = normalise_id(failure.statement_id)
+        account = failure.account
+        if taken.get(account, wanted) != wanted:
+            *head, bank, currency = account.split(":")
+            digits = "".join(ch for ch in wanted if ch.isalnum())
+            # "Acct" + the id's last 4 digits is the name made when the bank is unnamed
+            prefix = "Acct" if bank.startswith("Acct") else bank
+            account = ":".join([*head, f"{prefix}{digits[-12:]}", currency])
+            failure = UnknownStatementAccount(
+                failure.path,
+                failure.where,
+                failure.statement_id,
+                account,
+                failure.currency,
+                failure.open_date,
+            )
+        taken.setdefault(account, wanted)
+        out.append(failure)
+    return out
 
 
 def _with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
@@ -379,14 +517,30 @@ def _import(
     opens: list[data.Open] = []
     commodities = _new_commodities(failures) if create_accounts else []
     if create_accounts and (unknown or commodities):
-        extended = _with_accounts(config, unknown)
+        books = books_view(books_path, config, fast=False, base=view)
+        # an importer stops at a file's first unknown account: map it, extract again,
+        # until a round finds no account not mapped yet
+        while True:
+            unknown = _distinct_accounts(unknown, config)
+            extended = _with_accounts(config, unknown)
+            opens = _open_entries(unknown, books.opened)
+            extra: list[data.Directive] = [*commodities, *opens]
+            view = books_view(books_path, extended, fast=False, extra=extra, base=books)
+            claimed, failures = _claim(paths, importers_factory(extended))
+            results, more = _extract_all(claimed, view, extended)
+            failures += more
+            mapped = {failure.statement_id for failure in unknown}
+            found = [
+                failure
+                for failure in failures
+                if isinstance(failure, UnknownStatementAccount)
+                and failure.statement_id not in mapped
+            ]
+            if not found:
+                break
+            unknown = [*unknown, *found]
         created = extended.statement_accounts[len(config.statement_accounts) :]
-        opens = _open_entries(unknown, view.opened)
-        extra: list[data.Directive] = [*commodities, *opens]
-        view = books_view(books_path, extended, fast=False, extra=extra, base=view)
-        claimed, failures = _claim(paths, importers_factory(extended))
-        results, more = _extract_all(claimed, view, extended)
-        failures += more
+        opens = _dated_in_time(opens, results)
         commodities += _new_currencies(results, opens, view.entries, commodities)
     if not failures:
         booked = _booking_accounts(results, config, view.opened | {o.account for o in opens})
@@ -505,6 +659,8 @@ def _unopened(account: str, opening: data.Open) -> ImportFailure:
 
 
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
+    """The new statement accounts, each a cash account with a floor of zero
+    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor)."""
     opens: dict[str, data.Open] = {}
     for failure in unknown:
         if failure.account in opened or failure.account in opens:
@@ -517,6 +673,21 @@ def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) 
             meta, failure.open_date, failure.account, currencies, None
         )
     return sorted(opens.values(), key=lambda entry: (entry.date, entry.account))
+
+
+def _dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> list[data.Open]:
+    """Each ``open`` no later than the first new entry on its account (a first
+    statement's opening balance is booked the day before its first line)."""
+    first: dict[str, datetime.date] = {}
+    for result in results:
+        for entry in result.new:
+            if isinstance(entry, data.Transaction) and entry.postings:
+                account = entry.postings[0].account
+                first[account] = min(first.get(account, entry.date), entry.date)
+    return [
+        entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
+        for entry in opens
+    ]
 
 
 def _files(

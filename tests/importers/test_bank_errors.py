@@ -17,8 +17,34 @@ MT940 = (INBOX / "firstharbor-2026-10.mt940").read_bytes()
 CAMT = (INBOX / "firstharbor-2026-11.xml").read_text(encoding="utf-8")
 OFX = (INBOX / "rheinbank-2026-11-a.ofx").read_bytes()
 CSV = (INBOX / "rheinbank-2026-11-b.csv").read_bytes()
+MT942 = (INBOX / "firstharbor-2026-11-27.mt942").read_bytes()
 
 CASES: dict[str, tuple[str, bytes, str]] = {
+    "OFX payee of megabytes": (
+        "rb.ofx",
+        OFX.replace(b"<NAME>", b"<NAME>" + b"X" * 5000, 1),
+        "rb.ofx:27: the payee is 5012 characters long, more than the 4096 a field of the "
+        "books may hold (got 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\u2026'); the file "
+        "is damaged",
+    ),
+    "OFX cut in half": (
+        "rb.ofx",
+        OFX[: len(OFX) // 2],
+        "rb.ofx:17: <STMTRS> never ends (no </STMTRS>): its transactions and balance may be "
+        "missing; the file is truncated",
+    ),
+    "MT942 cut before its trailer": (
+        "fh.mt942",
+        MT942[: MT942.index(b":90D:") + 2],
+        "fh.mt942:9: report FH261127INTRA ends without its trailer ('-' after the last "
+        "field); the file is truncated",
+    ),
+    "MT942 whose :90D: counts more debits than it carries": (
+        "fh.mt942",
+        MT942.replace(b":90D:1USD30,00", b":90D:2USD530,00"),
+        "fh.mt942:9: :90D: says 2 debit(s) totalling 530.00, but the report carries 1 "
+        "totalling 30.00; the file is truncated or a line is malformed",
+    ),
     "truncated MT940 line": (
         "fh.mt940",
         MT940[: MT940.index(b":61:") + 12],
@@ -33,8 +59,8 @@ CASES: dict[str, tuple[str, bytes, str]] = {
     ),
     "MT940 date that does not exist": (
         "fh.mt940",
-        MT940.replace(b":61:2610051005", b":61:2602301005"),
-        "fh.mt940:6: :61: has a date that does not exist (got '260230'); dates are YYMMDD",
+        MT940.replace(b":61:2610051005", b":61:2610321005"),
+        "fh.mt940:6: :61: has a date that does not exist (got '261032'); dates are YYMMDD",
     ),
     "MT940 bytes in no known encoding": (
         "fh.mt940",

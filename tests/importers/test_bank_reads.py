@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importers.common import ImportFailure
+from importers.common import ImportFailure, InputWarning
 from importers.csv_rows import CsvTable
 from importers.statement import Statement
 from importers.swift_mt940 import Mt940Importer
@@ -73,3 +73,21 @@ def test_plain_csv_numbers_read_as_the_general_steps_read_them(text: str) -> Non
     else:
         got = fast.number(text, 1, "A")
         assert (str(got), got.as_tuple()) == (str(expected), expected.as_tuple())
+
+
+def test_a_value_date_of_30_february_is_read_as_the_months_last_day(tmp_path: Path) -> None:
+    """German banks date interest on 30 February (30/360); the booking date is real."""
+    document = tmp_path / "interest.sta"
+    document.write_text(
+        ":20:STARTUMS\n:25:12345678/1020304050\n:28C:0\n:60F:C160229EUR1200,00\n"
+        ":61:1602300301DR6,00N024NONREF\n:86:Interest\n:62F:C160301EUR1194,00\n-\n",
+        encoding="ascii",
+    )
+    importer = Mt940Importer(load_config(REPO / "books" / "main.beancount"))
+    with pytest.warns(InputWarning) as caught:
+        (statement,) = importer.read(str(document))
+    assert [str(w.message) for w in caught] == [
+        f"{document}:5: :61: value date 160230 (30/360 day count) read as the last day of February"
+    ]
+    ((booked, value),) = [(line.booking_date, line.value_date) for line in statement.lines]
+    assert (booked.isoformat(), value.isoformat()) == ("2016-03-01", "2016-02-29")

@@ -136,3 +136,17 @@ def test_a_trade_id_twice_in_one_file(tmp_path: Path, monkeypatch: pytest.Monkey
     row = "T9;24.11.2026;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1;USD;;\n"
     with pytest.raises(ImportFailure, match=r"dup\.csv:3: trade .T9. appears twice in the file"):
         extract(tmp_path, "dup.csv", HEADER + row + row)
+
+
+def test_a_trade_id_a_link_cannot_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``^trade-GA 20261009 001`` would leave books that no longer parse."""
+    monkeypatch.chdir(tmp_path)
+    row = "GA 20261009 001;24.11.2026;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1;USD;;\n"
+    with pytest.raises(ImportFailure) as caught:
+        extract(tmp_path, "spaces.csv", HEADER + row)
+    assert str(caught.value) == (
+        "spaces.csv:2: a trade id goes into the trade's link, which holds only letters, "
+        "digits and - _ / . (at most 128 characters) (got 'GA 20261009 001'); correct the "
+        "id in the source (a space or another character there would leave books that no "
+        "longer parse)"
+    )

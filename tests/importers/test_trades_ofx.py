@@ -11,7 +11,7 @@ import pytest
 from beancount.core import data
 
 from importers.broker_ofx import BrokerOfxImporter
-from importers.common import ImportFailure
+from importers.common import ImportFailure, InputWarning, document_sha256
 from importers.trades import UnknownSecurities
 from ledger.books import load
 from ledger.securities import Security, commodity_entry
@@ -110,9 +110,23 @@ def test_an_unmapped_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_damaged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
-    Path("cut.ofx").write_text(text[: len(text) // 2], encoding="ascii")
+    damaged = text.replace("<UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE>", "<UNIQUEIDTYPE></UNIQUEIDTYPE>")
+    Path("cut.ofx").write_text(damaged, encoding="ascii")
     with pytest.raises(ImportFailure, match=r"cut\.ofx: not a readable OFX investment statement"):
         BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
+
+
+def test_a_file_cut_after_its_first_trade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ofxtools alone reads it as a statement of one trade; two are missing."""
+    monkeypatch.chdir(tmp_path)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("cut.ofx").write_text(text[: text.index("</BUYSTOCK>") + 11], encoding="ascii")
+    with pytest.raises(ImportFailure) as caught:
+        BrokerOfxImporter(trades_config()).extract("cut.ofx", base_books(tmp_path).entries)
+    assert str(caught.value) == (
+        "cut.ofx: the OFX document does not end (no </INVSTMTRS> or </OFX>): trades may be "
+        "missing; the file is truncated; ask the broker to resend it"
+    )
 
 
 def test_a_transfer_out_delivers_from_the_lots(
@@ -134,3 +148,29 @@ def test_a_transfer_out_delivers_from_the_lots(
         "  Assets:Custody:Custodia:Securities  -50 TTE {}\n"
         "  Assets:Suspense                         EUR\n"
     )
+
+
+def test_a_private_tag_is_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real brokers' OFX carries Quicken's <INTU.BID> (a private tag, OFX 2.7.1):
+    the entries are those of the clean file, and the warning names the tag."""
+    monkeypatch.chdir(tmp_path)
+    clean = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    Path("real.ofx").write_text(
+        clean.replace(
+            "<LANGUAGE>ENG</LANGUAGE>", "<LANGUAGE>ENG</LANGUAGE><INTU.BID>3000</INTU.BID>"
+        ),
+        encoding="ascii",
+    )
+    Path("clean.ofx").write_text(clean, encoding="ascii")
+    existing = base_books(tmp_path).entries
+    expected = BrokerOfxImporter(trades_config()).extract("clean.ofx", existing)
+    with pytest.warns(InputWarning) as caught:
+        real = BrokerOfxImporter(trades_config()).extract("real.ofx", existing)
+    assert render(real).replace("real.ofx", "clean.ofx").replace(
+        document_sha256("real.ofx"), document_sha256("clean.ofx")
+    ) == render(expected)
+    assert [str(w.message) for w in caught] == [
+        "real.ofx: OFX: Encountered private extension tag <INTU.BID>; skipping."
+    ]
