@@ -179,3 +179,6 @@ main.add_command(audit)
 from ledger.cash.cli import cash  # noqa: E402
 
 main.add_command(cash)
+from ledger.records.cli import blotter  # noqa: E402
+
+main.add_command(blotter)
