@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
+from beancount.core.position import Cost
 
 from ledger import meta as m
 from ledger.errors import path_in_books
@@ -63,7 +64,7 @@ def _trade_entry(trade_id: str, entry: data.Transaction) -> TradeEntry:
     currency: str | None = None
     if price is not None and isinstance(price.number, Decimal):
         number, currency = price.number, price.currency
-    elif isinstance(cost, data.Cost) and isinstance(cost.number, Decimal):
+    elif isinstance(cost, Cost) and isinstance(cost.number, Decimal):
         number, currency = cost.number, cost.currency
     return TradeEntry(trade_id, entry, leg.account, leg.units.currency, number, currency)
 
