@@ -179,6 +179,7 @@ main.add_command(audit)
 from ledger.cash.cli import cash  # noqa: E402
 
 main.add_command(cash)
-from ledger.records.cli import blotter  # noqa: E402
+from ledger.records.cli import blotter, stock_record  # noqa: E402
 
 main.add_command(blotter)
+main.add_command(stock_record)

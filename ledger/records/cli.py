@@ -113,3 +113,69 @@ def blotter(
         click.echo(blotter_text(report, config.firm.name), nl=False)
     echo_books_problems(books.errors)
     sys.exit(0)
+
+
+def stock_record_text(report: dict[str, Any], firm: str) -> str:
+    """The stock record for people: each security's locations, then the breaks."""
+    lines = [f"Stock record of {firm} as of {report['as_of']}"]
+    for security in report["securities"]:
+        title = "  ".join(
+            part for part in (security["security"], security["isin"], security["name"]) if part
+        )
+        lines += ["", title]
+        rows = [
+            [
+                row["side"],
+                row["kind"],
+                row["location"] + (f" ({row['safekeeping']})" if row["safekeeping"] else ""),
+                _quantity(row["quantity"]),
+                row["trade_id"] or "",
+                _cell(row["settle_date"]),
+                _cell(row["age"]),
+            ]
+            for row in security["locations"]
+        ]
+        rows.append(["total", "long", "", _quantity(security["long"]), "", "", ""])
+        rows.append(["total", "short", "", _quantity(security["short"]), "", "", ""])
+        header = ["side", "kind", "location", "quantity", "trade", "S", "age"]
+        lines += table(header, rows, {3, 6})
+    if not report["securities"]:
+        lines += ["", "  no securities"]
+    if report["breaks"]:
+        lines += ["", "Breaks with the custodian"]
+        header = ["date", "account", "security", "custodian", "record", "difference", "source"]
+        rows = [
+            [
+                str(b["date"]),
+                b["account"],
+                b["security"],
+                _quantity(b["custodian"]),
+                _quantity(b["record"]),
+                _quantity(b["difference"]),
+                b["source_ref"] or f"{b['file']}:{b['line']}",
+            ]
+            for b in report["breaks"]
+        ]
+        lines += table(header, rows, {3, 4, 5})
+    for security in report["unbalanced"]:
+        lines += ["", f"{security}: long and short differ; 'backoffice check' the books"]
+    return "\n".join(lines) + "\n"
+
+
+@click.command("stock-record")
+@click.option("--as-of", "as_of_option", type=DATE, help="The date of the record (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@pass_app
+def stock_record(app: AppContext, as_of_option: datetime.date | None, as_json: bool) -> None:
+    """Each security's positions and locations (custody, unsettled, fails), long equal
+    to short, and the breaks with the custodian's holdings."""
+    from ledger.records.stock_record import stock_record_report
+
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
+    report = stock_record_report(books, config, as_of)
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(stock_record_text(report, config.firm.name), nl=False)
+    echo_books_problems(books.errors)
+    sys.exit(1 if report["breaks"] or report["unbalanced"] else 0)
