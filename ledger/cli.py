@@ -179,7 +179,8 @@ main.add_command(audit)
 from ledger.cash.cli import cash  # noqa: E402
 
 main.add_command(cash)
-from ledger.records.cli import blotter, stock_record  # noqa: E402
+from ledger.records.cli import blotter, stock_record, valuation  # noqa: E402
 
 main.add_command(blotter)
 main.add_command(stock_record)
+main.add_command(valuation)

@@ -32,6 +32,12 @@ class FirmConfig(_Model):
     base_currency: str = Field(default="USD", pattern=r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
 
 
+class ValuationConfig(_Model):
+    """``backoffice valuation``: how old a price may be before it is listed as stale."""
+
+    stale_after_days: int = Field(default=4, ge=0, le=366)
+
+
 class AccountsConfig(_Model):
     """The account names the code uses; DESIGN.md's defaults."""
 
@@ -172,6 +178,7 @@ class Config(_Model):
     trades: TradesConfig = TradesConfig()
     cash: CashConfig = CashConfig()
     close: CloseConfig = CloseConfig()
+    valuation: ValuationConfig = ValuationConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

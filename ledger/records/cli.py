@@ -179,3 +179,133 @@ def stock_record(app: AppContext, as_of_option: datetime.date | None, as_json: b
         click.echo(stock_record_text(report, config.firm.name), nl=False)
     echo_books_problems(books.errors)
     sys.exit(1 if report["breaks"] or report["unbalanced"] else 0)
+
+
+VALUATION_COLUMNS = (
+    "kind",
+    "account",
+    "commodity",
+    "quantity",
+    "currency",
+    "cost",
+    "price",
+    "price_date",
+    "market",
+    "unrealized",
+    "rate",
+    "cost_base",
+    "market_base",
+    "unrealized_base",
+    "historical_base",
+    "revaluation",
+)
+
+
+def valuation_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The securities and cash rows of the valuation in one set of columns (``--csv``)."""
+    rows = []
+    for row in report["securities"]:
+        rows.append({**dict.fromkeys(VALUATION_COLUMNS), **row, "kind": "security"})
+        rows[-1]["commodity"] = row["security"]
+    for row in report["cash"]:
+        cash = {**dict.fromkeys(VALUATION_COLUMNS), **row, "kind": "cash"}
+        cash.update(commodity=row["currency"], quantity=row["balance"])
+        cash.update(market_base=row["value_base"])
+        rows.append(cash)
+    return [{key: row[key] for key in VALUATION_COLUMNS} for row in rows]
+
+
+def valuation_text(report: dict[str, Any], firm: str) -> str:
+    """The valuation for people: securities, cash, totals, then the prices to fix."""
+    base = report["base_currency"]
+    lines = [
+        f"Valuation of {firm} as of {report['as_of']} in {base} "
+        f"(a price older than {report['stale_after_days']} days is stale)",
+        "",
+        "Securities",
+    ]
+    header = ["account", "security", "quantity", "ccy", "cost", "price", "date", "market"]
+    header += ["unrealized", "rate", f"market {base}", f"unrealized {base}"]
+    rows = [
+        [
+            r["account"],
+            r["security"],
+            _quantity(r["quantity"]),
+            r["currency"],
+            amount_text(r["cost"]),
+            _cell(r["price"]),
+            _cell(r["price_date"]),
+            _number(r["market"]),
+            _number(r["unrealized"]),
+            _cell(r["rate"]),
+            _number(r["market_base"]),
+            _number(r["unrealized_base"]),
+        ]
+        for r in report["securities"]
+    ]
+    lines += table(header, rows, {2, 4, 5, 7, 8, 9, 10, 11}) if rows else ["  none"]
+    lines += ["", "Cash"]
+    header = ["account", "ccy", "balance", "rate", f"value {base}", f"historical {base}"]
+    header += ["revaluation"]
+    rows = [
+        [
+            r["account"],
+            r["currency"],
+            amount_text(r["balance"]),
+            _cell(r["rate"]),
+            _number(r["value_base"]),
+            _number(r["historical_base"]),
+            _number(r["revaluation"]),
+        ]
+        for r in report["cash"]
+    ]
+    lines += table(header, rows, {2, 3, 4, 5, 6}) if rows else ["  none"]
+    totals = report["totals"]
+    lines += ["", f"Totals in {base}"]
+    names = (
+        ("securities at market", "market_base"),
+        ("securities at cost", "cost_base"),
+        ("unrealized P&L", "unrealized_base"),
+        ("cash", "cash_base"),
+        ("FX revaluation of cash", "revaluation"),
+        ("total at market", "total_base"),
+    )
+    lines += table(["", ""], [[name, amount_text(totals[key])] for name, key in names])[1:]
+    for title, key in (
+        ("Missing prices (not valued, not even at cost: add a price directive)", "missing"),
+        ("Stale prices (valued at the latest price: add a newer one)", "stale"),
+    ):
+        if report[key]:
+            lines += ["", title]
+            rows = [
+                [p["commodity"], p["currency"], _cell(p["date"]) or "never", _cell(p["age"])]
+                for p in report[key]
+            ]
+            lines += table(["commodity", "in", "latest price", "age (days)"], rows, {3})
+    return "\n".join(lines) + "\n"
+
+
+@click.command("valuation")
+@click.option("--as-of", "as_of_option", type=DATE, help="The date of the prices (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the valuation as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the positions as CSV.")
+@pass_app
+def valuation(
+    app: AppContext, as_of_option: datetime.date | None, as_json: bool, as_csv: bool
+) -> None:
+    """Every position at market and at cost, in its currency and the base currency;
+    unrealized P&L, FX revaluation of cash; missing and stale prices."""
+    from ledger.records.valuation import valuation_report
+
+    if as_json and as_csv:
+        raise UsageError("--json and --csv: choose one")
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
+    report = valuation_report(books, config, as_of)
+    if as_json:
+        echo_json(report)
+    elif as_csv:
+        click.echo(csv_text(valuation_rows(report), VALUATION_COLUMNS), nl=False)
+    else:
+        click.echo(valuation_text(report, config.firm.name), nl=False)
+    echo_books_problems(books.errors)
+    sys.exit(1 if report["missing"] or report["stale"] else 0)
