@@ -35,7 +35,7 @@ from importers.bank_csv import CsvImporter
 from importers.printing import format_entry
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
-from ledger.imports.config import CsvFormat, ImportsConfig, Rule
+from ledger.imports.config import BankCsvFormat, ImportsConfig, Rule
 
 ACCOUNT = "Assets:Bank:Bench:EUR"
 START = datetime.date(2026, 1, 1)
@@ -97,7 +97,7 @@ def config() -> Config:
                     Rule(narration="^payment", account="Expenses:Payments"),
                 ],
                 csv={
-                    "bench": CsvFormat.model_validate(
+                    "bench": BankCsvFormat.model_validate(
                         {
                             "filename": "*.csv",
                             "account-id": "DE89370400440532013000",

@@ -1,7 +1,7 @@
 """Import a 1,000-line bank statement into large books, against beangulp's ``extract -e``.
 
-    python bench/generate.py --size 300k --seed 1 -o /tmp/books-300k
-    python bench/import_large_books.py --books /tmp/books-300k --lines 1000
+    python bench/generate.py --size 300k --seed 1 -o bench/out/books-300k
+    python bench/import_large_books.py --books bench/out/books-300k --lines 1000
 
 copies the books, writes an MT940 statement of ``--lines`` lines for First
 Harbor USD dated after the books' last entry (opening with the books'

@@ -13,8 +13,8 @@ machine move far less than wall time) and wall time of each, the overhead of
 checks ran back to back, and of the fastest of each, the least disturbed by
 other processes), and the plugin's own step in the ``with`` checks.
 
-The overhead is the difference of two 11-12 s medians, so it moves by one or
-two points from run to run on a shared machine (21 rounds settle it better than
+The overhead is the difference of two medians of the whole check, so it moves
+by a point or two from run to run on a shared machine (21 rounds settle it better than
 11). The plugin's own step is measured inside each ``with`` check (``backoffice
 check --timings``: Beancount's loader times each plugin, from the call to the
 re-sort it does after it), so other processes move it far less; it is printed

@@ -18,42 +18,10 @@ from beancount.core import data
 from beangulp import Importer
 
 from importers.bank_builder import build_entries, ledger_account
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure
 from importers.statement import Statement
 from ledger.config import Config
-
-HEAD_BYTES = 8192
-
-
-def head(filepath: str, size: int = HEAD_BYTES) -> bytes:
-    """The first ``size`` bytes of the file (empty when unreadable)."""
-    try:
-        with open(filepath, "rb") as handle:
-            return handle.read(size)
-    except OSError:
-        return b""
-
-
-def decode(
-    raw: bytes,
-    path: str,
-    encodings: tuple[str, ...] = ("utf-8", "cp1252"),
-    hint: str = "the file is damaged or in an encoding this importer does not read",
-) -> str:
-    """Text of ``raw``: the first encoding that decodes it, a UTF-8 BOM dropped."""
-    for encoding in encodings:
-        try:
-            return raw.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError as exc:
-            last = exc
-    line = raw[: last.start].count(b"\n") + 1
-    raise ImportFailure(
-        path,
-        line,
-        f"bytes that are not {' or '.join(encodings)}",
-        value=raw[last.start : last.start + 8],
-        hint=hint,
-    )
+from ledger.documents import document_sha256
 
 
 class BankImporter(Importer, abc.ABC):  # type: ignore[misc]  # beangulp is untyped

@@ -35,6 +35,7 @@ from importers.statement import Statement, StatementLine
 from ledger import meta as keys
 from ledger.config import Config, StatementAccount
 from ledger.gcpause import gc_paused
+from ledger.posting import posting
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -146,10 +147,8 @@ def _transaction(
         data.EMPTY_SET,
         frozenset({counterpart.link}) if counterpart.link else data.EMPTY_SET,
         [
-            data.Posting(account, amount.Amount(number, currency), None, None, None, None),
-            data.Posting(
-                counterpart.account, amount.Amount(-number, currency), None, None, None, None
-            ),
+            posting(account, number, currency),
+            posting(counterpart.account, -number, currency),
         ],
     )
 

@@ -25,8 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure, first_nonempty
+from importers.bank import BankImporter
+from importers.common import ImportFailure, decode, first_nonempty, head
 from importers.numbers import plain_decimal
 from importers.statement import Statement, StatementBalance, StatementLine
 

@@ -2,20 +2,20 @@
 
 One row is one trade; the ``trade-id`` column is its id and its ``source-ref``.
 Header names, the date format, the side codes and the fee columns are
-configuration (``importers/trades_config.py``), validated when the config loads.
+configuration (``ledger/trades_config.py``), validated when the config loads;
+the file is read by :mod:`importers.csv_rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from pathlib import Path
 
-from importers.common import ImportFailure
-from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
+from importers.common import ImportFailure, head
+from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
 from importers.trades import SourcedTrade, Trade, TradeImporter
-from importers.trades_config import BlotterFormat
+from ledger.trades_config import BlotterFormat
 
-TABLE = "trades.blotter"
+TABLE = "[trades.blotter]"
 
 
 class BlotterImporter(TradeImporter):
@@ -34,15 +34,16 @@ class BlotterImporter(TradeImporter):
     def identify(self, filepath: str) -> bool:
         fmt = self.format
         columns = {fmt.columns.trade_id, fmt.columns.side, fmt.columns.quantity}
-        return has_columns(filepath, fmt.filename, fmt.encoding, fmt.delimiter, columns)
+        return matches_filename(filepath, fmt.filename) and columns <= set(
+            header_of(head(filepath), fmt)
+        )
 
     def read(self, filepath: str) -> list[SourcedTrade]:
         fmt = self.format
         columns = fmt.columns
-        text = read_text(filepath, fmt.encoding, TABLE)
-        with io.StringIO(text, newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=fmt.delimiter)
-            wanted = [
+        table = CsvTable(filepath, Path(filepath).read_bytes(), fmt, TABLE)
+        table.require(
+            [
                 columns.trade_id,
                 columns.trade_date,
                 columns.settle_date,
@@ -50,17 +51,14 @@ class BlotterImporter(TradeImporter):
                 columns.quantity,
                 columns.price,
                 columns.currency,
-                *(c for c in (columns.isin, columns.symbol, columns.commission) if c),
+                columns.isin,
+                columns.symbol,
+                columns.commission,
                 *columns.fees.values(),
+                columns.counterparty if not fmt.counterparty else None,
             ]
-            if columns.counterparty and not fmt.counterparty:
-                wanted.append(columns.counterparty)
-            check_header(filepath, list(reader.fieldnames or []), wanted, "blotter", TABLE)
-            return [
-                self._row(CsvRow(filepath, reader.line_num, row, fmt.date_format, TABLE))
-                for row in reader
-                if not blank(row)
-            ]
+        )
+        return [self._row(row) for row in table.rows()]
 
     def _row(self, row: CsvRow) -> SourcedTrade:
         fmt = self.format
@@ -73,7 +71,7 @@ class BlotterImporter(TradeImporter):
                 row.line,
                 f"column {columns.side!r} is not a known side",
                 value=side_text,
-                hint=f"known sides: {', '.join(sorted(fmt.sides))} ([{TABLE}] sides)",
+                hint=f"known sides: {', '.join(sorted(fmt.sides))} ({TABLE} sides)",
             )
         quantity = row.number(columns.quantity)
         if quantity <= 0:

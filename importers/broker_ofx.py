@@ -39,14 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
-from beancount.core.amount import Amount
-from beancount.core.number import MISSING
 from beancount.core.position import CostSpec
 
 from importers.common import ImportFailure, entry_meta
 from importers.trades import SecurityResolver, SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
 from ledger.meta import Side
+from ledger.posting import posting
 
 BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
 SELLS = {"SELLSTOCK", "SELLMF", "SELLDEBT"}
@@ -93,6 +92,7 @@ class BrokerOfxImporter(TradeImporter):
         return b"<INVSTMTRS>" in head
 
     def _parse(self, filepath: str) -> Any:
+        # lazy: ofxtools loads its whole OFX schema; only broker OFX files need it
         from ofxtools.Parser import OFXTree
 
         tree = OFXTree()
@@ -296,15 +296,15 @@ class _Statement:
         total = _dec(transaction.total)
         withholding = _dec(transaction.withholding)
         postings = [
-            _post(self.cash_account(index, "INCOME"), total, currency),
-            _post(
+            posting(self.cash_account(index, "INCOME"), total, currency),
+            posting(
                 self.income_account(index, str(transaction.incometype)),
                 -(total + withholding),
                 currency,
             ),
         ]
         if withholding:
-            postings.append(_post(f"{self.config.accounts.fees}:Tax", withholding, currency))
+            postings.append(posting(f"{self.config.accounts.fees}:Tax", withholding, currency))
         paid = invtran.dtsettle or invtran.dttrade
         return data.Transaction(
             self.meta(index, str(invtran.fitid)),
@@ -326,22 +326,15 @@ class _Statement:
         costs = _dec(transaction.commission) + _dec(transaction.fees) + _dec(transaction.taxes)
         cost = CostSpec(price, None, currency, None, None, False)
         postings = [
-            data.Posting(
-                self.config.trades.securities_account,
-                Amount(units, symbol),
-                cost,
-                None,
-                None,
-                None,
-            ),
-            _post(
+            posting(self.config.trades.securities_account, units, symbol, cost),
+            posting(
                 self.income_account(index, str(transaction.incometype)),
                 _dec(transaction.total),
                 currency,
             ),
         ]
         if costs:
-            postings.append(_post(self.config.accounts.commissions, costs, currency))
+            postings.append(posting(self.config.accounts.commissions, costs, currency))
         return data.Transaction(
             self.meta(index, str(invtran.fitid)),
             _day(invtran.dttrade),
@@ -363,34 +356,25 @@ class _Statement:
             price = _dec(transaction.unitprice) or (
                 _dec(transaction.avgcostbasis) / units if units else Decimal(0)
             )
-            securities = data.Posting(
+            securities = posting(
                 self.config.trades.securities_account,
-                Amount(units, symbol),
+                units,
+                symbol,
                 CostSpec(price, None, currency, None, None, False),
-                None,
-                None,
-                None,
             )
-            other = _post(self.config.accounts.suspense, -(units * price).quantize(CENT), currency)
+            other = posting(
+                self.config.accounts.suspense, -(units * price).quantize(CENT), currency
+            )
         else:
-            securities = data.Posting(
+            securities = posting(
                 self.config.trades.securities_account,
-                Amount(-units, symbol),
+                -units,
+                symbol,
                 CostSpec(None, None, None, None, None, False),
-                None,
-                None,
-                None,
             )
             lots = self.resolver.lot_currency(index, symbol)
-            other = data.Posting(
-                # An incomplete amount (currency only): Beancount fills in the lots' cost.
-                self.config.accounts.suspense,
-                Amount(MISSING, lots),  # type: ignore[arg-type]
-                None,
-                None,
-                None,
-                None,
-            )
+            # An incomplete amount (currency only): Beancount fills in the lots' cost.
+            other = posting(self.config.accounts.suspense, None, lots)
         direction = "in" if incoming else "out"
         return data.Transaction(
             self.meta(index, str(invtran.fitid)),
@@ -402,7 +386,3 @@ class _Statement:
             data.EMPTY_SET,
             [securities, other],
         )
-
-
-def _post(account: str, number: Decimal, currency: str) -> data.Posting:
-    return data.Posting(account, Amount(number, currency), None, None, None, None)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from importers.bank import BankImporter, head
-from importers.common import ImportFailure, first_nonempty
+from importers.bank import BankImporter
+from importers.common import ImportFailure, first_nonempty, head
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d\d)$")

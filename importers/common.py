@@ -1,7 +1,8 @@
-"""What every importer shares: the document's hash, provenance metadata,
-stable generated references, and the one error type for bad input.
+"""What every importer shares: the one error type for bad input, reading a
+document's first bytes and its text, provenance metadata and stable
+generated references.
 
-Provenance (DESIGN.md "Record keeping"): every imported entry carries
+Provenance, so every entry can be traced to its document: every imported entry carries
 ``source`` (the document, relative to the books once archived), ``source-ref``
 (the id the document gives the line, or one derived from a hash of the line)
 and ``source-sha256`` (of the document's bytes). An importer writes ``source``
@@ -13,7 +14,6 @@ entry came from.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -73,13 +73,38 @@ class ImportFailure(BeangulpError):  # type: ignore[misc]  # beangulp is untyped
         return str(self.message)
 
 
-def document_sha256(path: str | Path) -> str:
-    """The SHA-256 of the document's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+HEAD_BYTES = 8192
+
+
+def head(filepath: str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of the file (empty when unreadable)."""
+    try:
+        with open(filepath, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def decode(
+    raw: bytes,
+    path: str,
+    encodings: tuple[str, ...] = ("utf-8", "cp1252"),
+    hint: str = "the file is damaged or in an encoding this importer does not read",
+) -> str:
+    """Text of ``raw``: the first encoding that decodes it, a UTF-8 BOM dropped."""
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            last = exc
+    line = raw[: last.start].count(b"\n") + 1
+    raise ImportFailure(
+        path,
+        line,
+        f"bytes that are not {' or '.join(encodings)}",
+        value=raw[last.start : last.start + 8],
+        hint=hint,
+    )
 
 
 def provenance(source: str, ref: str, sha256: str) -> dict[str, str]:

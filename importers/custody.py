@@ -30,15 +30,16 @@ from typing import Any, Literal
 
 from beancount.core import data
 from beancount.core.amount import Amount
-from beancount.core.number import MISSING
 from beancount.core.position import CostSpec
 from beangulp import Importer
 
 from importers import iso15022
-from importers.common import ImportFailure, document_sha256, entry_meta
+from importers.common import ImportFailure, entry_meta
 from importers.trades import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
+from ledger.documents import document_sha256
+from ledger.posting import posting
 
 Direction = Literal["receive", "deliver"]
 CENT = Decimal("0.01")
@@ -163,8 +164,8 @@ class SettlementBuilder:
             f"{row.amount:f} {row.currency}"
         )
         postings = [
-            data.Posting(clearing, Amount(sign * row.amount, row.currency), None, None, None, None),
-            data.Posting(cash, Amount(-sign * row.amount, row.currency), None, None, None, None),
+            posting(clearing, sign * row.amount, row.currency),
+            posting(cash, -sign * row.amount, row.currency),
         ]
         return data.Transaction(
             self.meta(row.line, row.source_ref),
@@ -234,30 +235,19 @@ def free_movement_entry(
     meta = entry_meta(filename, row.line, filename, row.source_ref, sha256)
     account = config.trades.securities_account
     if row.direction == "receive" and row.price is not None and row.currency is not None:
-        securities = data.Posting(
+        securities = posting(
             account,
-            Amount(row.quantity, row.security),
+            row.quantity,
+            row.security,
             CostSpec(row.price, None, row.currency, None, None, False),
-            None,
-            None,
-            None,
         )
-        amount = Amount(-(row.quantity * row.price).quantize(CENT), row.currency)
-        other = data.Posting(config.accounts.suspense, amount, None, None, None, None)
+        amount = -(row.quantity * row.price).quantize(CENT)
+        other = posting(config.accounts.suspense, amount, row.currency)
     else:
         empty = CostSpec(None, None, None, None, None, False)
-        securities = data.Posting(
-            account, Amount(-row.quantity, row.security), empty, None, None, None
-        )
-        other = data.Posting(
-            # An incomplete amount (currency only): Beancount fills in the lots' cost.
-            config.accounts.suspense,
-            Amount(MISSING, lot_currency),  # type: ignore[arg-type]
-            None,
-            None,
-            None,
-            None,
-        )
+        securities = posting(account, -row.quantity, row.security, empty)
+        # An incomplete amount (currency only): Beancount fills in the lots' cost.
+        other = posting(config.accounts.suspense, None, lot_currency)
     verb = "received" if row.direction == "receive" else "delivered"
     return data.Transaction(
         meta,

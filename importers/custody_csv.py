@@ -10,14 +10,13 @@ column is the row's ``source-ref``.
 
 from __future__ import annotations
 
-import csv
-import io
+from pathlib import Path
 
 from beancount.core import data
 from beangulp import Importer
 
-from importers.common import ImportFailure, document_sha256
-from importers.csv_rows import CsvRow, blank, check_header, has_columns, read_text
+from importers.common import ImportFailure, head
+from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
 from importers.custody import (
     HoldingRow,
     SettlementBuilder,
@@ -27,10 +26,11 @@ from importers.custody import (
     safekeeping_account,
 )
 from importers.trades import SecurityResolver
-from importers.trades_config import CustodyCsvFormat
 from ledger.config import Config
+from ledger.documents import document_sha256
+from ledger.trades_config import CustodyCsvFormat
 
-TABLE = "trades.custody-csv"
+TABLE = "[trades.custody-csv]"
 
 
 class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
@@ -53,7 +53,9 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
     def identify(self, filepath: str) -> bool:
         fmt = self.format
         columns = {fmt.columns.record_type, fmt.columns.isin, fmt.columns.quantity}
-        return has_columns(filepath, fmt.filename, fmt.encoding, fmt.delimiter, columns)
+        return matches_filename(filepath, fmt.filename) and columns <= set(
+            header_of(head(filepath), fmt)
+        )
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         fmt = self.format
@@ -62,30 +64,24 @@ class CustodyCsvImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
         builder = SettlementBuilder(self.config, existing, filepath, sha256)
         resolver = SecurityResolver(existing, filepath)
         entries: data.Entries = []
-        text = read_text(filepath, fmt.encoding, TABLE)
-        with io.StringIO(text, newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=fmt.delimiter)
-            wanted = [columns.record_type, columns.date, columns.isin, columns.quantity]
-            check_header(filepath, list(reader.fieldnames or []), wanted, "custody file", TABLE)
-            for raw in reader:
-                if blank(raw):
-                    continue
-                row = CsvRow(filepath, reader.line_num, raw, fmt.date_format, TABLE)
-                kind = row.required(columns.record_type)
-                symbol = resolver.symbol(row.line, row.required(columns.isin), None)
-                if kind == fmt.holding:
-                    holding = self._holding(row, symbol)
-                    entries.append(holding_balance(holding, filepath, sha256))
-                elif kind == fmt.settlement:
-                    entries.append(builder.settlement(self._settlement(row, symbol)))
-                else:
-                    raise ImportFailure(
-                        filepath,
-                        row.line,
-                        f"column {columns.record_type!r} is neither {fmt.holding!r} "
-                        f"nor {fmt.settlement!r}",
-                        value=kind,
-                    )
+        table = CsvTable(filepath, Path(filepath).read_bytes(), fmt, TABLE)
+        table.require([columns.record_type, columns.date, columns.isin, columns.quantity])
+        for row in table.rows():
+            kind = row.required(columns.record_type)
+            symbol = resolver.symbol(row.line, row.required(columns.isin), None)
+            if kind == fmt.holding:
+                holding = self._holding(row, symbol)
+                entries.append(holding_balance(holding, filepath, sha256))
+            elif kind == fmt.settlement:
+                entries.append(builder.settlement(self._settlement(row, symbol)))
+            else:
+                raise ImportFailure(
+                    filepath,
+                    row.line,
+                    f"column {columns.record_type!r} is neither {fmt.holding!r} "
+                    f"nor {fmt.settlement!r}",
+                    value=kind,
+                )
         if entries:
             resolver.check(min(entry.date for entry in entries))
         return entries

@@ -24,8 +24,8 @@ The log is streamed line by line; memory holds the fills of the open orders
 and one total per order day of the closed ones (OrdStatus filled, done for
 day, canceled, expired), never the file. A bust of a closed order takes the
 order's adjusted CumQty (14) and AvgPx (6) from the cancel or correct. The message text is split by
-hand (``bytes.split``): simplefix's parser costs ~57 µs a message, beyond the
-budget of a million execution reports in 30 s; simplefix names the tags.
+hand (``bytes.split``): simplefix's parser is too slow for the target of a
+million execution reports in 30 s (docs/performance.md); simplefix names the tags.
 """
 
 from __future__ import annotations

@@ -7,26 +7,29 @@ custody statements that settle them, so a statement line can find the trade
 its reference names even when both arrive in one batch.
 
 Importers hold their config and nothing else: no state learned from one
-file reaches the next (STYLE.md).
+file reaches the next, so the same file always gives the same entries.
 """
 
 from __future__ import annotations
 
 from beangulp import Importer
 
+from importers.bank_csv import CsvImporter
+from importers.bank_ofx import OfxImporter
+from importers.blotter import BlotterImporter
+from importers.broker_ofx import BrokerOfxImporter
+from importers.camt import CamtImporter
+from importers.custody_csv import CustodyCsvImporter
+from importers.fix import FixImporter
+from importers.mt54x import Mt54xImporter
+from importers.mt535 import Mt535Importer
+from importers.mt536 import Mt536Importer
+from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 
 
 def importers_for(config: Config) -> list[Importer]:
     """Every importer, trades first, then statements."""
-    from importers.blotter import BlotterImporter
-    from importers.broker_ofx import BrokerOfxImporter
-    from importers.custody_csv import CustodyCsvImporter
-    from importers.fix import FixImporter
-    from importers.mt54x import Mt54xImporter
-    from importers.mt535 import Mt535Importer
-    from importers.mt536 import Mt536Importer
-
     trades: list[Importer] = [
         BlotterImporter(config),
         FixImporter(config),
@@ -43,10 +46,5 @@ def importers_for(config: Config) -> list[Importer]:
 
 def bank_importers(config: Config) -> list[Importer]:
     """MT940/MT942, camt.05x, OFX/QFX, then each configured bank CSV format."""
-    from importers.bank_csv import CsvImporter
-    from importers.bank_ofx import OfxImporter
-    from importers.camt import CamtImporter
-    from importers.swift_mt940 import Mt940Importer
-
     fixed: list[Importer] = [Mt940Importer(config), CamtImporter(config), OfxImporter(config)]
     return fixed + [CsvImporter(config, name) for name in sorted(config.imports.csv)]

@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 
 import mt940
 
-from importers.bank import BankImporter, decode, head
-from importers.common import ImportFailure, first_nonempty
+from importers.bank import BankImporter
+from importers.common import ImportFailure, decode, first_nonempty, head
 from importers.statement import Kind, Statement, StatementBalance, StatementLine
 from ledger.gcpause import gc_paused
 

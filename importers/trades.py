@@ -39,10 +39,12 @@ from beancount.core.amount import Amount
 from beancount.core.position import CostSpec
 from beangulp import Importer
 
-from importers.common import ImportFailure, document_sha256, entry_meta
+from importers.common import ImportFailure, entry_meta
 from ledger import meta as keys
 from ledger.config import Config
+from ledger.documents import document_sha256
 from ledger.meta import Side
+from ledger.posting import posting
 from ledger.securities import (
     InvalidIsin,
     SecuritiesMaster,
@@ -125,17 +127,6 @@ def _fmt(number: Decimal) -> str:
     return f"{number:f}"
 
 
-def _posting(
-    account: str,
-    number: Decimal | None,
-    currency: str | None,
-    cost: CostSpec | None = None,
-    price: Amount | None = None,
-) -> data.Posting:
-    units = Amount(number, currency) if number is not None and currency else None
-    return data.Posting(account, units, cost, price, None, None)
-
-
 def trade_entry(
     trade: Trade, accounts: TradeAccounts, meta: Mapping[str, Any], narration_source: str = ""
 ) -> data.Transaction:
@@ -166,11 +157,11 @@ def trade_entry(
     postings = []
     if trade.side == "buy":
         cost = CostSpec(trade.price, None, trade.currency, None, None, False)
-        postings.append(_posting(accounts.securities, trade.quantity, trade.security, cost=cost))
+        postings.append(posting(accounts.securities, trade.quantity, trade.security, cost=cost))
     else:
         empty = CostSpec(None, None, None, None, None, False)
         postings.append(
-            _posting(
+            posting(
                 accounts.securities,
                 -trade.quantity,
                 trade.security,
@@ -179,18 +170,18 @@ def trade_entry(
             )
         )
     if trade.commission:
-        postings.append(_posting(accounts.commissions, trade.commission, trade.currency))
+        postings.append(posting(accounts.commissions, trade.commission, trade.currency))
     for kind, fee in trade.fees:
         if fee:
-            postings.append(_posting(f"{accounts.fees}:{kind}", fee, trade.currency))
+            postings.append(posting(f"{accounts.fees}:{kind}", fee, trade.currency))
     if trade.accrued_interest:
         # Bought accrued interest is income paid away (the next coupon pays it back);
         # sold accrued interest is income earned.
         accrued = trade.accrued_interest if trade.side == "buy" else -trade.accrued_interest
-        postings.append(_posting(accounts.interest, accrued, trade.currency))
-    postings.append(_posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
+        postings.append(posting(accounts.interest, accrued, trade.currency))
+    postings.append(posting(accounts.clearing(trade.counterparty), trade.cash, trade.currency))
     if trade.side == "sell":
-        postings.append(_posting(accounts.realized, None, None))
+        postings.append(posting(accounts.realized, None, None))
     return data.Transaction(
         entry_meta,
         trade.trade_date,

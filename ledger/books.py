@@ -2,9 +2,8 @@
 
 The cyclic garbage collector is paused while Beancount parses and books:
 the loader allocates millions of small, acyclic objects, and each GC
-generation sweep walks all of them. Measured on the 100k synthetic books
-(``bench/check_vs_bean_check.py``), pausing it cuts the load by about a
-third; the README's Performance section has the numbers.
+generation sweep walks all of them again (``bench/check_vs_bean_check.py``
+measures the pause; docs/performance.md).
 """
 
 from __future__ import annotations

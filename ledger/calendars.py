@@ -56,8 +56,8 @@ def known_calendars() -> frozenset[str]:
 
     Read from the library's registry (every release the project allows has it):
     ``holidays.list_supported_financial()`` gives the same codes but imports every
-    market's module, and every country's, to list their subdivisions, which cost
-    each command that reads a config 0.04 s."""
+    market's module, and every country's, to list their subdivisions, a cost every
+    command that reads a config would pay."""
     return frozenset(EntityLoader.get_financial_codes(include_aliases=True))
 
 
@@ -79,7 +79,7 @@ class _Stored:
     """The closed days and weekends already asked of ``holidays``, kept in the cache
     directory (:mod:`ledger.cache`) per version of the library: the library's first
     answer in a process imports every financial market's module, and every
-    country's (0.05 s), though a run asks about a few calendars and years. Read once
+    country's, though a run asks about a few calendars and years. Read once
     per process; written again, atomically, whenever something is added."""
 
     def __init__(self) -> None:

@@ -14,7 +14,24 @@ from pathlib import Path
 import click
 
 from ledger import __version__
-from ledger.context import AS_OF_ENV, BOOKS_ENV, DATE, AppContext, UsageError, pass_app
+from ledger.breaks.cli import breaks
+from ledger.cash.cli import cash
+from ledger.close.cli import audit, close, verify
+from ledger.context import (
+    AS_OF_ENV,
+    BOOKS_ENV,
+    DATE,
+    AppContext,
+    UsageError,
+    parse_date,
+    pass_app,
+)
+from ledger.errors import errors_json, format_error, sort_errors
+from ledger.imports.cli import import_, imports
+from ledger.matching.cli import match
+from ledger.recon.cli import recon
+from ledger.settlement.cli import instructions, settlements
+from ledger.writer import UnfinishedWrite
 
 
 class _Commands(click.Group):
@@ -22,8 +39,6 @@ class _Commands(click.Group):
     (exit 2, the message as it is), not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from ledger.writer import UnfinishedWrite
-
         try:
             return super().invoke(ctx)
         except UnfinishedWrite as exc:
@@ -70,7 +85,7 @@ def _restore_env(name: str, value: str | None) -> None:
 )
 def init(directory: Path, title: str, currency: str, start: str) -> None:
     """Create new books in DIRECTORY that load clean."""
-    from ledger.context import parse_date
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.init import InitError, init_books
 
     try:
@@ -103,8 +118,8 @@ def check(
     app: AppContext, as_json: bool, timings: bool, as_of_option: datetime.date | None
 ) -> None:
     """Load the books, run every plugin and validation, print each problem."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.check import fail_warnings, run_check
-    from ledger.errors import errors_json, format_error, sort_errors
 
     path = app.require_books()
     config = app.config
@@ -144,6 +159,7 @@ def check(
 @pass_app
 def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
     """Serve the books in Fava with the Backoffice pages."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.serve import serve as run
 
     path = app.require_books()
@@ -153,31 +169,16 @@ def serve(app: AppContext, host: str, port: int, read_only: bool) -> None:
     run(path, host=host, port=port, read_only=read_only)
 
 
-# Commands defined in their own modules (one import and one add_command each).
-from ledger.imports.cli import import_, imports  # noqa: E402
-
 main.add_command(import_)
 main.add_command(imports)
-from ledger.matching.cli import match  # noqa: E402
-
 main.add_command(match)
-from ledger.breaks.cli import breaks  # noqa: E402
-
 main.add_command(breaks)
-from ledger.recon.cli import recon  # noqa: E402
-
 main.add_command(recon)
-from ledger.settlement.cli import instructions, settlements  # noqa: E402
-
 main.add_command(settlements)
 main.add_command(instructions)
-from ledger.close.cli import audit, close, verify  # noqa: E402
-
 main.add_command(close)
 main.add_command(verify)
 main.add_command(audit)
-from ledger.cash.cli import cash  # noqa: E402
-
 main.add_command(cash)
 from ledger.records.cli import blotter, stock_record, valuation  # noqa: E402
 

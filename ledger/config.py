@@ -16,11 +16,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-# The base model and validators live in ledger.config_base so that each area's
-# config module imports without a cycle; re-exported here for existing callers.
-from ledger.config_base import _check_account as _check_account
-from ledger.config_base import _kebab
-from ledger.config_base import _Model as _Model
+from ledger.cash.config import CashConfig
+from ledger.close.config import CloseConfig
+from ledger.config_base import _check_account, _kebab, _Model
+from ledger.imports.config import ImportsConfig
+from ledger.matching.config import MatchingConfig
+from ledger.meta import ASSET_CLASSES
+from ledger.trades_config import TradesConfig
 
 CONFIG_NAME = "backoffice.toml"
 
@@ -39,7 +41,7 @@ class ValuationConfig(_Model):
 
 
 class AccountsConfig(_Model):
-    """The account names the code uses; DESIGN.md's defaults."""
+    """The account names the code uses; the defaults are the demo chart's conventions."""
 
     suspense: str = "Assets:Suspense"
     unsettled: str = "Assets:Unsettled"
@@ -61,6 +63,7 @@ _BIC_RE = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
 
 
 def _check_calendars(names: list[str]) -> list[str]:
+    # lazy: the holidays library loads only for a config that names calendars
     from ledger.calendars import calendar_set
 
     return list(calendar_set(names))
@@ -81,8 +84,6 @@ class SettlementCycle(_Model):
     @field_validator("asset_classes")
     @classmethod
     def _classes(cls, value: list[str]) -> list[str]:
-        from ledger.meta import ASSET_CLASSES
-
         unknown = [v for v in value if v not in ASSET_CLASSES and v != "*"]
         if unknown:
             raise ValueError(f"unknown asset class {unknown}; expected one of {ASSET_CLASSES}")
@@ -153,14 +154,6 @@ class StatementAccount(_Model):
     @classmethod
     def _account(cls, value: str) -> str:
         return _check_account(value)
-
-
-# The areas' config tables (each subclasses ledger.config_base._Model).
-from importers.trades_config import TradesConfig  # noqa: E402
-from ledger.cash.config import CashConfig  # noqa: E402
-from ledger.close.config import CloseConfig  # noqa: E402
-from ledger.imports.config import ImportsConfig  # noqa: E402
-from ledger.matching.config import MatchingConfig  # noqa: E402
 
 
 class Config(_Model):

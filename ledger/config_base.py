@@ -1,11 +1,10 @@
 """What every config model builds on: the kebab-case base model and the shared
 validators.
 
-This module imports nothing of Backoffice, so each area's config module
-(``importers.trades_config``, ``ledger.imports.config``, ``ledger.close.config``
-…) can be imported first, on its own, without a cycle through
-``ledger.config``, which assembles them into :class:`ledger.config.Config`
-and re-exports ``_Model`` and ``_check_account``.
+This module imports nothing of Backoffice: each area's config module
+(``ledger.trades_config``, ``ledger.imports.config``, ``ledger.close.config``
+…) builds on it, and ``ledger.config`` assembles them into
+:class:`ledger.config.Config`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 
@@ -76,8 +75,3 @@ def sort_errors(errors: Iterable[Any]) -> list[Any]:
         return filename, lineno or 0, str(getattr(error, "message", error))
 
     return sorted(errors, key=key)
-
-
-def path_in_books(path: Path, books_dir: Path) -> str:
-    """``path`` relative to the books directory, with forward slashes."""
-    return path.resolve().relative_to(books_dir.resolve()).as_posix()

@@ -2,7 +2,7 @@
 
 Loading books, reading a large statement, matching 100,000 confirmations: each
 allocates millions of small, acyclic objects, and every collection walks all of
-them again (a third of the time or more; README "Performance"). One pause serves
+them again (docs/performance.md). One pause serves
 the loader, the importers, the reports and the Fava pages. Threads overlap in
 Fava, so the pause counts its users and resumes the collector (when it was
 running) only once none is left.
@@ -42,7 +42,7 @@ class CollectorPause:
         ``freeze``: on the way out, move every object tracked so far to the
         permanent generation (``gc.freeze``), so the first collections after the
         pause do not walk what the block built and the caller keeps (the loaded
-        books: about a second on the 100k synthetic books). Cycles among frozen
+        books). Cycles among frozen
         objects are never collected, so only a load, which a process does once
         or a few times, asks for it.
         """

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from importers.common import document_sha256
+from ledger.documents import document_sha256, path_in_books
 
 
 class GitError(Exception):
@@ -55,10 +55,9 @@ def commit_books_change(books_dir: Path, paths: Sequence[Path], title: str) -> s
     root = repo_root(books_dir)
     if root is None:
         raise GitError(f"{books_dir} is not in a git repository; run 'git init' there first")
-    relative = sorted({path.resolve().relative_to(root.resolve()).as_posix() for path in paths})
+    relative = sorted({path_in_books(path, root) for path in paths})
     documents = [
-        (path.resolve().relative_to(books_dir.resolve()).as_posix(), document_sha256(path))
-        for path in sorted(set(paths))
+        (path_in_books(path, books_dir), document_sha256(path)) for path in sorted(set(paths))
     ]
     git(["add", "--", *relative], root)
     git(["commit", "--quiet", "-m", commit_message(title, documents), "--", *relative], root)

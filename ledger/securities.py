@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from beancount.core import data
+from beancount.parser import printer
 
 from ledger import meta as keys
 from ledger.isin import isin_error
@@ -152,6 +153,4 @@ def commodity_entry(security: Security, date: datetime.date, filename: str) -> d
 
 def commodity_text(security: Security, date: datetime.date) -> str:
     """The directive as it should be added to ``commodities.beancount``."""
-    from beancount.parser import printer
-
     return printer.format_entry(commodity_entry(security, date, "<new>"))

@@ -12,6 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
+from cheroot.wsgi import Server
+from fava.application import create_app
+
 from ledger.gcpause import gc_paused
 
 EXTENSION = "ledger.fava_ext"
@@ -24,8 +28,6 @@ EXTENSION_HINT = (
 def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
     """The Fava WSGI app for ``books``; ``load`` reads the books now rather than on the
     first request."""
-    from fava.application import create_app
-
     with gc_paused(freeze=True):
         # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
         return create_app([str(books.absolute())], read_only=read_only, load=load)
@@ -44,9 +46,6 @@ def has_review_pages(app: Any) -> bool:
 
 def serve(books: Path, *, host: str, port: int, read_only: bool) -> None:
     """Serve Fava until interrupted."""
-    import click
-    from cheroot.wsgi import Server
-
     app = create_fava_app(books, read_only=read_only, load=True)
     if not has_review_pages(app):
         click.echo(EXTENSION_HINT.format(books=books), err=True)

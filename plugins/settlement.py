@@ -64,6 +64,7 @@ from ledger.calendars import add_business_days, business_days_between, is_busine
 from ledger.config import Config
 from ledger.errors import BooksError, sort_errors
 from ledger.plugin_env import plugin_settings
+from ledger.posting import posting
 from ledger.settlement.cycles import Cycle, CycleBook, CycleError
 from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
 
@@ -292,17 +293,8 @@ class _Run:
             data.EMPTY_SET,
             frozenset({trade.link}),
             [
-                data.Posting(
-                    trade.clearing_account,
-                    Amount(-trade.amount, trade.currency),
-                    None,
-                    None,
-                    None,
-                    None,
-                ),
-                data.Posting(
-                    cash_account, Amount(trade.amount, trade.currency), None, None, None, None
-                ),
+                posting(trade.clearing_account, -trade.amount, trade.currency),
+                posting(cash_account, trade.amount, trade.currency),
             ],
         )
         self.generated.append(entry)

@@ -78,7 +78,7 @@ def test_known_calendars_are_the_librarys_codes_and_aliases() -> None:
 def test_the_built_in_cycles_calendars_are_the_librarys() -> None:
     """pyproject.toml's lower bound on holidays is the first release with all of
     them (FED came in 0.109). Four EU markets have no exchange calendar in 0.109:
-    their trades need [settlement] market-calendars (README "Settlement"); a later
+    their trades need [settlement] market-calendars (docs/settlement.md); a later
     release may add them."""
     named = {
         MARKET_CALENDARS.get(market, market)

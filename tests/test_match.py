@@ -12,13 +12,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from importers.common import ImportFailure
 from ledger.books import load_string
 from ledger.cli import main
 from ledger.config import Config, ConfigError, parse_config
 from ledger.matching.compare import compare, status, within
 from ledger.matching.config import BREAK_KINDS, ConfirmationFormat, ToleranceRule, Tolerances
 from ledger.matching.confirmations_csv import read_confirmations_csv
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 from ledger.matching.ours import our_trades
 from ledger.matching.pairing import pair
 from tests.conftest import write_books
@@ -456,52 +457,58 @@ def test_confirmation_csv_reads_european_numbers_and_dates() -> None:
     ]
 
 
+WHERE = "in [[matching.confirmations]] 'alphasec' of backoffice.toml"
+NOT_A_NUMBER = "not a number with decimal mark ',' and thousands separator '.'"
+SEPARATORS = f"check 'decimal' / 'thousands' {WHERE}"
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
         (
             "C-1;;US8522341036;X;24.11.2026;;1;1;1;USD",
-            "c.csv:2: column 'BS' is 'X'; expected one of "
-            "['B', 'BUY', 'Buy', 'buy', 'S', 'SELL', 'Sell', 'sell']",
+            "c.csv:2: column 'BS': not one of ['B', 'BUY', 'Buy', 'buy', 'S', 'SELL', 'Sell', "
+            f"'sell'] (got 'X'); check 'buy' / 'sell' {WHERE}",
         ),
         (
             "C-1;;US8522341036;B;2026-11-24;;1;1;1;USD",
-            "c.csv:2: column 'TD' is '2026-11-24'; expected a date as %d.%m.%Y",
+            "c.csv:2: column 'TD': not a date in format '%d.%m.%Y' (got '2026-11-24'); "
+            f"check 'date-format' {WHERE}",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;1;1.5x;1;USD",
-            "c.csv:2: column 'Px' is '1.5x'; expected a number with decimal ','",
+            f"c.csv:2: column 'Px': {NOT_A_NUMBER} (got '1.5x'); {SEPARATORS}",
         ),
         (
             ";;US8522341036;B;24.11.2026;;1;1;1;USD",
-            "c.csv:2: column 'Conf' is ''; expected a value",
+            "c.csv:2: column 'Conf': empty",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;1e5;1;1;USD",
-            "c.csv:2: column 'Qty' is '1e5'; expected a number with decimal ','",
+            f"c.csv:2: column 'Qty': {NOT_A_NUMBER} (got '1e5'); {SEPARATORS}",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;1_000;1;1;USD",
-            "c.csv:2: column 'Qty' is '1_000'; expected a number with decimal ','",
+            f"c.csv:2: column 'Qty': {NOT_A_NUMBER} (got '1_000'); {SEPARATORS}",
         ),
         (
             f"C-1;;US8522341036;B;24.11.2026;;1{'0' * 31};1;1;USD",
-            f"c.csv:2: column 'Qty' is '1{'0' * 31}'; expected a number of at most 30 digits",
+            f"c.csv:2: column 'Qty': more than 30 digits (got '1{'0' * 31}')",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;0;1;1;USD",
-            "c.csv:2: column 'Qty' is '0'; expected a quantity other than 0",
+            "c.csv:2: column 'Qty': a quantity of 0 (got '0')",
         ),
         (
             "C-1;;US8522341036;B;24.11.2026;;1;1;1;USD;x",
-            "c.csv:2: 11 fields, the header has 10; check the delimiter (';') and the quoting "
-            "of this line",
+            "c.csv:2: 11 field(s), the header has 10 (got 'C-1;;US8522341036;B;24.11.2026;;1;1;1;"
+            f"USD;x'); check 'delimiter' and 'quote' {WHERE}",
         ),
     ],
 )
 def test_confirmation_csv_errors_name_line_column_value(row: str, message: str) -> None:
     data = f"Conf;Ref;ISIN;BS;TD;SD;Qty;Px;Net;Ccy\n{row}\n".encode()
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ImportFailure) as caught:
         read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
     assert str(caught.value) == message
 
@@ -512,14 +519,14 @@ def test_confirmation_csv_fuzz_raises_only_input_error(lines: list[str]) -> None
     data = ("Conf;Ref;ISIN;BS;TD;SD;Qty;Px;Net;Ccy\n" + "\n".join(lines)).encode()
     try:
         records = read_confirmations_csv(Path("c.csv"), data, [FORMAT], "c.csv")
-    except InputError as exc:
+    except ImportFailure as exc:
         assert str(exc).startswith("c.csv:")
     else:
         assert all(r.quantity > 0 for r in records)
 
 
 def test_confirmation_csv_with_unknown_header_names_the_formats() -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ImportFailure) as caught:
         read_confirmations_csv(Path("c.csv"), b"A;B\n1;2\n", [FORMAT], "c.csv")
     assert str(caught.value) == (
         "c.csv:1: no confirmation format fits this header (formats: alphasec); add a "
@@ -668,7 +675,8 @@ def test_match_bad_file_writes_nothing(books_file: Path, runner: CliRunner) -> N
     result = runner.invoke(main, ["--books", str(books_file), "match", str(good), str(bad)])
     assert result.exit_code == 1
     assert result.output.startswith(
-        f"{bad}:3: column 'Trade Date' is '24/11/2026'; expected a date as %Y-%m-%d\n"
+        f"{bad}:3: column 'Trade Date': not a date in format '%Y-%m-%d' (got '24/11/2026'); "
+        "check 'date-format' in [[matching.confirmations]] 'alphasec' of backoffice.toml\n"
     )
     assert books_file.read_text() == before
     assert not (books_file.parent / "breaks.beancount").exists()
@@ -678,8 +686,9 @@ def test_match_bad_file_writes_nothing(books_file: Path, runner: CliRunner) -> N
     assert json.loads(as_json.stdout) == {
         "errors": [
             {
-                "message": f"{bad}:3: column 'Trade Date' is '24/11/2026'; expected a date "
-                "as %Y-%m-%d"
+                "message": f"{bad}:3: column 'Trade Date': not a date in format '%Y-%m-%d' "
+                "(got '24/11/2026'); check 'date-format' in [[matching.confirmations]] "
+                "'alphasec' of backoffice.toml"
             }
         ]
     }

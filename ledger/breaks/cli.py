@@ -44,6 +44,7 @@ def breaks(
     """
     if ctx.invoked_subcommand is not None:
         return
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.report import breaks_report
 
     app = ctx.find_object(AppContext)
@@ -70,6 +71,7 @@ def breaks(
 @pass_app
 def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | None) -> None:
     """Resolve break ID, saying what was done (writes custom "break-resolved")."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import read_breaks
     from ledger.breaks.store import ResolveError, write_resolution
 

@@ -18,6 +18,7 @@ import click
 
 from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
 from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.errors import format_error
 
 
 @click.command("cash")
@@ -40,8 +41,8 @@ def cash(
     as_csv: bool,
 ) -> None:
     """Cash positions, the ladder of the next business days, transfers to cover shortfalls."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.cash.report import UnknownCurrency, cash_report, has_funding_need
-    from ledger.errors import format_error
     from plugins.cash import plugin_order_error
 
     if as_json and as_csv:
@@ -66,6 +67,7 @@ def cash(
 
 def ladder_csv(report: dict[str, Any]) -> str:
     """One line per currency, account (``total`` for the currency) and day."""
+    # lazy: the ladder pulls in the calendars, which other commands need not load
     from ledger.cash.ladder import LADDER_COLUMNS
 
     out = io.StringIO()
@@ -84,6 +86,7 @@ def ladder_csv(report: dict[str, Any]) -> str:
 
 def report_text(report: dict[str, Any], firm: str) -> str:
     """The report for people: positions, ladders, exposure, suggested transfers."""
+    # lazy: the ladder pulls in the calendars, which other commands need not load
     from ledger.cash.ladder import LADDER_COLUMNS
 
     lines = [f"Cash of {firm} as of {report['as_of']} (by value date)", "", "Positions"]

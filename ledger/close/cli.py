@@ -10,6 +10,8 @@ import click
 
 from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.gitlog import GitError, commit_books_change
+from ledger.writer import LockTimeout
 
 
 @click.command("close")
@@ -30,10 +32,9 @@ def close(
     as_of_option: datetime.date | None,
 ) -> None:
     """Close PERIOD (YYYY-MM): run the checklist, write the reports, seal it."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.closing import run_close
     from ledger.close.seal import PeriodError, period_bounds
-    from ledger.gitlog import GitError, commit_books_change
-    from ledger.writer import LockTimeout
 
     path = app.require_books()
     config = app.config
@@ -99,6 +100,7 @@ def _print_close(report: dict[str, Any]) -> None:
 @pass_app
 def verify(app: AppContext, as_json: bool) -> None:
     """Recompute every seal from the files and check every archived document's SHA-256."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.verify import verify_books
 
     result = verify_books(app.open_books().books)
@@ -116,6 +118,7 @@ def verify(app: AppContext, as_json: bool) -> None:
 @pass_app
 def audit(app: AppContext, ref: str, as_json: bool) -> None:
     """Where the entries linked REF (or with source-ref REF) came from."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.audit import audit as trails_of
 
     trails = trails_of(app.open_books().books, ref)

@@ -30,6 +30,7 @@ from ledger.close.reports import Statement, period_statements
 from ledger.close.seal import CLOSES_DIR, NewSeal, period_bounds, prepare_seal, read_seals
 from ledger.config import Config
 from ledger.context import AS_OF_ENV
+from ledger.documents import path_in_books
 from ledger.writer import BooksWriter
 
 SEALS_FILE = "closes.beancount"
@@ -86,7 +87,7 @@ class CloseResult:
                 "previous": seal.previous,
                 "entries": seal.count,
             },
-            "written": [path.relative_to(books_dir.absolute()).as_posix() for path in self.written],
+            "written": [path_in_books(path, books_dir) for path in self.written],
         }
 
 

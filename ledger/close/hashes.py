@@ -20,8 +20,8 @@ no plugin), so they do not depend on the plugin list at all.
 There is no cache: booking makes an entry's canonical form depend on the
 entries before it in other files (the lot a ``{}`` reduction takes), so a
 per-file cache keyed by the file's bytes could not stay honest, and the hashing
-adds about 5% to the CPU time of a ``check`` on the 100k synthetic books with
-every month sealed (``bench/period_lock_overhead.py``; README, Performance).
+is a small share of a ``check`` (``bench/period_lock_overhead.py`` measures it;
+docs/performance.md).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from typing import Any
 from beancount.core import data
 
 from ledger.close.hashes import PERIOD_CLOSE, FileHashes, is_seal
+from ledger.documents import path_in_books
 from ledger.errors import BooksError
 from ledger.meta import ORIGINAL_DATE
 
@@ -274,7 +275,7 @@ def _changes(
     for digest, filename, lineno in now:
         if extra[digest] > 0:
             extra[digest] -= 1
-            where = f"{_relative(filename, books_dir)}:{lineno}"
+            where = f"{path_in_books(filename, books_dir)}:{lineno}"
             what = "changed" if gone.pop(where, None) else "changed or inserted"
             problems.append(
                 BooksError(
@@ -322,20 +323,13 @@ def manifest_text(
     hi = end.toordinal()
     rows = []
     for file in files:
-        shown = _relative(file.filename, books_dir)
+        shown = path_in_books(file.filename, books_dir)
         for ordinal, lineno, digest in file.records:
             if lo <= ordinal <= hi:
                 day = datetime.date.fromordinal(ordinal).isoformat()
                 rows.append(f"{digest.hex()}\t{day}\t{shown}:{lineno}")
     rows.sort()
     return "".join(row + "\n" for row in rows)
-
-
-def _relative(filename: str, books_dir: Path) -> str:
-    try:
-        return Path(filename).resolve().relative_to(books_dir.resolve()).as_posix()
-    except ValueError:
-        return filename
 
 
 class SealedPeriodError(Exception):

@@ -16,10 +16,10 @@ from typing import Any
 
 from beancount.core import data
 
-from importers.common import document_sha256
 from ledger.books import Books
 from ledger.close.hashes import booked_hashes
 from ledger.close.seal import CLOSES_DIR, MANIFEST_NAME, SealState, read_seals, verify_chain
+from ledger.documents import document_sha256
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
 

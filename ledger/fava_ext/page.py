@@ -14,8 +14,7 @@ page's default report, so the pages are ready when an accountant opens them.
 
 A report is computed with the cyclic garbage collector paused: the reports make
 tens of thousands of rows, and each collection they would trigger walks every
-object the process holds, the kept reports included (more than half the time
-of a settlements report on the 100k synthetic books).
+object the process holds, the kept reports included.
 """
 
 from __future__ import annotations

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import click
 
+from ledger import meta as keys
+from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
+from ledger.gitlog import GitError, commit_books_change
+from ledger.writer import LockTimeout
 
 
 @click.command("import")
@@ -50,9 +54,8 @@ def import_(
     as_json: bool,
 ) -> None:
     """Import bank, broker and custody statements (FILES) into the books."""
-    from ledger import meta as keys
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.imports.pipeline import ImportErrors, run_import
-    from ledger.writer import LockTimeout
 
     path = app.require_books()
     config = app.config
@@ -78,8 +81,6 @@ def import_(
         raise click.ClickException(str(exc)) from None
     commit_id = None
     if commit and result.written and not result.dry_run:
-        from ledger.gitlog import GitError, commit_books_change
-
         title = "import: " + ", ".join(item.path.name for item in result.files)
         try:
             written = [path.parent / name for name in result.written]
@@ -124,7 +125,7 @@ def import_(
 def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) -> None:
     """The documents imported and the lines in suspense awaiting review
     (the Fava Imports page's report)."""
-    from ledger.cli_output import echo_json
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.imports.report import imports_report
 
     _, config, as_of, books = app.open_books(as_of_option, hardcore=False)

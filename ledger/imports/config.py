@@ -1,21 +1,22 @@
 """The ``[imports]`` table of ``backoffice.toml``: classification rules and
 bank CSV formats.
 
-An institution's CSV export is configuration, not code (STYLE.md, hledger's
-rules files): :class:`CsvFormat` describes columns, dates, numbers and sign
-conventions, and is validated when the config loads, so an invalid format can
+An institution's CSV export is configuration, not code (as hledger's
+rules files are): :class:`BankCsvFormat` names the columns and the sign
+convention on top of :class:`ledger.csv_format.CsvFormat` (encoding, dates,
+numbers), and is validated when the config loads, so an invalid format can
 never reach a file.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ledger.config_base import _check_account, _Model, check_date_format
+from ledger.config_base import _check_account, _Model
+from ledger.csv_format import CsvFormat
 
 _CURRENCY = r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$"
 
@@ -70,7 +71,7 @@ class Rule(_Model):
         return self
 
 
-class CsvFormat(_Model):
+class BankCsvFormat(CsvFormat):
     """One bank's CSV export, described entirely here.
 
     Columns are named by their header text. Amounts are either one signed
@@ -84,12 +85,7 @@ class CsvFormat(_Model):
     filename: str = Field(min_length=1, description="glob the file's name must match")
     account_id: str = Field(min_length=1)
     currency: str = Field(pattern=_CURRENCY)
-    encoding: str = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    quote: str = Field(default='"', min_length=1, max_length=1)
-    skip_lines: int = Field(default=0, ge=0)
     date: str
-    date_format: str = "%Y-%m-%d"
     value_date: str | None = None
     payee: str | None = None
     narration: list[str] = Field(default_factory=list)
@@ -99,33 +95,13 @@ class CsvFormat(_Model):
     debit: str | None = None
     credit: str | None = None
     negate: bool = False
-    decimal: Literal[".", ","] = "."
-    thousands: Literal["", ",", ".", "'", " ", "\u2019"] = ""
     balance: str | None = None
 
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(
-                f"{value!r} is not an encoding Python knows (e.g. utf-8, cp1252, latin-1)"
-            ) from None
-        return value
-
-    @field_validator("date_format")
-    @classmethod
-    def _date_format(cls, value: str) -> str:
-        return check_date_format(value)
-
     @model_validator(mode="after")
-    def _amount_columns(self) -> CsvFormat:
+    def _amount_columns(self) -> BankCsvFormat:
         split = self.debit is not None or self.credit is not None
         if (self.amount is None) == (not split) or (split and not (self.debit and self.credit)):
             raise ValueError("give either 'amount', or both 'debit' and 'credit'")
-        if self.decimal == self.thousands:
-            raise ValueError("'decimal' and 'thousands' must differ")
         return self
 
 
@@ -133,4 +109,4 @@ class ImportsConfig(_Model):
     """``[imports]``: ``[[imports.rules]]`` and ``[imports.csv.<name>]``."""
 
     rules: list[Rule] = Field(default_factory=list)
-    csv: dict[str, CsvFormat] = Field(default_factory=dict)
+    csv: dict[str, BankCsvFormat] = Field(default_factory=dict)

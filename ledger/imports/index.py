@@ -1,25 +1,46 @@
 """What a bank statement import needs from the books, read from their text.
 
-Loading large books in full (parse, book, plugins, validate) takes tens of
-seconds; a bank statement needs only a little of them: the identities of the
-entries already imported (:mod:`ledger.imports.dedupe`), the balance of its
-own accounts, the trades its lines may settle, the accounts opened and the
-period seals. :func:`scan_books` reads those from the files the main file
-includes, entry by entry (one regex match each): 1.7 s for the 300,000
-transactions of the synthetic books. Each file's scan is cached as JSON by the
-SHA-256 of its bytes (and the accounts and policy asked about) in ``$BACKOFFICE_CACHE_DIR``
-(else ``$XDG_CACHE_HOME/backoffice``, else ``~/.cache/backoffice``; empty:
-no cache), so the next import scans only the files that changed. A scan depends
-on nothing but its file's text and those, so a cached one is what a new scan would give;
-entries no import has used for 30 days are dropped whenever one is written.
+Loading large books in full (parse, book, plugins, validate) is slow; a bank
+statement needs only a little of them: the identities of the entries already
+imported (:mod:`ledger.imports.dedupe`), the balance of its own accounts, the
+trades its lines may settle, the accounts opened and the period seals.
+:func:`scan_books` reads those from the files the main file includes, entry
+by entry (one regex match each). Each file's scan is cached as JSON by the
+SHA-256 of its bytes (and the accounts and policy asked about) in
+``$BACKOFFICE_CACHE_DIR`` (else ``$XDG_CACHE_HOME/backoffice``, else
+``~/.cache/backoffice``; empty: no cache), so the next import scans only the
+files that changed. A scan depends on nothing but its file's text and those,
+so a cached one is what a new scan would give; entries no import has used for
+30 days are dropped whenever one is written.
 
-It is exact only where the text is: a posting to a watched account without an
-explicit plain amount (interpolated, an arithmetic expression) or a ``pad``
-makes that account *inexact*, and accounts a plugin may post to
-(``auto-settle`` cash accounts) are inexact from the start; the pipeline then
-loads the books in full instead. Under the ``settlement-date`` policy a trade
-(an entry with ``settle-date``) moves its accounts on S, as ``plugins.settlement``
-re-dates it; under ``trade-date`` on its own date.
+The contract with the text (what the importers and Beancount's printer write;
+``tests/test_import_index_contract.py`` checks it against the loader on every
+golden file and on the demo books before and after importing their inbox):
+
+What it reads:
+- an entry is a line that starts at column 0 with an ISO date and a word (a
+  flag, ``txn`` or a directive), with the indented lines below it (metadata
+  and postings, one per line);
+- ``include "glob"`` lines at column 0, relative to their file, followed once each;
+- of every entry, ``source-ref:`` (a quoted string or a bare word), and of a
+  transaction the first posting's account: the identities of
+  :mod:`ledger.imports.dedupe`; ``open ACCOUNT``; ``balance ACCOUNT NUMBER CURRENCY``;
+- of a transaction with ``trade-id:``, its first posting to an account under
+  the unsettled account (``Assets:Unsettled:<Counterparty>``) and its date;
+- postings to the watched accounts written ``ACCOUNT NUMBER CURRENCY`` (a plain
+  decimal number, commas allowed as thousands separators), moved on the entry's
+  date, or under the ``settlement-date`` policy on its ``settle-date:`` as
+  ``plugins.settlement`` re-dates it;
+- each ``custom "period-close"`` entry, whole, parsed again by Beancount's parser.
+
+What it assumes, and what happens when it does not hold:
+- metadata values sit on their key's line, and no ``pushmeta``/``pushtag``,
+  ``option`` or plugin changes the facts above (the importers write none);
+- a posting to a watched account without an explicit plain amount
+  (interpolated, an arithmetic expression) or a ``pad`` makes that account
+  *inexact*; so are the accounts a plugin posts to, which the text does not
+  show (``auto-settle`` cash accounts, added by :mod:`ledger.imports.view`).
+  An inexact balance makes the pipeline load the books in full instead.
 """
 
 from __future__ import annotations
@@ -46,6 +67,7 @@ from ledger import meta as keys
 from ledger.cache import default_cache_dir, write_atomic
 from ledger.close.hashes import PERIOD_CLOSE
 from ledger.imports.dedupe import Key
+from ledger.posting import posting
 
 _ENTRY = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[ \t]+(\S+)([^\n]*)\n?((?:[ \t][^\n]*(?:\n|$)|[ \t]*\n(?=[ \t]+\S))*)",
@@ -102,7 +124,7 @@ class BooksIndex:
         postings: dict[str, list[data.Posting]] = {}  # shared: a few clearing accounts
         for trade_id, (day, clearing) in sorted(self.trades.items()):
             if clearing not in postings:
-                postings[clearing] = [data.Posting(clearing, None, None, None, None, None)]
+                postings[clearing] = [posting(clearing, None, None)]
             entries.append(
                 data.Transaction(
                     {keys.TRADE_ID: trade_id},
@@ -304,7 +326,7 @@ class _Scanner:
         """One file's scan, converted, and the merge of it into the index (in file
         order). Converting first leaves the index as it was when a cached scan holds
         values of the wrong type: a conversion or a type check raises before anything
-        is merged (the checks map ``type`` in C: a warm import reads 300k entries)."""
+        is merged (the checks map ``type`` in C: a warm import reads every entry of the books)."""
         day = datetime.date.fromordinal
         accounts, refs = scan["txn"]
         _texts(accounts, refs, scan["inexact"], scan["opened"], scan["seals"])

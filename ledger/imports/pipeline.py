@@ -32,16 +32,14 @@ from beancount.core import data
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
-from importers.common import (
-    ImportFailure,
-    InputWarning,
-    UnknownStatementAccount,
-    document_sha256,
-)
+from importers.bank import BankImporter
+from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
+from importers.registry import importers_for
 from importers.trades import UnknownSecurities
 from ledger import meta as keys
 from ledger.close.seal import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
+from ledger.documents import document_sha256
 from ledger.imports import output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
@@ -145,14 +143,10 @@ class ImportResult:
 
 def _bank_only(claimed: Sequence[tuple[Path, Importer]]) -> bool:
     """Whether every file is a bank statement: those need only the books' index."""
-    from importers.bank import BankImporter
-
     return bool(claimed) and all(isinstance(imp, BankImporter) for _, imp in claimed)
 
 
 def _default_importers(config: Config) -> Sequence[Importer]:
-    from importers.registry import importers_for
-
     return importers_for(config)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from importers.common import ImportFailure
 from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
 
@@ -17,6 +18,7 @@ PROBLEMS = ("mismatched", "unmatched-ours", "unmatched-theirs")
 
 
 def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import written_summary
 
     for row in report["rows"]:
@@ -85,14 +87,14 @@ def match(
     Writes a custom "break" entry for each new mismatch or unmatched item.
     Exit 1 when anything is mismatched or unmatched.
     """
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import write_breaks
-    from ledger.matching.model import InputError
     from ledger.matching.report import run_match
 
     path, config, date, books = app.open_books(as_of)
     try:
         found = run_match(books, config, date, files)
-    except InputError as exc:
+    except ImportFailure as exc:
         if as_json:
             click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))
         else:

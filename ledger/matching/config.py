@@ -29,7 +29,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ledger.config_base import _Model, check_date_format
+from ledger.config_base import _Model
+from ledger.csv_format import CsvFormat
 
 FIELDS = ("price", "quantity", "gross", "net", "commission", "fees", "settle-date")
 # Business days a break of each kind may stay open before the plugin reports it.
@@ -94,7 +95,7 @@ class ConfirmationColumns(_Model):
     currency: str | None = None
 
 
-class ConfirmationFormat(_Model):
+class ConfirmationFormat(CsvFormat):
     """A broker confirmation CSV: one row per confirmed trade.
 
     A file is read with the format whose columns all appear in its header.
@@ -103,24 +104,8 @@ class ConfirmationFormat(_Model):
     name: str = Field(min_length=1)
     counterparty: str = Field(min_length=1)
     columns: ConfirmationColumns
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    date_format: str = "%Y-%m-%d"
-    decimal: Literal[".", ","] = "."
-    thousands: Literal["", ",", ".", "'", " "] = ""
     buy: tuple[str, ...] = ("B", "BUY", "Buy", "buy")
     sell: tuple[str, ...] = ("S", "SELL", "Sell", "sell")
-
-    @field_validator("date_format")
-    @classmethod
-    def _date_format(cls, value: str) -> str:
-        return check_date_format(value)
-
-    @model_validator(mode="after")
-    def _separators_differ(self) -> ConfirmationFormat:
-        if self.thousands == self.decimal:
-            raise ValueError("thousands and decimal separators must differ")
-        return self
 
 
 class MatchingConfig(_Model):
@@ -145,6 +130,7 @@ class MatchingConfig(_Model):
     @field_validator("calendars")
     @classmethod
     def _known_calendars(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # lazy: the holidays library loads only for a config that names calendars
         from ledger.calendars import calendar_set
 
         calendar_set(value)

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importers.common import ImportFailure
 from importers.fix import FixImporter
 from ledger.config import Config
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 
 
 def read_fix(path: Path, config: Config, source: str) -> list[TradeRecord]:
     """Every order day in the FIX log ``path`` as a confirmation."""
-    try:
-        rows = FixImporter(config).read(str(path))
-    except ImportFailure as exc:
-        raise InputError(str(exc)) from None
+    rows = FixImporter(config).read(str(path))
     return [
         TradeRecord(
             origin="theirs",

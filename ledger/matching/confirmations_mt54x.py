@@ -20,10 +20,9 @@ from pathlib import Path
 from beancount.core import data
 
 from importers import iso15022
-from importers.common import ImportFailure
 from importers.mt54x import AGAINST_PAYMENT, FREE_OF_PAYMENT, is_cancellation, settlement_row
 from importers.trades import SecurityResolver
-from ledger.matching.model import InputError, TradeRecord
+from ledger.matching.model import TradeRecord
 
 MESSAGE_TYPES = {*AGAINST_PAYMENT, *FREE_OF_PAYMENT}
 
@@ -65,30 +64,27 @@ def _cancelled(message: iso15022.Message) -> str | None:
 
 def read_mt54x(path: Path, entries: Iterable[data.Directive], source: str) -> list[TradeRecord]:
     """The settlement confirmations in ``path`` that no later CANC withdrew."""
-    try:
-        text = path.read_bytes().decode("latin-1")
-        messages = iso15022.parse(text, str(path))
-        resolver = SecurityResolver(entries, str(path))
-        records: dict[str, TradeRecord] = {}
-        for message in messages:
-            if message.message_type in FREE_OF_PAYMENT:
+    text = path.read_bytes().decode("latin-1")
+    messages = iso15022.parse(text, str(path))
+    resolver = SecurityResolver(entries, str(path))
+    records: dict[str, TradeRecord] = {}
+    for message in messages:
+        if message.message_type in FREE_OF_PAYMENT:
+            raise message.error(
+                message.line,
+                "a free-of-payment confirmation carries no amount to match; "
+                "match MT545/MT547 (against payment) or the broker's confirmations",
+            )
+        if message.message_type not in AGAINST_PAYMENT:
+            raise message.error(message.line, "not a settlement confirmation (MT545/MT547)")
+        if is_cancellation(message):
+            previous = _cancelled(message)
+            if previous is None:
                 raise message.error(
-                    message.line,
-                    "a free-of-payment confirmation carries no amount to match; "
-                    "match MT545/MT547 (against payment) or the broker's confirmations",
+                    message.line, "a CANC message needs :20C::PREV// naming what it cancels"
                 )
-            if message.message_type not in AGAINST_PAYMENT:
-                raise message.error(message.line, "not a settlement confirmation (MT545/MT547)")
-            if is_cancellation(message):
-                previous = _cancelled(message)
-                if previous is None:
-                    raise message.error(
-                        message.line, "a CANC message needs :20C::PREV// naming what it cancels"
-                    )
-                records.pop(previous, None)
-            else:
-                record = _record(message, resolver, source)
-                records[record.ref] = record
-    except ImportFailure as exc:
-        raise InputError(str(exc)) from None
+            records.pop(previous, None)
+        else:
+            record = _record(message, resolver, source)
+            records[record.ref] = record
     return list(records.values())

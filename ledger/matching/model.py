@@ -44,7 +44,3 @@ class TradeRecord:
         """The value of a compared field by its config name (``settle-date``)."""
         result: Decimal | datetime.date | None = getattr(self, field.replace("-", "_"))
         return result
-
-
-class InputError(Exception):
-    """A confirmation file cannot be read: the message names file, line, value, hint."""

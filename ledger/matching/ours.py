@@ -1,9 +1,10 @@
 """Our side: the trade entries in the books as :class:`TradeRecord` rows.
 
-A trade entry (DESIGN.md) carries ``trade-id``, ``trade-date``, ``settle-date``,
-``isin``, ``side`` and ``counterparty``; its securities posting has units and a
-cost (a sale also a price), commissions post to the commissions account, fees
-below the fees account, and the cash leg to ``Assets:Unsettled:<Counterparty>``:
+A trade entry, as the trade importers write it, carries ``trade-id``,
+``trade-date``, ``settle-date``, ``isin``, ``side`` and ``counterparty``; its
+securities posting has units and a cost (a sale also a price), commissions post
+to the commissions account, fees below the fees account, and the cash leg to
+``Assets:Unsettled:<Counterparty>``:
 
     2026-11-24 * "AlphaSec" "Buy 1,000 XYZ" ^trade-GA-20261124-001
       trade-id: "GA-20261124-001"

@@ -213,7 +213,7 @@ def run_match(
     """The report, the breaks it found that are not yet in the books, and the
     resolutions of open breaks whose trade now matches.
 
-    Raises :class:`ledger.matching.model.InputError` when a file cannot be read.
+    Raises :class:`importers.common.ImportFailure` when a file cannot be read.
     """
     # Millions of small acyclic objects: the cyclic GC would only walk them.
     with gc_paused():

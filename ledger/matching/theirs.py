@@ -11,17 +11,15 @@ from pathlib import Path
 
 from beancount.core import data
 
+from importers import iso15022
+from importers.common import ImportFailure
+from importers.fix import looks_like_fix
 from ledger.config import Config
+from ledger.documents import path_in_books
 from ledger.matching.confirmations_csv import read_confirmations_csv
-from ledger.matching.model import InputError, TradeRecord
-
-
-def display_source(path: Path, books_dir: Path) -> str:
-    """``path`` relative to the books when it lies below them, else as given."""
-    try:
-        return path.resolve().relative_to(books_dir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+from ledger.matching.confirmations_fix import read_fix
+from ledger.matching.confirmations_mt54x import MESSAGE_TYPES, read_mt54x
+from ledger.matching.model import TradeRecord
 
 
 def read_theirs(
@@ -32,18 +30,14 @@ def read_theirs(
 ) -> list[TradeRecord]:
     """Every confirmation in ``paths``, in file and line order; ``entries`` (the
     books) resolve the securities of SWIFT messages."""
-    from importers import iso15022
-    from importers.fix import looks_like_fix
-    from ledger.matching.confirmations_fix import read_fix
-    from ledger.matching.confirmations_mt54x import MESSAGE_TYPES, read_mt54x
 
     records: list[TradeRecord] = []
     for path in paths:
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-        source = display_source(path, books_dir)
+            raise ImportFailure(path, None, f"cannot read: {exc.strerror}") from None
+        source = path_in_books(path, books_dir)
         if looks_like_fix(content[: 1 << 16]):
             records.extend(read_fix(path, config, source))
         elif iso15022.message_types(str(path)) & MESSAGE_TYPES:

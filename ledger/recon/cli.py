@@ -13,6 +13,7 @@ from ledger.context import DATE, AppContext, pass_app
 
 
 def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) -> None:
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import written_summary
 
     for row in report["accounts"]:
@@ -54,6 +55,7 @@ def recon(app: AppContext, as_of: datetime.date | None, as_json: bool, dry_run: 
     A difference is listed with the items that could explain it, ranked, and
     written as a custom "break" entry. Exit 1 when any account differs.
     """
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import write_breaks
     from ledger.recon.report import run_recon
 

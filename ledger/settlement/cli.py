@@ -83,6 +83,7 @@ def settlements(
     as_json: bool,
 ) -> None:
     """Each trade's T, S, counterparty, ISIN, quantity, amount, status and age; totals."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.settlement.report import UnknownCounterparty, settlements_report
 
     _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
@@ -125,6 +126,7 @@ def instructions(
 ) -> None:
     """Settlement instructions for the trades pending settlement, from the standing
     settlement instructions in backoffice.toml."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.settlement.instructions import instructions_for
     from ledger.settlement.mt54x import mt54x
     from ledger.settlement.sese023 import sese023

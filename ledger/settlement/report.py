@@ -22,7 +22,7 @@ from typing import Any
 
 from ledger.books import Books
 from ledger.config import Config
-from ledger.errors import path_in_books
+from ledger.documents import path_in_books
 from ledger.settlement.state import TradeState, trade_states
 
 

@@ -150,9 +150,8 @@ class _Memo:
 
 # Lists of entries whose reading is kept: the last few loaded books' (any other
 # iterable is read each time, as the cash book's selection of the open trades is);
-# the states of the last few dates asked for each (on the 100k synthetic books a
-# reading takes about 34 MB, the states of one date about 29 MB, less when the
-# dates share most of them).
+# the states of the last few dates asked for each (each grows with the trades, so
+# the counts are small; dates that share most states share their memory).
 MEMO_SIZE = 3
 DATES_PER_MEMO = 4
 _memos: OrderedDict[tuple[int, str], _Memo] = OrderedDict()

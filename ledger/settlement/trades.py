@@ -1,6 +1,6 @@
 """Trades, their settlements and cancellations, read from the entries in one pass.
 
-The vocabulary (DESIGN.md, "Settlement semantics"):
+The vocabulary of settlement-date accounting:
 
 - a **trade** is a transaction carrying ``trade-id`` and ``side``, with
   ``trade-date`` and ``settle-date``; its cash leg posts to the counterparty's

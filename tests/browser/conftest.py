@@ -189,7 +189,8 @@ def books_and_config(path: Path) -> tuple[Books, Config, datetime.date]:
 
 
 def keep_screenshot(page: Any, name: str) -> None:
-    """Save the page as the README's screenshot ``name`` when ``UPDATE_SCREENSHOTS=1``."""
+    """Save the page as its screenshot ``name`` (in docs/fava.md) when
+    ``UPDATE_SCREENSHOTS=1``."""
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

@@ -101,7 +101,7 @@ CASES: dict[str, tuple[str, bytes, str]] = {
         "rheinbank-x.csv",
         CSV.replace(b"Rheinbank AG;\xdcberweisungsgeb\xfchr", b"Rheinbank AG;\x81berweisung"),
         "rheinbank-x.csv:4: bytes that are not cp1252 (got b'\\x81berweis'); "
-        "set 'encoding' of the CSV format",
+        "check 'encoding' in [imports.csv.rheinbank] of backoffice.toml (e.g. cp1252, latin-1)",
     ),
 }
 

@@ -16,7 +16,7 @@ from importers.common import ImportFailure
 from importers.statement import Statement
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
-from ledger.imports.config import CsvFormat
+from ledger.imports.config import BankCsvFormat
 from tests.conftest import REPO
 
 INBOX = REPO / "books" / "inbox"
@@ -26,7 +26,7 @@ SEEDS = {
     "ofx": (INBOX / "rheinbank-2026-11-a.ofx").read_bytes(),
     "csv": (INBOX / "rheinbank-2026-11-b.csv").read_bytes(),
 }
-CSV_FORMAT = CsvFormat.model_validate(
+CSV_FORMAT = BankCsvFormat.model_validate(
     {
         "filename": "*.csv",
         "account-id": "DE89370400440532013000",

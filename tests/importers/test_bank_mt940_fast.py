@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers.bank import decode
+from importers.common import decode
 from importers.swift_mt940 import _chunks, _simple_statement, _statement
 from tests.conftest import REPO
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from beancount.core import amount, data
-from beancount.parser import printer
+from beancount.parser import parser, printer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from importers import printing
 from importers.common import ImportFailure
 from importers.printing import format_entry
 from importers.registry import bank_importers
@@ -94,3 +95,52 @@ def _entries(draw: st.DrawFn) -> data.Directive:
 @given(_entries())
 def test_generated_entries_print_as_beancount_prints_them(entry: data.Directive) -> None:
     assert format_entry(entry) == printer.format_entry(entry)
+
+
+def _written_files() -> list[Path]:
+    """Every golden ``.beancount`` under tests/ and every file of the demo books."""
+    return sorted([*(REPO / "tests").rglob("*.beancount"), *(REPO / "books").rglob("*.beancount")])
+
+
+def _as_importers_write(entry: data.Directive) -> data.Directive:
+    """The parsed entry without the parser's posting meta (importers write none)."""
+    if not isinstance(entry, data.Transaction):
+        return entry
+    postings = [
+        p._replace(meta=None) if set(p.meta or {}) <= {"filename", "lineno"} else p
+        for p in entry.postings
+    ]
+    return entry._replace(postings=postings)
+
+
+def _directly_written(entry: data.Directive) -> bool:
+    try:
+        if isinstance(entry, data.Transaction):
+            printing._transaction(entry)
+        elif isinstance(entry, data.Balance):
+            printing._balance(entry)
+        else:
+            return False
+    except printing._Fallback:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("path", _written_files(), ids=lambda p: str(p.relative_to(REPO)))
+def test_every_written_file_prints_as_beancount_prints_it(path: Path) -> None:
+    entries, _, _ = parser.parse_file(str(path))
+    entries = [_as_importers_write(entry) for entry in entries]
+    assert [format_entry(e) for e in entries] == [printer.format_entry(e) for e in entries]
+
+
+def test_the_written_files_exercise_the_direct_writer() -> None:
+    """The comparison above means something: most transactions and balances of
+    the golden files take the direct path, not the fallback to the printer."""
+    entries = [
+        _as_importers_write(entry)
+        for path in _written_files()
+        for entry in parser.parse_file(str(path))[0]
+        if isinstance(entry, (data.Transaction, data.Balance))
+    ]
+    direct = [entry for entry in entries if _directly_written(entry)]
+    assert len(direct) * 2 > len(entries)

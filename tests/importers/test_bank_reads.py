@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importers.bank_csv import _Rows
-from importers.common import ImportFailure, document_sha256
+from importers.common import ImportFailure
+from importers.csv_rows import CsvTable
 from importers.statement import Statement
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import load_config
-from ledger.imports.config import CsvFormat
+from ledger.documents import document_sha256
+from ledger.imports.config import BankCsvFormat
 from tests.conftest import REPO
 
 STATEMENT = REPO / "books" / "inbox" / "firstharbor-2026-10.mt940"
@@ -57,10 +58,10 @@ def test_a_statement_is_read_once_per_content(
     )
 )
 def test_plain_csv_numbers_read_as_the_general_steps_read_them(text: str) -> None:
-    fmt = CsvFormat.model_validate(
+    fmt = BankCsvFormat.model_validate(
         {"filename": "*.csv", "account-id": "X", "currency": "EUR", "date": "D", "amount": "A"}
     )
-    fast, general = _Rows(fmt, "x", "x.csv"), _Rows(fmt, "x", "x.csv")
+    fast, general = (CsvTable("x.csv", b"D,A\n", fmt, "[imports.csv.x]") for _ in range(2))
     general.plain = False
     try:
         expected = general.number(text, 1, "A")

@@ -40,16 +40,17 @@ HEADER = "TradeRef;TradeDate;SettleDate;Broker;B/S;Qty;Ticker;ISIN;Name;Px;Ccy;C
         ),
         (
             "T9;2026-11-24;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1;USD;;",
-            "bad.csv:2: column 'TradeDate' is not a date in the format '%d.%m.%Y' "
-            "(got '2026-11-24'); set [trades.blotter] date-format",
+            "bad.csv:2: column 'TradeDate': not a date in format '%d.%m.%Y' "
+            "(got '2026-11-24'); check 'date-format' in [trades.blotter] of backoffice.toml",
         ),
         (
             "T9;24.11.2026;25.11.2026;AlphaSec;B;1,000;XYZ;US8522341036;;1;USD;;",
-            "bad.csv:2: column 'Qty' is not a number (got '1,000')",
+            "bad.csv:2: column 'Qty': not a number with decimal mark '.' (got '1,000'); "
+            "check 'decimal' / 'thousands' in [trades.blotter] of backoffice.toml",
         ),
         (
             "T9;24.11.2026;25.11.2026;AlphaSec;B;10;XYZ;US8522341036;;1E999;USD;;",
-            "bad.csv:2: column 'Px' is not a number (got '1E999')",
+            "bad.csv:2: column 'Px': not a number with decimal mark '.' (got '1E999')",
         ),
         (
             "T9;24.11.2026;25.11.2026;Gamma;B;10;XYZ;US8522341036;;1;USD;;",
@@ -77,8 +78,9 @@ def test_a_missing_column_lists_the_header(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(ImportFailure) as caught:
         BlotterImporter(trades_config()).extract("cols.csv", base_books(tmp_path).entries)
     assert str(caught.value).startswith(
-        "cols.csv:1: the blotter has no column 'TradeDate', 'SettleDate', 'Px', 'Ccy', "
-        "'ISIN', 'Ticker', 'Comm', 'SEC fee', 'Broker' (got 'TradeRef, B/S, Qty')"
+        "cols.csv:1: the header has no column 'TradeDate', 'SettleDate', 'Px', 'Ccy', "
+        "'ISIN', 'Ticker', 'Comm', 'SEC fee', 'Broker' (got 'TradeRef, B/S, Qty'); "
+        "name the file's columns in [trades.blotter] of backoffice.toml"
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from importers.trades_config import TradesConfig
+from ledger.trades_config import TradesConfig
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 how each trade and custody source is read.
 
 A broker's blotter or a custodian's CSV export is configuration, not code
-(STYLE.md): columns are named by their header text and validated when the
-config loads.
+(a new institution needs no new module): columns are named by their header
+text and validated when the config loads.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from ledger.config_base import _check_account, _Model, check_date_format
+from ledger.config_base import _check_account, _Model
+from ledger.csv_format import CsvFormat
 
 _ACCOUNT_COMPONENT = re.compile(r"^[A-Z0-9][\w-]*$")
 
@@ -29,7 +30,6 @@ def _check_counterparty(value: str) -> str:
 
 # A name that becomes an account component: a counterparty or a fee kind.
 Component = Annotated[str, AfterValidator(_check_counterparty)]
-DateFormat = Annotated[str, AfterValidator(check_date_format)]
 
 
 class BlotterColumns(_Model):
@@ -52,13 +52,10 @@ class BlotterColumns(_Model):
     )
 
 
-class BlotterFormat(_Model):
+class BlotterFormat(CsvFormat):
     """``[trades.blotter]``: the front office's trade blotter (CSV)."""
 
     filename: str = Field(default="*blotter*.csv", min_length=1)
-    encoding: str = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    date_format: DateFormat = "%Y-%m-%d"
     counterparty: str | None = Field(
         default=None, description="the counterparty when the file has no such column"
     )
@@ -106,7 +103,7 @@ class CustodyCsvColumns(_Model):
     blocked: str | None = "blocked"
 
 
-class CustodyCsvFormat(_Model):
+class CustodyCsvFormat(CsvFormat):
     """``[trades.custody-csv]``: the custodian's CSV of holdings and settlements.
 
     A ``holding`` row asserts a settled position; a ``settlement`` row books the
@@ -114,9 +111,6 @@ class CustodyCsvFormat(_Model):
     """
 
     filename: str = Field(default="*custody*.csv", min_length=1)
-    encoding: str = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    date_format: DateFormat = "%Y-%m-%d"
     holding: str = "holding"
     settlement: str = "settlement"
     receive: str = "RECE"
