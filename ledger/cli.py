@@ -30,6 +30,7 @@ from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
+from ledger.records.cli import blotter, stock_record, valuation
 from ledger.settlement.cli import instructions, settlements
 from ledger.writer import UnfinishedWrite
 
@@ -180,8 +181,6 @@ main.add_command(close)
 main.add_command(verify)
 main.add_command(audit)
 main.add_command(cash)
-from ledger.records.cli import blotter, stock_record, valuation  # noqa: E402
-
 main.add_command(blotter)
 main.add_command(stock_record)
 main.add_command(valuation)

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.imports",
             "ledger.matching",
             "ledger.recon",
+            "ledger.records",
             "ledger.settlement",
             # errors, metadata keys, paths and document hashes, writes, calendars
             "ledger.errors",
@@ -103,6 +104,7 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.imports.*",
             "ledger.matching.*",
             "ledger.recon.*",
+            "ledger.records.*",
             "ledger.close.*",
             "ledger.settlement.*",
             "ledger.cash.*",
@@ -123,6 +125,7 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.imports.cli",
             "ledger.matching.cli",
             "ledger.recon.cli",
+            "ledger.records.cli",
             "ledger.settlement.cli",
             "ledger.fava_ext",
             "ledger.fava_ext.*",

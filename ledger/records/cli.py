@@ -97,6 +97,7 @@ def blotter(
 ) -> None:
     """Every trade by trade date: time, side, quantity, security, price, counterparty,
     settle date, status and source document; cancels and corrections as such."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.records.blotter import COLUMNS, blotter_report
 
     if as_json and as_csv:
@@ -169,6 +170,7 @@ def stock_record_text(report: dict[str, Any], firm: str) -> str:
 def stock_record(app: AppContext, as_of_option: datetime.date | None, as_json: bool) -> None:
     """Each security's positions and locations (custody, unsettled, fails), long equal
     to short, and the breaks with the custodian's holdings."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.records.stock_record import stock_record_report
 
     _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
@@ -295,6 +297,7 @@ def valuation(
 ) -> None:
     """Every position at market and at cost, in its currency and the base currency;
     unrealized P&L, FX revaluation of cash; missing and stale prices."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.records.valuation import valuation_report
 
     if as_json and as_csv:

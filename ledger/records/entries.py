@@ -20,7 +20,7 @@ from beancount.core import data
 from beancount.core.position import Cost
 
 from ledger import meta as m
-from ledger.errors import path_in_books
+from ledger.documents import path_in_books
 
 
 @dataclass(frozen=True)
