@@ -22,6 +22,7 @@ from ledger.config_base import _check_account, _kebab, _Model
 from ledger.imports.config import ImportsConfig
 from ledger.matching.config import MatchingConfig
 from ledger.meta import ASSET_CLASSES
+from ledger.prices_config import PricesConfig
 from ledger.trades_config import TradesConfig
 
 CONFIG_NAME = "backoffice.toml"
@@ -172,6 +173,7 @@ class Config(_Model):
     cash: CashConfig = CashConfig()
     close: CloseConfig = CloseConfig()
     valuation: ValuationConfig = ValuationConfig()
+    prices: PricesConfig = PricesConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

@@ -66,6 +66,7 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.csv_format",
             "ledger.config",
             "ledger.trades_config",
+            "ledger.prices_config",
             "ledger.cash.config",
             "ledger.close.config",
             "ledger.imports.config",
