@@ -124,12 +124,12 @@ def blotter_report(
         }
         if cancel is not None:
             fields["cancelled_by"] = m.get_source_ref(cancel.meta) or _at(cancel, books)
-        rows.append(_row(trade, read.trades.get(trade.trade_id), entry, books, **fields))
+        rows.append(_row(trade, read.get(trade.trade_id), entry, books, **fields))
         if cancel is not None:
             rows.append(
                 _row(
                     trade,
-                    read.trades.get(trade.trade_id),
+                    read.get(trade.trade_id),
                     cancel,
                     books,
                     kind="cancel",

@@ -1,11 +1,11 @@
-"""Trade and cancellation entries as the records read them, in one pass.
+"""Trade entries as the records read them, in one pass.
 
 The settlement state (:mod:`ledger.settlement.state`) says how far each trade
 has settled; the records also need what it leaves out: the securities account
-and the price of each trade, the date its entry stands on in the books (the
-settlement plugin moves it to S under the settlement-date policy), and the
-cancellations. A trade is a transaction with ``trade-id`` and ``side``; a
-cancellation carries ``cancels`` (as :mod:`ledger.settlement.trades` reads them).
+and the price of each trade, and the date its entry stands on in the books (the
+settlement plugin moves it to S under the settlement-date policy). A trade is a
+transaction with ``trade-id`` and ``side``, as :mod:`ledger.settlement.trades`
+reads them.
 """
 
 from __future__ import annotations
@@ -35,14 +35,6 @@ class TradeEntry:
     price_currency: str | None
 
 
-@dataclass(frozen=True)
-class TradeEntries:
-    """The trades by id and the cancellations by the id they cancel."""
-
-    trades: dict[str, TradeEntry]
-    cancels: dict[str, data.Transaction]
-
-
 def _security_leg(entry: data.Transaction) -> data.Posting | None:
     """The securities leg: the posting held at cost, else the one with a price."""
     priced = None
@@ -69,25 +61,23 @@ def _trade_entry(trade_id: str, entry: data.Transaction) -> TradeEntry:
     return TradeEntry(trade_id, entry, leg.account, leg.units.currency, number, currency)
 
 
-def read_trade_entries(entries: Iterable[data.Directive]) -> TradeEntries:
-    """The trades and cancellations among ``entries`` (metadata of the wrong type
-    is left to the settlement plugin, which reports it)."""
+def read_trade_entries(entries: Iterable[data.Directive]) -> dict[str, TradeEntry]:
+    """The trades among ``entries`` by id: transactions with ``trade-id`` and ``side``
+    that cancel nothing (metadata of the wrong type is left to the settlement plugin,
+    which reports it)."""
     trades: dict[str, TradeEntry] = {}
-    cancels: dict[str, data.Transaction] = {}
     for entry in entries:
         if not isinstance(entry, data.Transaction) or not entry.meta:
             continue
+        if m.CANCELS in entry.meta:
+            continue
         try:
-            cancelled = m.get_str(entry.meta, m.CANCELS)
-            if cancelled is not None:
-                cancels.setdefault(cancelled, entry)
-                continue
             trade_id = m.get_trade_id(entry.meta)
             if trade_id is not None and m.get_side(entry.meta) is not None:
                 trades.setdefault(trade_id, _trade_entry(trade_id, entry))
         except m.MetaError:
             continue
-    return TradeEntries(trades, cancels)
+    return trades
 
 
 def where(meta: dict[str, Any] | None, books_dir: Path) -> tuple[str | None, int | None]:

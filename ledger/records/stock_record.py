@@ -116,7 +116,7 @@ class _Reader:
         self.books = books
         self.config = config
         self.holdings, self.commodities = _securities(books.entries)
-        self.trades = read_trade_entries(books.entries).trades
+        self.trades = read_trade_entries(books.entries)
 
     def record(self, as_of: datetime.date) -> _Record:
         balances: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
