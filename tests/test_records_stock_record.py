@@ -33,10 +33,13 @@ def stock_record(runner: CliRunner, books: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_text_fail_unsettled_and_break(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("policy", ["settlement-date", "trade-date"])
+def test_text_fail_unsettled_and_break(runner: CliRunner, tmp_path: Path, policy: str) -> None:
     """The failed MSFT sale is still at the custodian (a fail to deliver), the pending
-    XYZ purchase is due in; Custodia's 140 XYZ against the record's 150 is a break."""
-    books = write_books(tmp_path, records_books())
+    XYZ purchase is due in; Custodia's 140 XYZ against the record's 150 is a break.
+    The books differ by policy (the trade-date policy has the pending XYZ in them);
+    where the securities are does not."""
+    books = write_books(tmp_path, records_books(policy))
     code, out = stock_record(runner, books)
     assert code == 1
     assert out == (
