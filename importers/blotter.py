@@ -8,6 +8,7 @@ the file is read by :mod:`importers.csv_rows`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from importers.common import ImportFailure, head
@@ -46,6 +47,7 @@ class BlotterImporter(TradeImporter):
             [
                 columns.trade_id,
                 columns.trade_date,
+                columns.trade_time,
                 columns.settle_date,
                 columns.side,
                 columns.quantity,
@@ -86,6 +88,7 @@ class BlotterImporter(TradeImporter):
         trade = Trade(
             trade_id=trade_id,
             trade_date=row.date(columns.trade_date),
+            trade_time=_time(row, columns.trade_time),
             settle_date=row.date(columns.settle_date),
             counterparty=self.counterparty(row.filename, row.line, counterparty),
             side=side,
@@ -100,3 +103,21 @@ class BlotterImporter(TradeImporter):
             ),
         )
         return SourcedTrade(trade, row.line, trade_id, name=row.text(columns.name) or None)
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+
+
+def _time(row: CsvRow, column: str | None) -> str | None:
+    """The execution time, ``HH:MM:SS`` (seconds 00 when the file gives none), or None."""
+    text = row.text(column)
+    if not text:
+        return None
+    if not _TIME.match(text):
+        raise ImportFailure(
+            row.filename,
+            row.line,
+            f"column {column!r} is not a time HH:MM or HH:MM:SS",
+            value=text,
+        )
+    return text if len(text) == 8 else text + ":00"

@@ -16,13 +16,23 @@ message reference:
 The quantity asserted is the aggregate balance AGGR of a settled-position
 statement (``:22F::STBA//SETT``); pending and blocked sub-balances are kept as
 ``pending-quantity`` / ``blocked-quantity`` metadata, never asserted.
+
+FIN ``:90B::MRKT//ACTU/CCYprice`` (or ``INDC``, an indicative price, when there is
+no market price) becomes a ``price`` directive of the security, dated
+``:98A::PRIC//`` or else the statement date, with ``source-ref``
+``<SEME>/<symbol>/price`` so a re-import adds none. A ``:90A:`` price is a
+percentage (``PRCT``: of the face amount, so per unit it is the rate / 100, in the
+currency of ``:19A::HOLD//``) or a yield (``YIEL``: not a price, none written).
 """
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from importers import iso15022
 from importers.custody import (
@@ -33,6 +43,7 @@ from importers.custody import (
     safekeeping_account,
 )
 from importers.trades import SecurityResolver
+from ledger import meta as keys
 from ledger.config import Config
 
 PENDING_QUALIFIERS = ("PEND", "PENR", "PEDA")
@@ -100,6 +111,57 @@ def holdings(
     return rows
 
 
+PRICE_QUALIFIERS = ("MRKT", "INDC")  # market first: an indicative price only without one
+HUNDRED = Decimal(100)
+
+
+def _fin_price(message: iso15022.Message, fin: iso15022.Sequence) -> tuple[Decimal, str] | None:
+    """The price per unit of one FIN sequence, and its currency, or None."""
+    for qualifier in PRICE_QUALIFIERS:
+        item = fin.get("90", qualifier)
+        if item is None:
+            continue
+        currency, number = message.price(item)
+        if item.tag == "90B" and currency is not None:
+            return number, currency
+        if item.value.startswith("PRCT/"):
+            holding = fin.get("19A", "HOLD")
+            if holding is not None:
+                return number / HUNDRED, message.amount(holding)[0]
+    return None
+
+
+def prices(
+    message: iso15022.Message, resolver: SecurityResolver, filename: str, sha256: str
+) -> list[data.Price]:
+    """The ``price`` directives of one MT535, one per security."""
+    genl = message.sequence(message.body, "GENL")
+    statement_date = message.date(message.require(genl, "98", "STAT"))
+    out: dict[str, data.Price] = {}
+    for fin in message.body.walk("FIN"):
+        found = _fin_price(message, fin)
+        if found is None:
+            continue
+        security_field = message.require(fin, "35B")
+        symbol = resolver.symbol(
+            security_field.line,
+            message.isin(security_field),
+            None,
+            name=message.description(security_field),
+        )
+        if symbol in out:
+            continue  # the same security in another safekeeping account
+        price_date = fin.get("98", "PRIC")
+        day: datetime.date = message.date(price_date) if price_date else statement_date
+        meta: dict[str, Any] = data.new_metadata(filename, fin.line)
+        meta[keys.SOURCE] = filename
+        meta[keys.SOURCE_REF] = f"{message.reference}/{symbol}/price"
+        meta[keys.SOURCE_SHA256] = sha256
+        number, currency = found
+        out[symbol] = data.Price(meta, day, symbol, Amount(number, currency))
+    return list(out.values())
+
+
 class Mt535Importer(CustodyMessageImporter):
     """Statements of holdings (MT535)."""
 
@@ -112,7 +174,8 @@ class Mt535Importer(CustodyMessageImporter):
     def message_entries(
         self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
     ) -> list[data.Directive]:
-        return [
+        balances: list[data.Directive] = [
             holding_balance(row, builder.filename, builder.sha256)
             for row in holdings(message, self.config, resolver)
         ]
+        return balances + prices(message, resolver, builder.filename, builder.sha256)

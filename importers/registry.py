@@ -24,12 +24,13 @@ from importers.fix import FixImporter
 from importers.mt54x import Mt54xImporter
 from importers.mt535 import Mt535Importer
 from importers.mt536 import Mt536Importer
+from importers.prices_csv import PriceCsvImporter
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 
 
 def importers_for(config: Config) -> list[Importer]:
-    """Every importer, trades first, then statements."""
+    """Every importer: trades first, then custody, the price files, the bank statements."""
     trades: list[Importer] = [
         BlotterImporter(config),
         FixImporter(config),
@@ -41,7 +42,8 @@ def importers_for(config: Config) -> list[Importer]:
         Mt535Importer(config),
         CustodyCsvImporter(config),
     ]
-    return [*trades, *custody, *bank_importers(config)]
+    prices: list[Importer] = [PriceCsvImporter(config, name) for name in sorted(config.prices.csv)]
+    return [*trades, *custody, *prices, *bank_importers(config)]
 
 
 def bank_importers(config: Config) -> list[Importer]:

@@ -76,6 +76,7 @@ class Trade:
     # A bond's interest accrued since its last coupon, which the buyer pays the
     # seller on top of the price (positive either way; the side gives the direction).
     accrued_interest: Decimal = Decimal(0)
+    trade_time: str | None = None  # HH:MM:SS of the execution, where the source gives it
 
     @property
     def gross(self) -> Decimal:
@@ -166,8 +167,10 @@ def trade_entry(
         "lineno": meta["lineno"],
         keys.TRADE_ID: trade.trade_id,
         keys.TRADE_DATE: trade.trade_date,
-        keys.SETTLE_DATE: trade.settle_date,
     }
+    if trade.trade_time:
+        entry_meta[keys.TRADE_TIME] = trade.trade_time
+    entry_meta[keys.SETTLE_DATE] = trade.settle_date
     if trade.isin:
         entry_meta[keys.ISIN] = trade.isin
     entry_meta[keys.SIDE] = trade.side

@@ -23,6 +23,7 @@ from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
+from ledger.records.cli import blotter, stock_record, valuation
 from ledger.settlement.cli import instructions, settlements
 from ledger.writer import LockTimeout, UnfinishedWrite
 
@@ -212,3 +213,6 @@ main.add_command(close)
 main.add_command(verify)
 main.add_command(audit)
 main.add_command(cash)
+main.add_command(blotter)
+main.add_command(stock_record)
+main.add_command(valuation)

@@ -22,6 +22,7 @@ from ledger.config_base import _check_account, _kebab, _Model
 from ledger.imports.config import ImportsConfig
 from ledger.matching.config import MatchingConfig
 from ledger.meta import ASSET_CLASSES
+from ledger.prices_config import PricesConfig
 from ledger.safe_paths import OutsideBooks, inside_books
 from ledger.trades_config import TradesConfig
 
@@ -33,6 +34,12 @@ class FirmConfig(_Model):
 
     name: str = "Backoffice"
     base_currency: str = Field(default="USD", pattern=r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]$")
+
+
+class ValuationConfig(_Model):
+    """``backoffice valuation``: how old a price may be before it is listed as stale."""
+
+    stale_after_days: int = Field(default=4, ge=0, le=366)
 
 
 class AccountsConfig(_Model):
@@ -168,6 +175,8 @@ class Config(_Model):
     trades: TradesConfig = TradesConfig()
     cash: CashConfig = CashConfig()
     close: CloseConfig = CloseConfig()
+    valuation: ValuationConfig = ValuationConfig()
+    prices: PricesConfig = PricesConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

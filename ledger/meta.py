@@ -28,6 +28,8 @@ VALUE_DATE = "value-date"
 BOOKING_DATE = "booking-date"
 SETTLE_OVERRIDE = "settle-override"
 ORIGINAL_DATE = "original-date"
+# The execution time of a trade (``HH:MM:SS``), where the source gives one: the blotter shows it.
+TRADE_TIME = "trade-time"
 # Settlement (plugins.settlement): a trade's reversal names the trade it cancels;
 # a settlement for less than the outstanding amount says it is partial; entries
 # the plugin generates for auto-settle counterparties say so; a trade failing

@@ -37,6 +37,7 @@ class BlotterColumns(_Model):
 
     trade_id: str = "trade-id"
     trade_date: str = "trade-date"
+    trade_time: str | None = Field(default=None, description="execution time, HH:MM[:SS]")
     settle_date: str = "settle-date"
     side: str = "side"
     quantity: str = "quantity"

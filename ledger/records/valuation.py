@@ -1,0 +1,234 @@
+"""``valuation_report``: every position at market and at cost, in its currency and
+in the base currency (``[firm] base-currency``), with the FX revaluation of cash.
+
+Prices are the books' ``price`` directives, read through Beancount's price map:
+a security's price is the latest on or before the as-of date in its cost
+currency; a rate converts that currency into the base currency (the inverse
+rate serves when only that is written). A price older than ``[valuation]
+stale-after-days`` calendar days is used but listed as stale; a security or
+currency without any price is listed as missing and left out of the market
+totals: never valued at cost.
+
+One dict (amounts are Decimals, dates are dates):
+
+- ``as_of``, ``base_currency``, ``stale_after_days``;
+- ``securities``: one row per account, security and cost currency, by account
+  and security: ``account``, ``security``, ``quantity``, ``currency`` (the cost
+  currency), ``cost``, ``price``, ``price_date``, ``market``, ``unrealized``
+  (market less cost), ``rate`` (currency to base), ``cost_base``,
+  ``market_base`` and ``unrealized_base`` (at the as-of rate; None where a price
+  or rate is missing);
+- ``cash``: one row per account and currency (no cost), with ``balance``,
+  ``rate``, ``value_base``, ``historical_base`` (each posting at the rate of its
+  date) and ``revaluation`` (value less historical: the FX gain or loss; None
+  where a rate is missing);
+- ``totals``: ``market_base``, ``cost_base`` and ``unrealized_base`` over the
+  securities valued at market (an unpriced one is in none of them),
+  ``cash_base`` and ``revaluation`` over the cash rows with a rate, and
+  ``total_base`` (securities at market plus cash);
+- ``missing`` and ``stale``: rows of ``commodity``, ``currency`` (what it is
+  priced in), ``date`` (of the latest price, None when there is none) and
+  ``age`` (days), by commodity.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data, prices
+from beancount.ops.summarize import balance_by_account
+
+from ledger.books import Books
+from ledger.config import Config
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+ONE_DAY = datetime.timedelta(days=1)
+ROUND = Decimal("0.01")
+
+
+PricePair = tuple[datetime.date | None, Decimal | None]
+
+
+def _get_price(
+    price_map: Any, base: str, quote: str, day: datetime.date | None = None
+) -> PricePair:
+    """Beancount's lookup (untyped there): the latest price on or before ``day``
+    (any day when None), the inverse of the pair's when only that is known."""
+    if day is None:
+        found = prices.get_latest_price(price_map, (base, quote))  # type: ignore[no-untyped-call]
+    else:
+        found = prices.get_price(price_map, (base, quote), day)  # type: ignore[no-untyped-call]
+    when, number = found
+    return when, number
+
+
+class _Prices:
+    """The price map, and what it could not price (or priced from an old price)."""
+
+    def __init__(self, entries: list[data.Directive], config: Config, as_of: datetime.date):
+        self.map = prices.build_price_map(entries)  # type: ignore[no-untyped-call]
+        self.as_of = as_of
+        self.base = config.firm.base_currency
+        self.stale_after = config.valuation.stale_after_days
+        self.missing: dict[tuple[str, str], dict[str, Any]] = {}
+        self.stale: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def price(self, commodity: str, currency: str) -> tuple[Decimal | None, datetime.date | None]:
+        """The price of ``commodity`` in ``currency`` as of the as-of date."""
+        if commodity == currency:
+            return ONE, self.as_of
+        day, number = _get_price(self.map, commodity, currency, self.as_of)
+        if number is None or day is None:
+            latest, _ = _get_price(self.map, commodity, currency)
+            self.missing[(commodity, currency)] = self._row(commodity, currency, latest)
+            return None, None
+        if (self.as_of - day).days > self.stale_after:
+            self.stale[(commodity, currency)] = self._row(commodity, currency, day)
+        return number, day
+
+    def rate_on(self, currency: str, day: datetime.date) -> Decimal | None:
+        """The rate from ``currency`` to the base currency on ``day`` (no listing)."""
+        if currency == self.base:
+            return ONE
+        _, number = _get_price(self.map, currency, self.base, day)
+        return number
+
+    def _row(self, commodity: str, currency: str, day: datetime.date | None) -> dict[str, Any]:
+        if day is not None and day > self.as_of:
+            day = None  # only a price after the as-of date: none as of then
+        return {
+            "commodity": commodity,
+            "currency": currency,
+            "date": day,
+            "age": None if day is None else (self.as_of - day).days,
+        }
+
+
+def _times(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a * b
+
+
+def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a - b
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(ROUND)
+
+
+def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]:
+    held: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for account, inventory in balances.items():
+        for position in inventory:
+            cost = position.cost
+            if cost is None or not isinstance(cost.number, Decimal):
+                continue
+            totals = held[(account, position.units.currency, cost.currency)]
+            totals[0] += position.units.number
+            totals[1] += position.units.number * cost.number
+    rows = []
+    for (account, security, currency), (quantity, cost) in sorted(held.items()):
+        if not quantity:
+            continue
+        price, day = book.price(security, currency)
+        rate, _ = book.price(currency, book.base)
+        market = _money(_times(quantity, price))
+        cost = _money(cost) or ZERO
+        rows.append(
+            {
+                "account": account,
+                "security": security,
+                "quantity": quantity,
+                "currency": currency,
+                "cost": cost,
+                "price": price,
+                "price_date": day,
+                "market": market,
+                "unrealized": _minus(market, cost),
+                "rate": rate,
+                "cost_base": _money(_times(cost, rate)),
+                "market_base": _money(_times(market, rate)),
+                "unrealized_base": _money(_times(_minus(market, cost), rate)),
+            }
+        )
+    return rows
+
+
+def _cash(entries: list[data.Directive], book: _Prices) -> list[dict[str, Any]]:
+    """Each account's balance in each currency, and its value at the rates of the
+    days it moved (the FX revaluation is the difference with today's value)."""
+    balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
+    for entry in entries:
+        if entry.date > book.as_of:
+            break
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            units = posting.units
+            if posting.cost is not None or units is None or not isinstance(units.number, Decimal):
+                continue
+            if not posting.account.startswith(("Assets:", "Liabilities:")):
+                continue
+            key = (posting.account, units.currency)
+            balance[key] += units.number
+            rate = book.rate_on(units.currency, entry.date)
+            before = historical[key]
+            historical[key] = (
+                None if rate is None or before is None else before + units.number * rate
+            )
+    rows = []
+    for (account, currency), amount in sorted(balance.items()):
+        if not amount:
+            continue
+        rate, _ = book.price(currency, book.base)
+        value = _money(_times(amount, rate))
+        past = _money(historical[(account, currency)])
+        rows.append(
+            {
+                "account": account,
+                "currency": currency,
+                "balance": amount,
+                "rate": rate,
+                "value_base": value,
+                "historical_base": past,
+                "revaluation": _minus(value, past),
+            }
+        )
+    return rows
+
+
+def _total(rows: list[dict[str, Any]], key: str) -> Decimal:
+    return sum((row[key] for row in rows if row[key] is not None), ZERO)
+
+
+def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
+    """Every position at market and at cost as of ``as_of``; cash and its FX revaluation."""
+    book = _Prices(books.entries, config, as_of)
+    balances, _ = balance_by_account(books.entries, as_of + ONE_DAY)
+    held = {a: inv for a, inv in balances.items() if a.startswith(("Assets:", "Liabilities:"))}
+    securities = _securities(held, book)
+    cash = _cash(books.entries, book)
+    valued = [row for row in securities if row["market_base"] is not None]
+    totals = {
+        "market_base": _total(valued, "market_base"),
+        "cost_base": _total(valued, "cost_base"),
+        "unrealized_base": _total(valued, "unrealized_base"),
+        "cash_base": _total(cash, "value_base"),
+        "revaluation": _total(cash, "revaluation"),
+    }
+    totals["total_base"] = totals["market_base"] + totals["cash_base"]
+    return {
+        "as_of": as_of,
+        "base_currency": book.base,
+        "stale_after_days": book.stale_after,
+        "securities": securities,
+        "cash": cash,
+        "totals": totals,
+        "missing": [book.missing[k] for k in sorted(book.missing)],
+        "stale": [book.stale[k] for k in sorted(book.stale)],
+    }

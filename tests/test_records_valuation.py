@@ -1,0 +1,174 @@
+"""``backoffice valuation``: positions at market and at cost, in their currency and the
+base currency, FX revaluation of cash; missing and stale prices listed, not hidden."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import main
+from tests.conftest import write_books
+
+BOOKS = """
+option "operating_currency" "USD"
+option "booking_method" "FIFO"
+
+2026-01-01 open Assets:Custody:Securities "FIFO"
+2026-01-01 open Assets:Bank:USD USD
+2026-01-01 open Assets:Bank:EUR EUR
+2026-01-01 open Equity:Opening
+
+2026-10-30 price EUR 1.10 USD
+2026-11-20 price EUR 1.05 USD
+2026-11-27 price EUR 1.08 USD
+2026-11-27 price AAPL 233.12 USD
+2026-11-27 price SAP 239.35 EUR
+2026-11-20 price TTE 58.00 EUR
+
+2026-11-02 * "Opening balance"
+  Assets:Custody:Securities   100 AAPL {200.00 USD}
+  Assets:Custody:Securities    10 SAP {250.00 EUR}
+  Assets:Custody:Securities    50 TTE {56.00 EUR}
+  Assets:Custody:Securities    20 XYZ {61.25 USD}
+  Assets:Bank:USD           10000.00 USD
+  Assets:Bank:EUR            1000.00 EUR
+  Equity:Opening
+
+2026-11-20 * "Transfer in"
+  Assets:Bank:EUR             500.00 EUR
+  Equity:Opening
+"""
+
+CONFIG = """
+as-of = 2026-11-27
+
+[firm]
+name = "Global Assets Inc."
+base-currency = "USD"
+
+[valuation]
+stale-after-days = 5
+"""
+
+
+@pytest.fixture
+def books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
+    return write_books(tmp_path, {"main.beancount": BOOKS, "backoffice.toml": CONFIG})
+
+
+def valuation(runner: CliRunner, books: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(main, ["--books", str(books), "valuation", *args])
+    return result.exit_code, result.stdout
+
+
+def test_text(runner: CliRunner, books: Path) -> None:
+    """EUR 1,000 booked at 1.10 and 500 at 1.05, worth 1.08 now: 1,620.00 USD against
+    1,625.00, a revaluation of -5.00. TTE's price is a week old; XYZ has none."""
+    code, out = valuation(runner, books)
+    assert code == 1
+    assert out == (
+        "Valuation of Global Assets Inc. as of 2026-11-27 in USD"
+        " (a price older than 5 days is stale)\n"
+        "\n"
+        "Securities\n"
+        "  account                    security  quantity  ccy       cost   price  date"
+        "           market  unrealized  rate  market USD  unrealized USD\n"
+        "  Assets:Custody:Securities  AAPL           100  USD  20,000.00  233.12  2026-11-27"
+        "  23,312.00    3,312.00     1   23,312.00        3,312.00\n"
+        "  Assets:Custody:Securities  SAP             10  EUR   2,500.00  239.35  2026-11-27"
+        "   2,393.50     -106.50  1.08    2,584.98         -115.02\n"
+        "  Assets:Custody:Securities  TTE             50  EUR   2,800.00   58.00  2026-11-20"
+        "   2,900.00      100.00  1.08    3,132.00          108.00\n"
+        "  Assets:Custody:Securities  XYZ             20  USD   1,225.00"
+        "                                                1\n"
+        "\n"
+        "Cash\n"
+        "  account          ccy    balance  rate  value USD  historical USD  revaluation\n"
+        "  Assets:Bank:EUR  EUR   1,500.00  1.08   1,620.00        1,625.00        -5.00\n"
+        "  Assets:Bank:USD  USD  10,000.00     1  10,000.00       10,000.00         0.00\n"
+        "\n"
+        "Totals in USD\n"
+        "  securities at market    29,028.98\n"
+        "  securities at cost      25,724.00\n"
+        "  unrealized P&L           3,304.98\n"
+        "  cash                    11,620.00\n"
+        "  FX revaluation of cash      -5.00\n"
+        "  total at market         40,648.98\n"
+        "\n"
+        "Missing prices (not valued, not even at cost: add a price directive)\n"
+        "  commodity  in   latest price  age (days)\n"
+        "  XYZ        USD  never\n"
+        "\n"
+        "Stale prices (valued at the latest price: add a newer one)\n"
+        "  commodity  in   latest price  age (days)\n"
+        "  TTE        EUR  2026-11-20             7\n"
+    )
+
+
+def test_json_before_the_prices(runner: CliRunner, books: Path) -> None:
+    """On 2026-11-20 TTE's price is fresh; XYZ is still missing, and so is every price
+    of AAPL and SAP (their first is on 2026-11-27)."""
+    code, out = valuation(runner, books, "--as-of", "2026-11-20", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["missing"] == [
+        {"age": None, "commodity": "AAPL", "currency": "USD", "date": None},
+        {"age": None, "commodity": "SAP", "currency": "EUR", "date": None},
+        {"age": None, "commodity": "XYZ", "currency": "USD", "date": None},
+    ]
+    assert report["stale"] == []
+    assert report["securities"][2] == {
+        "account": "Assets:Custody:Securities",
+        "cost": "2800.00",
+        "cost_base": "2940.00",
+        "currency": "EUR",
+        "market": "2900.00",
+        "market_base": "3045.00",
+        "price": "58.00",
+        "price_date": "2026-11-20",
+        "quantity": "50",
+        "rate": "1.05",
+        "security": "TTE",
+        "unrealized": "100.00",
+        "unrealized_base": "105.00",
+    }
+    assert report["totals"] == {
+        "cash_base": "11575.00",
+        "cost_base": "2940.00",
+        "market_base": "3045.00",
+        "revaluation": "-50.00",
+        "total_base": "14620.00",
+        "unrealized_base": "105.00",
+    }
+
+
+def test_csv(runner: CliRunner, books: Path) -> None:
+    code, out = valuation(runner, books, "--csv")
+    assert code == 1
+    assert out == (
+        "kind,account,commodity,quantity,currency,cost,price,price_date,market,unrealized,"
+        "rate,cost_base,market_base,unrealized_base,historical_base,revaluation\n"
+        "security,Assets:Custody:Securities,AAPL,100,USD,20000.00,233.12,2026-11-27,23312.00,"
+        "3312.00,1,20000.00,23312.00,3312.00,,\n"
+        "security,Assets:Custody:Securities,SAP,10,EUR,2500.00,239.35,2026-11-27,2393.50,"
+        "-106.50,1.08,2700.00,2584.98,-115.02,,\n"
+        "security,Assets:Custody:Securities,TTE,50,EUR,2800.00,58.00,2026-11-20,2900.00,"
+        "100.00,1.08,3024.00,3132.00,108.00,,\n"
+        "security,Assets:Custody:Securities,XYZ,20,USD,1225.00,,,,,1,1225.00,,,,\n"
+        "cash,Assets:Bank:EUR,EUR,1500.00,EUR,,,,,,1.08,,1620.00,,1625.00,-5.00\n"
+        "cash,Assets:Bank:USD,USD,10000.00,USD,,,,,,1,,10000.00,,10000.00,0.00\n"
+    )
+
+
+def test_priced_demo_books_are_clean(runner: CliRunner, demo_books: Path) -> None:
+    """The demo books carry a price for every position and a rate for every euro."""
+    code, out = valuation(runner, demo_books, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["missing"], report["stale"]) == ([], [])
+    assert [r["security"] for r in report["securities"]] == ["AAPL", "MSFT", "SAP", "SPY", "TTE"]
+    assert all(r["revaluation"] is not None for r in report["cash"])
