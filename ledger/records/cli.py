@@ -18,8 +18,9 @@ from typing import Any
 
 import click
 
+from ledger.as_of import UsageError
 from ledger.cli_output import amount_text, echo_books_problems, echo_json, table
-from ledger.context import DATE, AppContext, UsageError, pass_app
+from ledger.context import DATE, AppContext, pass_app
 
 
 def _cell(value: object) -> str:
