@@ -11,9 +11,10 @@ import pytest
 from beancount.core import data
 
 from importers.broker_ofx import BrokerOfxImporter
-from importers.common import ImportFailure, InputWarning, document_sha256
+from importers.common import ImportFailure, InputWarning
 from importers.trades import UnknownSecurities
 from ledger.books import load
+from ledger.documents import document_sha256
 from ledger.securities import Security, commodity_entry
 from tests.importers.trade_books import TRADES, assert_golden, base_books, render, trades_config
 
