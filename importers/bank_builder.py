@@ -73,13 +73,15 @@ def ledger_account(config: Config, statement: Statement, path: str) -> str:
         dates.append(statement.opening.date)
     if statement.closing is not None:
         dates.append(statement.closing.date)
+    root = "Liabilities:Card" if statement.card else "Assets:Bank"
     raise UnknownStatementAccount(
         path,
         statement.lineno,
         statement.account_id,
-        f"Assets:Bank:{bank}:{_account_component(statement.currency).upper()}",
+        f"{root}:{bank}:{_account_component(statement.currency).upper()}",
         statement.currency,
         min(dates, default=datetime.date(1970, 1, 1)),
+        cash=not statement.card,
     )
 
 

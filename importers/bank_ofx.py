@@ -183,6 +183,7 @@ def _statement(path: str, stmtrs: _Node) -> Statement:
         lineno=stmtrs.lineno,
         statement_id=stmtrs.value("BANKTRANLIST/DTEND") or "",
         institution=account.value("BANKID"),
+        card=stmtrs.tag == "CCSTMTRS",
         closing=closing,
         lines=lines,
     )

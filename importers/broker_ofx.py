@@ -33,6 +33,7 @@ movements the bank statements carry and are not booked from here.
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 from decimal import Decimal
 from typing import Any
@@ -57,8 +58,9 @@ def _isin(secid: Any) -> str | None:
     kind = str(secid.uniqueidtype).upper()
     if kind == "ISIN":
         return str(secid.uniqueid)
-    if kind == "CUSIP" and len(str(secid.uniqueid)) == 9:
-        body = "US" + str(secid.uniqueid).upper()
+    cusip = str(secid.uniqueid).upper()
+    if kind == "CUSIP" and re.fullmatch(r"[0-9A-Z]{9}", cusip):
+        body = "US" + cusip
         return body + str(check_digit(body))
     return None
 

@@ -167,8 +167,11 @@ class UnknownStatementAccount(ImportFailure):
         account: str,
         currency: str | None,
         open_date: datetime.date,
+        *,
+        cash: bool = True,
     ) -> None:
         self.statement_id = statement_id
+        self.cash = cash  # a cash account (a floor, watched by plugins.cash), not a card's
         self.account = account
         self.currency = currency
         self.open_date = open_date

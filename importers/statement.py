@@ -53,6 +53,7 @@ class Statement:
     statement_id: str = ""
     kind: Kind = "statement"
     institution: str | None = None  # BIC or bank name, to suggest an account name
+    card: bool = False  # a credit card's: money owed, not cash the firm holds
     opening: StatementBalance | None = None
     closing: StatementBalance | None = None
     lines: list[StatementLine] = field(default_factory=list)

@@ -80,11 +80,12 @@ def test_first_statement_books_its_opening_balance(books: Path, tmp_path: Path) 
         f'  source: "{document}"\n'
         '  source-ref: "STMT1/opening"\n'
         "\n"
-        '2026-10-02 ! "Fee"\n'
+        # the starter rules of 'backoffice init' send a bank's fee to its account
+        '2026-10-02 * "Fee"\n'
         f'  source: "{document}"\n'
         '  source-ref: "BANK1"\n'
         "  Assets:Bank:Acct2957:CHF  -30.00 CHF\n"
-        "  Assets:Suspense            30.00 CHF\n"
+        "  Expenses:Fees:Bank         30.00 CHF\n"
         "\n"
         "2026-10-03 balance Assets:Bank:Acct2957:CHF                        70.00 CHF\n"
         f'  source: "{document}"\n'

@@ -77,8 +77,8 @@ def test_a_csv_field_over_the_csv_modules_limit_is_refused(
 
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{blotter}: not a readable CSV file: field larger than field limit (131072); the "
-        "file is damaged, or its delimiter or quoting is not the format's\n"
+        f"{blotter}:2: not valid CSV: field larger than field limit (131072); check "
+        "'delimiter' and 'quote' in [trades.blotter] of backoffice.toml\n"
         "1 error(s); nothing was written\n"
     )
     assert snapshot(demo_books.parent) == before

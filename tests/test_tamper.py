@@ -343,10 +343,11 @@ CASES = [
     ),
     Case(
         "seal entries count",
-        lambda b: replace(SEALS, "entries: 54", "entries: 53")(b),
+        # one more digit in front: a count the digest does not cover, whatever the month holds
+        replace(SEALS, "entries: ", "entries: 1"),
         True,
         True,
-        says="the seal says entries: 53 but its digest covers 54",
+        says="but its digest covers",
     ),
     Case(
         "seal manifest outside the books",

@@ -433,6 +433,7 @@ def _distinct_accounts(
                 account,
                 failure.currency,
                 failure.open_date,
+                cash=failure.cash,
             )
         taken.setdefault(account, wanted)
         out.append(failure)
@@ -659,15 +660,16 @@ def _unopened(account: str, opening: data.Open) -> ImportFailure:
 
 
 def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
-    """The new statement accounts, each a cash account with a floor of zero
-    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor)."""
+    """The new statement accounts, a cash account with a floor of zero
+    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor), a card's
+    account without one."""
     opens: dict[str, data.Open] = {}
     for failure in unknown:
         if failure.account in opened or failure.account in opens:
             continue
         meta = data.new_metadata(failure.path, 0)
         currencies = [failure.currency] if failure.currency else []
-        if failure.currency:  # a cash account: plugins.cash and 'backoffice cash' watch it
+        if failure.currency and failure.cash:  # plugins.cash and 'backoffice cash' watch it
             meta[keys.CASH_FLOOR] = f"0 {failure.currency}"
         opens[failure.account] = data.Open(
             meta, failure.open_date, failure.account, currencies, None

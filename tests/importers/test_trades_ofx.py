@@ -175,3 +175,13 @@ def test_a_private_tag_is_skipped_with_a_warning(
     assert [str(w.message) for w in caught] == [
         "real.ofx: OFX: Encountered private extension tag <INTU.BID>; skipping."
     ]
+
+
+def test_a_cusip_that_is_not_nine_letters_or_digits_gives_no_isin() -> None:
+    from types import SimpleNamespace
+
+    from importers.broker_ofx import _isin
+
+    apple = SimpleNamespace(uniqueidtype="CUSIP", uniqueid="037833100")
+    assert _isin(apple) == "US0378331005"
+    assert _isin(SimpleNamespace(uniqueidtype="CUSIP", uniqueid="03783\x00100")) is None
