@@ -19,11 +19,11 @@ from pydantic import Field, ValidationError, field_validator
 from ledger.cash.config import CashConfig
 from ledger.close.config import CloseConfig
 from ledger.config_base import _check_account, _kebab, _Model
+from ledger.documents import OutsideBooks, inside_books
 from ledger.imports.config import ImportsConfig
 from ledger.matching.config import MatchingConfig
 from ledger.meta import ASSET_CLASSES
 from ledger.prices_config import PricesConfig
-from ledger.safe_paths import OutsideBooks, inside_books
 from ledger.trades_config import TradesConfig
 
 CONFIG_NAME = "backoffice.toml"

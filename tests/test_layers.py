@@ -45,7 +45,6 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.errors",
             "ledger.meta",
             "ledger.documents",
-            "ledger.safe_paths",
             "ledger.posting",
             "ledger.writer",
             "ledger.cache",

@@ -40,10 +40,9 @@ from typing import Any
 from beancount.core import data
 
 from ledger.close.hashes import PERIOD_CLOSE, FileHashes, is_seal
-from ledger.documents import path_in_books
+from ledger.documents import OutsideBooks, inside_books, path_in_books
 from ledger.errors import BooksError
 from ledger.meta import ORIGINAL_DATE
-from ledger.safe_paths import OutsideBooks, inside_books
 
 GENESIS = "none"
 DIGEST_DOMAIN = b"backoffice period-close v2\n"  # v2: entries as parsed and booked

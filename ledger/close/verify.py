@@ -25,9 +25,9 @@ from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
 from ledger.close.hashes import booked_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
+from ledger.documents import OutsideBooks, inside_books
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
-from ledger.safe_paths import OutsideBooks, inside_books
 
 
 @dataclass(frozen=True)
