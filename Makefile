@@ -54,6 +54,10 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(DEMO_BOOKS) recon
 	@echo "== backoffice breaks"
 	$(BIN)/backoffice --books $(DEMO_BOOKS) breaks
+	@echo "== backoffice blotter, stock-record, valuation: the records and the books at market"
+	$(BIN)/backoffice --books $(DEMO_BOOKS) blotter --from 2026-11-01 --to 2026-11-30
+	$(BIN)/backoffice --books $(DEMO_BOOKS) stock-record
+	$(BIN)/backoffice --books $(DEMO_BOOKS) valuation
 	@echo "== backoffice close 2026-10 --dry-run: the October checklist passes"
 	$(BIN)/backoffice --books $(DEMO_BOOKS) close 2026-10 --dry-run
 	@if [ "$(SERVE)" != "0" ]; then \
