@@ -76,7 +76,7 @@ def runner() -> CliRunner:
 def closed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo books with their inbox imported and October closed, once per session:
     copy the directory before changing it."""
-    from ledger.close.closing import run_close
+    from ledger.close.run import run_close
     from ledger.config import load_config
     from ledger.imports.pipeline import run_import
 

@@ -453,7 +453,7 @@ def test_verify_notices_a_removed_last_seal(books: Path) -> None:
 def test_trial_balance_ties_to_beancounts_own_balances(demo_books: Path) -> None:
     from beancount.core import convert, realization
 
-    from ledger.close.reports import trial_balance
+    from ledger.close.statements import trial_balance
 
     books = load(demo_books)
     end = datetime.date(2026, 11, 27)

@@ -30,8 +30,8 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.breaks.model import Break, age, read_breaks
 from ledger.check import config_errors
-from ledger.close.reports import balances
 from ledger.close.seal import Seal, period_bounds
+from ledger.close.statements import balances
 from ledger.config import Config
 from ledger.errors import BooksError, error_location
 from ledger.settlement.state import trade_states

@@ -34,7 +34,7 @@ def close(
 ) -> None:
     """Close PERIOD (YYYY-MM): run the checklist, write the reports, seal it."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.close.closing import run_close
+    from ledger.close.run import run_close
     from ledger.close.seal import PeriodError, period_bounds
 
     path = app.require_books()

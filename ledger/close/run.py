@@ -27,7 +27,6 @@ from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
 from ledger.close.hashes import booked_hashes
-from ledger.close.reports import Statement, period_statements
 from ledger.close.seal import (
     CLOSES_DIR,
     SEALS_FILE,
@@ -36,6 +35,7 @@ from ledger.close.seal import (
     prepare_seal,
     read_seals,
 )
+from ledger.close.statements import Statement, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.writer import BooksWriter
