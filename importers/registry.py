@@ -21,10 +21,10 @@ from importers.broker_ofx import BrokerOfxImporter
 from importers.camt import CamtImporter
 from importers.custody_csv import CustodyCsvImporter
 from importers.fix import FixImporter
-from importers.mt54x import Mt54xImporter
 from importers.mt535 import Mt535Importer
 from importers.mt536 import Mt536Importer
 from importers.prices_csv import PriceCsvImporter
+from importers.settlement_confirmations import SettlementConfirmationImporter
 from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 
@@ -37,7 +37,7 @@ def importers_for(config: Config) -> list[Importer]:
         BrokerOfxImporter(config),
     ]
     custody: list[Importer] = [
-        Mt54xImporter(config),
+        SettlementConfirmationImporter(config),
         Mt536Importer(config),
         Mt535Importer(config),
         CustodyCsvImporter(config),

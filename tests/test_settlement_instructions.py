@@ -16,7 +16,7 @@ from ledger.books import load
 from ledger.cli import main
 from ledger.config import load_config
 from ledger.settlement.instructions import instructions_for, reference
-from ledger.settlement.mt54x import swift_decimal
+from ledger.settlement.mt541_mt543 import swift_decimal
 from ledger.settlement.sese023 import structure_errors
 
 DATA = Path(__file__).parent / "data" / "settlement"

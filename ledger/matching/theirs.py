@@ -18,7 +18,7 @@ from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.matching.confirmations_csv import read_confirmations_csv
 from ledger.matching.confirmations_fix import read_fix
-from ledger.matching.confirmations_mt54x import MESSAGE_TYPES, read_mt54x
+from ledger.matching.confirmations_mt545_mt547 import MESSAGE_TYPES, read_mt545_mt547
 from ledger.matching.model import TradeRecord
 
 
@@ -41,7 +41,7 @@ def read_theirs(
         if looks_like_fix(content[: 1 << 16]):
             records.extend(read_fix(path, config, source))
         elif iso15022.message_types(str(path)) & MESSAGE_TYPES:
-            records.extend(read_mt54x(path, entries, source))
+            records.extend(read_mt545_mt547(path, entries, source))
         else:
             records.extend(
                 read_confirmations_csv(path, content, config.matching.confirmations, source)

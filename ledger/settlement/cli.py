@@ -129,7 +129,7 @@ def instructions(
     settlement instructions in backoffice.toml."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.settlement.instructions import instructions_for
-    from ledger.settlement.mt54x import mt54x
+    from ledger.settlement.mt541_mt543 import mt541_mt543
     from ledger.settlement.sese023 import sese023
 
     _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
@@ -144,7 +144,7 @@ def instructions(
         stem = re.sub(r"[^A-Za-z0-9.-]", "_", instruction.reference)
         if output_format == "mt54x":
             name = f"MT{instruction.message_type}-{stem}.fin"
-            documents.append((name, mt54x(instruction).encode("ascii")))
+            documents.append((name, mt541_mt543(instruction).encode("ascii")))
         else:
             documents.append((f"sese023-{stem}.xml", sese023(instruction)))
     if output is None:

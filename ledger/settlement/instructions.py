@@ -4,7 +4,7 @@
 ``[[settlement.instructions]]`` of its counterparty for the security's market
 (an instruction for ``market = "*"`` serves every market the counterparty has
 no specific one for). The result, an :class:`Instruction`, is what the MT541/
-MT543 writer (:mod:`ledger.settlement.mt54x`) and the sese.023 writer
+MT543 writer (:mod:`ledger.settlement.mt541_mt543`) and the sese.023 writer
 (:mod:`ledger.settlement.sese023`) format. A trade that cannot be instructed
 gives a message naming what is missing, and no instruction.
 """

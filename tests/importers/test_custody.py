@@ -17,9 +17,9 @@ from importers.blotter import BlotterImporter
 from importers.common import ImportFailure
 from importers.custody_csv import CustodyCsvImporter
 from importers.fix import FixImporter
-from importers.mt54x import Mt54xImporter
 from importers.mt535 import Mt535Importer
 from importers.mt536 import Mt536Importer
+from importers.settlement_confirmations import SettlementConfirmationImporter
 from ledger.books import load
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import run_import
@@ -39,7 +39,7 @@ def trade_importers(config: Config) -> Sequence[Importer]:
     return [
         BlotterImporter(config),
         FixImporter(config),
-        Mt54xImporter(config),
+        SettlementConfirmationImporter(config),
         Mt536Importer(config),
         Mt535Importer(config),
         CustodyCsvImporter(config),
@@ -55,7 +55,7 @@ def books_with_trades(tmp_path: Path) -> list[data.Directive]:
 def test_mt545_mt547_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     existing = books_with_trades(tmp_path)
     monkeypatch.chdir(CUSTODY)
-    importer = Mt54xImporter(trades_config())
+    importer = SettlementConfirmationImporter(trades_config())
     assert importer.identify("mt545.txt")
     assert not Mt535Importer(trades_config()).identify("mt545.txt")
     assert_golden(importer.extract("mt545.txt", existing), CUSTODY / "mt545.txt.beancount")
@@ -66,7 +66,7 @@ def test_a_cancellation_reverses_the_settlement(
 ) -> None:
     existing = books_with_trades(tmp_path)
     monkeypatch.chdir(CUSTODY)
-    importer = Mt54xImporter(trades_config())
+    importer = SettlementConfirmationImporter(trades_config())
     settled = importer.extract("mt545.txt", existing)
     [reversal] = importer.extract("mt545-cancel.txt", [*existing, *settled])
     assert render([reversal]) == (
@@ -89,7 +89,9 @@ def test_a_settlement_of_an_unknown_trade_with_an_unmapped_bic(
     text = (CUSTODY / "mt545.txt").read_text(encoding="latin-1").replace("ALPSUS33", "ZEDDUS33")
     Path("x.txt").write_text(text, encoding="latin-1")
     with pytest.raises(ImportFailure) as caught:
-        Mt54xImporter(trades_config()).extract("x.txt", base_books(tmp_path).entries)
+        SettlementConfirmationImporter(trades_config()).extract(
+            "x.txt", base_books(tmp_path).entries
+        )
     assert str(caught.value) == (
         "x.txt:1: MT545 CUS2611250117: settles trade 'GA-20261124-001', which is not in the "
         "books, and its counterparty BIC (ZEDDUS33) is not mapped; import the trade first (or "
@@ -192,7 +194,7 @@ def test_mt536_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CUSTODY)
     importer = Mt536Importer(trades_config())
     assert importer.identify("mt536.txt")
-    assert not Mt54xImporter(trades_config()).identify("mt536.txt")
+    assert not SettlementConfirmationImporter(trades_config()).identify("mt536.txt")
     assert_golden(importer.extract("mt536.txt", existing), CUSTODY / "mt536.txt.beancount")
 
 
@@ -201,7 +203,7 @@ def test_mt536_does_not_repeat_what_the_mt545_confirmed(
 ) -> None:
     existing = books_with_trades(tmp_path)
     monkeypatch.chdir(CUSTODY)
-    confirmed = Mt54xImporter(trades_config()).extract("mt545.txt", existing)
+    confirmed = SettlementConfirmationImporter(trades_config()).extract("mt545.txt", existing)
     assert Mt536Importer(trades_config()).extract("mt536.txt", [*existing, *confirmed]) == []
 
 
@@ -256,7 +258,7 @@ def test_free_of_payment_movements_are_booked_for_review(
     the lots; both flagged ! against suspense; they load and book FIFO."""
     existing = books_with_trades(tmp_path)
     monkeypatch.chdir(CUSTODY)
-    importer = Mt54xImporter(trades_config())
+    importer = SettlementConfirmationImporter(trades_config())
     assert importer.identify("mt544-546.txt")
     assert_golden(importer.extract("mt544-546.txt", existing), CUSTODY / "mt544-546.txt.beancount")
     main = make_books(tmp_path / "loaded")
@@ -273,7 +275,9 @@ def test_free_of_payment_for_a_trade_of_ours_is_refused(
     text = (CUSTODY / "mt545.txt").read_text(encoding="latin-1").replace("{2:O545", "{2:O544", 1)
     Path("f.txt").write_text(text, encoding="latin-1")
     with pytest.raises(ImportFailure) as caught:
-        Mt54xImporter(trades_config()).extract("f.txt", books_with_trades(tmp_path))
+        SettlementConfirmationImporter(trades_config()).extract(
+            "f.txt", books_with_trades(tmp_path)
+        )
     assert str(caught.value).startswith(
         "f.txt:1: MT544 CUS2611250117: settles trade GA-20261124-001 free of payment: the trade "
         "entry already holds the securities"

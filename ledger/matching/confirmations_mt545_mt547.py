@@ -1,7 +1,7 @@
 """Their side from the custodian's settlement confirmations MT545 / MT547.
 
 Read with the shared ISO 15022 parser and the custody importer's field
-reading (:mod:`importers.mt54x`): ``:20C::RELA//`` is our trade id (the
+reading (:mod:`importers.settlement_confirmations`): ``:20C::RELA//`` is our trade id (the
 shared reference), ``:20C::SEME//`` the confirmation's id, ``:98A::TRAD//``
 the trade date, ``:98A::ESET//`` the settlement date, ``:36B::ESTT//`` the
 quantity, ``:19A::ESTT//`` the settled (net) amount, ``:90B::DEAL//`` the
@@ -20,7 +20,12 @@ from pathlib import Path
 from beancount.core import data
 
 from importers import iso15022
-from importers.mt54x import AGAINST_PAYMENT, FREE_OF_PAYMENT, is_cancellation, settlement_row
+from importers.settlement_confirmations import (
+    AGAINST_PAYMENT,
+    FREE_OF_PAYMENT,
+    is_cancellation,
+    settlement_row,
+)
 from importers.trades import SecurityResolver
 from ledger.matching.model import TradeRecord
 
@@ -62,7 +67,9 @@ def _cancelled(message: iso15022.Message) -> str | None:
     return None
 
 
-def read_mt54x(path: Path, entries: Iterable[data.Directive], source: str) -> list[TradeRecord]:
+def read_mt545_mt547(
+    path: Path, entries: Iterable[data.Directive], source: str
+) -> list[TradeRecord]:
     """The settlement confirmations in ``path`` that no later CANC withdrew."""
     text = path.read_bytes().decode("latin-1")
     messages = iso15022.parse(text, str(path))

@@ -153,7 +153,7 @@ def cancelled_reference(message: iso15022.Message) -> str:
     return cancelled
 
 
-class Mt54xImporter(CustodyMessageImporter):
+class SettlementConfirmationImporter(CustodyMessageImporter):
     """Settlement confirmations MT544-MT547."""
 
     message_types = frozenset({*AGAINST_PAYMENT, *FREE_OF_PAYMENT})

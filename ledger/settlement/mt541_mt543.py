@@ -67,7 +67,7 @@ def _lt_address(bic: str, terminal: str) -> str:
     return f"{bic[:8]}{terminal}{branch}"
 
 
-def mt54x(instruction: Instruction) -> str:
+def mt541_mt543(instruction: Instruction) -> str:
     """The MT541 or MT543 of ``instruction``, CRLF line ends as FIN carries them."""
     agent = "DEAG" if instruction.receive else "REAG"
     lines = [
