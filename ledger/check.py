@@ -9,7 +9,7 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.books import Books, load
 from ledger.close.guard import seal_guard
 from ledger.close.verify import document_errors
@@ -86,12 +86,12 @@ def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[Boo
     warnings = []
     transaction = data.Transaction
     for entry in entries:
-        if type(entry) is not transaction or entry.flag != "!" or m.FAIL_AGE not in entry.meta:
+        if type(entry) is not transaction or entry.flag != "!" or keys.FAIL_AGE not in entry.meta:
             continue
         meta = entry.meta
-        age = meta[m.FAIL_AGE]
-        outstanding = meta.get(m.FAIL_OUTSTANDING)
-        counterparty = meta.get(m.COUNTERPARTY) or next(
+        age = meta[keys.FAIL_AGE]
+        outstanding = meta.get(keys.FAIL_OUTSTANDING)
+        counterparty = meta.get(keys.COUNTERPARTY) or next(
             (p.account[len(prefix) :] for p in entry.postings if p.account.startswith(prefix)),
             "the counterparty",
         )
@@ -101,7 +101,7 @@ def fail_warnings(entries: Sequence[data.Directive], config: Config) -> list[Boo
         warnings.append(
             BooksError(
                 meta,
-                f"warning: trade {meta.get(m.TRADE_ID)} failed: due {meta.get(m.SETTLE_DATE)}"
+                f"warning: trade {meta.get(keys.TRADE_ID)} failed: due {meta.get(keys.SETTLE_DATE)}"
                 f"{unsettled}, {age} business day(s) late (an error after {limit}); chase "
                 f"{counterparty} and book the settlement or the cancellation",
                 entry,

@@ -59,7 +59,7 @@ from typing import Any, cast
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.calendars import add_business_days, business_days_between, is_business_day
 from ledger.config import Config
 from ledger.errors import BooksError, sort_errors
@@ -252,8 +252,8 @@ class _Run:
         meta: dict[str, Any] = data.new_metadata(
             trade.entry.meta.get("filename", "<settlement>"), trade.entry.meta.get("lineno", 0)
         )
-        meta[m.AUTO_SETTLED] = True
-        meta[m.SOURCE_REF] = "auto-settle-" + m.stable_id(
+        meta[keys.AUTO_SETTLED] = True
+        meta[keys.SOURCE_REF] = "auto-settle-" + keys.stable_id(
             trade.trade_id, trade.settle_date.isoformat(), str(trade.amount)
         )
         entry = data.Transaction(
@@ -295,8 +295,8 @@ class _Run:
                 flag="!",
                 meta={
                     **current.meta,
-                    m.FAIL_AGE: Decimal(age),
-                    m.FAIL_OUTSTANDING: Amount(outstanding, trade.currency),
+                    keys.FAIL_AGE: Decimal(age),
+                    keys.FAIL_OUTSTANDING: Amount(outstanding, trade.currency),
                 },
             )
             self.changed = True

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import meta
+from ledger import meta as keys
 from ledger.isin import check_digit, is_valid_isin, isin_error
 
 
@@ -19,39 +19,39 @@ def test_getters_read_beancount_values() -> None:
         "side": "buy",
         "settle-override": True,
     }
-    assert meta.get_trade_id(entry_meta) == "T1"
-    assert meta.get_trade_date(entry_meta) == datetime.date(2026, 10, 9)
-    assert meta.get_settle_date(entry_meta) == datetime.date(2026, 10, 13)
-    assert meta.get_side(entry_meta) == "buy"
-    assert meta.get_bool(entry_meta, meta.SETTLE_OVERRIDE) is True
-    assert meta.get_isin(entry_meta) is None
+    assert keys.get_trade_id(entry_meta) == "T1"
+    assert keys.get_trade_date(entry_meta) == datetime.date(2026, 10, 9)
+    assert keys.get_settle_date(entry_meta) == datetime.date(2026, 10, 13)
+    assert keys.get_side(entry_meta) == "buy"
+    assert keys.get_bool(entry_meta, keys.SETTLE_OVERRIDE) is True
+    assert keys.get_isin(entry_meta) is None
 
 
 @pytest.mark.parametrize(
     ("entry_meta", "getter"),
     [
-        ({"side": "long"}, meta.get_side),
-        ({"settle-date": "13/10/2026"}, meta.get_settle_date),
-        ({"trade-id": datetime.date(2026, 1, 1)}, meta.get_trade_id),
+        ({"side": "long"}, keys.get_side),
+        ({"settle-date": "13/10/2026"}, keys.get_settle_date),
+        ({"trade-id": datetime.date(2026, 1, 1)}, keys.get_trade_id),
     ],
 )
 def test_getters_reject_wrong_types(entry_meta: dict[str, object], getter: object) -> None:
-    with pytest.raises(meta.MetaError):
+    with pytest.raises(keys.MetaError):
         getter(entry_meta)  # type: ignore[operator]
 
 
 def test_cash_floor_forms() -> None:
-    assert meta.get_cash_floor({}) == (Decimal(0), None)
-    assert meta.get_cash_floor({"cash-floor": "-500000 USD"}) == (Decimal(-500000), "USD")
-    assert meta.get_cash_floor({"cash-floor": Decimal("-10")}) == (Decimal(-10), None)
-    with pytest.raises(meta.MetaError):
-        meta.get_cash_floor({"cash-floor": "lots"})
+    assert keys.get_cash_floor({}) == (Decimal(0), None)
+    assert keys.get_cash_floor({"cash-floor": "-500000 USD"}) == (Decimal(-500000), "USD")
+    assert keys.get_cash_floor({"cash-floor": Decimal("-10")}) == (Decimal(-10), None)
+    with pytest.raises(keys.MetaError):
+        keys.get_cash_floor({"cash-floor": "lots"})
 
 
 def test_stable_id_is_deterministic() -> None:
-    assert meta.stable_id("a", "b") == meta.stable_id("a", "b")
-    assert meta.stable_id("a", "b") != meta.stable_id("ab")
-    assert meta.trade_link("T1") == "trade-T1"
+    assert keys.stable_id("a", "b") == keys.stable_id("a", "b")
+    assert keys.stable_id("a", "b") != keys.stable_id("ab")
+    assert keys.trade_link("T1") == "trade-T1"
 
 
 @pytest.mark.parametrize("isin", ["US0378331005", "DE0007164600", "GB0007980591", "US78462F1030"])

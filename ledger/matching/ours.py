@@ -29,7 +29,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.position import Cost
 
-from ledger import meta
+from ledger import meta as keys
 from ledger.config import Config
 from ledger.errors import BooksError
 from ledger.matching.model import TradeRecord
@@ -44,14 +44,14 @@ def trade_record(entry: data.Transaction, config: Config) -> TradeRecord | None:
 
     Raises :class:`ledger.meta.MetaError` or ValueError on a malformed trade.
     """
-    trade_id = meta.get_trade_id(entry.meta)
-    side = meta.get_side(entry.meta)
+    trade_id = keys.get_trade_id(entry.meta)
+    side = keys.get_side(entry.meta)
     if trade_id is None or side is None:
         return None
-    trade_date = meta.get_trade_date(entry.meta)
+    trade_date = keys.get_trade_date(entry.meta)
     if trade_date is None:
-        raise ValueError(f"trade {trade_id} has no {meta.TRADE_DATE}")
-    counterparty = meta.get_counterparty(entry.meta)
+        raise ValueError(f"trade {trade_id} has no {keys.TRADE_DATE}")
+    counterparty = keys.get_counterparty(entry.meta)
     unsettled = config.unsettled_account(counterparty) if counterparty else None
     commission = fees = net = Decimal(0)
     currency: str | None = None
@@ -95,10 +95,10 @@ def trade_record(entry: data.Transaction, config: Config) -> TradeRecord | None:
         ref=trade_id,
         reference=trade_id,
         counterparty=counterparty,
-        isin=meta.get_isin(entry.meta),
+        isin=keys.get_isin(entry.meta),
         side=side,
         trade_date=trade_date,
-        settle_date=meta.get_settle_date(entry.meta),
+        settle_date=keys.get_settle_date(entry.meta),
         quantity=quantity,
         price=price,
         gross=gross,
@@ -123,10 +123,10 @@ def our_trades(
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
-        if meta.CANCELS in entry.meta:
-            cancelled.add(str(entry.meta[meta.CANCELS]))
+        if keys.CANCELS in entry.meta:
+            cancelled.add(str(entry.meta[keys.CANCELS]))
             continue
-        if meta.TRADE_ID not in entry.meta:
+        if keys.TRADE_ID not in entry.meta:
             continue
         try:
             record = trade_record(entry, config)

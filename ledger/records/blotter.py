@@ -25,7 +25,7 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 from ledger.records.entries import TradeEntry, read_trade_entries, where
@@ -57,7 +57,7 @@ COLUMNS = (
 
 
 def _time(meta: dict[str, Any]) -> str | None:
-    value = meta.get(m.TRADE_TIME)
+    value = meta.get(keys.TRADE_TIME)
     return None if value is None else str(value)
 
 
@@ -85,8 +85,8 @@ def _row(
         "settle_date": trade.settle_date,
         "corrects": None,
         "cancelled_by": None,
-        "source": m.get_source(meta),
-        "source_ref": m.get_source_ref(meta),
+        "source": keys.get_source(meta),
+        "source_ref": keys.get_source_ref(meta),
         "file": file,
         "line": line,
     }
@@ -123,7 +123,7 @@ def blotter_report(
             "corrects": ", ".join(corrects) or None,
         }
         if cancel is not None:
-            fields["cancelled_by"] = m.get_source_ref(cancel.meta) or _at(cancel, books)
+            fields["cancelled_by"] = keys.get_source_ref(cancel.meta) or _at(cancel, books)
         rows.append(_row(trade, read.get(trade.trade_id), entry, books, **fields))
         if cancel is not None:
             rows.append(

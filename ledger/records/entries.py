@@ -19,7 +19,7 @@ from typing import Any
 from beancount.core import data
 from beancount.core.position import Cost
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.documents import path_in_books
 
 
@@ -69,13 +69,13 @@ def read_trade_entries(entries: Iterable[data.Directive]) -> dict[str, TradeEntr
     for entry in entries:
         if not isinstance(entry, data.Transaction) or not entry.meta:
             continue
-        if m.CANCELS in entry.meta:
+        if keys.CANCELS in entry.meta:
             continue
         try:
-            trade_id = m.get_trade_id(entry.meta)
-            if trade_id is not None and m.get_side(entry.meta) is not None:
+            trade_id = keys.get_trade_id(entry.meta)
+            if trade_id is not None and keys.get_side(entry.meta) is not None:
                 trades.setdefault(trade_id, _trade_entry(trade_id, entry))
-        except m.MetaError:
+        except keys.MetaError:
             continue
     return trades
 

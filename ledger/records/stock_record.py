@@ -42,7 +42,7 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 from ledger.records.entries import read_trade_entries, signed, unsettled_quantity, where
@@ -79,7 +79,7 @@ def _securities(entries: list[data.Directive]) -> tuple[list[_Holding], dict[str
     securities = {
         name
         for name, entry in commodities.items()
-        if (entry.meta or {}).get(m.ASSET_CLASS) not in (None, "fx")
+        if (entry.meta or {}).get(keys.ASSET_CLASS) not in (None, "fx")
     }
     holdings = []
     for entry in entries:
@@ -230,10 +230,10 @@ def _breaks(reader: _Reader, as_of: datetime.date) -> list[dict[str, Any]]:
                 "custodian": theirs,
                 "record": ours,
                 "difference": theirs - ours,
-                "pending_quantity": (entry.meta or {}).get(m.PENDING_QUANTITY),
-                "blocked_quantity": (entry.meta or {}).get(m.BLOCKED_QUANTITY),
-                "source": m.get_source(entry.meta),
-                "source_ref": m.get_source_ref(entry.meta),
+                "pending_quantity": (entry.meta or {}).get(keys.PENDING_QUANTITY),
+                "blocked_quantity": (entry.meta or {}).get(keys.BLOCKED_QUANTITY),
+                "source": keys.get_source(entry.meta),
+                "source_ref": keys.get_source_ref(entry.meta),
                 "file": file,
                 "line": line,
             }
@@ -262,8 +262,8 @@ def stock_record_report(books: Books, config: Config, as_of: datetime.date) -> d
         securities.append(
             {
                 "security": security,
-                "isin": meta.get(m.COMMODITY_ISIN),
-                "name": meta.get(m.COMMODITY_NAME),
+                "isin": meta.get(keys.COMMODITY_ISIN),
+                "name": meta.get(keys.COMMODITY_NAME),
                 "books": books_total,
                 "long": long,
                 "short": short,

@@ -20,7 +20,7 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.config import Config, StandingInstruction
 from ledger.settlement.state import TradeState, trade_states
 
@@ -66,7 +66,7 @@ def reference(trade_id: str) -> str:
         and not trade_id.startswith("/")
         and not trade_id.endswith("/")
     )
-    return trade_id if valid else m.stable_id("instruction", trade_id)
+    return trade_id if valid else keys.stable_id("instruction", trade_id)
 
 
 def _swift_text(text: str, width: int = 35) -> str:
@@ -116,7 +116,7 @@ def instructions_for(
         if state.status == "settled" or (trade_date is not None and state.trade_date != trade_date):
             continue
         security = securities.get(state.security, {})
-        market = m.get_str(security, m.MARKET) or ""
+        market = keys.get_str(security, keys.MARKET) or ""
         ssi = _standing(config, state.counterparty, market)
         instruction = _instruction(state, ssi, market, security, (sender, custodian), problems)
         if instruction is not None:
@@ -157,7 +157,7 @@ def _instruction(
         trade_date=state.trade_date,
         settle_date=state.settle_date,
         isin=state.isin,
-        description=_swift_text(m.get_str(security, m.COMMODITY_NAME) or state.security),
+        description=_swift_text(keys.get_str(security, keys.COMMODITY_NAME) or state.security),
         quantity=state.quantity,
         amount=abs(state.amount),
         currency=state.currency,

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from beancount.core import data
 
-from ledger import meta as m
+from ledger import meta as keys
 from ledger.config import Config
 from ledger.errors import BooksError
 from ledger.meta import (
@@ -68,7 +68,7 @@ class Trade(NamedTuple):
 
     @property
     def link(self) -> str:
-        return m.trade_link(self.trade_id)
+        return keys.trade_link(self.trade_id)
 
 
 class Settlement(NamedTuple):
@@ -107,7 +107,7 @@ class Scan:
 
 
 def _trade_ids(links: Iterable[str]) -> list[str]:
-    prefix = m.TRADE_LINK_PREFIX
+    prefix = keys.TRADE_LINK_PREFIX
     ids = [link[len(prefix) :] for link in links if link.startswith(prefix)]
     ids.sort()
     return ids
@@ -179,11 +179,11 @@ class _Reader:
                         self.trade(entry, position)
                     else:
                         self.settlement(entry)
-                except m.MetaError as exc:
+                except keys.MetaError as exc:
                     self.error(entry, f"{exc}; fix the entry's metadata")
             elif isinstance(entry, data.Commodity):
                 self.commodity(entry)
-            elif isinstance(entry, data.Open) and entry.meta and m.CASH_FLOOR in entry.meta:
+            elif isinstance(entry, data.Open) and entry.meta and keys.CASH_FLOOR in entry.meta:
                 # Accounts are opened before they are used (Beancount checks it), so
                 # a cash account is known before the first trade that moves it.
                 self.scan.cash_accounts.add(entry.account)
@@ -208,13 +208,13 @@ class _Reader:
         for trade_id, trade in trades.items():
             if trade.security in self.late:
                 isin, market, asset_class = self.security(trade.security)
-                own_isin = m.get_isin(trade.entry.meta)
+                own_isin = keys.get_isin(trade.entry.meta)
                 trades[trade_id] = trade._replace(
                     isin=own_isin or isin, market=market, asset_class=asset_class
                 )
 
     def cancel(self, entry: data.Transaction, position: int) -> None:
-        trade_id = m.get_str(entry.meta, CANCELS)
+        trade_id = keys.get_str(entry.meta, CANCELS)
         if trade_id in self.scan.cancels:
             self.error(entry, f"trade {trade_id} is cancelled twice; remove one cancellation")
         elif trade_id:
@@ -224,10 +224,10 @@ class _Reader:
     def trade(self, entry: data.Transaction, position: int) -> None:
         """A trade; ``position`` is its index in the entries."""
         meta = entry.meta
-        trade_id = m.get_trade_id(meta) or ""
-        side = m.get_side(meta) or "buy"
-        trade_date = m.get_trade_date(meta)
-        settle_date = m.get_settle_date(meta)
+        trade_id = keys.get_trade_id(meta) or ""
+        side = keys.get_side(meta) or "buy"
+        trade_date = keys.get_trade_date(meta)
+        settle_date = keys.get_settle_date(meta)
         if trade_date is None or settle_date is None:
             missing = [
                 key
@@ -314,7 +314,7 @@ class _Reader:
                 )
                 return
             number = sum((leg.number for leg in cash), ZERO)
-        counterparty = m.get_counterparty(meta)
+        counterparty = keys.get_counterparty(meta)
         if clearing_account is not None:
             from_account = clearing_account[len(self.prefix) :]
             if counterparty is None:
@@ -335,7 +335,7 @@ class _Reader:
                 return
             security_currency, quantity = leg.currency, leg.number
         isin, market, asset_class = self.security(security_currency)
-        own_isin = m.get_isin(meta)
+        own_isin = keys.get_isin(meta)
         trades[trade_id] = read = Trade(
             entry=entry,
             trade_id=trade_id,
@@ -352,7 +352,7 @@ class _Reader:
             amount=number,
             clearing_account=clearing_account,
             direct_cash=tuple(sorted({leg.account for leg in direct})) if direct else (),
-            override=m.get_bool(meta, SETTLE_OVERRIDE),
+            override=keys.get_bool(meta, SETTLE_OVERRIDE),
             position=position,
         )
         if self.on_trade is not None:
@@ -367,9 +367,9 @@ class _Reader:
         if found is None:
             commodity = self.commodities.get(currency, {})
             found = (
-                m.get_str(commodity, m.COMMODITY_ISIN),
-                m.get_str(commodity, m.MARKET) or "",
-                m.get_str(commodity, m.ASSET_CLASS) or "",
+                keys.get_str(commodity, keys.COMMODITY_ISIN),
+                keys.get_str(commodity, keys.MARKET) or "",
+                keys.get_str(commodity, keys.ASSET_CLASS) or "",
             )
             self.securities[currency] = found
         return found
@@ -459,8 +459,8 @@ class _Reader:
         ):
             return False
         # Its flags are read all the same: one that is not TRUE or FALSE is an error.
-        m.get_bool(entry.meta, PARTIAL)
-        m.get_bool(entry.meta, AUTO_SETTLED)
+        keys.get_bool(entry.meta, PARTIAL)
+        keys.get_bool(entry.meta, AUTO_SETTLED)
         return True
 
     def read_settlement(
@@ -486,8 +486,8 @@ class _Reader:
             amount=amount,
             currency=currency,
             cash_account=cash[0] if cash else None,
-            partial=m.get_bool(entry.meta, PARTIAL),
-            generated=m.get_bool(entry.meta, AUTO_SETTLED),
+            partial=keys.get_bool(entry.meta, PARTIAL),
+            generated=keys.get_bool(entry.meta, AUTO_SETTLED),
             date=entry.date,
         )
 
