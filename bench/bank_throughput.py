@@ -31,9 +31,9 @@ from beancount.core import data
 from beancount.parser import parser, printer
 from beangulp.importers import csvbase
 
-from importers.bank_csv import CsvImporter
+from importers.bank.csv import CsvImporter
+from importers.bank.mt940 import Mt940Importer
 from importers.printing import format_entry
-from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 from ledger.imports.config import BankCsvFormat, ImportsConfig, Rule
 

@@ -5,7 +5,7 @@
 writes a QuickFIX-style log (one junk line in fifty) of ``--reports``
 execution reports (35=8, FIX 4.4): orders of ten partial fills each, about
 ``--open`` orders open at any time, every fill with a valid BodyLength and
-CheckSum; then reads it with ``importers.fix.read_order_days`` (validation,
+CheckSum; then reads it with ``importers.trades.fix.read_order_days`` (validation,
 aggregation per order and day, average prices) and prints the seconds, the
 trades and the peak resident memory of the reading process. Run it twice with
 ``--reports`` 100000 and 1000000: the memory stays flat while the file grows
@@ -71,7 +71,7 @@ def write_log(path: Path, reports: int, open_orders: int) -> None:
 
 
 def read(path: Path) -> None:
-    from importers.fix import read_order_days
+    from importers.trades.fix import read_order_days
 
     start, cpu = time.perf_counter(), time.process_time()
     with path.open("rb") as handle:

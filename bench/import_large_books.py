@@ -45,7 +45,7 @@ ACCOUNT_ID = "021000089-4471190023"
 BEANGULP = """
 import sys
 import beangulp
-from importers.swift_mt940 import Mt940Importer
+from importers.bank.mt940 import Mt940Importer
 from ledger.config import load_config
 from pathlib import Path
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 from beangulp import Importer
 
-from importers.bank_csv import CsvImporter
-from importers.bank_ofx import OfxImporter
-from importers.blotter import BlotterImporter
-from importers.broker_ofx import BrokerOfxImporter
-from importers.camt import CamtImporter
-from importers.custody_csv import CustodyCsvImporter
-from importers.fix import FixImporter
-from importers.mt535 import Mt535Importer
-from importers.mt536 import Mt536Importer
-from importers.prices_csv import PriceCsvImporter
-from importers.settlement_confirmations import SettlementConfirmationImporter
-from importers.swift_mt940 import Mt940Importer
+from importers.bank.camt import CamtImporter
+from importers.bank.csv import CsvImporter
+from importers.bank.mt940 import Mt940Importer
+from importers.bank.ofx import OfxImporter
+from importers.custody.csv import CustodyCsvImporter
+from importers.custody.mt535 import Mt535Importer
+from importers.custody.mt536 import Mt536Importer
+from importers.custody.prices_csv import PriceCsvImporter
+from importers.custody.settlement_confirmations import SettlementConfirmationImporter
+from importers.trades.blotter import BlotterImporter
+from importers.trades.fix import FixImporter
+from importers.trades.ofx import BrokerOfxImporter
 from ledger.config import Config
 
 

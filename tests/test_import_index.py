@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bench.generate import read_firm, render, write
-from importers.rules import trade_clearing
+from importers.bank.rules import trade_clearing
 from ledger.config import load_config
 from ledger.imports import view as views
 from ledger.imports.index import CACHE_DIR, scan_books

@@ -18,9 +18,9 @@ from bench.bank_throughput import (
     write_csv,
     write_mt940,
 )
-from importers.bank_csv import CsvImporter
+from importers.bank.csv import CsvImporter
+from importers.bank.mt940 import Mt940Importer
 from importers.printing import format_entry
-from importers.swift_mt940 import Mt940Importer
 
 ROWS = 400
 

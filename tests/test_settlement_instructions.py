@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from importers.iso15022 import parse
+from importers.custody.iso15022 import parse
 from ledger.books import load
 from ledger.cli import main
 from ledger.config import load_config

@@ -40,11 +40,11 @@ from beancount.core import data
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
-from importers.bank import BankImporter
-from importers.bank_builder import normalise_id
+from importers.bank.base import BankImporter
+from importers.bank.builder import normalise_id
 from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
 from importers.registry import importers_for
-from importers.trades import UnknownSecurities
+from importers.trades.builder import UnknownSecurities
 from ledger import meta as keys
 from ledger.close.seal import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount

@@ -1,6 +1,6 @@
 """Their side from the broker's FIX execution reports (a drop-copy log).
 
-The log is read by the trade importer's reader (:mod:`importers.fix`): fills
+The log is read by the trade importer's reader (:mod:`importers.trades.fix`): fills
 of one order on one day make one confirmation at the average price. The
 ClOrdID (11) is the reference we share with the broker; the first ExecID (17)
 identifies the confirmation. FIX gives no net amount, and a report without
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importers.fix import FixImporter
+from importers.trades.fix import FixImporter
 from ledger.config import Config
 from ledger.matching.model import TradeRecord
 

@@ -1,7 +1,7 @@
 """Their side from the custodian's settlement confirmations MT545 / MT547.
 
 Read with the shared ISO 15022 parser and the custody importer's field
-reading (:mod:`importers.settlement_confirmations`): ``:20C::RELA//`` is our trade id (the
+reading (:mod:`importers.custody.settlement_confirmations`): ``:20C::RELA//`` is our trade id (the
 shared reference), ``:20C::SEME//`` the confirmation's id, ``:98A::TRAD//``
 the trade date, ``:98A::ESET//`` the settlement date, ``:36B::ESTT//`` the
 quantity, ``:19A::ESTT//`` the settled (net) amount, ``:90B::DEAL//`` the
@@ -19,14 +19,14 @@ from pathlib import Path
 
 from beancount.core import data
 
-from importers import iso15022
-from importers.settlement_confirmations import (
+from importers.custody import iso15022
+from importers.custody.settlement_confirmations import (
     AGAINST_PAYMENT,
     FREE_OF_PAYMENT,
     is_cancellation,
     settlement_row,
 )
-from importers.trades import SecurityResolver
+from importers.trades.builder import SecurityResolver
 from ledger.matching.model import TradeRecord
 
 MESSAGE_TYPES = {*AGAINST_PAYMENT, *FREE_OF_PAYMENT}

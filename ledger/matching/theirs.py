@@ -11,9 +11,9 @@ from pathlib import Path
 
 from beancount.core import data
 
-from importers import iso15022
 from importers.common import ImportFailure
-from importers.fix import looks_like_fix
+from importers.custody import iso15022
+from importers.trades.fix import looks_like_fix
 from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.matching.confirmations_csv import read_confirmations_csv

@@ -2,7 +2,7 @@
 
 One FIN message per instruction, as the SWIFT User Handbook, Category 5,
 MT541/MT543 lays them out (mandatory sequences and the optional fields we
-fill; the same reader, :mod:`importers.iso15022`, parses them back)::
+fill; the same reader, :mod:`importers.custody.iso15022`, parses them back)::
 
     {1:F01<sender LT address>0000000000}{2:I541<receiver address>N}{4:
     :16R:GENL                       A    General information

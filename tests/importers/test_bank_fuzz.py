@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from importers.bank_csv import read_csv
-from importers.bank_ofx import read_ofx
-from importers.camt import read_camt
+from importers.bank.camt import read_camt
+from importers.bank.csv import read_csv
+from importers.bank.mt940 import Mt940Importer
+from importers.bank.ofx import read_ofx
+from importers.bank.statement import Statement
 from importers.common import ImportFailure
-from importers.statement import Statement
-from importers.swift_mt940 import Mt940Importer
 from ledger.config import Config
 from ledger.imports.config import BankCsvFormat
 from tests.conftest import REPO

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from importers.bank.mt940 import _chunks, _simple_statement, _statement
 from importers.common import decode
-from importers.swift_mt940 import _chunks, _simple_statement, _statement
 from tests.conftest import REPO
 
 SAMPLES = sorted(

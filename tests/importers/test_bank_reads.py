@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from importers.bank.mt940 import Mt940Importer
+from importers.bank.statement import Statement
 from importers.common import ImportFailure, InputWarning
 from importers.csv_rows import CsvTable
-from importers.statement import Statement
-from importers.swift_mt940 import Mt940Importer
 from ledger.config import load_config
 from ledger.documents import document_sha256
 from ledger.imports.config import BankCsvFormat

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from importers.rules import Counterpart, classify, trade_clearing
-from importers.statement import StatementLine
+from importers.bank.rules import Counterpart, classify, trade_clearing
+from importers.bank.statement import StatementLine
 from ledger.books import load_string
 from ledger.config import Config, ConfigError, parse_config
 

@@ -13,13 +13,13 @@ import pytest
 from beancount.core import data
 from beangulp import Importer
 
-from importers.blotter import BlotterImporter
 from importers.common import ImportFailure
-from importers.custody_csv import CustodyCsvImporter
-from importers.fix import FixImporter
-from importers.mt535 import Mt535Importer
-from importers.mt536 import Mt536Importer
-from importers.settlement_confirmations import SettlementConfirmationImporter
+from importers.custody.csv import CustodyCsvImporter
+from importers.custody.mt535 import Mt535Importer
+from importers.custody.mt536 import Mt536Importer
+from importers.custody.settlement_confirmations import SettlementConfirmationImporter
+from importers.trades.blotter import BlotterImporter
+from importers.trades.fix import FixImporter
 from ledger.books import load
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import run_import

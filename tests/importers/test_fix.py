@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importers.common import ImportFailure, InputWarning
-from importers.fix import FixImporter, read_order_days
+from importers.trades.fix import FixImporter, read_order_days
 from tests.importers.fix_messages import encode, execution_report
 from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
 
@@ -104,7 +104,7 @@ def test_an_order_over_two_days_makes_two_trades() -> None:
         ("GA-20261125-001", Decimal(80), Decimal("237.00")),
     ]
     read = read_order_days([encode(FILL), encode(day2)], "log")
-    from importers.fix import trade_ids
+    from importers.trades.fix import trade_ids
 
     assert trade_ids(read) == ["GA-20261125-001-20261125", "GA-20261125-001-20261126"]
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers import iso15022
 from importers.common import ImportFailure
+from importers.custody import iso15022
 from tests.importers.trade_books import CUSTODY
 
 MESSAGE = """\

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importers.mt535 import Mt535Importer
+from importers.custody.mt535 import Mt535Importer
 from ledger.imports.output import render
 from tests.importers.trade_books import base_books, trades_config
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from importers.blotter import BlotterImporter
 from importers.common import ImportFailure
-from importers.trades import UnknownSecurities
+from importers.trades.blotter import BlotterImporter
+from importers.trades.builder import UnknownSecurities
 from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
 
 
@@ -121,7 +121,7 @@ def test_a_trade_id_from_two_sources_is_refused(
     books = base_books(tmp_path)
     monkeypatch.chdir(TRADES)
     booked = BlotterImporter(trades_config()).extract("blotter.csv", books.entries)
-    from importers.fix import FixImporter
+    from importers.trades.fix import FixImporter
 
     with pytest.raises(ImportFailure) as caught:
         FixImporter(trades_config()).extract("dropcopy.fix.log", [*books.entries, *booked])

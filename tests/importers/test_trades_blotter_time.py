@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from importers.blotter import BlotterImporter
 from importers.common import ImportFailure
 from importers.printing import format_entry
+from importers.trades.blotter import BlotterImporter
 from ledger.config import parse_config
 from tests.importers.trade_books import CONFIG_PATH, base_books
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from beancount.core import data
 from beancount.parser import printer
 
-from importers.trades import Trade, TradeAccounts, trade_entry
+from importers.trades.builder import Trade, TradeAccounts, trade_entry
 from ledger.books import load_string
 from tests.importers.trade_books import trades_config
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from importers.blotter import BlotterImporter
-from importers.broker_ofx import BrokerOfxImporter
 from importers.common import ImportFailure
-from importers.custody_csv import CustodyCsvImporter
+from importers.custody.csv import CustodyCsvImporter
+from importers.trades.blotter import BlotterImporter
+from importers.trades.ofx import BrokerOfxImporter
 from tests.importers.trade_books import CUSTODY, TRADES, base_books, trades_config
 
 CONFIG = trades_config()

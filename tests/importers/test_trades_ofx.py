@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-from importers.broker_ofx import BrokerOfxImporter
 from importers.common import ImportFailure, InputWarning
-from importers.trades import UnknownSecurities
+from importers.trades.builder import UnknownSecurities
+from importers.trades.ofx import BrokerOfxImporter
 from ledger.books import load
 from ledger.documents import document_sha256
 from ledger.securities import Security, commodity_entry
@@ -180,7 +180,7 @@ def test_a_private_tag_is_skipped_with_a_warning(
 def test_a_cusip_that_is_not_nine_letters_or_digits_gives_no_isin() -> None:
     from types import SimpleNamespace
 
-    from importers.broker_ofx import _isin
+    from importers.trades.ofx import _isin
 
     apple = SimpleNamespace(uniqueidtype="CUSIP", uniqueid="037833100")
     assert _isin(apple) == "US0378331005"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from beancount.core import data
 
-from importers.statement import StatementLine
+from importers.bank.statement import StatementLine
 from ledger import meta as keys
 from ledger.config import Config
 from ledger.imports.config import Rule

@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from importers.bank import BankImporter
+from importers.bank.base import BankImporter
+from importers.bank.statement import Statement, StatementBalance, StatementLine
 from importers.common import head
 from importers.csv_rows import CsvTable, header_of, matches_filename
-from importers.statement import Statement, StatementBalance, StatementLine
 from ledger.config import Config
 from ledger.gcpause import gc_paused
 from ledger.imports.config import BankCsvFormat

@@ -43,7 +43,7 @@ import simplefix
 
 from importers.common import ImportFailure, InputWarning
 from importers.numbers import plain_decimal
-from importers.trades import SourcedTrade, Trade, TradeImporter
+from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from ledger.config import Config
 from ledger.meta import Side
 

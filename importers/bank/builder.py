@@ -4,7 +4,7 @@ Per statement: map its account id to a ledger account (``[[statement-accounts]]`
 check that its lines lead from the opening to the closing balance, then
 
 - each line → a transaction dated its booking day on the ledger account, the
-  other posting from :mod:`importers.rules`; ``value-date`` kept when it
+  other posting from :mod:`importers.bank.rules`; ``value-date`` kept when it
   differs; provenance ``source``/``source-ref``/``source-sha256``;
 - the opening balance → a ``balance`` at the start of the first booking day
   (the pipeline checks it against the books); the closing balance → a
@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from beancount.core import amount, data
 
+from importers.bank.rules import classify, trade_clearing
+from importers.bank.statement import Statement, StatementLine
 from importers.common import (
     ImportFailure,
     UnknownStatementAccount,
@@ -30,8 +32,6 @@ from importers.common import (
     generated_ref,
     unique_refs,
 )
-from importers.rules import classify, trade_clearing
-from importers.statement import Statement, StatementLine
 from ledger import meta as keys
 from ledger.config import Config, StatementAccount
 from ledger.gcpause import gc_paused

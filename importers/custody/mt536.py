@@ -13,7 +13,7 @@ message reference:
   SETPRTY ``:95P::DEAG//``/``REAG//`` the broker's BIC.
 
 Each settlement against payment becomes a settlement entry
-(:mod:`importers.custody`) whose ``source-ref`` is the custodian's reference
+(:mod:`importers.custody.builder`) whose ``source-ref`` is the custodian's reference
 (``ASRF``, else the statement's ``SEME``/transaction number). The statement
 repeats what the MT545/MT547 confirmations already said: a transaction whose
 trade already holds a settlement on the same date for the same amount on the
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from beancount.core import data
 
-from importers import iso15022
-from importers.custody import (
+from importers.custody import iso15022
+from importers.custody.builder import (
     CustodyMessageImporter,
     Direction,
     SettlementBuilder,
@@ -34,7 +34,7 @@ from importers.custody import (
     broker_bic,
     money,
 )
-from importers.trades import SecurityResolver
+from importers.trades.builder import SecurityResolver
 from ledger import meta as keys
 
 DIRECTIONS: dict[str, Direction] = {"RECE": "receive", "DELI": "deliver"}

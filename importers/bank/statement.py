@@ -1,7 +1,7 @@
 """Normalised rows: what every bank format reader produces.
 
 A reader (MT940, camt, OFX, CSV) turns its file into :class:`Statement`\\ s;
-one builder (:mod:`importers.bank_builder`) turns those into entries. The
+one builder (:mod:`importers.bank.builder`) turns those into entries. The
 vocabulary is the statement's, not the ledger's: an account *id* as the bank
 writes it, amounts signed from the account holder's view (positive = money
 in), every reference the line carries.

@@ -25,10 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from importers.bank import BankImporter
+from importers.bank.base import BankImporter
+from importers.bank.statement import Statement, StatementBalance, StatementLine
 from importers.common import ImportFailure, decode, first_nonempty, head
 from importers.numbers import plain_decimal
-from importers.statement import Statement, StatementBalance, StatementLine
 
 _TAG = re.compile(r"<(/?)([A-Za-z0-9._]+)>([^<]*)")
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})")

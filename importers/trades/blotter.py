@@ -13,7 +13,7 @@ from pathlib import Path
 
 from importers.common import ImportFailure, head
 from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
-from importers.trades import SourcedTrade, Trade, TradeImporter
+from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from ledger.trades_config import BlotterFormat
 
 TABLE = "[trades.blotter]"

@@ -1,6 +1,6 @@
 """MT545 / MT547 settlement confirmations (receive / deliver against payment).
 
-Read with the shared ISO 15022 parser (:mod:`importers.iso15022`); the fields
+Read with the shared ISO 15022 parser (:mod:`importers.custody.iso15022`); the fields
 used, per the SWIFT MT545/MT547 message reference:
 
 - GENL ``:20C::SEME//`` the custodian's reference (the entry's ``source-ref``),
@@ -12,7 +12,7 @@ used, per the SWIFT MT545/MT547 message reference:
 - SETDET ``:16R:SETPRTY`` ``:95P::DEAG//`` / ``REAG//`` the broker's BIC,
   ``:16R:AMT`` ``:19A::ESTT//`` the settled amount.
 
-Each confirmation becomes a settlement entry (:mod:`importers.custody`); a
+Each confirmation becomes a settlement entry (:mod:`importers.custody.builder`); a
 cancellation reverses the entry of the message it names. MT544/MT546 (free
 of payment) move no cash: one that settles a trade of ours is refused (the
 trade entry already holds the securities, its cash settles through the
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from beancount.core import data
 
-from importers import iso15022
-from importers.custody import (
+from importers.custody import iso15022
+from importers.custody.builder import (
     CustodyMessageImporter,
     Direction,
     FreeMovement,
@@ -36,7 +36,7 @@ from importers.custody import (
     free_movement_entry,
     money,
 )
-from importers.trades import SecurityResolver
+from importers.trades.builder import SecurityResolver
 
 AGAINST_PAYMENT: dict[str, Direction] = {"545": "receive", "547": "deliver"}
 FREE_OF_PAYMENT = ("544", "546")

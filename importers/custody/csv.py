@@ -4,7 +4,7 @@
 A row whose ``type`` column says ``holding`` asserts a settled position
 (pending and blocked quantities ride along as metadata); a ``settlement``
 row books the cash leg of the trade its ``trade-reference`` names against
-the custody cash account (:mod:`importers.custody`). The ``reference``
+the custody cash account (:mod:`importers.custody.builder`). The ``reference``
 column is the row's ``source-ref``.
 """
 
@@ -17,7 +17,7 @@ from beangulp import Importer
 
 from importers.common import ImportFailure, head
 from importers.csv_rows import CsvRow, CsvTable, header_of, matches_filename
-from importers.custody import (
+from importers.custody.builder import (
     HoldingRow,
     SettlementBuilder,
     SettlementRow,
@@ -25,7 +25,7 @@ from importers.custody import (
     money,
     safekeeping_account,
 )
-from importers.trades import SecurityResolver
+from importers.trades.builder import SecurityResolver
 from ledger.config import Config
 from ledger.documents import document_sha256
 from ledger.trades_config import CustodyCsvFormat

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from importers.bank import BankImporter
+from importers.bank.base import BankImporter
+from importers.bank.statement import Kind, Statement, StatementBalance, StatementLine
 from importers.common import ImportFailure, first_nonempty, head
-from importers.statement import Kind, Statement, StatementBalance, StatementLine
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d\d)$")
 _VERSIONS = range(2, 9)

@@ -33,9 +33,9 @@ from beancount.core.amount import Amount
 from beancount.core.position import CostSpec
 from beangulp import Importer
 
-from importers import iso15022
 from importers.common import ImportFailure, entry_meta
-from importers.trades import SecurityResolver
+from importers.custody import iso15022
+from importers.trades.builder import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 from ledger.documents import document_sha256

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 
 import mt940
 
-from importers.bank import BankImporter
+from importers.bank.base import BankImporter
+from importers.bank.statement import Kind, Statement, StatementBalance, StatementLine
 from importers.common import ImportFailure, InputWarning, decode, first_nonempty, head
-from importers.statement import Kind, Statement, StatementBalance, StatementLine
 from ledger.gcpause import gc_paused
 
 # The library logs each field it cannot parse, then raises; the raise is reported.

@@ -1,7 +1,7 @@
 """The beangulp side of every bank format: read → statements → one builder.
 
 A format subclasses :class:`BankImporter` with ``identify`` (cheap: a peek at
-the file's head) and ``read`` (the file as :class:`~importers.statement.Statement`\\ s,
+the file's head) and ``read`` (the file as :class:`~importers.bank.statement.Statement`\\ s,
 or an :class:`~importers.common.ImportFailure`). The importer keeps only its
 config and the statements of the last file it read, keyed by the file's path and
 SHA-256 (the pipeline asks for a file's account, date and entries in turn):
@@ -17,9 +17,9 @@ from pathlib import Path
 from beancount.core import data
 from beangulp import Importer
 
-from importers.bank_builder import build_entries, ledger_account
+from importers.bank.builder import build_entries, ledger_account
+from importers.bank.statement import Statement
 from importers.common import ImportFailure
-from importers.statement import Statement
 from ledger.config import Config
 from ledger.documents import document_sha256
 

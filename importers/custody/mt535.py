@@ -34,15 +34,15 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from importers import iso15022
-from importers.custody import (
+from importers.custody import iso15022
+from importers.custody.builder import (
     CustodyMessageImporter,
     HoldingRow,
     SettlementBuilder,
     holding_balance,
     safekeeping_account,
 )
-from importers.trades import SecurityResolver
+from importers.trades.builder import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 

@@ -1,0 +1,5 @@
+"""Trades: the blotter CSV, FIX execution reports and broker OFX over one builder.
+
+Each reader gives :class:`importers.trades.builder.Trade` rows;
+:mod:`importers.trades.builder` makes the trade entries and resolves securities.
+"""
