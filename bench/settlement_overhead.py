@@ -23,7 +23,7 @@ and how far the ``without`` checks themselves spread, which bound how much of
 the difference is the machine's.
 
 Last, in this process, on the ``without`` books as loaded: the scan the plugin
-is built on (:func:`ledger.settlement.trades.scan`) per entry over all the
+is built on (:func:`ledger.settlement.scan.scan`) per entry over all the
 entries and over 2,000 of them read again and again (which stay in the
 processor's cache: the difference is time spent waiting on memory), and the
 re-sort of the entries that Beancount's loader does after every plugin.
@@ -55,7 +55,7 @@ from beancount.core import data
 from ledger.books import load
 from ledger.config import load_config
 from ledger.gcpause import gc_paused
-from ledger.settlement.trades import scan
+from ledger.settlement.scan import scan
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent

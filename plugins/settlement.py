@@ -3,7 +3,7 @@
 Trades come in policy-neutral, dated T with ``trade-date`` and ``settle-date``,
 the cash leg against the counterparty's clearing account; settlements (from the
 custodian's or bank's statement) clear that account against cash on S, linked
-``^trade-<trade-id>`` (vocabulary: :mod:`ledger.settlement.trades`). With
+``^trade-<trade-id>`` (vocabulary: :mod:`ledger.settlement.model`). With
 ``[settlement] policy = "settlement-date"`` (the default) this plugin re-dates
 each trade to S, ``trade-date`` kept; for an ``auto-settle`` counterparty it
 generates the settlement on S. Before, as-of 2026-11-27::
@@ -66,7 +66,8 @@ from ledger.errors import BooksError, sort_errors
 from ledger.plugin_env import plugin_settings
 from ledger.posting import posting
 from ledger.settlement.cycles import Cycle, CycleBook, CycleError
-from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
+from ledger.settlement.model import Settlement, Trade, progress, trade_cycle
+from ledger.settlement.scan import Scan, scan
 
 __plugins__ = ("settlement",)
 

@@ -82,7 +82,8 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
         (
             "ledger.securities",
             "ledger.settlement.cycles",
-            "ledger.settlement.trades",
+            "ledger.settlement.model",
+            "ledger.settlement.scan",
             "ledger.settlement.state",
             "ledger.cash.days",
             "ledger.cash.positions",

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from ledger.books import load, load_string
 from ledger.cli import main as cli
 from ledger.config import Config
-from ledger.settlement.trades import scan
+from ledger.settlement.scan import scan
 from plugins.settlement import settlement
 from tests.conftest import write_books
 from tests.settlement_books import CONFIG, HEADER

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ledger.books import load_string
 from ledger.errors import BooksError, sort_errors
 from ledger.plugin_env import plugin_settings
-from ledger.settlement.trades import scan
+from ledger.settlement.scan import scan
 from plugins.settlement import _Run, settlement
 from tests.settlement_books import HEADER
 

@@ -14,8 +14,8 @@ from ledger.books import Books, load, load_string
 from ledger.cash.positions import cash_book
 from ledger.config import CONFIG_NAME, Config, load_config
 from ledger.settlement import state as state_module
+from ledger.settlement.scan import Scan, scan
 from ledger.settlement.state import TradeState, trade_states
-from ledger.settlement.trades import Scan, scan
 from tests.settlement_books import CONFIG, HEADER
 
 BOOKS = Path(__file__).parent / "data" / "settlement" / "books" / "main.beancount"

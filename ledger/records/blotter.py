@@ -29,8 +29,9 @@ from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 from ledger.records.entries import TradeEntry, read_trade_entries, where
+from ledger.settlement.model import Trade
+from ledger.settlement.scan import scan
 from ledger.settlement.state import trade_states
-from ledger.settlement.trades import Trade, scan
 
 COLUMNS = (
     "trade_date",

@@ -4,7 +4,7 @@ The settlement state (:mod:`ledger.settlement.state`) says how far each trade
 has settled; the records also need what it leaves out: the securities account
 and the price of each trade, and the date its entry stands on in the books (the
 settlement plugin moves it to S under the settlement-date policy). A trade is a
-transaction with ``trade-id`` and ``side``, as :mod:`ledger.settlement.trades`
+transaction with ``trade-id`` and ``side``, as :mod:`ledger.settlement.model`
 reads them.
 """
 

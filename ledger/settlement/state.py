@@ -34,7 +34,8 @@ from beancount.core import data
 from ledger.calendars import business_days_between
 from ledger.config import Config
 from ledger.settlement.cycles import CycleBook, CycleError
-from ledger.settlement.trades import Scan, Settlement, Trade, progress, scan, trade_cycle
+from ledger.settlement.model import Settlement, Trade, progress, trade_cycle
+from ledger.settlement.scan import Scan, scan
 
 STATUSES = ("pending", "settled", "failed", "partial")
 
