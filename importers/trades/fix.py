@@ -1,16 +1,8 @@
 """FIX 4.2 / 4.4 drop-copy logs: execution reports (35=8) → one trade per
 order per trade date, at the average price of its fills.
 
-A log line is whatever a FIX engine writes (QuickFIX:
-``20261124-14:30:01.123 : 8=FIX.4.4^A9=...^A10=123^A``); the message starts
-at ``8=FIX`` and its fields are separated by SOH (``\\x01``) or ``|``. Lines
-without a message (engine events, blank lines) are skipped. BodyLength (9)
-and CheckSum (10) are verified as on the wire, the separator counted as SOH;
-a mismatch is an error naming the line and the ExecID; with ``lenient`` (for
-logs known to have been edited by hand: ``backoffice import --lenient`` or
-``[trades.fix] lenient``) it is an :class:`~importers.common.InputWarning`.
-
-Per the FIX specifications (4.2 ExecTransType 20, 4.4 ExecType 150):
+The log's messages come from :mod:`importers.trades.fix_log`, checked. Per the
+FIX specifications (4.2 ExecTransType 20, 4.4 ExecType 150):
 
 - a fill or partial fill (150=1/2, 4.4 150=F) with 20=0 or absent adds
   LastQty (32) at LastPx (31) to its order's day;
@@ -23,34 +15,27 @@ Per the FIX specifications (4.2 ExecTransType 20, 4.4 ExecType 150):
 The log is streamed line by line; memory holds the fills of the open orders
 and one total per order day of the closed ones (OrdStatus filled, done for
 day, canceled, expired), never the file. A bust of a closed order takes the
-order's adjusted CumQty (14) and AvgPx (6) from the cancel or correct. The message text is split by
-hand (``bytes.split``): simplefix's parser is too slow for the target of a
-million execution reports in 30 s (docs/performance.md); simplefix names the tags.
+order's adjusted CumQty (14) and AvgPx (6) from the cancel or correct.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import operator
 import sys
-import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import simplefix
 
-from importers.common import ImportFailure, InputWarning
+from importers.common import ImportFailure
 from importers.numbers import plain_decimal
 from importers.trades.builder import SourcedTrade, Trade, TradeImporter
+from importers.trades.fix_log import BEGIN, Message, messages
 from ledger.config import Config
 from ledger.meta import Side
 
-SOH = b"\x01"
-_split_pair = operator.methodcaller("split", b"=", 1)
-_BEGIN = b"8=FIX"
-_CHECKSUM_FIELD = b"10="
 _EXEC_REPORT = b"8"
 _FILL_TYPES = {simplefix.EXECTYPE_PARTIAL_FILL, simplefix.EXECTYPE_FILL, simplefix.EXECTYPE_TRADE}
 _ISIN_SOURCE = b"4"
@@ -142,91 +127,6 @@ class OrderDay:
         self.fills = {}
 
 
-@dataclass(frozen=True)
-class _Message:
-    line: int
-    fields: dict[bytes, bytes]
-
-
-def _messages(lines: Iterable[bytes], filename: str, lenient: bool) -> Iterator[_Message]:
-    for number, raw in enumerate(lines, start=1):
-        start = raw.find(_BEGIN)
-        if start < 0:
-            continue
-        text = raw[start:].rstrip(b"\r\n")
-        separator = SOH if SOH in text else b"|"
-        end = text.rfind(separator + _CHECKSUM_FIELD)
-        if end < 0:
-            raise ImportFailure(
-                filename,
-                number,
-                "FIX message has no CheckSum (10) field: the line is cut off",
-                value=text[:60].decode("latin-1"),
-                hint="a message ends with 10=NNN followed by the separator",
-            )
-        body_end = end + 1
-        tail = text[body_end:].rstrip(separator)
-        pairs = text[:end].split(separator)
-        try:
-            # Reversed, so the first occurrence of a tag wins (a repeated tag
-            # belongs to a group or embedded data, never to the header).
-            fields = dict(map(_split_pair, reversed(pairs)))
-        except ValueError:
-            fields = {}
-        if not b"".join(fields).isdigit():
-            bad = next(p for p in pairs if not p.partition(b"=")[0].isdigit() or b"=" not in p)
-            raise ImportFailure(
-                filename,
-                number,
-                "FIX field is not TAG=VALUE",
-                value=bad.decode("latin-1"),
-                hint="fields are separated by SOH or '|'",
-            )
-        try:
-            _validate(text, body_end, tail, fields, separator, filename, number)
-        except ImportFailure as failure:
-            if not lenient:
-                raise
-            warnings.warn(InputWarning.accepted(failure, "--lenient"), stacklevel=1)
-        yield _Message(number, fields)
-
-
-def _validate(
-    text: bytes,
-    body_end: int,
-    tail: bytes,
-    fields: dict[bytes, bytes],
-    separator: bytes,
-    filename: str,
-    line: int,
-) -> None:
-    exec_id = fields.get(simplefix.TAG_EXECID, b"?").decode("latin-1")
-    msg_type = fields.get(simplefix.TAG_MSGTYPE, b"?").decode("latin-1")
-    what = f"FIX message 35={msg_type} (ExecID {exec_id})"
-    hint = "the log was changed after it was written; use --lenient for a log edited by hand"
-    body_start = text.find(separator, text.find(b"9=")) + 1
-    length = body_end - body_start
-    declared = fields.get(simplefix.TAG_BODYLENGTH)
-    if declared is None or not declared.isdigit() or int(declared) != length:
-        raise ImportFailure(
-            filename,
-            line,
-            f"{what}: BodyLength (9) is {declared.decode('latin-1') if declared else 'missing'} "
-            f"but the body has {length} bytes",
-            hint=hint,
-        )
-    total = sum(text[:body_end]) + text[:body_end].count(separator) * (1 - separator[0])
-    expected = f"{total % 256:03d}".encode()
-    if tail != _CHECKSUM_FIELD + expected:
-        raise ImportFailure(
-            filename,
-            line,
-            f"{what}: CheckSum (10) is {tail[3:].decode('latin-1')!r} "
-            f"but the bytes sum to {expected.decode()}",
-            hint=hint,
-        )
-
-
 @functools.lru_cache(maxsize=4096)
 def _date(text: bytes) -> datetime.date:
     """``YYYYMMDD`` (UTCDateOnly / LocalMktDate); a log has few distinct dates."""
@@ -258,24 +158,24 @@ class _Reader:
         self.open: dict[OrderKey, dict[datetime.date, OrderDay]] = {}
         self.closed: dict[OrderKey, dict[datetime.date, OrderDay]] = {}
 
-    def fail(self, message: _Message, problem: str, hint: str) -> ImportFailure:
+    def fail(self, message: Message, problem: str, hint: str) -> ImportFailure:
         exec_id = _text(message.fields, simplefix.TAG_EXECID) or "?"
         return ImportFailure(self.filename, message.line, f"ExecID {exec_id}: {problem}", hint=hint)
 
-    def missing(self, message: _Message, tag: bytes, name: str) -> ImportFailure:
+    def missing(self, message: Message, tag: bytes, name: str) -> ImportFailure:
         return self.fail(
             message,
             f"execution report has no {name} ({tag.decode()})",
             "a drop copy of a fill must carry it",
         )
 
-    def required(self, message: _Message, tag: bytes, name: str) -> str:
+    def required(self, message: Message, tag: bytes, name: str) -> str:
         value = _text(message.fields, tag)
         if value is None:
             raise self.missing(message, tag, name)
         return value
 
-    def decimal(self, message: _Message, tag: bytes, name: str) -> Decimal:
+    def decimal(self, message: Message, tag: bytes, name: str) -> Decimal:
         text = self.required(message, tag, name)
         value = plain_decimal(text)
         if value is None:
@@ -284,7 +184,7 @@ class _Reader:
             )
         return value
 
-    def date(self, message: _Message, tag: bytes, name: str) -> datetime.date:
+    def date(self, message: Message, tag: bytes, name: str) -> datetime.date:
         value = message.fields.get(tag)
         if value is None:
             raise self.missing(message, tag, name)
@@ -297,16 +197,16 @@ class _Reader:
                 "check the log",
             ) from None
 
-    def key(self, message: _Message) -> OrderKey:
+    def key(self, message: Message) -> OrderKey:
         sender = self.required(message, simplefix.TAG_SENDER_COMPID, "SenderCompID")
         return sender, self.required(message, simplefix.TAG_ORDERID, "OrderID")
 
-    def trade_date(self, message: _Message) -> datetime.date:
+    def trade_date(self, message: Message) -> datetime.date:
         if simplefix.TAG_TRADEDATE in message.fields:
             return self.date(message, simplefix.TAG_TRADEDATE, "TradeDate")
         return self.date(message, simplefix.TAG_TRANSACTTIME, "TransactTime")
 
-    def fill(self, message: _Message) -> Fill:
+    def fill(self, message: Message) -> Fill:
         fields = message.fields
         quantity = self.decimal(message, simplefix.TAG_LASTQTY, "LastQty")
         price = self.decimal(message, simplefix.TAG_LASTPX, "LastPx")
@@ -323,7 +223,7 @@ class _Reader:
         exec_id = self.required(message, simplefix.TAG_EXECID, "ExecID")
         return Fill(exec_id, quantity, price, commission, message.line)
 
-    def order_day(self, message: _Message) -> OrderDay:
+    def order_day(self, message: Message) -> OrderDay:
         fields = message.fields
         key = self.key(message)
         trade_date = self.trade_date(message)
@@ -357,7 +257,7 @@ class _Reader:
         days[trade_date] = day
         return day
 
-    def apply(self, message: _Message) -> None:
+    def apply(self, message: Message) -> None:
         fields = message.fields
         if fields.get(simplefix.TAG_MSGTYPE) != _EXEC_REPORT:
             return
@@ -378,7 +278,7 @@ class _Reader:
                 day.close()
             self.closed.setdefault(key, {}).update(days)
 
-    def add(self, message: _Message) -> None:
+    def add(self, message: Message) -> None:
         day = self.order_day(message)
         fill = self.fill(message)
         if fill.exec_id in day.fills:
@@ -391,7 +291,7 @@ class _Reader:
             )
         day.fills[fill.exec_id] = fill
 
-    def bust(self, message: _Message, key: OrderKey, *, replace: bool) -> None:
+    def bust(self, message: Message, key: OrderKey, *, replace: bool) -> None:
         """Cancel (or correct) the execution ExecRefID names."""
         ref = self.required(message, simplefix.TAG_EXECREFID, "ExecRefID")
         for day in self.open.get(key, {}).values():
@@ -417,7 +317,7 @@ class _Reader:
         )
 
 
-def _is_resend(message: _Message) -> bool:
+def _is_resend(message: Message) -> bool:
     return message.fields.get(simplefix.TAG_POSSDUPFLAG) == b"Y"
 
 
@@ -426,7 +326,7 @@ def read_order_days(
 ) -> list[OrderDay]:
     """Every order day with fills, in the order of its first fill."""
     reader = _Reader(filename)
-    for message in _messages(lines, filename, lenient):
+    for message in messages(lines, filename, lenient):
         reader.apply(message)
     days = [
         day
@@ -453,7 +353,7 @@ def trade_ids(days: list[OrderDay]) -> list[str]:
 
 def looks_like_fix(head: bytes) -> bool:
     """A cheap check on the file's first bytes: an execution report in a FIX log."""
-    return _BEGIN in head and (b"35=8" in head)
+    return BEGIN in head and (b"35=8" in head)
 
 
 class FixImporter(TradeImporter):
