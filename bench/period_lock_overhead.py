@@ -44,7 +44,8 @@ from beancount.parser import booking, parser
 
 from ledger.books import load
 from ledger.close.hashes import PERIOD_LOCK, booked_hashes
-from ledger.close.seal import SEALS_FILE, Seal, period_of, prepare_seal, read_seals
+from ledger.close.new_seal import prepare_seal
+from ledger.close.seal import SEALS_FILE, Seal, period_of, read_seals
 from ledger.gcpause import gc_paused
 
 BENCH = Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from ledger.books import load
 from ledger.cli import main
-from ledger.close.seal import SealedPeriodError, sealed_periods
+from ledger.close.sealed_periods import SealedPeriodError, sealed_periods
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import ImportErrors, run_import
 from tests.test_close import books as books  # the fixture, re-exported for pytest

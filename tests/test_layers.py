@@ -92,6 +92,8 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.cash.transfers",
             "ledger.close.hashes",
             "ledger.close.seal",
+            "ledger.close.sealed_periods",
+            "ledger.close.new_seal",
             "ledger.breaks.model",
             "ledger.matching.model",
         ),

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from ledger.books import load
 from ledger.cli import main
 from ledger.close.hashes import booked_hashes
-from ledger.close.seal import prepare_seal, read_seals
+from ledger.close.new_seal import prepare_seal
+from ledger.close.seal import read_seals
 from ledger.errors import format_error
 from tests.conftest import write_books
 

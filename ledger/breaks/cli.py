@@ -83,7 +83,7 @@ def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | No
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import read_breaks
     from ledger.breaks.store import ResolveError, write_resolution
-    from ledger.close.seal import sealed_periods
+    from ledger.close.sealed_periods import sealed_periods
 
     with app.writing(as_of) as ((path, _, date, books), writer):
         assert writer is not None
@@ -144,7 +144,7 @@ def open_break(
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.model import new_break
     from ledger.breaks.store import OpenError, write_break
-    from ledger.close.seal import sealed_periods
+    from ledger.close.sealed_periods import sealed_periods
     from ledger.matching.config import BREAK_KINDS
 
     if kind not in BREAK_KINDS:

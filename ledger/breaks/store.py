@@ -19,7 +19,7 @@ import click
 from beancount.core import data
 
 from ledger.breaks.model import RESOLVED, Break, Resolution, render_break, render_resolution
-from ledger.close.seal import SealedPeriodError, SealedPeriods, sealed_periods
+from ledger.close.sealed_periods import SealedPeriodError, SealedPeriods, sealed_periods
 from ledger.writer import BooksWriter
 
 BREAKS_FILE = "breaks.beancount"

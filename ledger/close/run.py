@@ -27,14 +27,8 @@ from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
 from ledger.close.hashes import booked_hashes
-from ledger.close.seal import (
-    CLOSES_DIR,
-    SEALS_FILE,
-    NewSeal,
-    period_bounds,
-    prepare_seal,
-    read_seals,
-)
+from ledger.close.new_seal import NewSeal, prepare_seal
+from ledger.close.seal import CLOSES_DIR, SEALS_FILE, period_bounds, read_seals
 from ledger.close.statements import Statement, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books

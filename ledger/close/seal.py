@@ -20,6 +20,8 @@ longer matches. The digest decides whether the entries match; every other field
 is checked against it too (:func:`verify_chain`): ``entries`` must be the number
 of entries it covers, ``manifest`` must be ``closes/YYYY-MM/entries.tsv`` inside
 the books (no symbolic link), and the manifest's hashes must give the digest.
+Writing a seal is :mod:`ledger.close.new_seal`'s; refusing entries dated in a
+sealed period, :mod:`ledger.close.sealed_periods`'s.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from beancount.core import data
 from ledger.close.hashes import PERIOD_CLOSE, FileHashes, is_seal
 from ledger.documents import OutsideBooks, inside_books, path_in_books
 from ledger.errors import BooksError
-from ledger.meta import ORIGINAL_DATE
 
 GENESIS = "none"
 DIGEST_DOMAIN = b"backoffice period-close v2\n"  # v2: entries as parsed and booked
@@ -369,159 +370,6 @@ def read_manifest(path: Path) -> list[ManifestRow] | None:
     return rows
 
 
-def manifest_text(
-    files: Sequence[FileHashes], start: datetime.date | None, end: datetime.date, books_dir: Path
-) -> str:
-    """The manifest of the entries dated from ``start`` to ``end``, sorted by hash."""
-    lo = start.toordinal() if start else 0
-    hi = end.toordinal()
-    rows = []
-    for file in files:
-        shown = path_in_books(file.filename, books_dir)
-        for ordinal, lineno, digest in file.records:
-            if lo <= ordinal <= hi:
-                day = datetime.date.fromordinal(ordinal).isoformat()
-                rows.append(f"{digest.hex()}\t{day}\t{shown}:{lineno}")
-    rows.sort()
-    return "".join(row + "\n" for row in rows)
-
-
-class SealedPeriodError(Exception):
-    """A date falls in a sealed period."""
-
-
-@dataclass(frozen=True)
-class SealedPeriods:
-    """What the import pipeline needs to know about the seals of the books."""
-
-    seals: tuple[Seal, ...]
-
-    @property
-    def last_end(self) -> datetime.date | None:
-        """The last sealed day, or None when nothing is sealed."""
-        return self.seals[-1].end if self.seals else None
-
-    @property
-    def open_from(self) -> datetime.date | None:
-        """The first day of the open period (None: everything is open)."""
-        end = self.last_end
-        return end + datetime.timedelta(days=1) if end else None
-
-    def seal_for(self, day: datetime.date) -> Seal | None:
-        """The seal whose range holds ``day``, or None when ``day`` is open."""
-        for seal in self.seals:
-            if day <= seal.end:
-                return seal
-        return None
-
-    def check_not_sealed(self, day: datetime.date, what: str = "an entry") -> None:
-        """Raise :class:`SealedPeriodError` when ``day`` falls in a sealed period."""
-        seal = self.seal_for(day)
-        if seal is not None:
-            raise SealedPeriodError(
-                f"{what} dated {day} falls in period {seal.period}, sealed by "
-                f"{seal.where}; the books are open from {self.open_from}: import it with "
-                "--adjust to book it there with original-date (a prior-period adjustment)"
-            )
-
-    def adjust(self, entry: data.Directive) -> data.Directive:
-        """``entry`` moved into the open period with ``original-date`` when it is sealed."""
-        open_from = self.open_from
-        if open_from is None or entry.date >= open_from:
-            return entry
-        meta = dict(entry.meta)
-        meta[ORIGINAL_DATE] = entry.date
-        return entry._replace(date=open_from, meta=meta)
-
-    def admit(
-        self, entries: Sequence[data.Directive], *, adjust: bool
-    ) -> tuple[list[data.Directive], list[tuple[data.Directive, str]]]:
-        """Entries an import may write, and (entry, why not) for the others.
-
-        Without ``adjust`` every entry dated in a sealed period is refused. With it,
-        each is moved to the first open day with ``original-date``, except balance
-        assertions: a sealed period's balances were reconciled at its close and the
-        same figure is no assertion about a later day, so they are left out.
-        """
-        admitted: list[data.Directive] = []
-        refused: list[tuple[data.Directive, str]] = []
-        for entry in entries:
-            seal = self.seal_for(entry.date)
-            if seal is None:
-                admitted.append(entry)
-            elif not adjust:
-                try:
-                    self.check_not_sealed(entry.date, f"{type(entry).__name__.lower()}")
-                except SealedPeriodError as exc:
-                    refused.append((entry, str(exc)))
-            elif isinstance(entry, data.Balance):
-                refused.append(
-                    (
-                        entry,
-                        f"balance assertion dated {entry.date} in sealed period {seal.period} "
-                        "left out (the period was reconciled at its close)",
-                    )
-                )
-            else:
-                admitted.append(self.adjust(entry))
-        return admitted, refused
-
-
-def sealed_periods(entries: Sequence[data.Directive]) -> SealedPeriods:
-    """The seals of ``entries`` (malformed ones ignored: ``check`` reports those)."""
-    seals, _ = read_seals(entries)
-    return SealedPeriods(tuple(seals))
-
-
 CLOSES_DIR = "closes"
 MANIFEST_NAME = "entries.tsv"
 SEALS_FILE = "closes.beancount"  # where the close appends the seals
-
-
-@dataclass(frozen=True)
-class NewSeal:
-    """A seal ``backoffice close`` is about to write, with its manifest."""
-
-    period: str
-    start: datetime.date | None
-    end: datetime.date
-    digest: str
-    previous: str
-    count: int
-    manifest_path: str
-    manifest: str
-
-    def entry_text(self) -> str:
-        return (
-            f'{self.end} custom "{PERIOD_CLOSE}" "{self.period}"\n'
-            f'  digest: "{self.digest}"\n'
-            f'  previous: "{self.previous}"\n'
-            f"  entries: {self.count}\n"
-            f'  manifest: "{self.manifest_path}"\n'
-        )
-
-
-def prepare_seal(
-    period: str, seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
-) -> NewSeal:
-    """The seal of ``period`` over the files as they are now, chained to ``seals``."""
-    _, end = period_bounds(period)
-    last = seals[-1] if seals else None
-    if last is not None and last.end >= end:
-        raise PeriodError(
-            f"period {period} is already sealed: the last seal is of {last.period} "
-            f"({last.where}); close a later period"
-        )
-    start = last.end + datetime.timedelta(days=1) if last else None
-    previous = last.digest if last else GENESIS
-    (digests,) = covered_ranges([*(s.end for s in seals), end], files)[-1:]
-    return NewSeal(
-        period=period,
-        start=start,
-        end=end,
-        digest=compute_digest(period, previous, digests),
-        previous=previous,
-        count=len(digests),
-        manifest_path=manifest_path(period),
-        manifest=manifest_text(files, start, end, books_dir),
-    )

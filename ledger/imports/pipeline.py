@@ -46,7 +46,7 @@ from importers.common import ImportFailure, InputWarning, UnknownStatementAccoun
 from importers.registry import importers_for
 from importers.trades.builder import UnknownSecurities
 from ledger import meta as keys
-from ledger.close.seal import sealed_periods
+from ledger.close.sealed_periods import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
 from ledger.imports import output
@@ -564,7 +564,7 @@ def _outside_sealed(
     results: Sequence[FileImport], existing: Sequence[data.Directive], adjust: bool
 ) -> list[FileImport]:
     """Refuse entries dated in a sealed period, or with ``adjust`` move them into the
-    open period with ``original-date`` (:meth:`ledger.close.seal.SealedPeriods.admit`)."""
+    open period with ``original-date`` (:meth:`ledger.close.sealed_periods.SealedPeriods.admit`)."""
     sealed = sealed_periods(existing)
     if not sealed.seals:
         return list(results)
