@@ -17,7 +17,8 @@ from ledger.books import load
 from ledger.cli import main
 from ledger.close.sealed_periods import SealedPeriodError, sealed_periods
 from ledger.config import Config, load_config
-from ledger.imports.pipeline import ImportErrors, run_import
+from ledger.imports.pipeline import run_import
+from ledger.imports.result import ImportErrors
 from tests.test_close import books as books  # the fixture, re-exported for pytest
 from tests.test_close import snapshot
 

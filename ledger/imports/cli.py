@@ -19,7 +19,7 @@ from ledger.writer import LockTimeout
 
 if TYPE_CHECKING:
     from ledger.config import Config
-    from ledger.imports.pipeline import ImportResult
+    from ledger.imports.result import ImportResult
 
 
 @click.command("import")
@@ -62,7 +62,8 @@ def import_(
     """Import bank, broker and custody statements (FILES) into the books."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.config import ConfigError, load_config
-    from ledger.imports.pipeline import ImportErrors, run_import
+    from ledger.imports.pipeline import run_import
+    from ledger.imports.result import ImportErrors
 
     path = app.require_books()
     config = app.config

@@ -28,141 +28,32 @@ full. Any problem in any file stops the whole batch before a byte is written.
 from __future__ import annotations
 
 import csv
-import datetime
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from beancount.core import data
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
 from importers.bank.base import BankImporter
-from importers.bank.builder import normalise_id
 from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
 from importers.registry import importers_for
-from importers.trades.builder import UnknownSecurities
 from ledger import meta as keys
 from ledger.close.sealed_periods import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
-from ledger.imports import output
+from ledger.imports import new_accounts, output
 from ledger.imports.balances import check_balances
 from ledger.imports.dedupe import split_new
-from ledger.imports.opening import is_opening, opening_entries
+from ledger.imports.opening import opening_entries
+from ledger.imports.result import FileImport, ImportErrors, ImportResult
 from ledger.imports.view import BooksView, InexactBalance, books_view
-from ledger.securities import commodity_entry
 from ledger.writer import BooksWriter, complete_interrupted
 
 ImporterFactory = Callable[[Config], Sequence[Importer]]
-
-
-class ImportErrors(Exception):
-    """The batch was refused; nothing was written. ``failures`` says why."""
-
-    def __init__(self, failures: Sequence[BaseException]) -> None:
-        super().__init__("\n".join(str(failure) for failure in failures))
-        self.failures = list(failures)
-
-
-@dataclass(frozen=True)
-class FileImport:
-    """One document's part of the batch."""
-
-    path: Path
-    importer: str
-    sha256: str
-    archive: str  # relative to the books directory
-    accounts: tuple[str, ...]
-    new: list[data.Directive]
-    duplicates: int
-    warnings: tuple[str, ...] = ()  # bad input accepted on request (--lenient)
-    account: str = ""  # the importer's account for the document
-    statement_accounts: frozenset[str] = frozenset()  # the mapped statement accounts
-
-    def count(self, kind: type) -> int:
-        return sum(1 for entry in self.new if isinstance(entry, kind))
-
-    def openings(self) -> list[data.Transaction]:
-        """The opening balances booked from a new account's first statement."""
-        return [
-            entry for entry in self.new if isinstance(entry, data.Transaction) and is_opening(entry)
-        ]
-
-    def placed(self) -> list[tuple[str, data.Directive]]:
-        """Each new entry with the account whose month file holds it: a balance's
-        or first posting's account when it is a statement account (one file may
-        hold several statements), else the document's account."""
-        out = []
-        for entry in self.new:
-            home = self.account
-            if isinstance(entry, data.Balance):
-                home = entry.account if entry.account in self.statement_accounts else home
-            elif isinstance(entry, data.Transaction) and entry.postings:
-                first = entry.postings[0].account
-                home = first if first in self.statement_accounts else home
-            out.append((home, entry))
-        return out
-
-    def written(self) -> list[str]:
-        """The archived document and the month files this document's entries go to."""
-        if not self.new:
-            return []
-        return [self.archive, *output.by_month(self.placed())]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": str(self.path),
-            "importer": self.importer,
-            "sha256": self.sha256,
-            "archive": self.archive,
-            "accounts": list(self.accounts),
-            "transactions": self.count(data.Transaction),
-            "balances": self.count(data.Balance),
-            "suspense": sum(
-                1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
-            ),
-            "duplicates": self.duplicates,
-            "openings": [
-                {
-                    "account": entry.postings[0].account,
-                    "date": entry.date.isoformat(),
-                    "amount": str(entry.postings[0].units),
-                }
-                for entry in self.openings()
-            ],
-            "warnings": list(self.warnings),
-            "written": self.written(),
-        }
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What a batch added (or, with ``dry_run``, would add)."""
-
-    files: list[FileImport]
-    written: list[str]
-    created: list[StatementAccount] = field(default_factory=list)
-    dry_run: bool = False
-    commodities: list[data.Commodity] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "files": [item.to_json() for item in self.files],
-            "written": self.written,
-            "created_accounts": [
-                {"id": made.id, "account": made.account, "currency": made.currency}
-                for made in self.created
-            ],
-            "created_commodities": [
-                {"symbol": made.currency, "isin": made.meta.get(keys.COMMODITY_ISIN)}
-                for made in self.commodities
-            ],
-        }
 
 
 def _bank_only(claimed: Sequence[tuple[Path, Importer]]) -> bool:
@@ -398,59 +289,6 @@ def _lenient(config: Config) -> Config:
     return config.model_copy(update={"trades": config.trades.model_copy(update={"fix": fix})})
 
 
-def _new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
-    """The ``commodity`` directives of every unknown security, one per symbol."""
-    made: dict[str, data.Commodity] = {}
-    for failure in failures:
-        if isinstance(failure, UnknownSecurities):
-            for security in failure.securities:
-                entry = commodity_entry(security, failure.day, failure.path)
-                if security.symbol not in made or entry.date < made[security.symbol].date:
-                    made[security.symbol] = entry
-    return [made[symbol] for symbol in sorted(made)]
-
-
-def _distinct_accounts(
-    unknown: Sequence[UnknownStatementAccount], config: Config
-) -> list[UnknownStatementAccount]:
-    """The new mappings, each statement id with its own ledger account: two ids whose
-    derived names collide (same bank, same last digits) get the id's digits added."""
-    taken = {mapping.account: normalise_id(mapping.id) for mapping in config.statement_accounts}
-    out = []
-    for failure in unknown:
-        wanted = normalise_id(failure.statement_id)
-        account = failure.account
-        if taken.get(account, wanted) != wanted:
-            *head, bank, currency = account.split(":")
-            digits = "".join(ch for ch in wanted if ch.isalnum())
-            # "Acct" + the id's last 4 digits is the name made when the bank is unnamed
-            prefix = "Acct" if bank.startswith("Acct") else bank
-            account = ":".join([*head, f"{prefix}{digits[-12:]}", currency])
-            failure = UnknownStatementAccount(
-                failure.path,
-                failure.where,
-                failure.statement_id,
-                account,
-                failure.currency,
-                failure.open_date,
-                cash=failure.cash,
-            )
-        taken.setdefault(account, wanted)
-        out.append(failure)
-    return out
-
-
-def _with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
-    added = list(config.statement_accounts)
-    for failure in unknown:
-        mapping = StatementAccount(
-            id=failure.statement_id, account=failure.account, currency=failure.currency
-        )
-        if mapping not in added:
-            added.append(mapping)
-    return config.model_copy(update={"statement_accounts": added})
-
-
 def run_import(
     books_path: Path,
     config: Config,
@@ -516,15 +354,15 @@ def _import(
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
-    commodities = _new_commodities(failures) if create_accounts else []
+    commodities = new_accounts.new_commodities(failures) if create_accounts else []
     if create_accounts and (unknown or commodities):
         books = books_view(books_path, config, fast=False, base=view)
         # an importer stops at a file's first unknown account: map it, extract again,
         # until a round finds no account not mapped yet
         while True:
-            unknown = _distinct_accounts(unknown, config)
-            extended = _with_accounts(config, unknown)
-            opens = _open_entries(unknown, books.opened)
+            unknown = new_accounts.distinct_accounts(unknown, config)
+            extended = new_accounts.with_accounts(config, unknown)
+            opens = new_accounts.open_entries(unknown, books.opened)
             extra: list[data.Directive] = [*commodities, *opens]
             view = books_view(books_path, extended, fast=False, extra=extra, base=books)
             claimed, failures = _claim(paths, importers_factory(extended))
@@ -541,14 +379,16 @@ def _import(
                 break
             unknown = [*unknown, *found]
         created = extended.statement_accounts[len(config.statement_accounts) :]
-        opens = _dated_in_time(opens, results)
-        commodities += _new_currencies(results, opens, view.entries, commodities)
+        opens = new_accounts.dated_in_time(opens, results)
+        commodities += new_accounts.new_currencies(results, opens, view.entries, commodities)
     if not failures:
-        booked = _booking_accounts(results, config, view.opened | {o.account for o in opens})
+        booked = new_accounts.booking_accounts(
+            results, config, view.opened | {o.account for o in opens}
+        )
         if create_accounts:
             opens = sorted([*opens, *booked.values()], key=lambda e: (e.date, e.account))
         else:
-            failures += [_unopened(account, entry) for account, entry in booked.items()]
+            failures += [new_accounts.unopened(account, entry) for account, entry in booked.items()]
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
@@ -581,115 +421,6 @@ def _outside_sealed(
     if failures:
         raise ImportErrors(failures)
     return kept
-
-
-def _new_currencies(
-    results: Sequence[FileImport],
-    opens: Sequence[data.Open],
-    existing: Sequence[data.Directive],
-    securities: Sequence[data.Commodity],
-) -> list[data.Commodity]:
-    """The ``commodity`` directive of each currency the new entries and accounts use and
-    the books do not declare (``check_commodity`` wants one), dated on its first use."""
-    declared = {e.currency for e in existing if isinstance(e, data.Commodity)}
-    declared |= {commodity.currency for commodity in securities}
-    first: dict[str, tuple[datetime.date, str]] = {}
-
-    def use(currency: str, day: datetime.date, filename: str) -> None:
-        if currency not in declared and (currency not in first or day < first[currency][0]):
-            first[currency] = (day, filename)
-
-    for opening in opens:
-        for currency in opening.currencies or ():
-            use(currency, opening.date, str(opening.meta.get("filename", "")))
-    for result in results:
-        for entry in result.new:
-            if isinstance(entry, data.Balance):
-                use(entry.amount.currency, entry.date, str(result.path))
-            elif isinstance(entry, data.Transaction):
-                for posting in entry.postings:
-                    # held at cost: a security (the securities master's), priced in a currency
-                    cost_currency = getattr(posting.cost, "currency", None)
-                    if isinstance(cost_currency, str):
-                        use(cost_currency, entry.date, str(result.path))
-                    elif posting.units is not None and isinstance(posting.units.currency, str):
-                        use(posting.units.currency, entry.date, str(result.path))
-    made = []
-    for currency, (day, filename) in sorted(first.items()):
-        meta = data.new_metadata(filename, 0)
-        meta[keys.ASSET_CLASS] = "fx"
-        made.append(data.Commodity(meta, day, currency))
-    return made
-
-
-def _booking_accounts(
-    results: Sequence[FileImport], config: Config, opened: set[str]
-) -> dict[str, data.Open]:
-    """The ``open`` of each account the trade and custody importers book to (the
-    ``[trades]`` securities account, a counterparty's clearing account) that the
-    books do not open, dated on the first entry posting to it."""
-    clearing = config.accounts.unsettled + ":"
-    found: dict[str, data.Open] = {}
-    for result in results:
-        for entry in result.new:
-            if not isinstance(entry, data.Transaction):
-                continue
-            for posting in entry.postings:
-                account = posting.account
-                if account in opened or not (
-                    account == config.trades.securities_account or account.startswith(clearing)
-                ):
-                    continue
-                if account in found and found[account].date <= entry.date:
-                    continue
-                booking = data.Booking.FIFO if posting.cost is not None else None
-                meta = data.new_metadata(str(result.path), entry.meta.get("lineno", 0))
-                found[account] = data.Open(meta, entry.date, account, [], booking)
-    return dict(sorted(found.items()))
-
-
-def _unopened(account: str, opening: data.Open) -> ImportFailure:
-    booking = f'  "{opening.booking.name}"' if opening.booking is not None else ""
-    return ImportFailure(
-        opening.meta["filename"],
-        opening.meta["lineno"] or None,
-        f"books to {account}, which the books do not open",
-        hint=f"add to accounts.beancount:\n{opening.date} open {account}{booking}\n"
-        "or run 'backoffice import --create-accounts', which adds it",
-    )
-
-
-def _open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
-    """The new statement accounts, a cash account with a floor of zero
-    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor), a card's
-    account without one."""
-    opens: dict[str, data.Open] = {}
-    for failure in unknown:
-        if failure.account in opened or failure.account in opens:
-            continue
-        meta = data.new_metadata(failure.path, 0)
-        currencies = [failure.currency] if failure.currency else []
-        if failure.currency and failure.cash:  # plugins.cash and 'backoffice cash' watch it
-            meta[keys.CASH_FLOOR] = f"0 {failure.currency}"
-        opens[failure.account] = data.Open(
-            meta, failure.open_date, failure.account, currencies, None
-        )
-    return sorted(opens.values(), key=lambda entry: (entry.date, entry.account))
-
-
-def _dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> list[data.Open]:
-    """Each ``open`` no later than the first new entry on its account (a first
-    statement's opening balance is booked the day before its first line)."""
-    first: dict[str, datetime.date] = {}
-    for result in results:
-        for entry in result.new:
-            if isinstance(entry, data.Transaction) and entry.postings:
-                account = entry.postings[0].account
-                first[account] = min(first.get(account, entry.date), entry.date)
-    return [
-        entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
-        for entry in opens
-    ]
 
 
 def _files(

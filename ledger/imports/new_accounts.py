@@ -1,0 +1,185 @@
+"""What a batch opens with ``--create-accounts``: the accounts and commodities the books lack.
+
+The ``open`` of each account the books do not open (a statement's unknown
+account, a clearing or securities account the trade importers book to) and the
+``commodity`` of each security and currency they do not declare, each dated no
+later than its first use. Without ``--create-accounts`` an account the books do
+not open is refused with the line to add (:func:`unopened`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from beancount.core import data
+
+from importers.bank.builder import normalise_id
+from importers.common import ImportFailure, UnknownStatementAccount
+from importers.trades.builder import UnknownSecurities
+from ledger import meta as keys
+from ledger.config import Config, StatementAccount
+from ledger.imports.result import FileImport
+from ledger.securities import commodity_entry
+
+
+def new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
+    """The ``commodity`` directives of every unknown security, one per symbol."""
+    made: dict[str, data.Commodity] = {}
+    for failure in failures:
+        if isinstance(failure, UnknownSecurities):
+            for security in failure.securities:
+                entry = commodity_entry(security, failure.day, failure.path)
+                if security.symbol not in made or entry.date < made[security.symbol].date:
+                    made[security.symbol] = entry
+    return [made[symbol] for symbol in sorted(made)]
+
+
+def distinct_accounts(
+    unknown: Sequence[UnknownStatementAccount], config: Config
+) -> list[UnknownStatementAccount]:
+    """The new mappings, each statement id with its own ledger account: two ids whose
+    derived names collide (same bank, same last digits) get the id's digits added."""
+    taken = {mapping.account: normalise_id(mapping.id) for mapping in config.statement_accounts}
+    out = []
+    for failure in unknown:
+        wanted = normalise_id(failure.statement_id)
+        account = failure.account
+        if taken.get(account, wanted) != wanted:
+            *head, bank, currency = account.split(":")
+            digits = "".join(ch for ch in wanted if ch.isalnum())
+            # "Acct" + the id's last 4 digits is the name made when the bank is unnamed
+            prefix = "Acct" if bank.startswith("Acct") else bank
+            account = ":".join([*head, f"{prefix}{digits[-12:]}", currency])
+            failure = UnknownStatementAccount(
+                failure.path,
+                failure.where,
+                failure.statement_id,
+                account,
+                failure.currency,
+                failure.open_date,
+                cash=failure.cash,
+            )
+        taken.setdefault(account, wanted)
+        out.append(failure)
+    return out
+
+
+def with_accounts(config: Config, unknown: Sequence[UnknownStatementAccount]) -> Config:
+    added = list(config.statement_accounts)
+    for failure in unknown:
+        mapping = StatementAccount(
+            id=failure.statement_id, account=failure.account, currency=failure.currency
+        )
+        if mapping not in added:
+            added.append(mapping)
+    return config.model_copy(update={"statement_accounts": added})
+
+
+def new_currencies(
+    results: Sequence[FileImport],
+    opens: Sequence[data.Open],
+    existing: Sequence[data.Directive],
+    securities: Sequence[data.Commodity],
+) -> list[data.Commodity]:
+    """The ``commodity`` directive of each currency the new entries and accounts use and
+    the books do not declare (``check_commodity`` wants one), dated on its first use."""
+    declared = {e.currency for e in existing if isinstance(e, data.Commodity)}
+    declared |= {commodity.currency for commodity in securities}
+    first: dict[str, tuple[datetime.date, str]] = {}
+
+    def use(currency: str, day: datetime.date, filename: str) -> None:
+        if currency not in declared and (currency not in first or day < first[currency][0]):
+            first[currency] = (day, filename)
+
+    for opening in opens:
+        for currency in opening.currencies or ():
+            use(currency, opening.date, str(opening.meta.get("filename", "")))
+    for result in results:
+        for entry in result.new:
+            if isinstance(entry, data.Balance):
+                use(entry.amount.currency, entry.date, str(result.path))
+            elif isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    # held at cost: a security (the securities master's), priced in a currency
+                    cost_currency = getattr(posting.cost, "currency", None)
+                    if isinstance(cost_currency, str):
+                        use(cost_currency, entry.date, str(result.path))
+                    elif posting.units is not None and isinstance(posting.units.currency, str):
+                        use(posting.units.currency, entry.date, str(result.path))
+    made = []
+    for currency, (day, filename) in sorted(first.items()):
+        meta = data.new_metadata(filename, 0)
+        meta[keys.ASSET_CLASS] = "fx"
+        made.append(data.Commodity(meta, day, currency))
+    return made
+
+
+def booking_accounts(
+    results: Sequence[FileImport], config: Config, opened: set[str]
+) -> dict[str, data.Open]:
+    """The ``open`` of each account the trade and custody importers book to (the
+    ``[trades]`` securities account, a counterparty's clearing account) that the
+    books do not open, dated on the first entry posting to it."""
+    clearing = config.accounts.unsettled + ":"
+    found: dict[str, data.Open] = {}
+    for result in results:
+        for entry in result.new:
+            if not isinstance(entry, data.Transaction):
+                continue
+            for posting in entry.postings:
+                account = posting.account
+                if account in opened or not (
+                    account == config.trades.securities_account or account.startswith(clearing)
+                ):
+                    continue
+                if account in found and found[account].date <= entry.date:
+                    continue
+                booking = data.Booking.FIFO if posting.cost is not None else None
+                meta = data.new_metadata(str(result.path), entry.meta.get("lineno", 0))
+                found[account] = data.Open(meta, entry.date, account, [], booking)
+    return dict(sorted(found.items()))
+
+
+def unopened(account: str, opening: data.Open) -> ImportFailure:
+    booking = f'  "{opening.booking.name}"' if opening.booking is not None else ""
+    return ImportFailure(
+        opening.meta["filename"],
+        opening.meta["lineno"] or None,
+        f"books to {account}, which the books do not open",
+        hint=f"add to accounts.beancount:\n{opening.date} open {account}{booking}\n"
+        "or run 'backoffice import --create-accounts', which adds it",
+    )
+
+
+def open_entries(unknown: Sequence[UnknownStatementAccount], opened: set[str]) -> list[data.Open]:
+    """The new statement accounts, a cash account with a floor of zero
+    (``backoffice cash`` and ``plugins.cash`` watch accounts with a floor), a card's
+    account without one."""
+    opens: dict[str, data.Open] = {}
+    for failure in unknown:
+        if failure.account in opened or failure.account in opens:
+            continue
+        meta = data.new_metadata(failure.path, 0)
+        currencies = [failure.currency] if failure.currency else []
+        if failure.currency and failure.cash:  # plugins.cash and 'backoffice cash' watch it
+            meta[keys.CASH_FLOOR] = f"0 {failure.currency}"
+        opens[failure.account] = data.Open(
+            meta, failure.open_date, failure.account, currencies, None
+        )
+    return sorted(opens.values(), key=lambda entry: (entry.date, entry.account))
+
+
+def dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> list[data.Open]:
+    """Each ``open`` no later than the first new entry on its account (a first
+    statement's opening balance is booked the day before its first line)."""
+    first: dict[str, datetime.date] = {}
+    for result in results:
+        for entry in result.new:
+            if isinstance(entry, data.Transaction) and entry.postings:
+                account = entry.postings[0].account
+                first[account] = min(first.get(account, entry.date), entry.date)
+    return [
+        entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
+        for entry in opens
+    ]
