@@ -35,7 +35,7 @@ from beangulp import Importer
 
 from importers.common import ImportFailure, entry_meta
 from importers.custody import iso15022
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 from ledger.documents import document_sha256

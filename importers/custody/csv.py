@@ -25,7 +25,7 @@ from importers.custody.builder import (
     money,
     safekeeping_account,
 )
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger.config import Config
 from ledger.documents import document_sha256
 from ledger.trades_config import CustodyCsvFormat

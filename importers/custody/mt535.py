@@ -42,7 +42,7 @@ from importers.custody.builder import (
     holding_balance,
     safekeeping_account,
 )
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 

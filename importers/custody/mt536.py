@@ -34,7 +34,7 @@ from importers.custody.builder import (
     broker_bic,
     money,
 )
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger import meta as keys
 
 DIRECTIONS: dict[str, Direction] = {"RECE": "receive", "DELI": "deliver"}

@@ -33,7 +33,7 @@ from beangulp import Importer
 
 from importers.common import ImportFailure, head
 from importers.csv_rows import CsvTable, header_of, matches_filename
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger import meta as keys
 from ledger.config import Config
 from ledger.documents import document_sha256

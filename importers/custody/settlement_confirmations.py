@@ -36,7 +36,7 @@ from importers.custody.builder import (
     free_movement_entry,
     money,
 )
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 
 AGAINST_PAYMENT: dict[str, Direction] = {"545": "receive", "547": "deliver"}
 FREE_OF_PAYMENT = ("544", "546")

@@ -42,7 +42,8 @@ from beancount.core import data
 from beancount.core.position import CostSpec
 
 from importers.common import ImportFailure, InputWarning, entry_meta
-from importers.trades.builder import SecurityResolver, SourcedTrade, Trade, TradeImporter
+from importers.securities import SecurityResolver
+from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
 from ledger.meta import Side
 from ledger.posting import posting

@@ -16,7 +16,7 @@ from beancount.core import data
 
 from importers.bank.builder import normalise_id
 from importers.common import ImportFailure, UnknownStatementAccount
-from importers.trades.builder import UnknownSecurities
+from importers.securities import UnknownSecurities
 from ledger import meta as keys
 from ledger.config import Config, StatementAccount
 from ledger.imports.result import FileImport

@@ -26,7 +26,7 @@ from importers.custody.settlement_confirmations import (
     is_cancellation,
     settlement_row,
 )
-from importers.trades.builder import SecurityResolver
+from importers.securities import SecurityResolver
 from ledger.matching.model import TradeRecord
 
 MESSAGE_TYPES = {*AGAINST_PAYMENT, *FREE_OF_PAYMENT}

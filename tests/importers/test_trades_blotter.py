@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from importers.common import ImportFailure
+from importers.securities import UnknownSecurities
 from importers.trades.blotter import BlotterImporter
-from importers.trades.builder import UnknownSecurities
 from tests.importers.trade_books import TRADES, assert_golden, base_books, trades_config
 
 

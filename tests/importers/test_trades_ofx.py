@@ -11,7 +11,7 @@ import pytest
 from beancount.core import data
 
 from importers.common import ImportFailure, InputWarning
-from importers.trades.builder import UnknownSecurities
+from importers.securities import UnknownSecurities
 from importers.trades.ofx import BrokerOfxImporter
 from ledger.books import load
 from ledger.documents import document_sha256
