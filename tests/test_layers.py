@@ -48,7 +48,6 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.posting",
             "ledger.writer",
             "ledger.cache",
-            "ledger.compiled",
             "ledger.gcpause",
             "ledger.isin",
             "ledger.calendars",
