@@ -37,12 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
+from beancount.parser import printer
 from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
 from importers.bank import BankImporter
 from importers.bank_builder import normalise_id
-from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
+from importers.common import ImportFailure, InputWarning, UnknownBroker, UnknownStatementAccount
 from importers.registry import importers_for
 from importers.trades import UnknownSecurities
 from ledger import meta as keys
@@ -51,6 +52,7 @@ from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
 from ledger.imports import output
 from ledger.imports.balances import check_balances
+from ledger.imports.created import broker_opens, config_text, distinct_brokers, with_brokers
 from ledger.imports.dedupe import split_new
 from ledger.imports.opening import is_opening, opening_entries
 from ledger.imports.view import BooksView, InexactBalance, books_view
@@ -148,6 +150,7 @@ class ImportResult:
     created: list[StatementAccount] = field(default_factory=list)
     dry_run: bool = False
     commodities: list[data.Commodity] = field(default_factory=list)
+    brokers: list[UnknownBroker] = field(default_factory=list)  # counterparties made
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -161,6 +164,10 @@ class ImportResult:
             "created_commodities": [
                 {"symbol": made.currency, "isin": made.meta.get(keys.COMMODITY_ISIN)}
                 for made in self.commodities
+            ],
+            "created_counterparties": [
+                {"broker": made.broker_id, "counterparty": made.counterparty}
+                for made in self.brokers
             ],
         }
 
@@ -410,6 +417,22 @@ def _new_commodities(failures: Sequence[BaseException]) -> list[data.Commodity]:
     return [made[symbol] for symbol in sorted(made)]
 
 
+def _without_market(commodity: data.Commodity) -> ImportFailure | None:
+    """A new security whose market the file does not give: the settlement rules
+    need one, so the user is asked for it rather than given books that do not check."""
+    if keys.MARKET in commodity.meta:
+        return None
+    return ImportFailure(
+        commodity.meta["filename"],
+        None,
+        f"the market of {commodity.currency} (ISIN {commodity.meta.get(keys.COMMODITY_ISIN)}) "
+        "cannot be derived from the file",
+        hint="add the security to commodities.beancount with its market (the ISO 10383 MIC "
+        "of its listing, which the settlement rules use), then import again:\n"
+        + printer.format_entry(commodity._replace(meta={**commodity.meta, keys.MARKET: "<MIC>"})),
+    )
+
+
 def _distinct_accounts(
     unknown: Sequence[UnknownStatementAccount], config: Config
 ) -> list[UnknownStatementAccount]:
@@ -513,17 +536,19 @@ def _import(
         results, more = _extract_all(claimed, view, config)
     failures += more
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
+    brokers = distinct_brokers(failures)
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
     commodities = _new_commodities(failures) if create_accounts else []
-    if create_accounts and (unknown or commodities):
+    if create_accounts and (unknown or commodities or brokers):
         books = books_view(books_path, config, fast=False, base=view)
-        # an importer stops at a file's first unknown account: map it, extract again,
-        # until a round finds no account not mapped yet
+        # an importer stops at a file's first unknown account or broker: map it, extract
+        # again, until a round finds no account, broker or security not known yet
         while True:
             unknown = _distinct_accounts(unknown, config)
-            extended = _with_accounts(config, unknown)
+            extended = with_brokers(_with_accounts(config, unknown), brokers)
             opens = _open_entries(unknown, books.opened)
+            opens += broker_opens(brokers, config, books.opened)
             extra: list[data.Directive] = [*commodities, *opens]
             view = books_view(books_path, extended, fast=False, extra=extra, base=books)
             claimed, failures = _claim(paths, importers_factory(extended))
@@ -536,9 +561,15 @@ def _import(
                 if isinstance(failure, UnknownStatementAccount)
                 and failure.statement_id not in mapped
             ]
-            if not found:
+            more_brokers = distinct_brokers(failures)
+            made = {commodity.currency for commodity in commodities}
+            securities = [c for c in _new_commodities(failures) if c.currency not in made]
+            if not found and not more_brokers and not securities:
                 break
             unknown = [*unknown, *found]
+            brokers = [*brokers, *more_brokers]
+            commodities = sorted([*commodities, *securities], key=lambda c: c.currency)
+        failures += [f for c in commodities if (f := _without_market(c)) is not None]
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = _dated_in_time(opens, results)
         commodities += _new_currencies(results, opens, view.entries, commodities)
@@ -554,9 +585,13 @@ def _import(
     if writer is None:
         files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
-        return ImportResult(results, planned, created, dry_run=True, commodities=commodities)
-    written = _write(writer, books_path, results, opens, commodities, unknown if created else [])
-    return ImportResult(results, written, created, commodities=commodities)
+        return ImportResult(
+            results, planned, created, True, commodities, brokers if create_accounts else []
+        )
+    written = _write(
+        writer, books_path, results, opens, commodities, unknown if created else [], brokers
+    )
+    return ImportResult(results, written, created, False, commodities, list(brokers))
 
 
 def _outside_sealed(
@@ -711,6 +746,7 @@ def _write(
     opens: Sequence[data.Open],
     commodities: Sequence[data.Commodity],
     unknown: Sequence[UnknownStatementAccount],
+    brokers: Sequence[UnknownBroker] = (),
 ) -> list[str]:
     books_dir = books_path.parent
     files = _files(results, opens, commodities)
@@ -748,7 +784,7 @@ def _write(
     if includes:
         writer.append_text(books_path, "".join(includes))
         touched.append(books_path.name)
-    if unknown:
+    if unknown or brokers:
         config_path = books_dir / CONFIG_NAME
         seen: set[str] = set()
         lines = []
@@ -756,7 +792,8 @@ def _write(
             if failure.statement_id in seen:
                 continue
             seen.add(failure.statement_id)
-            lines.append("\n" + failure.config_lines())
-        writer.append_text(config_path, "".join(lines))
+            lines.append(failure.config_lines())
+        current = config_path.read_text(encoding="utf-8")
+        writer.write_text(config_path, config_text(current, lines, brokers, config_path))
         touched.append(CONFIG_NAME)
     return touched
