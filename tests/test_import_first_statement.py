@@ -80,11 +80,11 @@ def test_first_statement_books_its_opening_balance(books: Path, tmp_path: Path) 
         f'  source: "{document}"\n'
         '  source-ref: "STMT1/opening"\n'
         "\n"
-        '2026-10-02 ! "Fee"\n'
+        '2026-10-02 * "Fee"\n'
         f'  source: "{document}"\n'
         '  source-ref: "BANK1"\n'
         "  Assets:Bank:Acct2957:CHF  -30.00 CHF\n"
-        "  Assets:Suspense            30.00 CHF\n"
+        "  Expenses:Fees:Bank         30.00 CHF\n"
         "\n"
         "2026-10-03 balance Assets:Bank:Acct2957:CHF                        70.00 CHF\n"
         f'  source: "{document}"\n'
@@ -170,3 +170,40 @@ def test_a_file_of_several_accounts_creates_them_all(books: Path, tmp_path: Path
         "mapped CH5604835012345672957 to Assets:Bank:Acct012345672957:CHF"
     ) in result.output
     assert invoke(books, "check").exit_code == 0
+
+
+def test_created_accounts_never_break_a_seal(books: Path, tmp_path: Path) -> None:
+    """September is sealed; the first statement's line is on 1 October, so its opening
+    balance (30 September) goes into October with --adjust, and the account's ``open``
+    and its currency's ``commodity`` are dated 1 October, not in the sealed month."""
+    with open(books / "opening.beancount", "a", encoding="utf-8") as handle:
+        handle.write(
+            "\n2026-10-01 balance Assets:Bank:MainBank:USD  0 USD\n"
+            "2026-10-01 balance Assets:Custody:MainCustodian:Cash:USD  0 USD\n"
+        )
+    closed = invoke(books, "close", "2026-09")
+    assert closed.exit_code == 0, closed.output
+    path = statement(
+        tmp_path,
+        "s1.sta",
+        STATEMENT_1.replace("C261001CHF100", "C260930CHF100")
+        .replace("2610021002D", "2610011001D")
+        .replace("C261002CHF70", "C261001CHF70"),
+    )
+
+    refused = invoke(books, "import", "--create-accounts", path)
+    assert refused.exit_code == 1
+    assert "falls in period 2026-09" in refused.output
+    result = invoke(books, "import", "--create-accounts", "--adjust", path)
+
+    assert result.exit_code == 0, result.output
+    accounts = (books / "accounts.beancount").read_text(encoding="utf-8")
+    assert accounts.endswith(
+        "\n2026-10-01 open Assets:Bank:Acct2957:CHF                        CHF\n"
+        '  cash-floor: "0 CHF"\n'
+    )
+    commodities = (books / "commodities.beancount").read_text(encoding="utf-8")
+    assert commodities.endswith('\n2026-10-01 commodity CHF\n  asset-class: "fx"\n')
+    check = invoke(books, "check")
+    assert check.exit_code == 0, check.output
+    assert invoke(books, "verify").exit_code == 0

@@ -582,6 +582,7 @@ def _import(
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
+    opens, commodities = _in_open_period(opens, commodities, view.entries)
     if writer is None:
         files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
@@ -606,6 +607,7 @@ def _outside_sealed(
     failures: list[BaseException] = []
     for result in results:
         admitted, refused = sealed.admit(result.new, adjust=adjust)
+        admitted = _after_moved_entries(admitted, {id(entry) for entry in result.new})
         if not adjust:
             failures += [
                 ImportFailure(result.path, keys.get_source_ref(entry.meta), why)
@@ -615,6 +617,45 @@ def _outside_sealed(
     if failures:
         raise ImportErrors(failures)
     return kept
+
+
+def _after_moved_entries(admitted: list[data.Directive], unmoved: set[int]) -> list[data.Directive]:
+    """``admitted`` less each balance assertion on an account that entries moved into
+    the open period's first day post to, dated that day: it asserts the start of the
+    day, which no longer includes them (a first statement's opening balance booked the
+    day before its first line, in the sealed month)."""
+    moved = {
+        (leg.account, entry.date)
+        for entry in admitted
+        if id(entry) not in unmoved and isinstance(entry, data.Transaction)
+        for leg in entry.postings
+    }
+    return [
+        entry
+        for entry in admitted
+        if not (isinstance(entry, data.Balance) and (entry.account, entry.date) in moved)
+    ]
+
+
+def _in_open_period(
+    opens: Sequence[data.Open],
+    commodities: Sequence[data.Commodity],
+    existing: Sequence[data.Directive],
+) -> tuple[list[data.Open], list[data.Commodity]]:
+    """The new ``open`` and ``commodity`` directives, those dated in a sealed period
+    moved to the open period's first day, so that creating them never breaks a seal.
+    Every new entry is in the open period by now (:func:`_outside_sealed`), so each
+    directive still comes before its first use."""
+    first_open = sealed_periods(existing).open_from
+    if first_open is None:
+        return list(opens), list(commodities)
+    return (
+        sorted(
+            (entry._replace(date=max(entry.date, first_open)) for entry in opens),
+            key=lambda entry: (entry.date, entry.account),
+        ),
+        [entry._replace(date=max(entry.date, first_open)) for entry in commodities],
+    )
 
 
 def _new_currencies(
