@@ -207,3 +207,19 @@ def test_created_accounts_never_break_a_seal(books: Path, tmp_path: Path) -> Non
     check = invoke(books, "check")
     assert check.exit_code == 0, check.output
     assert invoke(books, "verify").exit_code == 0
+
+
+def test_a_statement_without_its_opening_balance_is_refused(books: Path, tmp_path: Path) -> None:
+    """:60F: is mandatory: without it the opening would be derived from the closing
+    balance less the lines, and a lost line would never show (found by the fuzz test)."""
+    path = statement(tmp_path, "s1.sta", STATEMENT_1.replace(":60F:C261001CHF100,00\r\n", ""))
+    before = snapshot(books)
+
+    result = invoke(books, "import", "--create-accounts", path)
+
+    assert result.exit_code == 1
+    assert (
+        f"{path}:1: statement STMT1 has no opening balance (:60F: or :60M:); "
+        "the statement is damaged; ask the bank to resend it\n"
+    ) in result.output
+    assert snapshot(books) == before
