@@ -18,7 +18,6 @@ valid document; those files are cut and re-encoded only.
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_third_party_corpus import DATA, blank_books, format_of, invoke, snapshot
-from tests.test_third_party_truncation import VALID, books_text
+from tests.test_third_party_corpus import DATA, blank_books, format_of, snapshot
+from tests.test_third_party_truncation import VALID, books_text, imported
 
 __all__ = ["blank_books"]  # the fixture, shared with the corpus test
 
@@ -106,13 +105,7 @@ def import_into(blank: Path, directory: Path, name: str, content: bytes) -> tupl
     document = directory / "in" / Path(name).name
     document.parent.mkdir(parents=True)
     document.write_bytes(content)
-    books = directory / "books"
-    shutil.copytree(blank, books)
-    result = invoke(books, "import", "--create-accounts", str(document))
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    ), f"traceback: {result.exception!r}"
-    return result.exit_code, books, result.output
+    return imported(blank, directory, document)
 
 
 def whole(blank: Path, name: str) -> dict[str, str]:
