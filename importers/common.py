@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -203,3 +204,73 @@ class UnknownStatementAccount(ImportFailure):
 def _toml_str(value: str) -> str:
     """A TOML basic string (JSON's escaping is valid TOML)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def broker_counterparty(broker_id: str) -> str:
+    """The counterparty name made for an unmapped broker id, always the same for
+    the same id: the domain's name without its suffix, each word capitalised
+    (``fidelity.com`` -> ``Fidelity``, ``TIAA-CREF.ORG`` -> ``TIAA-CREF``), a name
+    that is all digits prefixed with ``Broker``."""
+    labels = [label for label in broker_id.strip().split(".") if label]
+    if len(labels) > 1 and labels[-1].isalpha():
+        labels = labels[:-1]
+    host = labels[-1] if labels else ""
+    if host.lower() == "www":
+        host = ""
+    words = [word for word in re.split(r"[^A-Za-z0-9-]+", host) if word.strip("-")]
+    name = "".join(word[0].upper() + word[1:] for word in words).strip("-")
+    if not name or name.isdigit() or not name[0].isalnum():
+        name = "Broker" + "".join(ch for ch in name if ch.isalnum())
+    return name[:48]
+
+
+class UnknownBroker(ImportFailure):
+    """The statement's broker id is not mapped to a counterparty.
+
+    Carries the counterparty to make (a name derived from the id), so the message
+    prints the exact config lines and ``backoffice import --create-accounts`` adds
+    them: the broker's statement is its record of what settled, so its trades
+    settle on S against the broker's cash account (``auto-settle``).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        where: str | int | None,
+        broker_id: str,
+        currency: str,
+        open_date: datetime.date,
+        *,
+        section: str,
+        custody: str,
+    ) -> None:
+        self.broker_id = broker_id
+        self.counterparty = broker_counterparty(broker_id)
+        self.currency = currency
+        self.open_date = open_date
+        self.section = section  # the config table mapping the id: "trades.ofx.brokers"
+        self.cash_account = f"{custody}:{self.counterparty}:Cash:{currency}"
+        super().__init__(
+            path,
+            where,
+            f"broker {broker_id!r} is not mapped to a counterparty",
+            hint=(
+                f'add "{broker_id}" = "<Counterparty>" under [{section}], for instance:\n'
+                + self.mapping_line()
+                + "\n"
+                + self.counterparty_lines()
+                + "or run 'backoffice import --create-accounts', which adds both and opens "
+                "the accounts"
+            ),
+        )
+
+    def mapping_line(self) -> str:
+        return f"{_toml_str(self.broker_id)} = {_toml_str(self.counterparty)}\n"
+
+    def counterparty_lines(self) -> str:
+        return (
+            f"[counterparties.{self.counterparty}]\n"
+            f"name = {_toml_str(self.broker_id)}\n"
+            "auto-settle = true\n"
+            f"cash-account = {_toml_str(self.cash_account)}\n"
+        )

@@ -53,6 +53,10 @@ BREAK_AMOUNT = "amount"
 
 # Open-directive metadata.
 CASH_FLOOR = "cash-floor"
+# ``cash-floor: "none"``: a cash account whose balance the books do not know (a new
+# broker's cash, whose statement lines are not booked), left out of the cash checks
+# until the firm sets its floor.
+NO_CASH_FLOOR = "none"
 
 # Commodity-directive metadata.
 COMMODITY_ISIN = "isin"

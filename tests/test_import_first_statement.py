@@ -171,3 +171,56 @@ def test_a_file_of_several_accounts_creates_them_all(books: Path, tmp_path: Path
         "mapped CH5604835012345672957 to Assets:Bank:Acct012345672957:CHF"
     ) in result.output
     assert invoke(books, "check").exit_code == 0
+
+
+def test_created_accounts_never_break_a_seal(books: Path, tmp_path: Path) -> None:
+    """September is sealed; the first statement's line is on 1 October, so its opening
+    balance (30 September) goes into October with --adjust, and the account's ``open``
+    and its currency's ``commodity`` are dated 1 October, not in the sealed month."""
+    with open(books / "opening.beancount", "a", encoding="utf-8") as handle:
+        handle.write(
+            "\n2026-10-01 balance Assets:Bank:MainBank:USD  0 USD\n"
+            "2026-10-01 balance Assets:Custody:MainCustodian:Cash:USD  0 USD\n"
+        )
+    closed = invoke(books, "close", "2026-09")
+    assert closed.exit_code == 0, closed.output
+    path = statement(
+        tmp_path,
+        "s1.sta",
+        STATEMENT_1.replace("C261001CHF100", "C260930CHF100")
+        .replace("2610021002D", "2610011001D")
+        .replace("C261002CHF70", "C261001CHF70"),
+    )
+
+    refused = invoke(books, "import", "--create-accounts", path)
+    assert refused.exit_code == 1
+    assert "falls in period 2026-09" in refused.output
+    result = invoke(books, "import", "--create-accounts", "--adjust", path)
+
+    assert result.exit_code == 0, result.output
+    accounts = (books / "accounts.beancount").read_text(encoding="utf-8")
+    assert accounts.endswith(
+        "\n2026-10-01 open Assets:Bank:Acct2957:CHF                        CHF\n"
+        '  cash-floor: "0 CHF"\n'
+    )
+    commodities = (books / "commodities.beancount").read_text(encoding="utf-8")
+    assert commodities.endswith('\n2026-10-01 commodity CHF\n  asset-class: "fx"\n')
+    check = invoke(books, "check")
+    assert check.exit_code == 0, check.output
+    assert invoke(books, "verify").exit_code == 0
+
+
+def test_a_statement_without_its_opening_balance_is_refused(books: Path, tmp_path: Path) -> None:
+    """:60F: is mandatory: without it the opening would be derived from the closing
+    balance less the lines, and a lost line would never show (found by the fuzz test)."""
+    path = statement(tmp_path, "s1.sta", STATEMENT_1.replace(":60F:C261001CHF100,00\r\n", ""))
+    before = snapshot(books)
+
+    result = invoke(books, "import", "--create-accounts", path)
+
+    assert result.exit_code == 1
+    assert (
+        f"{path}:1: statement STMT1 has no opening balance (:60F: or :60M:); "
+        "the statement is damaged; ask the bank to resend it\n"
+    ) in result.output
+    assert snapshot(books) == before

@@ -37,14 +37,15 @@ def books_text(books: Path) -> dict[str, str]:
     }
 
 
-def imported(blank: Path, directory: Path, document: Path) -> tuple[int, Path]:
+def imported(blank: Path, directory: Path, document: Path) -> tuple[int, Path, str]:
+    """Exit code, books and output of importing ``document`` into a copy of ``blank``."""
     books = directory / "books"
     shutil.copytree(blank, books)
     result = invoke(books, "import", "--create-accounts", str(document))
     assert not isinstance(result.exception, Exception) or isinstance(
         result.exception, SystemExit
     ), f"traceback: {result.exception!r}"
-    return result.exit_code, books
+    return result.exit_code, books, result.output
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -53,7 +54,7 @@ def test_a_cut_file_is_refused_or_read_whole(name: str, blank_books: Path, tmp_p
     intact = tmp_path / "intact" / source.name
     intact.parent.mkdir()
     shutil.copyfile(source, intact)
-    code, books = imported(blank_books, tmp_path / "whole", intact)
+    code, books, _ = imported(blank_books, tmp_path / "whole", intact)
     assert code == 0
     whole = books_text(books)
     lines = source.read_bytes().split(b"\n")
@@ -62,7 +63,7 @@ def test_a_cut_file_is_refused_or_read_whole(name: str, blank_books: Path, tmp_p
         cut.parent.mkdir()
         cut.write_bytes(b"\n".join(lines[: int(len(lines) * fraction)]))
         before = snapshot(blank_books)
-        code, books = imported(blank_books, tmp_path / f"books{fraction}", cut)
+        code, books, _ = imported(blank_books, tmp_path / f"books{fraction}", cut)
         if code == 1:
             assert snapshot(books) == before, fraction
         else:

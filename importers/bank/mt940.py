@@ -292,17 +292,28 @@ def _statement(chunk: _Chunk, path: str) -> Statement:
             "balance (:62F: or :62M:)",
             hint="the file is truncated; ask the bank to resend it",
         )
+    opening = _balance(
+        data,
+        ("final_opening_balance", "intermediate_opening_balance", "opening_balance"),
+        _tag_line(chunk, ":60"),
+    )
+    if kind == "statement" and opening is None:
+        # mandatory (SWIFT MT940 field 60a): without it the opening would be derived
+        # from the closing balance, and a lost line could never show
+        raise ImportFailure(
+            path,
+            chunk.lineno,
+            f"statement {data.get('transaction_reference', '')} has no opening balance "
+            "(:60F: or :60M:)",
+            hint="the statement is damaged; ask the bank to resend it",
+        )
     return Statement(
         account_id=str(account_id).strip(),
         currency=currency,
         lineno=chunk.lineno,
         statement_id=str(data.get("transaction_reference", "")).strip(),
         kind=kind,
-        opening=_balance(
-            data,
-            ("final_opening_balance", "intermediate_opening_balance", "opening_balance"),
-            _tag_line(chunk, ":60"),
-        ),
+        opening=opening,
         closing=closing,
         lines=[
             _line(line, lineno)

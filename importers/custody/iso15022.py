@@ -11,6 +11,12 @@ A file holds one or more messages, each in the FIN envelope::
     ...
     -}{5:{CHK:...}}
 
+FinTS/HBCI banks deliver MT535/MT536 without the envelope: the text of block 4
+alone, from ``:16R:GENL``, without ``{1:}{2:}{4:`` and ``-}`` (messages may be
+separated by a line ``-``). Such a text is read too; its message type comes from
+its content: transactions (``:16R:TRAN``) or a statement period (``:69A::STAT``)
+make an MT536, holdings (``:16R:FIN``) or a statement date an MT535.
+
 Block 4 is read into a tree of :class:`Sequence` (``:16R:NAME`` opens a
 sequence, ``:16S:NAME`` closes it) holding :class:`Field` values. A field is
 ``:TAG:content``; a generic field's content is ``:QUAL/ISSUER/value`` (ISO
@@ -224,11 +230,16 @@ def parse(text: str, filename: str) -> list[Message]:
     pos = 0
     length = len(text)
     while True:
-        while pos < length and text[pos] in " \t\r\n\x03\x01":
+        # whitespace, SWIFT's SOH/ETX, a byte order mark (as latin-1 or decoded)
+        while pos < length and text[pos] in " \t\r\n\x03\x01\ufeff\xef\xbb\xbf":
             pos += 1
         if pos >= length:
             break
         line = text.count("\n", 0, pos) + 1
+        if text.startswith(BARE_START, pos):
+            messages.append(_parse_bare(text, pos, line, filename))
+            pos = messages[-1].end
+            continue
         if text[pos] != "{":
             raise ImportFailure(
                 filename,
@@ -310,8 +321,46 @@ def _skip_block(text: str, pos: int, filename: str) -> int:
     )
 
 
+BARE_START = ":16R:GENL"
+_BARE_END_RE = re.compile(r"^-[ \t\r]*$", re.M)
+
+
+def bare_message_type(text: str) -> str | None:
+    """The type of an MT535/MT536 text without its envelope (from ``:16R:GENL``),
+    told by its content; None when it names neither."""
+    if re.search(r"^:16R:TRAN\b|^:69[AB]::STAT/", text, re.M):
+        return "536"
+    if re.search(r"^:16R:FIN\b|^:98[AC]::STAT/", text, re.M):
+        return "535"
+    return None
+
+
+def _parse_bare(text: str, pos: int, line: int, filename: str) -> _Parsed:
+    """One message of block 4's text alone, up to a line ``-`` or the end."""
+    found = _BARE_END_RE.search(text, pos)
+    end = found.start() if found else len(text)
+    message_type = bare_message_type(text[pos:end])
+    if message_type is None:
+        raise ImportFailure(
+            filename,
+            line,
+            "SWIFT sequences without an envelope, but neither holdings (:16R:FIN) nor "
+            "transactions (:16R:TRAN): not an MT535 or MT536",
+        )
+    body = _parse_fields(text, pos, end, filename, message_type)
+    message = Message(filename, message_type, "", line, body)
+    return _Parsed(message, found.end() if found else end)
+
+
 def _parse_block4(text: str, pos: int, filename: str, message_type: str) -> tuple[Sequence, int]:
     end = _find_block4_end(text, pos, filename, message_type)
+    root = _parse_fields(text, pos, end, filename, message_type)
+    close = text.index("}", end) + 1
+    return root, close
+
+
+def _parse_fields(text: str, pos: int, end: int, filename: str, message_type: str) -> Sequence:
+    """The fields of block 4 between ``pos`` and ``end``, as a tree of sequences."""
     first_line = text.count("\n", 0, pos) + 1
     root = Sequence("", first_line)
     stack = [root]
@@ -347,10 +396,9 @@ def _parse_block4(text: str, pos: int, filename: str, message_type: str) -> tupl
             filename,
             open_seq.line,
             f"MT{message_type}: sequence :16R:{open_seq.name} is never closed with "
-            f":16S:{open_seq.name}",
+            f":16S:{open_seq.name}: the message is cut off",
         )
-    close = text.index("}", end) + 1
-    return root, close
+    return root
 
 
 def _find_block4_end(text: str, pos: int, filename: str, message_type: str) -> int:
@@ -402,4 +450,7 @@ def message_types(filepath: str) -> set[str]:
             head = handle.read(1 << 16).decode("latin-1")
     except OSError:
         return set()
+    if head.lstrip(" \t\r\n\ufeff\xef\xbb\xbf").startswith(BARE_START):
+        bare = bare_message_type(head)
+        return {bare} if bare else set()
     return {match.group(1) for match in re.finditer(r"\{2:[IO](\d{3})", head)}

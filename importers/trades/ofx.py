@@ -41,7 +41,7 @@ from typing import Any
 from beancount.core import data
 from beancount.core.position import CostSpec
 
-from importers.common import ImportFailure, InputWarning, entry_meta
+from importers.common import ImportFailure, InputWarning, UnknownBroker, entry_meta
 from importers.securities import SecurityResolver
 from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
@@ -51,7 +51,9 @@ from ledger.posting import posting
 BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
 SELLS = {"SELLSTOCK", "SELLMF", "SELLDEBT"}
 DEBTS = {"BUYDEBT", "SELLDEBT"}
-ASSET_CLASSES = {"STOCKINFO": "equity", "MFINFO": "fund", "DEBTINFO": "corporate-bond"}
+ASSET_CLASSES = {"STOCKINFO": "equity", "MFINFO": "fund"}
+# DEBTINFO's DEBTCLASS (OFX 2.1.1, 13.8.5.2); OTHER and a missing class are corporate bonds.
+DEBT_CLASSES = {"TREASURY": "government-bond", "MUNICIPAL": "municipal-bond"}
 CENT = Decimal("0.01")
 
 
@@ -68,6 +70,22 @@ def _isin(secid: Any) -> str | None:
 
 def _day(value: datetime.datetime | datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _asset_class(info: Any) -> str | None:
+    """The asset class a SECLIST entry gives (a bond's by its DEBTTYPE), else None."""
+    kind = type(info).__name__
+    if kind == "DEBTINFO":
+        debt = str(getattr(info, "debtclass", "") or "").upper()
+        return DEBT_CLASSES.get(debt, "corporate-bond")
+    return ASSET_CLASSES.get(kind)
+
+
+def _first_day(statement: Any) -> datetime.date:
+    """The statement's first day: its transaction list's start, else its date."""
+    tranlist = statement.invtranlist
+    start = tranlist.dtstart if tranlist is not None else None
+    return _day(start or statement.dtasof)
 
 
 def _dec(value: Decimal | None) -> Decimal:
@@ -150,11 +168,14 @@ class BrokerOfxImporter(TradeImporter):
             broker = str(statement.invacctfrom.brokerid)
             name = self.config.trades.ofx.brokers.get(broker)
             if name is None:
-                raise ImportFailure(
+                raise UnknownBroker(
                     filepath,
                     "INVACCTFROM/BROKERID",
-                    f"broker {broker!r} is not mapped to a counterparty",
-                    hint=f'add "{broker}" = "<Counterparty>" under [trades.ofx.brokers]',
+                    broker,
+                    str(statement.curdef),
+                    _first_day(statement),
+                    section="trades.ofx.brokers",
+                    custody=":".join(self.config.trades.securities_account.split(":")[:2]),
                 )
             counterparty = self.counterparty(filepath, 0, name)
             reader = _Statement(
@@ -205,13 +226,19 @@ class _Statement:
                 f"security {secid.uniqueidtype} {secid.uniqueid} has no ISIN, CUSIP or ticker",
                 "the statement's SECLIST should describe every security it names",
             )
-        symbol = self.resolver.symbol(
-            index,
-            isin,
-            ticker,
-            name=name,
-            asset_class=ASSET_CLASSES.get(type(info).__name__) if info is not None else None,
-        )
+        asset_class = _asset_class(info)
+        if asset_class is None and isin is not None and self.resolver.master.by_isin(isin) is None:
+            kind = type(info).__name__ if info is not None else "no SECLIST entry"
+            raise self.fail(
+                index,
+                "SECID",
+                f"the asset class of {name or isin} (ISIN {isin}, {kind}) cannot be derived "
+                "from the statement",
+                "add the security to commodities.beancount with isin, name, asset-class (one "
+                "of equity, etf, fund, corporate-bond, municipal-bond, government-bond) and "
+                "market, then import again",
+            )
+        symbol = self.resolver.symbol(index, isin, ticker, name=name, asset_class=asset_class)
         return symbol, isin
 
     def currency_of(self, aggregate: Any) -> str:

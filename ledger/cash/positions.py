@@ -32,6 +32,7 @@ from ledger.errors import BooksError
 from ledger.meta import (
     CANCELS,
     CASH_FLOOR,
+    NO_CASH_FLOOR,
     SETTLE_DATE,
     TRADE_LINK_PREFIX,
     VALUE_DATE,
@@ -117,6 +118,8 @@ def cash_accounts(
             continue
         name = entry.account
         configured = config.cash.floor_of(name)
+        if configured is None and (entry.meta or {}).get(CASH_FLOOR) == NO_CASH_FLOOR:
+            continue
         if configured is None and CASH_FLOOR not in (entry.meta or {}):
             if name not in counterparty_accounts:
                 continue

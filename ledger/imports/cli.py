@@ -134,6 +134,8 @@ def import_(
             )
     for made in result.created:
         click.echo(f"mapped {made.id} to {made.account} in backoffice.toml")
+    for broker in result.brokers:
+        click.echo(f"mapped broker {broker.broker_id} to counterparty {broker.counterparty}")
     for security in result.commodities:
         isin = security.meta.get(keys.COMMODITY_ISIN)
         click.echo(f"added commodity {security.currency}" + (f" (ISIN {isin})" if isin else ""))

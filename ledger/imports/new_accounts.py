@@ -13,11 +13,13 @@ import datetime
 from collections.abc import Sequence
 
 from beancount.core import data
+from beancount.parser import printer
 
 from importers.bank.builder import normalise_id
 from importers.common import ImportFailure, UnknownStatementAccount
 from importers.securities import UnknownSecurities
 from ledger import meta as keys
+from ledger.close.sealed_periods import sealed_periods
 from ledger.config import Config, StatementAccount
 from ledger.imports.result import FileImport
 from ledger.securities import commodity_entry
@@ -183,3 +185,40 @@ def dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> 
         entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
         for entry in opens
     ]
+
+
+def without_market(commodity: data.Commodity) -> ImportFailure | None:
+    """A new security whose market the file does not give: the settlement rules
+    need one, so the user is asked for it rather than given books that do not check."""
+    if keys.MARKET in commodity.meta:
+        return None
+    return ImportFailure(
+        commodity.meta["filename"],
+        None,
+        f"the market of {commodity.currency} (ISIN {commodity.meta.get(keys.COMMODITY_ISIN)}) "
+        "cannot be derived from the file",
+        hint="add the security to commodities.beancount with its market (the ISO 10383 MIC "
+        "of its listing, which the settlement rules use), then import again:\n"
+        + printer.format_entry(commodity._replace(meta={**commodity.meta, keys.MARKET: "<MIC>"})),
+    )
+
+
+def in_open_period(
+    opens: Sequence[data.Open],
+    commodities: Sequence[data.Commodity],
+    existing: Sequence[data.Directive],
+) -> tuple[list[data.Open], list[data.Commodity]]:
+    """The new ``open`` and ``commodity`` directives, those dated in a sealed period
+    moved to the open period's first day, so that creating them never breaks a seal.
+    Every new entry is in the open period by now (the pipeline refused or moved the others), so each
+    directive still comes before its first use."""
+    first_open = sealed_periods(existing).open_from
+    if first_open is None:
+        return list(opens), list(commodities)
+    return (
+        sorted(
+            (entry._replace(date=max(entry.date, first_open)) for entry in opens),
+            key=lambda entry: (entry.date, entry.account),
+        ),
+        [entry._replace(date=max(entry.date, first_open)) for entry in commodities],
+    )

@@ -39,7 +39,7 @@ from beangulp import Importer
 from beangulp.exceptions import Error as BeangulpError
 
 from importers.bank.base import BankImporter
-from importers.common import ImportFailure, InputWarning, UnknownStatementAccount
+from importers.common import ImportFailure, InputWarning, UnknownBroker, UnknownStatementAccount
 from importers.registry import importers_for
 from ledger import meta as keys
 from ledger.close.sealed_periods import sealed_periods
@@ -47,6 +47,7 @@ from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
 from ledger.imports import new_accounts, output
 from ledger.imports.balances import check_balances
+from ledger.imports.created import config_text, distinct_brokers
 from ledger.imports.dedupe import split_new
 from ledger.imports.opening import opening_entries
 from ledger.imports.result import FileImport, ImportErrors, ImportResult
@@ -352,13 +353,14 @@ def _import(
         results, more = _extract_all(claimed, view, config)
     failures += more
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
+    brokers = distinct_brokers(failures)
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
     commodities = new_accounts.new_commodities(failures) if create_accounts else []
     if create_accounts and (unknown or commodities):
         books = books_view(books_path, config, fast=False, base=view)
-        # an importer stops at a file's first unknown account: map it, extract again,
-        # until a round finds no account not mapped yet
+        # an importer stops at a file's first unknown account or broker: map it, extract
+        # again, until a round finds no account, broker or security not known yet
         while True:
             unknown = new_accounts.distinct_accounts(unknown, config)
             extended = new_accounts.with_accounts(config, unknown)
@@ -375,9 +377,17 @@ def _import(
                 if isinstance(failure, UnknownStatementAccount)
                 and failure.statement_id not in mapped
             ]
-            if not found:
+            more_brokers = distinct_brokers(failures)
+            made = {commodity.currency for commodity in commodities}
+            securities = [
+                c for c in new_accounts.new_commodities(failures) if c.currency not in made
+            ]
+            if not found and not more_brokers and not securities:
                 break
             unknown = [*unknown, *found]
+            brokers = [*brokers, *more_brokers]
+            commodities = sorted([*commodities, *securities], key=lambda c: c.currency)
+        failures += [f for c in commodities if (f := new_accounts.without_market(c)) is not None]
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = new_accounts.dated_in_time(opens, results)
         commodities += new_accounts.new_currencies(results, opens, view.entries, commodities)
@@ -392,12 +402,17 @@ def _import(
     if failures:
         raise ImportErrors(failures)
     results = _outside_sealed(results, view.entries, adjust)
+    opens, commodities = new_accounts.in_open_period(opens, commodities, view.entries)
     if writer is None:
         files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
-        return ImportResult(results, planned, created, dry_run=True, commodities=commodities)
-    written = _write(writer, books_path, results, opens, commodities, unknown if created else [])
-    return ImportResult(results, written, created, commodities=commodities)
+        return ImportResult(
+            results, planned, created, True, commodities, brokers if create_accounts else []
+        )
+    written = _write(
+        writer, books_path, results, opens, commodities, unknown if created else [], brokers
+    )
+    return ImportResult(results, written, created, False, commodities, list(brokers))
 
 
 def _outside_sealed(
@@ -412,6 +427,7 @@ def _outside_sealed(
     failures: list[BaseException] = []
     for result in results:
         admitted, refused = sealed.admit(result.new, adjust=adjust)
+        admitted = _after_moved_entries(admitted, {id(entry) for entry in result.new})
         if not adjust:
             failures += [
                 ImportFailure(result.path, keys.get_source_ref(entry.meta), why)
@@ -421,6 +437,24 @@ def _outside_sealed(
     if failures:
         raise ImportErrors(failures)
     return kept
+
+
+def _after_moved_entries(admitted: list[data.Directive], unmoved: set[int]) -> list[data.Directive]:
+    """``admitted`` less each balance assertion on an account that entries moved into
+    the open period's first day post to, dated that day: it asserts the start of the
+    day, which no longer includes them (a first statement's opening balance booked the
+    day before its first line, in the sealed month)."""
+    moved = {
+        (leg.account, entry.date)
+        for entry in admitted
+        if id(entry) not in unmoved and isinstance(entry, data.Transaction)
+        for leg in entry.postings
+    }
+    return [
+        entry
+        for entry in admitted
+        if not (isinstance(entry, data.Balance) and (entry.account, entry.date) in moved)
+    ]
 
 
 def _files(
@@ -444,6 +478,7 @@ def _write(
     opens: Sequence[data.Open],
     commodities: Sequence[data.Commodity],
     unknown: Sequence[UnknownStatementAccount],
+    brokers: Sequence[UnknownBroker] = (),
 ) -> list[str]:
     books_dir = books_path.parent
     files = _files(results, opens, commodities)
@@ -481,7 +516,7 @@ def _write(
     if includes:
         writer.append_text(books_path, "".join(includes))
         touched.append(books_path.name)
-    if unknown:
+    if unknown or brokers:
         config_path = books_dir / CONFIG_NAME
         seen: set[str] = set()
         lines = []
@@ -489,7 +524,8 @@ def _write(
             if failure.statement_id in seen:
                 continue
             seen.add(failure.statement_id)
-            lines.append("\n" + failure.config_lines())
-        writer.append_text(config_path, "".join(lines))
+            lines.append(failure.config_lines())
+        current = config_path.read_text(encoding="utf-8")
+        writer.write_text(config_path, config_text(current, lines, brokers, config_path))
         touched.append(CONFIG_NAME)
     return touched

@@ -9,6 +9,7 @@ from typing import Any
 
 from beancount.core import data
 
+from importers.common import UnknownBroker
 from ledger import meta as keys
 from ledger.config import StatementAccount
 from ledger.imports import output
@@ -103,6 +104,7 @@ class ImportResult:
     created: list[StatementAccount] = field(default_factory=list)
     dry_run: bool = False
     commodities: list[data.Commodity] = field(default_factory=list)
+    brokers: list[UnknownBroker] = field(default_factory=list)  # counterparties made
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -116,5 +118,9 @@ class ImportResult:
             "created_commodities": [
                 {"symbol": made.currency, "isin": made.meta.get(keys.COMMODITY_ISIN)}
                 for made in self.commodities
+            ],
+            "created_counterparties": [
+                {"broker": made.broker_id, "counterparty": made.counterparty}
+                for made in self.brokers
             ],
         }

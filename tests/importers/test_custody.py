@@ -282,3 +282,52 @@ def test_free_of_payment_for_a_trade_of_ours_is_refused(
         "f.txt:1: MT544 CUS2611250117: settles trade GA-20261124-001 free of payment: the trade "
         "entry already holds the securities"
     )
+
+
+def without_provenance(entries: Sequence[data.Directive]) -> str:
+    """The entries' text less what names the document (its path and hash)."""
+    return "".join(
+        line
+        for line in render(entries).splitlines(True)
+        if not line.lstrip().startswith(("source: ", "source-sha256: "))
+    )
+
+
+@pytest.mark.parametrize(
+    ("bare", "enveloped", "importer"),
+    [
+        ("mt535-fints.txt", "mt535.txt", Mt535Importer),
+        ("mt536-fints.txt", "mt536.txt", Mt536Importer),
+    ],
+)
+def test_a_message_without_its_swift_envelope(
+    bare: str,
+    enveloped: str,
+    importer: type[Mt535Importer | Mt536Importer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FinTS/HBCI banks deliver block 4 alone (from :16R:GENL, no {1:}{2:}{4: and no
+    -}): identified by its content, whatever the file is called, and read to the same
+    entries as the message in its envelope."""
+    existing = books_with_trades(tmp_path)
+    monkeypatch.chdir(CUSTODY)
+    claims = {
+        kind.__name__
+        for kind in (Mt535Importer, Mt536Importer, SettlementConfirmationImporter)
+        if kind(trades_config()).identify(bare)
+    }
+    assert claims == {importer.__name__}
+    assert without_provenance(importer(trades_config()).extract(bare, existing)) == (
+        without_provenance(importer(trades_config()).extract(enveloped, existing))
+    )
+
+
+def test_a_message_without_its_envelope_cut_off_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (CUSTODY / "mt535-fints.txt").read_text(encoding="latin-1")
+    Path("cut.txt").write_text(text[: text.index(":16S:FIN")], encoding="latin-1")
+    with pytest.raises(ImportFailure, match=r"cut\.txt:17: MT535: sequence :16R:FIN is never "):
+        Mt535Importer(trades_config()).extract("cut.txt", base_books(tmp_path).entries)

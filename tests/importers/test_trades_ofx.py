@@ -102,9 +102,10 @@ def test_an_unmapped_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     Path("b.ofx").write_text(text.replace("alphasec.example", "zed.example"), encoding="ascii")
     with pytest.raises(ImportFailure) as caught:
         BrokerOfxImporter(trades_config()).extract("b.ofx", base_books(tmp_path).entries)
-    assert str(caught.value) == (
+    assert str(caught.value).startswith(
         "b.ofx:INVACCTFROM/BROKERID: broker 'zed.example' is not mapped to a counterparty; "
-        'add "zed.example" = "<Counterparty>" under [trades.ofx.brokers]'
+        'add "zed.example" = "<Counterparty>" under [trades.ofx.brokers], for instance:\n'
+        '"zed.example" = "Zed"\n'
     )
 
 
