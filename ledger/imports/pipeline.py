@@ -47,7 +47,7 @@ from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
 from ledger.imports import new_accounts, output
 from ledger.imports.balances import check_balances
-from ledger.imports.created import config_text, distinct_brokers
+from ledger.imports.created import broker_opens, config_text, distinct_brokers, with_brokers
 from ledger.imports.dedupe import split_new
 from ledger.imports.opening import opening_entries
 from ledger.imports.result import FileImport, ImportErrors, ImportResult
@@ -357,14 +357,15 @@ def _import(
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
     commodities = new_accounts.new_commodities(failures) if create_accounts else []
-    if create_accounts and (unknown or commodities):
+    if create_accounts and (unknown or commodities or brokers):
         books = books_view(books_path, config, fast=False, base=view)
         # an importer stops at a file's first unknown account or broker: map it, extract
         # again, until a round finds no account, broker or security not known yet
         while True:
             unknown = new_accounts.distinct_accounts(unknown, config)
-            extended = new_accounts.with_accounts(config, unknown)
+            extended = with_brokers(new_accounts.with_accounts(config, unknown), brokers)
             opens = new_accounts.open_entries(unknown, books.opened)
+            opens += broker_opens(brokers, config, books.opened)
             extra: list[data.Directive] = [*commodities, *opens]
             view = books_view(books_path, extended, fast=False, extra=extra, base=books)
             claimed, failures = _claim(paths, importers_factory(extended))
