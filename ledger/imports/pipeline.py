@@ -27,7 +27,6 @@ full. Any problem in any file stops the whole batch before a byte is written.
 
 from __future__ import annotations
 
-import csv
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -155,16 +154,6 @@ def _extract_all(
             day = importer.date(str(path)) or max((entry.date for entry in extracted), default=None)
         except BeangulpError as exc:
             failures.append(exc)
-            continue
-        except csv.Error as exc:  # a reader that lets the csv module's error through
-            failures.append(
-                ImportFailure(
-                    path,
-                    None,
-                    f"not a readable CSV file: {exc}",
-                    hint="the file is damaged, or its delimiter or quoting is not the format's",
-                )
-            )
             continue
         accepted = _input_warnings(caught)
         oversized = _oversized(path, extracted)
