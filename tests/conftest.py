@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from ledger.books import Books, load
 from ledger.cache import CACHE_ENV
+from ledger.writer import LOCK_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_BOOKS = REPO / "books"
@@ -41,6 +42,16 @@ def write_books(directory: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return directory / "main.beancount"
+
+
+def snapshot(books_dir: Path) -> dict[str, bytes]:
+    """Every file of the books, by path, to show that nothing changed (the writers'
+    lock file is not the books: it stays once a writer has taken the lock)."""
+    return {
+        str(path.relative_to(books_dir)): path.read_bytes()
+        for path in sorted(books_dir.rglob("*"))
+        if path.is_file() and path.name != LOCK_NAME
+    }
 
 
 @pytest.fixture

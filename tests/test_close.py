@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ledger.books import load
 from ledger.cli import main
-from tests.conftest import write_books
+from tests.conftest import snapshot, write_books
 
 MAIN = """
 option "operating_currency" "USD"
@@ -81,14 +81,6 @@ def blockers(books: Path, period: str = "2026-10", *args: str) -> list[str]:
         for check in report["checks"]
         for b in check["blockers"]
     ]
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != ".backoffice.lock"
-    }
 
 
 def test_close_writes_reports_and_seal_that_tie_to_the_books(books: Path) -> None:

@@ -19,8 +19,8 @@ from ledger.close.sealed_periods import SealedPeriodError, sealed_periods
 from ledger.config import Config, load_config
 from ledger.imports.pipeline import run_import
 from ledger.imports.result import ImportErrors
+from tests.conftest import snapshot
 from tests.test_close import books as books  # the fixture, re-exported for pytest
-from tests.test_close import snapshot
 
 ACCOUNT = "Assets:Bank:FirstHarbor:USD"
 

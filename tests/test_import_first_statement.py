@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from ledger.cli import main
 from ledger.init import init_books
-from tests.test_import_pipeline import snapshot
+from tests.conftest import snapshot
 
 STATEMENT_1 = (
     ":20:STMT1\r\n:25:CH9300762011623852957\r\n:28C:1/1\r\n"

@@ -13,9 +13,8 @@ from click.testing import CliRunner
 from importers.registry import importers_for
 from ledger.cli import main
 from ledger.config import load_config
-from tests.conftest import REPO
+from tests.conftest import REPO, snapshot
 from tests.test_import_first_statement import books, invoke  # noqa: F401  # fixture
-from tests.test_import_pipeline import snapshot
 
 DATA = REPO / "tests" / "data"
 

@@ -17,8 +17,8 @@ from importers.bank.rules import trade_clearing
 from ledger.config import load_config
 from ledger.imports import view as views
 from ledger.imports.index import CACHE_DIR, scan_books
-from tests.conftest import DEMO_BOOKS
-from tests.test_import_pipeline import BANK_FILES, INBOX, run_import, snapshot
+from tests.conftest import DEMO_BOOKS, snapshot
+from tests.test_import_pipeline import BANK_FILES, INBOX, run_import
 
 ACCOUNTS = ("Assets:Bank:FirstHarbor:USD", "Assets:Bank:Rheinbank:EUR")
 

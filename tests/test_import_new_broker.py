@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from importers.common import broker_counterparty
 from ledger.cli import main
 from ledger.init import init_books
-from tests.test_import_pipeline import snapshot
+from tests.conftest import snapshot
 
 STATEMENT = """OFXHEADER:100
 DATA:OFXSGML

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from ledger.books import Books, load
 from ledger.cli import main
 from ledger.imports import view
-from tests.conftest import REPO
-from tests.test_import_pipeline import snapshot
+from tests.conftest import REPO, snapshot
 
 INBOX = REPO / "books" / "inbox"
 

@@ -13,20 +13,11 @@ from click.testing import CliRunner, Result
 
 from ledger.books import load
 from ledger.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, snapshot
 
 INBOX = REPO / "books" / "inbox"
 BANK_FILES = sorted(p for p in INBOX.iterdir() if p.name.startswith(("firstharbor", "rheinbank")))
 FH_NOV = INBOX / "firstharbor-2026-11.xml"
-
-
-def snapshot(books_dir: Path) -> dict[str, bytes]:
-    """Every file of the books, by path: to show that nothing changed."""
-    return {
-        str(path.relative_to(books_dir)): path.read_bytes()
-        for path in sorted(books_dir.rglob("*"))
-        if path.is_file() and path.name != ".backoffice.lock"
-    }
 
 
 def run_import(books: Path, *args: str | Path) -> Result:

@@ -29,7 +29,7 @@ from click.testing import CliRunner, Result
 
 from ledger.cli import main
 from ledger.init import init_books
-from tests.conftest import REPO
+from tests.conftest import REPO, snapshot
 
 DATA = REPO / "tests" / "data"
 MANIFEST = DATA / "third_party" / "expected.toml"
@@ -68,14 +68,6 @@ def blank_books(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("blank") / "books"
     init_books(directory, title="Corpus", currency="USD", start=START)
     return directory
-
-
-def snapshot(books_dir: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(books_dir)): path.read_bytes()
-        for path in sorted(books_dir.rglob("*"))
-        if path.is_file() and path.name != ".backoffice.lock"
-    }
 
 
 def invoke(books: Path, *args: str) -> Result:

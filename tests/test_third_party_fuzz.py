@@ -26,7 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_third_party_corpus import DATA, blank_books, format_of, snapshot
+from tests.conftest import snapshot
+from tests.test_third_party_corpus import DATA, blank_books, format_of
 from tests.test_third_party_truncation import VALID, books_text, imported
 
 __all__ = ["blank_books"]  # the fixture, shared with the corpus test

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import snapshot
 from tests.test_import_first_statement import without_hashes
-from tests.test_third_party_corpus import DATA, EXPECTED, blank_books, invoke, snapshot
+from tests.test_third_party_corpus import DATA, EXPECTED, blank_books, invoke
 
 __all__ = ["blank_books"]  # the fixture, shared with the corpus test
 

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
-from tests.conftest import REPO
-from tests.test_import_pipeline import snapshot
+from tests.conftest import REPO, snapshot
 
 INBOX = REPO / "books" / "inbox"
 MT940 = (INBOX / "firstharbor-2026-10.mt940").read_bytes()

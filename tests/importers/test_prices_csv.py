@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
-from ledger.writer import LOCK_NAME
+from tests.conftest import snapshot
 
 CONFIG = """
 [prices.csv.vendor]
@@ -80,14 +80,9 @@ def test_prices_written_once(runner: CliRunner, books: Path) -> None:
     ],
 )
 def test_bad_rows_are_refused(runner: CliRunner, books: Path, row: str, message: str) -> None:
-    def files() -> list[Path]:
-        # the writers' lock file stays once a writer has taken the lock: it is not the books
-        paths = books.parent.rglob("*")
-        return sorted(p.relative_to(books.parent) for p in paths if p.name != LOCK_NAME)
-
-    before = files()
+    before = snapshot(books.parent)
     code, output, _ = imported(runner, books, PRICES + row + "\n")
     assert code == 1
     assert "closing-2026-11-26.csv:4" in output
     assert message in output
-    assert files() == before
+    assert snapshot(books.parent) == before
