@@ -18,6 +18,7 @@ from importers.bank.camt import CamtImporter
 from importers.bank.csv import CsvImporter
 from importers.bank.mt940 import Mt940Importer
 from importers.bank.ofx import OfxImporter
+from importers.custody.corporate_actions import CorporateActionImporter
 from importers.custody.csv import CustodyCsvImporter
 from importers.custody.mt535 import Mt535Importer
 from importers.custody.mt536 import Mt536Importer
@@ -40,6 +41,7 @@ def importers_for(config: Config) -> list[Importer]:
         SettlementConfirmationImporter(config),
         Mt536Importer(config),
         Mt535Importer(config),
+        CorporateActionImporter(config),
         CustodyCsvImporter(config),
     ]
     prices: list[Importer] = [PriceCsvImporter(config, name) for name in sorted(config.prices.csv)]

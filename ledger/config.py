@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator
 from ledger.cash.config import CashConfig
 from ledger.close.config import CloseConfig
 from ledger.config_base import _check_account, _kebab, _Model
+from ledger.corporate_actions_config import CorporateActionsConfig
 from ledger.documents import OutsideBooks, inside_books
 from ledger.imports.config import ImportsConfig
 from ledger.matching.config import MatchingConfig
@@ -177,6 +178,7 @@ class Config(_Model):
     close: CloseConfig = CloseConfig()
     valuation: ValuationConfig = ValuationConfig()
     prices: PricesConfig = PricesConfig()
+    corporate_actions: CorporateActionsConfig = CorporateActionsConfig()
 
     def unsettled_account(self, counterparty: str) -> str:
         return f"{self.accounts.unsettled}:{counterparty}"

@@ -50,6 +50,25 @@ BREAK_LINK = "link"
 BREAK_ACCOUNT = "account"
 BREAK_DESCRIPTION = "description"
 BREAK_AMOUNT = "amount"
+# Corporate actions (custom "entitlement", from an MT564; the MT566 entry booking it):
+# the event's reference (:20C::CORP//), its kind (:22F::CAEV//), its dates, the
+# holding at the record date and what it is entitled to.
+CORP_REF = "corp-ref"
+CA_EVENT = "event"
+CA_SECURITY = "security"
+CA_ACCOUNT = "account"
+EX_DATE = "ex-date"
+RECORD_DATE = "record-date"
+PAY_DATE = "pay-date"
+CA_QUANTITY = "quantity"
+CA_RATE = "rate"
+CA_GROSS = "gross"
+CA_WITHHOLDING = "withholding"
+CA_NET = "net"
+CA_CASH_ACCOUNT = "cash-account"
+CA_RATIO_NEW = "ratio-new"
+CA_RATIO_OLD = "ratio-old"
+CORP_LINK_PREFIX = "corp-"
 
 # Open-directive metadata.
 CASH_FLOOR = "cash-floor"
@@ -228,3 +247,9 @@ def stable_id(*parts: str, length: int = 16) -> str:
     """A deterministic id derived from a hash of its source parts (never random)."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:length]
+
+
+def corp_link(corp_ref: str) -> str:
+    """The link ``^corp-<ref>`` tying an entitlement's confirmation and breaks together
+    (characters a link may not hold become ``-``)."""
+    return CORP_LINK_PREFIX + re.sub(r"[^A-Za-z0-9._/-]", "-", corp_ref)

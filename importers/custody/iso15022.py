@@ -1,4 +1,5 @@
-"""One ISO 15022 (SWIFT MT category 5) reader shared by MT535, MT536 and MT544-547.
+"""One ISO 15022 (SWIFT MT category 5) reader shared by MT535, MT536, MT544-547,
+MT564 and MT566.
 
 A file holds one or more messages, each in the FIN envelope::
 
@@ -15,7 +16,9 @@ FinTS/HBCI banks deliver MT535/MT536 without the envelope: the text of block 4
 alone, from ``:16R:GENL``, without ``{1:}{2:}{4:`` and ``-}`` (messages may be
 separated by a line ``-``). Such a text is read too; its message type comes from
 its content: transactions (``:16R:TRAN``) or a statement period (``:69A::STAT``)
-make an MT536, holdings (``:16R:FIN``) or a statement date an MT535.
+make an MT536, holdings (``:16R:FIN``) or a statement date an MT535, a
+corporate action event (``:22F::CAEV//``) an MT566 with a confirmation
+(``:16R:CACONF``), else an MT564.
 
 Block 4 is read into a tree of :class:`Sequence` (``:16R:NAME`` opens a
 sequence, ``:16S:NAME`` closes it) holding :class:`Field` values. A field is
@@ -326,8 +329,13 @@ _BARE_END_RE = re.compile(r"^-[ \t\r]*$", re.M)
 
 
 def bare_message_type(text: str) -> str | None:
-    """The type of an MT535/MT536 text without its envelope (from ``:16R:GENL``),
-    told by its content; None when it names neither."""
+    """The type of an MT535/MT536/MT564/MT566 text without its envelope (from
+    ``:16R:GENL``), told by its content; None when it names none of them.
+
+    A corporate action message names its event (``:22F::CAEV//``); a confirmation
+    has the sequence CACONF, a notification does not."""
+    if re.search(r"^:22F::CAEV//", text, re.M):
+        return "566" if re.search(r"^:16R:CACONF\b", text, re.M) else "564"
     if re.search(r"^:16R:TRAN\b|^:69[AB]::STAT/", text, re.M):
         return "536"
     if re.search(r"^:16R:FIN\b|^:98[AC]::STAT/", text, re.M):
@@ -344,8 +352,9 @@ def _parse_bare(text: str, pos: int, line: int, filename: str) -> _Parsed:
         raise ImportFailure(
             filename,
             line,
-            "SWIFT sequences without an envelope, but neither holdings (:16R:FIN) nor "
-            "transactions (:16R:TRAN): not an MT535 or MT536",
+            "SWIFT sequences without an envelope, but neither holdings (:16R:FIN), "
+            "transactions (:16R:TRAN) nor a corporate action event (:22F::CAEV//): "
+            "not an MT535, MT536, MT564 or MT566",
         )
     body = _parse_fields(text, pos, end, filename, message_type)
     message = Message(filename, message_type, "", line, body)

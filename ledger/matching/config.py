@@ -39,6 +39,8 @@ DEFAULT_BREAK_TOLERANCE = {
     "unmatched-ours": 1,
     "unmatched-theirs": 1,
     "statement-difference": 2,
+    # an MT566 confirmation that differs from its MT564 entitlement (quantity or amount)
+    "entitlement-mismatch": 2,
     # recorded by hand ('backoffice breaks open'): a trade that failed to settle, or anything else
     "settlement-fail": 2,
     "other": 2,

@@ -1,0 +1,582 @@
+"""MT564 corporate action notifications and MT566 confirmations → entitlements and income.
+
+Read with the shared ISO 15022 parser; the fields used, per the SWIFT MT564 and
+MT566 message references (Category 5, corporate actions):
+
+- GENL ``:20C::CORP//`` the event's reference (it ties the confirmation to the
+  notification), ``:20C::SEME//`` the message's own (the ``source-ref``),
+  ``:23G:`` the function (``NEWM``, ``REPL``, ``REPE``, ``RMDR``; an MT566
+  ``REVR`` and an MT564 ``CANC``/``WITH`` are refused), ``:22F::CAEV//`` the
+  event: ``DVCA`` cash dividend, ``INTR`` interest, ``SPLF`` split, ``MRGR``
+  merger (parsed, then refused: see below);
+- USECU ``:35B:`` the security (ISIN), ``:97A::SAFE//`` the safekeeping account
+  (mapped by ``[[statement-accounts]]``; in ACCTINFO in an MT564),
+  ``:93B::CONB//`` the confirmed balance (MT566);
+- anywhere below (CADETL, CAOPTN, CASHMOVE, SECMOVE): ``:98A::XDTE//`` ex date,
+  ``:98A::RDTE//`` record date, ``:98A::PAYD//`` pay date, ``:98A::EFFD//``
+  effective date; ``:92F::GRSS//`` (or ``:92A::GRSS//`` with ``:11A::OPTN//``)
+  the gross rate per unit, ``:92F::NETT//`` the net rate, ``:92A::TAXR//`` or
+  ``:92A::WITF//`` the withholding rate in percent, ``:92D::NEWO//new/old`` a
+  split's ratio;
+- MT566 CACONF/CASHMOVE ``:19B::PSTA//`` the amount posted (else ``NETT``),
+  ``:19B::GRSS//``, ``:19B::TAXR//``/``WITF//``/``WITL//`` tax withheld,
+  ``:98A::POST//`` the posting date, ``:98A::VALU//`` the value date;
+  CACONF/SECMOVE ``:22H::CRDB//CRED|DEBT`` with ``:36B::PSTA//`` the quantity
+  posted and ``:98A::POST//``.
+
+An MT564 of a cash event or a split writes a ``custom "entitlement"``
+(:mod:`ledger.corporate_actions`) on the quantity the books hold at the record
+date. An MT566 books what the entitlement of its ``CORP`` announced: the income
+(``[accounts] dividends`` or ``interest``), the tax withheld
+(``[corporate-actions] withholding-account``) and the cash; or the split, every
+lot reduced at its cost and added back at cost * old / new, with its date, so
+the total cost is kept and FIFO still sells the oldest lot first. Where the
+confirmation's quantity or amount differs from the entitlement, what the
+custodian paid is booked and a ``custom "break"`` (kind
+``entitlement-mismatch``) is written beside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.core.position import CostSpec
+from beancount.parser.grammar import ValueType
+
+from importers.common import ImportFailure
+from importers.custody import iso15022
+from importers.custody.builder import (
+    CENT,
+    CustodyMessageImporter,
+    SettlementBuilder,
+    money,
+    safekeeping_account,
+)
+from importers.securities import SecurityResolver
+from ledger import corporate_actions as ca
+from ledger import meta as keys
+from ledger.breaks.model import BREAK, new_break
+from ledger.config import Config
+from ledger.posting import posting
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+NOTICE_FUNCTIONS = frozenset({"NEWM", "REPL", "REPE", "RMDR"})
+TAX_QUALIFIERS = ("TAXR", "WITF", "WITL")
+MISMATCH = "entitlement-mismatch"
+
+
+def _walk(seq: iso15022.Sequence) -> Iterator[iso15022.Sequence]:
+    yield seq
+    for child in seq.children:
+        yield from _walk(child)
+
+
+def _find(seq: iso15022.Sequence, tag: str, qualifier: str) -> iso15022.Field | None:
+    """The first field ``tag`` with ``qualifier`` in ``seq`` or below, in document order."""
+    for each in _walk(seq):
+        found = each.get(tag, qualifier)
+        if found is not None:
+            return found
+    return None
+
+
+def _date(
+    message: iso15022.Message, seq: iso15022.Sequence, qualifier: str
+) -> datetime.date | None:
+    """A 98A/98C date; None when absent or given as 98B (``UKWN``, ``ONGO``)."""
+    found = _find(seq, "98", qualifier)
+    if found is None or found.tag == "98B":
+        return None
+    return message.date(found)
+
+
+def _first_date(message: iso15022.Message) -> datetime.date | None:
+    """The event's first date the message gives, for a new security's directive."""
+    for qualifier in ("RDTE", "XDTE", "EFFD", "PAYD", "POST", "PREP"):
+        found = _date(message, message.body, qualifier)
+        if found is not None:
+            return found
+    return None
+
+
+def _rate(message: iso15022.Message, item: iso15022.Field) -> Decimal:
+    """92A ``[N]rate``."""
+    text = item.value
+    sign = Decimal(1)
+    if text.startswith("N"):
+        sign, text = Decimal(-1), text[1:]
+    return sign * message.decimal(item, text)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What every corporate action message says first: the event and the holding."""
+
+    corp_ref: str
+    seme: str
+    function: iso15022.Field
+    event: iso15022.Field
+    security: str
+    account: str
+    usecu: iso15022.Sequence
+
+    @property
+    def name(self) -> str:
+        return ca.EVENT_NAMES.get(self.event.value, self.event.value)
+
+
+def header(message: iso15022.Message, config: Config, resolver: SecurityResolver) -> Header:
+    genl = message.sequence(message.body, "GENL")
+    corp = message.require(genl, "20C", "CORP")
+    seme = message.require(genl, "20C", "SEME")
+    function = message.require(genl, "23G")
+    event = message.require(genl, "22F", "CAEV")
+    usecu = message.sequence(message.body, "USECU")
+    security = message.require(usecu, "35B")
+    symbol = resolver.symbol(
+        security.line, message.isin(security), None, name=message.description(security)
+    )
+    safe = _find(usecu, "97", "SAFE")
+    account = (
+        safekeeping_account(config, message.filename, safe.line, safe.value)
+        if safe is not None
+        else config.trades.securities_account
+    )
+    return Header(corp.value, seme.value, function, event, symbol, account, usecu)
+
+
+def _supported(message: iso15022.Message, head: Header) -> None:
+    event = head.event.value
+    if event == "MRGR":
+        raise message.error(
+            head.event.line,
+            f"CORP {head.corp_ref}: a merger (:22F::CAEV//MRGR) of {head.security} is not "
+            "booked by Backoffice; book the exchange by hand (the old lots out, the new "
+            "securities in at the same total cost, against the cash paid if any)",
+        )
+    if event not in ca.EVENT_NAMES:
+        raise message.error(
+            head.event.line,
+            f"CORP {head.corp_ref}: event :22F::CAEV//{event} is not booked by Backoffice "
+            "(it books DVCA cash dividends, INTR interest and SPLF splits); book it by hand",
+        )
+
+
+def _ratio(message: iso15022.Message, seq: iso15022.Sequence, corp: str) -> tuple[Decimal, Decimal]:
+    item = _find(seq, "92D", "NEWO")
+    if item is None:
+        raise message.error(
+            seq.line,
+            f"CORP {corp}: a split without :92D::NEWO// (new for old); the ratio is unknown",
+        )
+    new, sep, old = item.value.partition("/")
+    if not sep:
+        raise message.error(item.line, f":92D::NEWO//{item.value} is not new/old, e.g. 2,/1,")
+    ratio = message.decimal(item, new), message.decimal(item, old)
+    if not ratio[0] or not ratio[1]:
+        raise message.error(item.line, f":92D::NEWO//{item.value}: a ratio of zero")
+    return ratio
+
+
+def _gross_rate(message: iso15022.Message, body: iso15022.Sequence, corp: str) -> Amount:
+    found = _find(body, "92F", "GRSS")
+    if found is not None:
+        currency, number = message.amount(found)
+        return Amount(number, currency)
+    percent = _find(body, "92A", "GRSS")
+    option_currency = _find(body, "11A", "OPTN")
+    if percent is not None and option_currency is not None:
+        return Amount(_rate(message, percent), option_currency.value[:3])
+    raise message.error(
+        body.line,
+        f"CORP {corp}: no gross rate per unit (:92F::GRSS//CCYrate, or :92A::GRSS// with "
+        ":11A::OPTN//CCY); the entitlement cannot be computed",
+    )
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class _Context:
+    """One file's reading: the config, the books so far, provenance."""
+
+    def __init__(self, config: Config, builder: SettlementBuilder) -> None:
+        self.config = config
+        self.builder = builder
+
+    def meta(self, line: int, ref: str, **extra: Any) -> dict[str, Any]:
+        meta = self.builder.meta(line, ref)
+        meta.update(extra)
+        return meta
+
+
+def entitlement(message: iso15022.Message, head: Header, context: _Context) -> data.Custom:
+    """The entitlement an MT564 announces, on the holding at its record date."""
+    function = head.function.value[:4]
+    if function not in NOTICE_FUNCTIONS:
+        raise message.error(
+            head.function.line,
+            f"CORP {head.corp_ref}: a {function} notification withdraws or cancels an event; "
+            'remove its entitlement from the books by hand (custom "entitlement" '
+            f'"{head.corp_ref}")',
+        )
+    _supported(message, head)
+    body = message.body
+    record_date = (
+        _date(message, body, "RDTE") or _date(message, body, "EFFD") or _date(message, body, "XDTE")
+    )
+    if record_date is None:
+        raise message.error(
+            body.line,
+            f"CORP {head.corp_ref}: no record date (:98A::RDTE//, or :98A::EFFD// or "
+            ":98A::XDTE// for a split); the entitled holding is unknown",
+        )
+    existing = context.builder.existing
+    quantity = ca.held(existing, head.account, head.security, record_date)
+    if quantity <= 0:
+        raise ImportFailure(
+            message.filename,
+            head.usecu.line,
+            f"MT564 {head.seme}: CORP {head.corp_ref} ({head.name}) on {head.security}, but "
+            f"{head.account} holds {quantity:f} {head.security} at the record date {record_date}",
+            hint="import the trades or the opening position first; a notification of a "
+            "security not held entitles to nothing",
+        )
+    pay_date = _date(message, body, "PAYD")
+    common: dict[str, Any] = {
+        "corp_ref": head.corp_ref,
+        "event": head.event.value,
+        "security": head.security,
+        "account": head.account,
+        "record_date": record_date,
+        "quantity": quantity,
+        "ex_date": _date(message, body, "XDTE"),
+        "pay_date": pay_date,
+    }
+    meta = context.meta(head.event.line, head.seme, **{keys.CORP_REF: head.corp_ref})
+    if head.event.value == "SPLF":
+        new, old = _ratio(message, body, head.corp_ref)
+        return ca.entitlement_entry(ca.Entitlement(ratio_new=new, ratio_old=old, **common), meta)
+    if pay_date is None:
+        raise message.error(
+            body.line, f"CORP {head.corp_ref}: no pay date :98A::PAYD//; the cash is not expected"
+        )
+    rate = _gross_rate(message, body, head.corp_ref)
+    gross = _cents(quantity * ca.number(rate))
+    net_rate = _find(body, "92F", "NETT")
+    tax_rate = next(
+        (found for q in ("TAXR", "WITF") if (found := _find(body, "92A", q)) is not None), None
+    )
+    if net_rate is not None:
+        net = _cents(quantity * message.amount(net_rate)[1])
+    elif tax_rate is not None:
+        net = gross - _cents(gross * _rate(message, tax_rate) / HUNDRED)
+    else:
+        net = gross
+    currency = rate.currency
+    item = ca.Entitlement(
+        rate=rate,
+        gross=Amount(gross, currency),
+        withholding=Amount(gross - net, currency),
+        net=Amount(net, currency),
+        cash_account=context.config.corporate_actions.cash_account(
+            currency, context.config.trades.securities_account
+        ),
+        **common,
+    )
+    return ca.entitlement_entry(item, meta)
+
+
+def _entitled(message: iso15022.Message, head: Header, context: _Context) -> ca.Entitlement:
+    found = ca.entitlements(context.builder.existing).get(head.corp_ref)
+    if found is None:
+        raise ImportFailure(
+            message.filename,
+            head.event.line,
+            f"MT566 {head.seme}: confirms CORP {head.corp_ref} ({head.name} on "
+            f"{head.security}), of which the books hold no entitlement",
+            hint="import the custodian's MT564 notification of the event first (or in the "
+            "same batch)",
+        )
+    if found.event != head.event.value:
+        raise message.error(
+            head.event.line,
+            f"CORP {head.corp_ref}: confirms a {head.event.value}, the entitlement is a "
+            f"{found.event}",
+        )
+    return found
+
+
+def _mismatch(
+    head: Header,
+    context: _Context,
+    day: datetime.date,
+    line: int,
+    differences: list[str],
+    amount: Amount | None,
+) -> data.Custom:
+    """The break of a confirmation that differs from its entitlement."""
+    description = f"MT566 {head.seme} for CORP {head.corp_ref} ({head.name} {head.security}): " + (
+        "; ".join(differences)
+    )
+    item = new_break(
+        MISMATCH,
+        (head.corp_ref, head.seme),
+        day,
+        description,
+        link=keys.corp_link(head.corp_ref),
+        amount=amount,
+    )
+    meta = context.meta(line, f"{head.seme}/break")
+    meta[keys.BREAK_LINK] = item.link
+    meta[keys.BREAK_DESCRIPTION] = item.description
+    if item.amount is not None:
+        meta[keys.BREAK_AMOUNT] = item.amount
+    values = [ValueType(item.id, str), ValueType(item.kind, str)]
+    return data.Custom(meta, day, BREAK, values)
+
+
+def _movement(
+    message: iso15022.Message, caconf: iso15022.Sequence, name: str, credit: str
+) -> iso15022.Sequence | None:
+    for seq in caconf.sequences(name):
+        found = seq.get("22H", "CRDB")
+        if found is not None and found.value == credit:
+            return seq
+    return None
+
+
+def _posted(message: iso15022.Message, seq: iso15022.Sequence) -> datetime.date:
+    found = seq.get("98", "POST")
+    if found is None:
+        raise message.error(seq.line, f"sequence {seq.name} has no :98A::POST// posting date")
+    return message.date(found)
+
+
+def _cash_confirmation(
+    message: iso15022.Message, head: Header, item: ca.Entitlement, context: _Context
+) -> list[data.Directive]:
+    caconf = message.sequence(message.body, "CACONF")
+    cash = _movement(message, caconf, "CASHMOVE", "CRED")
+    if cash is None:
+        raise message.error(
+            caconf.line,
+            f"CORP {head.corp_ref}: no CASHMOVE crediting cash (:22H::CRDB//CRED); "
+            "nothing to book for a cash event",
+        )
+    amounts = {
+        found.qualifier: message.amount(found) for found in cash.all("19B") if found.qualifier
+    }
+    currencies = {currency for currency, _ in amounts.values()}
+    if len(currencies) != 1:
+        raise message.error(
+            cash.line,
+            ":19B::PSTA// (or NETT// and GRSS//) amounts in one currency are needed; "
+            f"found {sorted(currencies) or 'none'}",
+        )
+    currency = currencies.pop()
+    tax = sum((amounts[q][1] for q in TAX_QUALIFIERS if q in amounts), ZERO)
+    net = amounts.get("PSTA", amounts.get("NETT", (currency, None)))[1]
+    gross = amounts.get("GRSS", (currency, None))[1]
+    if net is None and gross is None:
+        raise message.error(cash.line, "sequence CASHMOVE has no :19B::PSTA// amount posted")
+    net = gross - tax if net is None and gross is not None else net
+    gross = net + tax if gross is None and net is not None else gross
+    assert net is not None and gross is not None
+    if gross - tax != net:
+        raise message.error(
+            cash.line,
+            f"gross {gross:f} less tax {tax:f} is not the net {net:f} {currency}; "
+            "the confirmation does not add up",
+        )
+    day = _posted(message, cash)
+    value = cash.get("98", "VALU")
+    value_date = message.date(value) if value is not None else None
+    extra: dict[str, Any] = {keys.CORP_REF: head.corp_ref}
+    if value_date is not None and value_date != day:
+        extra[keys.VALUE_DATE] = value_date
+    income = (
+        context.config.accounts.interest
+        if item.event == "INTR"
+        else context.config.accounts.dividends
+    )
+    cash_account = item.cash_account or context.config.corporate_actions.cash_account(
+        currency, context.config.trades.securities_account
+    )
+    postings = [posting(cash_account, money(net), currency)]
+    if tax:
+        postings.append(
+            posting(context.config.corporate_actions.withholding_account, money(tax), currency)
+        )
+    postings.append(posting(income, money(-gross), currency))
+    narration = f"MT566 {item.name} {item.security}: {item.quantity:f} {item.security}"
+    if item.rate is not None:
+        narration += f" at {item.rate.number:f} {item.rate.currency}"
+    entry = data.Transaction(
+        context.meta(cash.line, head.seme, **extra),
+        day,
+        "*",
+        context.config.trades.custodian,
+        narration,
+        data.EMPTY_SET,
+        frozenset({keys.corp_link(head.corp_ref)}),
+        postings,
+    )
+    differences = []
+    confirmed = head.usecu.get("93B", "CONB")
+    if confirmed is not None:
+        quantity = message.quantity(confirmed)[1]
+        if quantity != item.quantity:
+            differences.append(f"quantity {quantity:f}, entitled {item.quantity:f}")
+    difference: Amount | None = None
+    if item.gross is not None and (item.gross.currency, item.gross.number) != (currency, gross):
+        differences.append(f"gross {gross:f} {currency}, entitled {item.gross}")
+        if item.gross.currency == currency:
+            difference = Amount(money(gross - ca.number(item.gross)), currency)
+    if item.net is not None and (item.net.currency, item.net.number) != (currency, net):
+        differences.append(f"net {net:f} {currency}, entitled {item.net}")
+        if difference is None and item.net.currency == currency:
+            difference = Amount(money(net - ca.number(item.net)), currency)
+    if not differences:
+        return [entry]
+    return [entry, _mismatch(head, context, day, cash.line, differences, difference)]
+
+
+def _split_confirmation(
+    message: iso15022.Message, head: Header, item: ca.Entitlement, context: _Context
+) -> list[data.Directive]:
+    caconf = message.sequence(message.body, "CACONF")
+    credit = _movement(message, caconf, "SECMOVE", "CRED")
+    if credit is None:
+        raise message.error(
+            caconf.line,
+            f"CORP {head.corp_ref}: no SECMOVE crediting securities (:22H::CRDB//CRED); "
+            "nothing to book for a split",
+        )
+    debit = _movement(message, caconf, "SECMOVE", "DEBT")
+    credited = message.quantity(message.require(credit, "36B", "PSTA"))[1]
+    day = _posted(message, credit)
+    assert item.ratio_new is not None and item.ratio_old is not None
+    new, old = item.ratio_new, item.ratio_old
+    try:
+        lots = ca.lots(
+            context.builder.existing, head.account, head.security, day, excluding=head.corp_ref
+        )
+    except ca.LotsNotBooked as exc:
+        raise ImportFailure(
+            message.filename,
+            credit.line,
+            f"MT566 {head.seme}: the split of {head.security} on {day} needs the booked lots, "
+            f"and an entry of this batch moves {head.security} before it ({exc})",
+            hint="import that file first, then this confirmation in a batch of its own",
+        ) from None
+    if not lots:
+        raise ImportFailure(
+            message.filename,
+            credit.line,
+            f"MT566 {head.seme}: splits {head.security}, of which {head.account} holds no lots "
+            f"on {day}",
+            hint="import the trades or the opening position first",
+        )
+    postings = []
+    held = ZERO
+    for lot in lots:
+        units = ca.number(lot.units)
+        cost = lot.cost
+        assert cost is not None
+        after = units * new / old
+        if after != after.to_integral_value():
+            raise message.error(
+                credit.line,
+                f"the split {new:f} for {old:f} of the lot of {units:f} {head.security} "
+                f"at {cost.number} {cost.currency} gives {after:f}: fractions (cash in lieu) "
+                "are not booked; book this split by hand",
+            )
+        after = after.to_integral_value()
+        per_unit = cost.number * old / new
+        if per_unit * after != cost.number * units:
+            raise message.error(
+                credit.line,
+                f"the split {new:f} for {old:f} does not divide the cost {cost.number} "
+                f"{cost.currency} of the lot of {units:f} {head.security} exactly; book it by hand",
+            )
+        spec_old = CostSpec(cost.number, None, cost.currency, cost.date, cost.label, False)
+        spec_new = CostSpec(per_unit.normalize(), None, cost.currency, cost.date, cost.label, False)
+        postings.append(posting(head.account, -units, head.security, spec_old))
+        postings.append(posting(head.account, after, head.security, spec_new))
+        held += units
+    total_after = held * new / old
+    narration = (
+        f"MT566 {item.name} {head.security} {new:f} for {old:f}: {held:f} {head.security} "
+        f"become {total_after:f}"
+    )
+    entry = data.Transaction(
+        context.meta(credit.line, head.seme, **{keys.CORP_REF: head.corp_ref}),
+        day,
+        "*",
+        context.config.trades.custodian,
+        narration,
+        data.EMPTY_SET,
+        frozenset({keys.corp_link(head.corp_ref)}),
+        postings,
+    )
+    # A custodian either takes the old shares out and credits the new (DEBT and CRED),
+    # or credits only the additional shares.
+    expected = total_after if debit is not None else total_after - held
+    differences = []
+    if credited != expected:
+        differences.append(f"credited {credited:f} {head.security}, the books expect {expected:f}")
+    if item.quantity != held:
+        differences.append(f"the books hold {held:f}, entitled {item.quantity:f}")
+    if not differences:
+        return [entry]
+    return [entry, _mismatch(head, context, day, credit.line, differences, None)]
+
+
+def confirmation(
+    message: iso15022.Message, head: Header, context: _Context
+) -> list[data.Directive]:
+    """What an MT566 books: the income and tax, or the split; and a break where it
+    differs from the entitlement."""
+    function = head.function.value[:4]
+    if function != "NEWM":
+        raise message.error(
+            head.function.line,
+            f"CORP {head.corp_ref}: a {function} confirmation (a reversal) is not booked; "
+            "reverse the entry of the original confirmation by hand",
+        )
+    _supported(message, head)
+    item = _entitled(message, head, context)
+    if item.event == "SPLF":
+        return _split_confirmation(message, head, item, context)
+    return _cash_confirmation(message, head, item, context)
+
+
+class CorporateActionImporter(CustodyMessageImporter):
+    """Corporate action notifications (MT564) and confirmations (MT566)."""
+
+    message_types = frozenset({"564", "566"})
+
+    @property
+    def name(self) -> str:
+        return "custody.corporate-actions"
+
+    def message_entries(
+        self, message: iso15022.Message, builder: SettlementBuilder, resolver: SecurityResolver
+    ) -> list[data.Directive]:
+        context = _Context(self.config, builder)
+        head = header(message, self.config, resolver)
+        # An unknown security refuses the file now, with the directive to add: the
+        # holding of a security the books do not know would read as nothing held.
+        resolver.check(_first_date(message) or datetime.date(1970, 1, 1))
+        if message.message_type == "564":
+            return [entitlement(message, head, context)]
+        return confirmation(message, head, context)
