@@ -64,6 +64,7 @@ def test_json_is_the_report(runner: CliRunner, short_books: Path) -> None:
         "as_of",
         "currency",
         "days",
+        "expected_income",
         "exposure",
         "ladders",
         "positions",

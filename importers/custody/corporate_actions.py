@@ -230,9 +230,10 @@ def entitlement(message: iso15022.Message, head: Header, context: _Context) -> d
         )
     _supported(message, head)
     body = message.body
-    record_date = (
-        _date(message, body, "RDTE") or _date(message, body, "EFFD") or _date(message, body, "XDTE")
-    )
+    record_date = _date(message, body, "RDTE")
+    if record_date is None and head.event.value == "SPLF":
+        # a split without a record date applies to the holding of its effective or ex date
+        record_date = _date(message, body, "EFFD") or _date(message, body, "XDTE")
     if record_date is None:
         raise message.error(
             body.line,
@@ -391,6 +392,7 @@ def _cash_confirmation(
     net = gross - tax if net is None and gross is not None else net
     gross = net + tax if gross is None and net is not None else gross
     assert net is not None and gross is not None
+    gross, tax, net = money(gross), money(tax), money(net)
     if gross - tax != net:
         raise message.error(
             cash.line,
@@ -411,13 +413,15 @@ def _cash_confirmation(
     cash_account = item.cash_account or context.config.corporate_actions.cash_account(
         currency, context.config.trades.securities_account
     )
-    postings = [posting(cash_account, money(net), currency)]
+    postings = [posting(cash_account, net, currency)]
     if tax:
         postings.append(
-            posting(context.config.corporate_actions.withholding_account, money(tax), currency)
+            posting(context.config.corporate_actions.withholding_account, tax, currency)
         )
-    postings.append(posting(income, money(-gross), currency))
-    narration = f"MT566 {item.name} {item.security}: {item.quantity:f} {item.security}"
+    postings.append(posting(income, -gross, currency))
+    confirmed = head.usecu.get("93B", "CONB")
+    quantity = message.quantity(confirmed)[1] if confirmed is not None else item.quantity
+    narration = f"MT566 {item.name} {item.security}: {quantity:f} {item.security}"
     if item.rate is not None:
         narration += f" at {item.rate.number:f} {item.rate.currency}"
     entry = data.Transaction(
@@ -431,11 +435,8 @@ def _cash_confirmation(
         postings,
     )
     differences = []
-    confirmed = head.usecu.get("93B", "CONB")
-    if confirmed is not None:
-        quantity = message.quantity(confirmed)[1]
-        if quantity != item.quantity:
-            differences.append(f"quantity {quantity:f}, entitled {item.quantity:f}")
+    if quantity != item.quantity:
+        differences.append(f"quantity {quantity:f}, entitled {item.quantity:f}")
     difference: Amount | None = None
     if item.gross is not None and (item.gross.currency, item.gross.number) != (currency, gross):
         differences.append(f"gross {gross:f} {currency}, entitled {item.gross}")
@@ -509,7 +510,10 @@ def _split_confirmation(
                 f"{cost.currency} of the lot of {units:f} {head.security} exactly; book it by hand",
             )
         spec_old = CostSpec(cost.number, None, cost.currency, cost.date, cost.label, False)
-        spec_new = CostSpec(per_unit.normalize(), None, cost.currency, cost.date, cost.label, False)
+        # as many decimals as the old cost where they suffice (60.00 -> 30.00), else all
+        exact = per_unit.quantize(cost.number)
+        per_unit = exact if exact == per_unit else per_unit.normalize()
+        spec_new = CostSpec(per_unit, None, cost.currency, cost.date, cost.label, False)
         postings.append(posting(head.account, -units, head.security, spec_old))
         postings.append(posting(head.account, after, head.security, spec_new))
         held += units

@@ -165,6 +165,25 @@ def report_text(report: dict[str, Any], firm: str) -> str:
         )
     else:
         lines.append("  none")
+    if report["expected_income"]:
+        lines += ["", "Expected income (corporate actions notified, not yet confirmed)"]
+        lines += table(
+            ["pay date", "account", "ccy", "security", "quantity", "event", "gross", "tax", "net"],
+            [
+                [
+                    str(i["pay_date"]),
+                    i["account"],
+                    i["currency"],
+                    i["security"],
+                    f"{i['quantity']:f}",
+                    i["event"],
+                    amount_text(i["gross"]) if i["gross"] is not None else "",
+                    amount_text(i["withholding"]) if i["withholding"] is not None else "",
+                    amount_text(i["net"]),
+                ]
+                for i in report["expected_income"]
+            ],
+        )
     if report["transfers"]:
         lines += ["", "Suggested transfers (flagged !: review, then book them)", ""]
         lines += [t["beancount"] for t in report["transfers"]]

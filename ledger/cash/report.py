@@ -16,7 +16,14 @@ One dict, for ``backoffice cash --json`` and the Fava Cash page alike
 - ``exposure``: per currency, what the trades not settled as of the as-of
   date still move: ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
 - ``transfers``: suggested transfers covering the funding needs, each with its
-  ``beancount`` text; ``uncovered``: needs that no account can cover.
+  ``beancount`` text; ``uncovered``: needs that no account can cover;
+- ``expected_income``: the cash entitlements of corporate actions (MT564) that no
+  confirmation (MT566) books yet: ``corp_ref``, ``event``, ``security``,
+  ``quantity``, ``record_date``, ``pay_date``, ``account``, ``currency``,
+  ``gross``, ``withholding``, ``net``. Each net amount is in the ladder (``other``)
+  and the positions (``pending_in``) on its pay date (on the as-of date once
+  that is past), as an expected receipt. The cash plugin does not count them: a
+  receipt not yet confirmed never covers a shortfall.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from ledger.cash.ladder import LadderRow, account_ladder, total_ladder
 from ledger.cash.positions import ZERO, CashBook, Flow, cash_book
 from ledger.cash.transfers import suggest_transfers, transfer_text
 from ledger.config import Config
+from ledger.corporate_actions import Entitlement, expected_receipts, number
 from ledger.settlement.state import TradeState
 
 
@@ -115,6 +123,55 @@ def _unassigned_ladder(
     return account_ladder(flows, dates, as_of, ZERO) if flows else None
 
 
+def _income_flows(
+    receipts: Sequence[Entitlement], book: CashBook, as_of: datetime.date
+) -> list[Flow]:
+    """The expected receipts on cash accounts of the books, as projected flows."""
+    flows = []
+    for item in receipts:
+        if item.net is None or item.pay_date is None or item.cash_account not in book.accounts:
+            continue
+        label = (
+            f"expected {item.name}: {item.quantity:f} {item.security}, "
+            f"CORP {item.corp_ref}, pay date {item.pay_date}"
+        )
+        flows.append(
+            Flow(
+                item.cash_account,
+                item.net.currency,
+                max(item.pay_date, as_of),
+                number(item.net),
+                False,
+                True,
+                None,
+                label,
+                {},
+                None,
+            )
+        )
+    return flows
+
+
+def _income_rows(receipts: Sequence[Entitlement], currency: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "corp_ref": item.corp_ref,
+            "event": item.event,
+            "security": item.security,
+            "quantity": item.quantity,
+            "record_date": item.record_date,
+            "pay_date": item.pay_date,
+            "account": item.cash_account,
+            "currency": item.net.currency,
+            "gross": number(item.gross) if item.gross is not None else None,
+            "withholding": number(item.withholding) if item.withholding is not None else None,
+            "net": number(item.net),
+        }
+        for item in receipts
+        if item.net is not None and currency in (None, item.net.currency)
+    ]
+
+
 class UnknownCurrency(ValueError):
     """The ``currency`` filter names a currency no cash account holds."""
 
@@ -125,8 +182,11 @@ def build_report(
     as_of: datetime.date,
     days: int,
     currency: str | None = None,
+    receipts: Sequence[Entitlement] = (),
 ) -> dict[str, Any]:
-    """The report from a cash book (see the module docstring for its keys)."""
+    """The report from a cash book and the expected receipts of corporate actions
+    (see the module docstring for its keys)."""
+    book = dataclasses.replace(book, flows=[*book.flows, *_income_flows(receipts, book, as_of)])
     all_pairs = _pairs(book)
     known = sorted({ccy for _, ccy in all_pairs} | {flow.currency for flow in book.unassigned})
     if currency is not None and currency not in known:
@@ -187,6 +247,7 @@ def build_report(
         "exposure": _exposure(book.states, currency),
         "transfers": transfers,
         "uncovered": uncovered,
+        "expected_income": _income_rows(receipts, currency),
     }
 
 
@@ -200,7 +261,8 @@ def cash_report(
     """Cash positions, the ladder of the next ``days`` business days (``[cash] days`` when
     None), unsettled exposure and suggested transfers."""
     book = cash_book(books.entries, config, as_of)
-    return build_report(book, config, as_of, days or config.cash.days, currency)
+    receipts = expected_receipts(books.entries)
+    return build_report(book, config, as_of, days or config.cash.days, currency, receipts)
 
 
 def has_funding_need(report: dict[str, Any]) -> bool:

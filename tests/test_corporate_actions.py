@@ -1,0 +1,376 @@
+"""Corporate actions from custody, as the books see them: an MT564 notification
+becomes an entitlement on the holding at the record date, shown in the cash
+ladder on its pay date; the MT566 confirmation books the income, the tax
+withheld and the cash (a break when it differs); a split reduces every lot at
+its cost and adds it back at cost x old / new with its date, and FIFO still
+sells the oldest lot first."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from beancount.core import data
+from click.testing import CliRunner, Result
+
+from importers.custody import iso15022
+from ledger.books import load
+from ledger.breaks.model import read_breaks
+from ledger.cli import main
+from tests.conftest import REPO, snapshot, write_books
+
+CUSTODY = REPO / "tests" / "data" / "custody"
+
+CONFIG = """\
+as-of = 2026-11-10
+
+[[statement-accounts]]
+id = "GAISAFE001"
+account = "Assets:Custody:Custodia:Securities"
+
+[trades]
+securities-account = "Assets:Custody:Custodia:Securities"
+custodian = "Custodia"
+"""
+
+MAIN = """\
+option "title" "Corporate actions"
+option "operating_currency" "EUR"
+option "booking_method" "FIFO"
+
+2026-01-01 open Assets:Custody:Custodia:Securities
+2026-01-01 open Assets:Custody:Custodia:Cash:EUR  EUR
+  cash-floor: "0 EUR"
+2026-01-01 open Income:Dividends
+2026-01-01 open Expenses:Taxes:Withholding
+2026-01-01 open Equity:Opening
+
+2026-01-01 commodity TTE
+  isin: "FR0000120271"
+  name: "TotalEnergies SE"
+  asset-class: "equity"
+  market: "XPAR"
+
+2026-10-01 * "Opening balance"
+  Assets:Custody:Custodia:Securities   1200 TTE {57.35 EUR}
+  Assets:Custody:Custodia:Cash:EUR    50000.00 EUR
+  Equity:Opening
+"""
+
+# A second lot, bought after the opening: the books hold 1500 TTE from 2026-10-16.
+SECOND_LOT = """
+2026-10-15 * "Bought more"
+  Assets:Custody:Custodia:Securities    300 TTE {60.00 EUR}
+  Assets:Custody:Custodia:Cash:EUR   -18000.00 EUR
+"""
+
+MONTH = "2026/11/assets-custody-custodia-securities.beancount"
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> Path:
+    return write_books(tmp_path / "books", {"main.beancount": MAIN, "backoffice.toml": CONFIG})
+
+
+@pytest.fixture
+def two_lots(tmp_path: Path) -> Path:
+    files = {"main.beancount": MAIN + SECOND_LOT, "backoffice.toml": CONFIG}
+    return write_books(tmp_path / "books", files)
+
+
+def run(books: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--books", str(books), *args])
+
+
+def import_files(books: Path, *names: str) -> Result:
+    return run(books, "import", *(str(CUSTODY / name) for name in names))
+
+
+def entries_text(books: Path, month_file: str = MONTH) -> str:
+    """The entries of a month file, without its header comment and provenance hashes."""
+    text = (books.parent / month_file).read_text(encoding="utf-8")
+    lines = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not line.startswith(";") and "source-sha256" not in line
+    ]
+    return "".join(lines).lstrip("\n")
+
+
+ENTITLEMENT = """\
+2026-11-13 custom "entitlement" "TTE-DVCA-2026-11" "DVCA"
+  source: "documents/Assets/Custody/Custodia/Securities/2026-11-13.mt564-dvca.txt"
+  source-ref: "CUS564-2611060001"
+  corp-ref: "TTE-DVCA-2026-11"
+  security: "TTE"
+  account: "Assets:Custody:Custodia:Securities"
+  ex-date: 2026-11-12
+  record-date: 2026-11-13
+  pay-date: 2026-11-17
+  quantity: 1200 TTE
+  rate: 0.85 EUR
+  gross: 1020.00 EUR
+  withholding: 255.00 EUR
+  net: 765.00 EUR
+  cash-account: "Assets:Custody:Custodia:Cash:EUR"
+"""
+
+DIVIDEND = """\
+2026-11-17 * "Custodia" "MT566 cash dividend TTE: 1200 TTE at 0.85 EUR" ^corp-TTE-DVCA-2026-11
+  source: "documents/Assets/Custody/Custodia/Securities/2026-11-17.mt566-dvca.txt"
+  source-ref: "CUS566-2611170001"
+  corp-ref: "TTE-DVCA-2026-11"
+  Assets:Custody:Custodia:Cash:EUR    765.00 EUR
+  Expenses:Taxes:Withholding          255.00 EUR
+  Income:Dividends                  -1020.00 EUR
+"""
+
+
+def test_notification_is_an_entitlement_expected_in_the_cash_ladder(books: Path) -> None:
+    """1200 TTE held at the record date x 0.85 EUR, 25 % withheld: 765.00 EUR net,
+    expected on the pay date 2026-11-17 (as of 2026-11-10, a week before)."""
+    result = import_files(books, "mt564-dvca.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books) == ENTITLEMENT
+    report = json.loads(run(books, "cash", "--days", "6", "--json").output)
+    [income] = report["expected_income"]
+    assert income == {
+        "corp_ref": "TTE-DVCA-2026-11",
+        "event": "DVCA",
+        "security": "TTE",
+        "quantity": "1200",
+        "record_date": "2026-11-13",
+        "pay_date": "2026-11-17",
+        "account": "Assets:Custody:Custodia:Cash:EUR",
+        "currency": "EUR",
+        "gross": "1020.00",
+        "withholding": "255.00",
+        "net": "765.00",
+    }
+    [ladder] = report["ladders"]
+    rows = {row["date"]: row for row in ladder["accounts"][0]["rows"]}
+    assert (rows["2026-11-16"]["other"], rows["2026-11-16"]["closing"]) == ("0", "50000.00")
+    assert (rows["2026-11-17"]["other"], rows["2026-11-17"]["closing"]) == ("765.00", "50765.00")
+    [position] = report["positions"]
+    assert (position["settled"], position["pending_in"]) == ("50000.00", "765.00")
+
+
+def test_confirmation_books_income_tax_and_cash_once(books: Path) -> None:
+    assert import_files(books, "mt564-dvca.txt").exit_code == 0
+    result = import_files(books, "mt566-dvca.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books) == ENTITLEMENT + "\n" + DIVIDEND
+    report = json.loads(run(books, "cash", "--as-of", "2026-11-16", "--json").output)
+    assert report["expected_income"] == []  # confirmed: the cash is booked, not expected
+    assert run(books, "check").exit_code == 0
+    before = snapshot(books.parent)
+    again = import_files(books, "mt564-dvca.txt", "mt566-dvca.txt")
+    assert again.exit_code == 0, again.output
+    assert "nothing new to write" in again.output
+    assert snapshot(books.parent) == before
+
+
+def test_a_confirmation_that_differs_is_booked_with_a_break(two_lots: Path) -> None:
+    """The books hold 1500 TTE at the record date, the custodian paid on 1200: what it
+    paid is booked, and the difference is a break to chase."""
+    assert import_files(two_lots, "mt564-dvca.txt").exit_code == 0
+    result = import_files(two_lots, "mt566-dvca.txt")
+    assert result.exit_code == 0, result.output
+    text = entries_text(two_lots)
+    assert text[text.index("2026-11-17 *") :] == DIVIDEND + (
+        "\n"
+        '2026-11-17 custom "break" "B-b7ef95fbd8bb" "entitlement-mismatch"\n'
+        '  source: "documents/Assets/Custody/Custodia/Securities/2026-11-17.mt566-dvca.txt"\n'
+        '  source-ref: "CUS566-2611170001/break"\n'
+        '  link: "corp-TTE-DVCA-2026-11"\n'
+        '  description: "MT566 CUS566-2611170001 for CORP TTE-DVCA-2026-11 (cash dividend '
+        "TTE): quantity 1200, entitled 1500; gross 1020.00 EUR, entitled 1275.00 EUR; "
+        'net 765.00 EUR, entitled 956.25 EUR"\n'
+        "  amount: -255.00 EUR\n"
+    )
+    found, errors = read_breaks(load(two_lots).entries)
+    assert errors == []
+    assert [(b.id, b.kind, b.amount and str(b.amount)) for b in found] == [
+        ("B-b7ef95fbd8bb", "entitlement-mismatch", "-255.00 EUR")
+    ]
+    breaks = run(two_lots, "breaks", "--as-of", "2026-11-17")
+    assert "B-b7ef95fbd8bb" in breaks.output
+
+
+SPLIT = """\
+2026-11-20 * "Custodia" "MT566 stock split TTE 2 for 1: 1500 TTE become 3000" ^corp-TTE-SPLF-2026-11
+  source: "documents/Assets/Custody/Custodia/Securities/2026-11-20.mt566-splf.txt"
+  source-ref: "CUS566-2611200002"
+  corp-ref: "TTE-SPLF-2026-11"
+  Assets:Custody:Custodia:Securities  -1200 TTE {57.35 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Securities   2400 TTE {28.675 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Securities   -300 TTE {60.00 EUR, 2026-10-15}
+  Assets:Custody:Custodia:Securities    600 TTE {30.00 EUR, 2026-10-15}
+"""
+
+
+def test_a_split_keeps_each_lot_its_date_and_total_cost_and_fifo_sells_the_oldest(
+    two_lots: Path,
+) -> None:
+    """A 2-for-1 split of 1200 TTE at 57.35 (10-01) and 300 at 60.00 (10-15), from a
+    notification without its envelope (as FinTS banks deliver it): 2400 at 28.675 and
+    600 at 30.00, same dates, same total cost 86,820.00 EUR. The custodian credited
+    2400 where the books hold 1500 x 2: a break. A sale of 2500 after the split takes
+    the whole first lot and 100 of the second, FIFO."""
+    assert iso15022.message_types(str(CUSTODY / "mt564-splf-bare.txt")) == {"564"}
+    result = import_files(two_lots, "mt564-splf-bare.txt", "mt566-splf.txt")
+    assert result.exit_code == 0, result.output
+    text = entries_text(two_lots)
+    split = text[text.index("2026-11-20 *") :]
+    assert split[: split.index("\n\n") + 1] == SPLIT
+    assert '(stock split TTE): credited 2400 TTE, the books expect 3000"\n' in text
+    books = load(two_lots)
+    assert books.errors == []
+    held = [
+        (str(pos.units), str(pos.cost.number), pos.cost.date)
+        for pos in _inventory(books.entries, datetime.date(2026, 11, 20))
+    ]
+    assert held == [
+        ("2400 TTE", "28.675", datetime.date(2026, 10, 1)),
+        ("600 TTE", "30.00", datetime.date(2026, 10, 15)),
+    ]
+    sale = (
+        '\n2026-11-23 * "Sell after the split"\n'
+        "  Assets:Custody:Custodia:Securities  -2500 TTE {} @ 29.00 EUR\n"
+        "  Assets:Custody:Custodia:Cash:EUR  72500.00 EUR\n"
+        "  Income:Trading:Realized\n"
+    )
+    main_text = two_lots.read_text(encoding="utf-8")
+    two_lots.write_text(
+        main_text + "2026-01-01 open Income:Trading:Realized\n" + sale, encoding="utf-8"
+    )
+    books = load(two_lots)
+    assert books.errors == []
+    [sold] = [e for e in books.entries if isinstance(e, data.Transaction) and e.date.day == 23]
+    assert [(str(p.units), str(p.cost.number), p.cost.date) for p in sold.postings[:2]] == [
+        ("-2400 TTE", "28.675", datetime.date(2026, 10, 1)),
+        ("-100 TTE", "30.00", datetime.date(2026, 10, 15)),
+    ]
+    total_cost = Decimal("2400") * Decimal("28.675") + Decimal("600") * Decimal("30.00")
+    assert total_cost == Decimal("1200") * Decimal("57.35") + Decimal("300") * Decimal("60.00")
+
+
+def _inventory(entries: list[data.Directive], day: datetime.date) -> list[object]:
+    from ledger.corporate_actions import lots
+
+    return list(lots(entries, "Assets:Custody:Custodia:Securities", "TTE", day))
+
+
+def refused(books: Path, tmp_path: Path, name: str, text: str) -> Result:
+    """Import ``text`` as file ``name``: exit 1, and the books untouched."""
+    path = tmp_path / name
+    path.write_text(text, encoding="latin-1")
+    before = snapshot(books.parent)
+    result = run(books, "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert snapshot(books.parent) == before
+    return result
+
+
+DVCA = (CUSTODY / "mt564-dvca.txt").read_text(encoding="latin-1")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            DVCA.replace(":98A::RDTE//20261113\n", ""),
+            "MT564 CUS564-2611060001: CORP TTE-DVCA-2026-11: no record date (:98A::RDTE//",
+        ),
+        (
+            DVCA.replace(":22F::CAEV//DVCA\n", ""),
+            "MT564 CUS564-2611060001: sequence GENL has no :22F::CAEV// field",
+        ),
+        (
+            DVCA.replace(":20C::CORP//TTE-DVCA-2026-11\n", ""),
+            "sequence GENL has no :20C::CORP// field",
+        ),
+        (
+            DVCA.replace(":92F::GRSS//EUR0,85\n", ""),
+            "no gross rate per unit (:92F::GRSS//",
+        ),
+        (DVCA.replace("-}", ""), "block 4 does not end with a line '-}'"),
+        (DVCA.replace("EUR0,85", "EUR0.85"), "'0.85' is not an ISO 15022 decimal"),
+        (
+            DVCA.replace(":23G:NEWM", ":23G:WITH"),
+            "a WITH notification withdraws or cancels an event",
+        ),
+    ],
+    ids=[
+        "no-record-date",
+        "no-event",
+        "no-corp",
+        "no-rate",
+        "cut-off",
+        "decimal-point",
+        "withdrawn",
+    ],
+)
+def test_damaged_notifications_are_refused(
+    books: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    result = refused(books, tmp_path, "mt564.txt", text)
+    assert message in result.output
+
+
+def test_a_confirmation_of_no_notification_is_refused(books: Path, tmp_path: Path) -> None:
+    text = (CUSTODY / "mt566-dvca.txt").read_text(encoding="latin-1")
+    result = refused(books, tmp_path, "mt566.txt", text)
+    assert (
+        "MT566 CUS566-2611170001: confirms CORP TTE-DVCA-2026-11 (cash dividend on TTE), of "
+        "which the books hold no entitlement; import the custodian's MT564 notification"
+    ) in result.output
+
+
+def test_a_merger_is_parsed_and_refused(books: Path, tmp_path: Path) -> None:
+    text = (CUSTODY / "mt564-mrgr.txt").read_text(encoding="latin-1")
+    result = refused(books, tmp_path, "mt564-mrgr.txt", text)
+    assert (
+        "MT564 CUS564-2612010009: CORP TTE-MRGR-2026-12: a merger (:22F::CAEV//MRGR) of TTE "
+        "is not booked by Backoffice; book the exchange by hand"
+    ) in result.output
+
+
+def test_a_notification_of_a_security_not_held_is_refused(tmp_path: Path) -> None:
+    main_text = MAIN[: MAIN.index('2026-10-01 * "Opening')]
+    books = write_books(tmp_path / "b", {"main.beancount": main_text, "backoffice.toml": CONFIG})
+    result = refused(books, tmp_path, "mt564.txt", DVCA)
+    assert (
+        "but Assets:Custody:Custodia:Securities holds 0 TTE at the record date 2026-11-13"
+        in result.output
+    )
+
+
+def test_the_demo_inbox_holds_a_dividend_a_split_and_an_expected_dividend(
+    demo_books: Path,
+) -> None:
+    inbox = sorted(str(p) for p in (demo_books.parent / "inbox").iterdir())
+    assert run(demo_books, "import", *inbox).exit_code == 0
+    check = run(demo_books, "check")
+    assert check.exit_code == 0, check.output
+    cash = run(demo_books, "cash", "--days", "10")
+    assert cash.output[cash.output.index("Expected income") :] == (
+        "Expected income (corporate actions notified, not yet confirmed)\n"
+        "  pay date                             account  ccy  security  quantity  event   gross"
+        "   tax     net\n"
+        "  2026-12-03  Assets:Custody:Custodia:Cash:USD  USD       XYZ      1000   DVCA  500.00"
+        "  0.00  500.00\n"
+    )
+    entries = load(demo_books).entries
+    income = [e for e in entries if isinstance(e, data.Transaction) and "corp-ref" in e.meta]
+    assert [(e.date, e.narration) for e in income] == [
+        (datetime.date(2026, 11, 17), "MT566 cash dividend TTE: 1200 TTE at 0.85 EUR"),
+        (datetime.date(2026, 11, 20), "MT566 stock split TTE 2 for 1: 1200 TTE become 2400"),
+    ]
+    # the demo's confirmations agree with their entitlements: no break
+    found, _ = read_breaks(entries)
+    assert [b for b in found if b.kind == "entitlement-mismatch"] == []
