@@ -374,3 +374,41 @@ def test_the_demo_inbox_holds_a_dividend_a_split_and_an_expected_dividend(
     # the demo's confirmations agree with their entitlements: no break
     found, _ = read_breaks(entries)
     assert [b for b in found if b.kind == "entitlement-mismatch"] == []
+
+
+def test_a_third_party_notification_is_an_entitlement(tmp_path: Path) -> None:
+    """Prowide's real-case MT564 (tests/data/third_party/iso15022): 7,000 Zurich Financial
+    Services at 0.000001 CHF, 35 % withheld: 0.01 CHF gross and net, as its own
+    :19B::ENTL//CHF0,01 says."""
+    config = CONFIG + '\n[[statement-accounts]]\nid = "760043140"\n'
+    config += 'account = "Assets:Custody:Custodia:Securities"\n'
+    main_text = MAIN.replace("TotalEnergies SE", "TotalEnergies").replace(
+        '2026-10-01 * "Opening balance"',
+        '2006-01-01 commodity ZURN\n  isin: "CH0011075394"\n\n'
+        '2011-10-03 * "Zurich position"\n'
+        "  Assets:Custody:Custodia:Securities   7000 ZURN {250.00 CHF}\n"
+        "  Equity:Opening\n\n"
+        '2026-10-01 * "Opening balance"',
+    )
+    books = write_books(tmp_path / "b", {"main.beancount": main_text, "backoffice.toml": config})
+    sample = REPO / "tests" / "data" / "third_party" / "iso15022" / "prowide-mt564-dvca.txt"
+    result = run(books, "import", str(sample))
+    assert result.exit_code == 0, result.output
+    text = entries_text(books, "2011/11/assets-custody-custodia-securities.beancount")
+    assert text == (
+        '2011-11-11 custom "entitlement" "D455103" "DVCA"\n'
+        '  source: "documents/Assets/Custody/Custodia/Securities/2011-11-11.prowide-mt564-dvca.txt"\n'
+        '  source-ref: "029206016"\n'
+        '  corp-ref: "D455103"\n'
+        '  security: "ZURN"\n'
+        '  account: "Assets:Custody:Custodia:Securities"\n'
+        "  ex-date: 2011-11-11\n"
+        "  record-date: 2011-11-11\n"
+        "  pay-date: 2011-11-11\n"
+        "  quantity: 7000 ZURN\n"
+        "  rate: 0.000001000 CHF\n"
+        "  gross: 0.01 CHF\n"
+        "  withholding: 0.00 CHF\n"
+        "  net: 0.01 CHF\n"
+        '  cash-account: "Assets:Custody:Custodia:Cash:CHF"\n'
+    )

@@ -14,7 +14,8 @@ A file holds one or more messages, each in the FIN envelope::
 
 FinTS/HBCI banks deliver MT535/MT536 without the envelope: the text of block 4
 alone, from ``:16R:GENL``, without ``{1:}{2:}{4:`` and ``-}`` (messages may be
-separated by a line ``-``). Such a text is read too; its message type comes from
+separated by a line ``-``), and specifications print examples as block 4 alone
+(``{4:`` … ``-}``). Such a text is read too; its message type comes from
 its content: transactions (``:16R:TRAN``) or a statement period (``:69A::STAT``)
 make an MT536, holdings (``:16R:FIN``) or a statement date an MT535, a
 corporate action event (``:22F::CAEV//``) an MT566 with a confirmation
@@ -275,6 +276,10 @@ def _parse_message(text: str, pos: int, line: int, filename: str) -> _Parsed:
             )
         number = match.group(1)
         if number == "4":
+            if not message_type and not header_sender:
+                # Block 4 alone in its braces, as message specifications print their
+                # examples: the type comes from the content, as without an envelope.
+                message_type = bare_message_type(text[match.end() : match.end() + (1 << 16)]) or ""
             if not message_type:
                 raise ImportFailure(
                     filename,
@@ -459,7 +464,7 @@ def message_types(filepath: str) -> set[str]:
             head = handle.read(1 << 16).decode("latin-1")
     except OSError:
         return set()
-    if head.lstrip(" \t\r\n\ufeff\xef\xbb\xbf").startswith(BARE_START):
+    if head.lstrip(" \t\r\n\ufeff\xef\xbb\xbf").startswith((BARE_START, "{4:")):
         bare = bare_message_type(head)
         return {bare} if bare else set()
     return {match.group(1) for match in re.finditer(r"\{2:[IO](\d{3})", head)}
