@@ -397,7 +397,8 @@ def test_a_third_party_notification_is_an_entitlement(tmp_path: Path) -> None:
     text = entries_text(books, "2011/11/assets-custody-custodia-securities.beancount")
     assert text == (
         '2011-11-11 custom "entitlement" "D455103" "DVCA"\n'
-        '  source: "documents/Assets/Custody/Custodia/Securities/2011-11-11.prowide-mt564-dvca.txt"\n'
+        '  source: "documents/Assets/Custody/Custodia/Securities/'
+        '2011-11-11.prowide-mt564-dvca.txt"\n'
         '  source-ref: "029206016"\n'
         '  corp-ref: "D455103"\n'
         '  security: "ZURN"\n'
