@@ -7,19 +7,27 @@ sells the oldest lot first."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount import loader
 from beancount.core import data
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from importers.common import ImportFailure
 from importers.custody import iso15022
+from importers.custody.corporate_actions import CorporateActionImporter
 from ledger.books import load
 from ledger.breaks.model import read_breaks
 from ledger.cli import main
+from ledger.config import parse_config
 from tests.conftest import REPO, snapshot, write_books
 
 CUSTODY = REPO / "tests" / "data" / "custody"
@@ -66,6 +74,9 @@ SECOND_LOT = """
   Assets:Custody:Custodia:Securities    300 TTE {60.00 EUR}
   Assets:Custody:Custodia:Cash:EUR   -18000.00 EUR
 """
+
+FUZZ_CONFIG = parse_config(CONFIG, Path("backoffice.toml"))
+FUZZ_BOOKS = loader.load_string(MAIN)[0]
 
 MONTH = "2026/11/assets-custody-custodia-securities.beancount"
 
@@ -413,3 +424,24 @@ def test_a_third_party_notification_is_an_entitlement(tmp_path: Path) -> None:
         "  net: 0.01 CHF\n"
         '  cash-account: "Assets:Custody:Custodia:Cash:CHF"\n'
     )
+
+
+FUZZ_MESSAGES = DVCA + (CUSTODY / "mt566-dvca.txt").read_text(encoding="latin-1")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=len(FUZZ_MESSAGES)),
+    st.integers(min_value=0, max_value=40),
+    st.text(alphabet=":/,.-{}NUEROCAPSD0123456789\n", max_size=6),
+)
+def test_damaged_messages_raise_only_import_failures(position: int, cut: int, insert: str) -> None:
+    """An edited notification and confirmation, read against the books: entries or the
+    importer's own error, never another exception."""
+    text = FUZZ_MESSAGES[:position] + insert + FUZZ_MESSAGES[position + cut :]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "ca.txt"
+        path.write_text(text, encoding="latin-1")
+        importer = CorporateActionImporter(FUZZ_CONFIG)
+        with contextlib.suppress(ImportFailure):
+            importer.extract(str(path), FUZZ_BOOKS)

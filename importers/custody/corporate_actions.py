@@ -465,7 +465,14 @@ def _split_confirmation(
     debit = _movement(message, caconf, "SECMOVE", "DEBT")
     credited = message.quantity(message.require(credit, "36B", "PSTA"))[1]
     day = _posted(message, credit)
-    assert item.ratio_new is not None and item.ratio_old is not None
+    if not item.ratio_new or not item.ratio_old:
+        raise ImportFailure(
+            message.filename,
+            credit.line,
+            f"MT566 {head.seme}: the entitlement of CORP {head.corp_ref} in the books has no "
+            "ratio-new/ratio-old",
+            hint="import the MT564 notification again, or write the ratio on the entitlement",
+        )
     new, old = item.ratio_new, item.ratio_old
     try:
         lots = ca.lots(
