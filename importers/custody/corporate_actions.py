@@ -345,14 +345,54 @@ def _mismatch(
     return data.Custom(meta, day, BREAK, values)
 
 
-def _movement(
-    message: iso15022.Message, caconf: iso15022.Sequence, name: str, credit: str
-) -> iso15022.Sequence | None:
+def _movement(caconf: iso15022.Sequence, name: str, direction: str) -> iso15022.Sequence | None:
+    """The first ``name`` movement (CASHMOVE, SECMOVE) of ``direction`` (CRED, DEBT)."""
     for seq in caconf.sequences(name):
         found = seq.get("22H", "CRDB")
-        if found is not None and found.value == credit:
+        if found is not None and found.value == direction:
             return seq
     return None
+
+
+def _credit(
+    message: iso15022.Message, head: Header, name: str, what: str
+) -> tuple[iso15022.Sequence, iso15022.Sequence]:
+    """CACONF and its ``name`` movement crediting ``what``, which a confirmation needs."""
+    caconf = message.sequence(message.body, "CACONF")
+    credit = _movement(caconf, name, "CRED")
+    if credit is None:
+        raise message.error(
+            caconf.line,
+            f"CORP {head.corp_ref}: no {name} crediting {what} (:22H::CRDB//CRED); nothing to book",
+        )
+    return caconf, credit
+
+
+def _booked(
+    head: Header,
+    context: _Context,
+    movement: iso15022.Sequence,
+    day: datetime.date,
+    narration: str,
+    postings: list[data.Posting],
+    differences: list[str],
+    amount: Amount | None = None,
+    **extra: Any,
+) -> list[data.Directive]:
+    """The confirmation's entry, linked to its event, and its break if it has differences."""
+    entry = data.Transaction(
+        context.meta(movement.line, head.seme, **{keys.CORP_REF: head.corp_ref}, **extra),
+        day,
+        "*",
+        context.config.trades.custodian,
+        narration,
+        data.EMPTY_SET,
+        frozenset({keys.corp_link(head.corp_ref)}),
+        postings,
+    )
+    if not differences:
+        return [entry]
+    return [entry, _mismatch(head, context, day, movement.line, differences, amount)]
 
 
 def _posted(message: iso15022.Message, seq: iso15022.Sequence) -> datetime.date:
@@ -365,14 +405,7 @@ def _posted(message: iso15022.Message, seq: iso15022.Sequence) -> datetime.date:
 def _cash_confirmation(
     message: iso15022.Message, head: Header, item: ca.Entitlement, context: _Context
 ) -> list[data.Directive]:
-    caconf = message.sequence(message.body, "CACONF")
-    cash = _movement(message, caconf, "CASHMOVE", "CRED")
-    if cash is None:
-        raise message.error(
-            caconf.line,
-            f"CORP {head.corp_ref}: no CASHMOVE crediting cash (:22H::CRDB//CRED); "
-            "nothing to book for a cash event",
-        )
+    _, cash = _credit(message, head, "CASHMOVE", "cash")
     amounts = {
         found.qualifier: message.amount(found) for found in cash.all("19B") if found.qualifier
     }
@@ -402,7 +435,7 @@ def _cash_confirmation(
     day = _posted(message, cash)
     value = cash.get("98", "VALU")
     value_date = message.date(value) if value is not None else None
-    extra: dict[str, Any] = {keys.CORP_REF: head.corp_ref}
+    extra: dict[str, Any] = {}
     if value_date is not None and value_date != day:
         extra[keys.VALUE_DATE] = value_date
     income = (
@@ -424,16 +457,6 @@ def _cash_confirmation(
     narration = f"MT566 {item.name} {item.security}: {quantity:f} {item.security}"
     if item.rate is not None:
         narration += f" at {item.rate.number:f} {item.rate.currency}"
-    entry = data.Transaction(
-        context.meta(cash.line, head.seme, **extra),
-        day,
-        "*",
-        context.config.trades.custodian,
-        narration,
-        data.EMPTY_SET,
-        frozenset({keys.corp_link(head.corp_ref)}),
-        postings,
-    )
     differences = []
     if quantity != item.quantity:
         differences.append(f"quantity {quantity:f}, entitled {item.quantity:f}")
@@ -446,23 +469,14 @@ def _cash_confirmation(
         differences.append(f"net {net:f} {currency}, entitled {item.net}")
         if difference is None and item.net.currency == currency:
             difference = Amount(money(net - ca.number(item.net)), currency)
-    if not differences:
-        return [entry]
-    return [entry, _mismatch(head, context, day, cash.line, differences, difference)]
+    return _booked(head, context, cash, day, narration, postings, differences, difference, **extra)
 
 
 def _split_confirmation(
     message: iso15022.Message, head: Header, item: ca.Entitlement, context: _Context
 ) -> list[data.Directive]:
-    caconf = message.sequence(message.body, "CACONF")
-    credit = _movement(message, caconf, "SECMOVE", "CRED")
-    if credit is None:
-        raise message.error(
-            caconf.line,
-            f"CORP {head.corp_ref}: no SECMOVE crediting securities (:22H::CRDB//CRED); "
-            "nothing to book for a split",
-        )
-    debit = _movement(message, caconf, "SECMOVE", "DEBT")
+    caconf, credit = _credit(message, head, "SECMOVE", "securities")
+    debit = _movement(caconf, "SECMOVE", "DEBT")
     credited = message.quantity(message.require(credit, "36B", "PSTA"))[1]
     day = _posted(message, credit)
     if not item.ratio_new or not item.ratio_old:
@@ -529,16 +543,6 @@ def _split_confirmation(
         f"MT566 {item.name} {head.security} {new:f} for {old:f}: {held:f} {head.security} "
         f"become {total_after:f}"
     )
-    entry = data.Transaction(
-        context.meta(credit.line, head.seme, **{keys.CORP_REF: head.corp_ref}),
-        day,
-        "*",
-        context.config.trades.custodian,
-        narration,
-        data.EMPTY_SET,
-        frozenset({keys.corp_link(head.corp_ref)}),
-        postings,
-    )
     # A custodian either takes the old shares out and credits the new (DEBT and CRED),
     # or credits only the additional shares.
     expected = total_after if debit is not None else total_after - held
@@ -547,9 +551,7 @@ def _split_confirmation(
         differences.append(f"credited {credited:f} {head.security}, the books expect {expected:f}")
     if item.quantity != held:
         differences.append(f"the books hold {held:f}, entitled {item.quantity:f}")
-    if not differences:
-        return [entry]
-    return [entry, _mismatch(head, context, day, credit.line, differences, None)]
+    return _booked(head, context, credit, day, narration, postings, differences)
 
 
 def confirmation(
