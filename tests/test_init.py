@@ -474,7 +474,8 @@ def test_breaks_open_refuses_an_unknown_reference_and_a_sealed_period(tmp_path: 
     assert (code, errors) == (
         2,
         "Error: KIND: 'price-break' is no break kind; the kinds are confirmation-mismatch, "
-        "unmatched-ours, unmatched-theirs, statement-difference, settlement-fail, other\n",
+        "unmatched-ours, unmatched-theirs, statement-difference, entitlement-mismatch, "
+        "settlement-fail, other\n",
     )
     code, _, errors = run(books, "breaks", "open", "other", "T9", "what", "--as-of", "2026-10-16")
     assert (code, errors) == (

@@ -742,7 +742,7 @@ def test_accept_resolved_exits_0_when_every_problem_is_resolved(
             "[matching.break-tolerance]\nprice-break = 1\n",
             "backoffice.toml:1: matching.break-tolerance: Value error, unknown break kind "
             "'price-break'; kinds: confirmation-mismatch, unmatched-ours, unmatched-theirs, "
-            "statement-difference, settlement-fail, other",
+            "statement-difference, entitlement-mismatch, settlement-fail, other",
         ),
         (
             '[matching]\ncalendars = ["MOON"]\n',
@@ -767,7 +767,7 @@ def test_matching_config_errors_name_the_key(toml: str, message: str) -> None:
 
 def test_break_tolerance_defaults_fill_in_unset_kinds() -> None:
     config = parse_config("[matching.break-tolerance]\nunmatched-ours = 3\n", Path("x.toml"))
-    assert [config.matching.break_days(kind) for kind in BREAK_KINDS] == [1, 3, 1, 2, 2, 2]
+    assert [config.matching.break_days(kind) for kind in BREAK_KINDS] == [1, 3, 1, 2, 2, 2, 2]
 
 
 def test_a_matching_confirmation_resolves_the_trades_open_breaks(
