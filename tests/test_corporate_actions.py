@@ -53,6 +53,7 @@ option "booking_method" "FIFO"
 2026-01-01 open Assets:Custody:Custodia:Cash:EUR  EUR
   cash-floor: "0 EUR"
 2026-01-01 open Income:Dividends
+2026-01-01 open Income:Interest
 2026-01-01 open Expenses:Taxes:Withholding
 2026-01-01 open Equity:Opening
 
@@ -182,6 +183,29 @@ def test_confirmation_books_income_tax_and_cash_once(books: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "nothing new to write" in again.output
     assert snapshot(books.parent) == before
+
+
+def test_interest_is_booked_to_the_interest_account(books: Path, tmp_path: Path) -> None:
+    """The same messages as a coupon (:22F::CAEV//INTR): the income goes to
+    [accounts] interest."""
+    for name in ("mt564-dvca.txt", "mt566-dvca.txt"):
+        text = (CUSTODY / name).read_text(encoding="latin-1")
+        (tmp_path / name).write_text(text.replace("DVCA", "INTR"), encoding="latin-1")
+    result = run(
+        books, "import", str(tmp_path / "mt564-dvca.txt"), str(tmp_path / "mt566-dvca.txt")
+    )
+    assert result.exit_code == 0, result.output
+    text = entries_text(books)
+    assert text[text.index("2026-11-17 *") :] == (
+        '2026-11-17 * "Custodia" "MT566 interest payment TTE: 1200 TTE at 0.85 EUR" '
+        "^corp-TTE-INTR-2026-11\n"
+        '  source: "documents/Assets/Custody/Custodia/Securities/2026-11-17.mt566-dvca.txt"\n'
+        '  source-ref: "CUS566-2611170001"\n'
+        '  corp-ref: "TTE-INTR-2026-11"\n'
+        "  Assets:Custody:Custodia:Cash:EUR    765.00 EUR\n"
+        "  Expenses:Taxes:Withholding          255.00 EUR\n"
+        "  Income:Interest                   -1020.00 EUR\n"
+    )
 
 
 def test_a_confirmation_that_differs_is_booked_with_a_break(two_lots: Path) -> None:
