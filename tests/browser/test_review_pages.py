@@ -136,6 +136,18 @@ def expected_cash(path: Path) -> dict[str, Any]:
     to_move: dict[str, Decimal] = defaultdict(Decimal)
     for link, amount in unsettled.items():
         to_move[trade_account[link]] += amount
+    # a corporate action's cash notified (MT564) but not yet confirmed (no MT566) is expected
+    confirmed = {e.meta.get("corp-ref") for e in books.entries if isinstance(e, data.Transaction)}
+    expected_income = [
+        entry
+        for entry in books.entries
+        if isinstance(entry, data.Custom)
+        and entry.type == "entitlement"
+        and "net" in entry.meta
+        and entry.values[0].value not in confirmed
+    ]
+    for entry in expected_income:
+        to_move[entry.meta["cash-account"]] += entry.meta["net"].number
     positions = {
         account: {
             "floor": floor,
