@@ -169,7 +169,6 @@ def test_cash_page_positions_ladder_chart_and_links(fava: FavaServer, page: Any)
         for row in rows
     }
     assert shown == expected["positions"]
-    keep_screenshot(page, "cash")
 
     for currency, ladder in expected["ladders"].items():
         # The currency's total; each account's chart is in its <details>.
@@ -264,7 +263,6 @@ def test_settlements_page_statuses_ageing_filter_and_links(fava: FavaServer, pag
         link: {k: t[k] for k in ("status", "remaining", "age", "counterparty")}
         for link, t in expected.items()
     }
-    keep_screenshot(page, "settlements")
 
     # Each failed trade sits in the ageing bucket whose range holds its age; the bucket
     # shows what is to pay and to receive, gross, and their net.
@@ -451,7 +449,6 @@ def test_breaks_page_open_and_resolved_with_links(fava: FavaServer, page: Any) -
         for row in table(page, "#breaks-resolved-rows")
     }
     assert shown == resolved
-    keep_screenshot(page, "breaks")
 
     linked = sorted(k for k, v in resolved.items() if str(v["entries"]).startswith("trade-"))
     link = page.locator(f'#breaks-resolved-rows tr[data-id="{linked[0]}"] a.backoffice-journal')
