@@ -136,9 +136,6 @@ class Settlements(actions.BreakActions):
                 )
         return found
 
-    def counterparties(self) -> list[str]:
-        return sorted(self.books_config().counterparties)
-
     def clearing_account(self, counterparty: str) -> str:
         return self.books_config().unsettled_account(counterparty)
 
