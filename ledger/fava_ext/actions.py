@@ -1,0 +1,114 @@
+"""The pages' buttons that write the books: open a break, resolve one.
+
+A page that subclasses :class:`BreakActions` (a
+:class:`~ledger.fava_ext.page.ReviewPage`) gets two POST endpoints,
+``open_break`` (kind, reference, text, amount, date) and ``resolve_break`` (id,
+text, date), that call what ``backoffice breaks open`` and ``breaks resolve``
+call (:mod:`ledger.breaks.actions`), under the books' lock, and answer with a
+redirect (303) back to the page (``back``: its query string) saying what was
+written (``?written=``) or why nothing was (``?refused=``).
+
+They write only when the books are served with ``--edit`` (Fava's file module
+is then :class:`ledger.fava_edit.GuardedFile`): read-only, Fava refuses any POST
+(401) before it reaches them, and they refuse (403) all the same. A page shows
+its forms only when :attr:`BreakActions.editable`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
+from urllib.parse import parse_qsl, urlencode
+
+from fava.ext import extension_endpoint
+from flask import Response, redirect, request
+
+from ledger.breaks import actions
+from ledger.breaks.store import BREAKS_FILE
+from ledger.fava_edit import LOCK_TIMEOUT, GuardedFile
+from ledger.fava_ext.page import ReviewPage
+from ledger.writer import BooksWriter, LockTimeout
+
+Endpoint = Callable[["BreakActions"], Response]
+READ_ONLY = "the books are served read-only; start 'backoffice serve --edit' to write them"
+
+
+def post_endpoint(func: Endpoint) -> Endpoint:
+    """Fava's ``@extension_endpoint(methods=["POST"])``, typed (Fava's is a union)."""
+    decorate = cast("Callable[[Endpoint], Endpoint]", extension_endpoint(None, ["POST"]))
+    return decorate(func)
+
+
+class BreakActions(ReviewPage):
+    """A review page that opens and resolves breaks."""
+
+    @property
+    def editable(self) -> bool:
+        """Whether the books are served for editing (``backoffice serve --edit``)."""
+        return isinstance(self.ledger.file, GuardedFile)
+
+    def _act(self, write: Callable[[Path, datetime.date], str]) -> Response:
+        if not self.editable:
+            return Response(READ_ONLY, status=403, mimetype="text/plain")
+        # The page's query string, carried by the form, without the last outcome.
+        back = [
+            (k, v)
+            for k, v in parse_qsl(request.form.get("back", ""))
+            if k not in ("written", "refused")
+        ]
+        try:
+            date = datetime.date.fromisoformat(request.form.get("date", ""))
+        except ValueError:
+            date = None
+            outcome = ("refused", f"date={request.form.get('date')!r} is not a date")
+        if date is not None:
+            try:
+                outcome = ("written", write(self.books_path, date))
+            except (actions.BreakRefused, LockTimeout) as exc:
+                outcome = ("refused", str(exc))
+            else:
+                # Fava's watcher may not have seen the write yet: the page the redirect
+                # shows must be of the books as written (Fava's own writes notify too).
+                for path in (self.books_path, self.books_path.parent / BREAKS_FILE):
+                    self.ledger.watcher.notify(path)
+        return redirect(f"./?{urlencode([*back, outcome])}", code=303)  # type: ignore[return-value]
+
+    @post_endpoint
+    def open_break(self) -> Response:
+        """``backoffice breaks open KIND REFERENCE TEXT --amount AMOUNT --as-of DATE``."""
+        form = request.form
+
+        def write(books: Path, date: datetime.date) -> str:
+            return actions.open_break(
+                books,
+                self.entries,
+                form.get("kind", ""),
+                form.get("reference", ""),
+                form.get("text", ""),
+                form.get("amount") or None,
+                date,
+            )
+
+        return self._act(write)
+
+    @post_endpoint
+    def resolve_break(self) -> Response:
+        """``backoffice breaks resolve ID TEXT --as-of DATE``, the lock taken before the
+        entries are read (they are Fava's, read again if a file changed)."""
+        form = request.form
+
+        def write(books: Path, date: datetime.date) -> str:
+            with BooksWriter(books.parent, timeout=LOCK_TIMEOUT) as writer:
+                self.ledger.changed()
+                return actions.resolve_break(
+                    writer,
+                    books,
+                    self.entries,
+                    form.get("id", ""),
+                    form.get("text", ""),
+                    date,
+                )
+
+        return self._act(write)
