@@ -40,6 +40,16 @@ class ValuationConfig(_Model):
     """``backoffice valuation``: how old a price may be before it is listed as stale."""
 
     stale_after_days: int = Field(default=4, ge=0, le=366)
+    # Accounts (or their parents) whose balances are cash, besides those opened with
+    # `cash-floor` and the counterparties' cash accounts.
+    cash_accounts: tuple[str, ...] = ("Assets:Bank",)
+
+    @field_validator("cash_accounts")
+    @classmethod
+    def _cash_accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for account in value:
+            _check_account(account)
+        return value
 
 
 class AccountsConfig(_Model):

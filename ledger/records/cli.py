@@ -210,12 +210,31 @@ def valuation_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     for row in report["securities"]:
         rows.append({**dict.fromkeys(VALUATION_COLUMNS), **row, "kind": "security"})
         rows[-1]["commodity"] = row["security"]
-    for row in report["cash"]:
-        cash = {**dict.fromkeys(VALUATION_COLUMNS), **row, "kind": "cash"}
-        cash.update(commodity=row["currency"], quantity=row["balance"])
-        cash.update(market_base=row["value_base"])
-        rows.append(cash)
+    for kind in ("cash", "other"):
+        for row in report[kind]:
+            cash = {**dict.fromkeys(VALUATION_COLUMNS), **row, "kind": kind}
+            cash.update(commodity=row["currency"], quantity=row["balance"])
+            cash.update(market_base=row["value_base"])
+            rows.append(cash)
     return [{key: row[key] for key in VALUATION_COLUMNS} for row in rows]
+
+
+def _balance_table(report_rows: list[dict[str, Any]], base: str) -> list[str]:
+    header = ["account", "ccy", "balance", "rate", f"value {base}", f"historical {base}"]
+    header += ["revaluation"]
+    rows = [
+        [
+            r["account"],
+            r["currency"],
+            amount_text(r["balance"]),
+            _cell(r["rate"]),
+            _number(r["value_base"]),
+            _number(r["historical_base"]),
+            _number(r["revaluation"]),
+        ]
+        for r in report_rows
+    ]
+    return table(header, rows, {2, 3, 4, 5, 6}) if rows else ["  none"]
 
 
 def valuation_text(report: dict[str, Any], firm: str) -> str:
@@ -247,22 +266,10 @@ def valuation_text(report: dict[str, Any], firm: str) -> str:
         for r in report["securities"]
     ]
     lines += table(header, rows, {2, 4, 5, 7, 8, 9, 10, 11}) if rows else ["  none"]
-    lines += ["", "Cash"]
-    header = ["account", "ccy", "balance", "rate", f"value {base}", f"historical {base}"]
-    header += ["revaluation"]
-    rows = [
-        [
-            r["account"],
-            r["currency"],
-            amount_text(r["balance"]),
-            _cell(r["rate"]),
-            _number(r["value_base"]),
-            _number(r["historical_base"]),
-            _number(r["revaluation"]),
-        ]
-        for r in report["cash"]
-    ]
-    lines += table(header, rows, {2, 3, 4, 5, 6}) if rows else ["  none"]
+    lines += ["", "Cash", *_balance_table(report["cash"], base)]
+    if report["other"]:
+        lines += ["", "Other balances (not cash: clearing, suspense)"]
+        lines += _balance_table(report["other"], base)
     totals = report["totals"]
     lines += ["", f"Totals in {base}"]
     names = (
@@ -271,6 +278,7 @@ def valuation_text(report: dict[str, Any], firm: str) -> str:
         ("unrealized P&L", "unrealized_base"),
         ("cash", "cash_base"),
         ("FX revaluation of cash", "revaluation"),
+        ("other balances", "other_base"),
         ("total at market", "total_base"),
     )
     lines += table(["", ""], [[name, amount_text(totals[key])] for name, key in names])[1:]

@@ -18,14 +18,19 @@ One dict (amounts are Decimals, dates are dates):
   (market less cost), ``rate`` (currency to base), ``cost_base``,
   ``market_base`` and ``unrealized_base`` (at the as-of rate; None where a price
   or rate is missing);
-- ``cash``: one row per account and currency (no cost), with ``balance``,
+- ``cash``: one row per cash account and currency (no cost), with ``balance``,
   ``rate``, ``value_base``, ``historical_base`` (each posting at the rate of its
   date) and ``revaluation`` (value less historical: the FX gain or loss; None
-  where a rate is missing);
+  where a rate is missing). A cash account is one :func:`is_cash` says is;
+- ``other``: the same rows for every other balance of an asset or liability
+  account held without cost: the clearing accounts (what a counterparty owes
+  on a trade not yet settled), the suspense account. They are the firm's, but
+  not cash: the cash section and the cash ladder must agree;
 - ``totals``: ``market_base``, ``cost_base`` and ``unrealized_base`` over the
   securities valued at market (an unpriced one is in none of them),
-  ``cash_base`` and ``revaluation`` over the cash rows with a rate, and
-  ``total_base`` (securities at market plus cash);
+  ``cash_base`` and ``revaluation`` over the cash rows with a rate,
+  ``other_base`` over the other rows with a rate, and ``total_base``
+  (securities at market plus cash plus other);
 - ``missing`` and ``stale``: rows of ``commodity``, ``currency`` (what it is
   priced in), ``date`` (of the latest price, None when there is none) and
   ``age`` (days), by commodity.
@@ -41,6 +46,7 @@ from typing import Any
 from beancount.core import data, prices
 from beancount.ops.summarize import balance_by_account
 
+from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 
@@ -158,9 +164,32 @@ def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]
     return rows
 
 
-def _cash(entries: list[data.Directive], book: _Prices) -> list[dict[str, Any]]:
-    """Each account's balance in each currency, and its value at the rates of the
-    days it moved (the FX revaluation is the difference with today's value)."""
+def cash_accounts(entries: list[data.Directive], config: Config) -> frozenset[str]:
+    """The accounts whose balances are cash: opened with ``cash-floor`` (any value,
+    ``"none"`` too: a broker's cash account opened without a floor is still cash),
+    given a floor in ``[cash.floors]``, a counterparty's ``cash-account``, or under
+    one of ``[valuation] cash-accounts``."""
+    roots = config.valuation.cash_accounts
+    named = set(config.cash.floors)
+    named |= {cp.cash_account for cp in config.counterparties.values() if cp.cash_account}
+    found = set()
+    for entry in entries:
+        if not isinstance(entry, data.Open):
+            continue
+        account = entry.account
+        if (
+            account in named
+            or keys.CASH_FLOOR in (entry.meta or {})
+            or any(account == root or account.startswith(root + ":") for root in roots)
+        ):
+            found.add(account)
+    return frozenset(found)
+
+
+def _balances(entries: list[data.Directive], book: _Prices) -> list[dict[str, Any]]:
+    """Each account's balance in each currency held without cost, and its value at
+    the rates of the days it moved (the FX revaluation is the difference with
+    today's value)."""
     balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
     for entry in entries:
@@ -212,7 +241,10 @@ def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict
     balances, _ = balance_by_account(books.entries, as_of + ONE_DAY)
     held = {a: inv for a, inv in balances.items() if a.startswith(("Assets:", "Liabilities:"))}
     securities = _securities(held, book)
-    cash = _cash(books.entries, book)
+    cash_names = cash_accounts(books.entries, config)
+    balances_rows = _balances(books.entries, book)
+    cash = [row for row in balances_rows if row["account"] in cash_names]
+    other = [row for row in balances_rows if row["account"] not in cash_names]
     valued = [row for row in securities if row["market_base"] is not None]
     totals = {
         "market_base": _total(valued, "market_base"),
@@ -220,14 +252,16 @@ def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict
         "unrealized_base": _total(valued, "unrealized_base"),
         "cash_base": _total(cash, "value_base"),
         "revaluation": _total(cash, "revaluation"),
+        "other_base": _total(other, "value_base"),
     }
-    totals["total_base"] = totals["market_base"] + totals["cash_base"]
+    totals["total_base"] = totals["market_base"] + totals["cash_base"] + totals["other_base"]
     return {
         "as_of": as_of,
         "base_currency": book.base,
         "stale_after_days": book.stale_after,
         "securities": securities,
         "cash": cash,
+        "other": other,
         "totals": totals,
         "missing": [book.missing[k] for k in sorted(book.missing)],
         "stale": [book.stale[k] for k in sorted(book.stale)],
