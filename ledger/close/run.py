@@ -8,6 +8,8 @@ A refused close writes nothing; an accepted one writes, all or nothing::
     closes/YYYY-MM/trial-balance.txt   .csv
     closes/YYYY-MM/balance-sheet.txt   .csv
     closes/YYYY-MM/income-statement.txt .csv
+    closes/YYYY-MM/stock-record.txt .csv, blotter.txt .csv, valuation.txt .csv
+                                        the records (ledger/records/close_reports.py)
     closes/YYYY-MM/entries.tsv          the manifest of the sealed entries
     closes.beancount                    the seal appended
     main.beancount                      'include "closes.beancount"' added once
@@ -32,6 +34,7 @@ from ledger.close.seal import CLOSES_DIR, SEALS_FILE, period_bounds, read_seals
 from ledger.close.statements import Statement, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books
+from ledger.records.close_reports import record_reports
 from ledger.writer import BooksWriter
 
 SEALS_HEADER = (
@@ -91,13 +94,17 @@ class CloseResult:
         }
 
 
-def _plan(books: Books, period: str, seal: NewSeal, statements: list[Statement]) -> dict[Path, str]:
+def _plan(
+    books: Books, config: Config, period: str, seal: NewSeal, statements: list[Statement]
+) -> dict[Path, str]:
     """Every file the close writes (not yet the appends), by absolute path."""
     directory = books.directory.absolute() / CLOSES_DIR / period
     files = {books.directory.absolute() / seal.manifest_path: seal.manifest}
     for statement in statements:
         files[directory / f"{statement.name}.txt"] = statement.text()
         files[directory / f"{statement.name}.csv"] = statement.csv()
+    for name, text in record_reports(books, config, period).items():
+        files[directory / name] = text
     return files
 
 
@@ -135,7 +142,7 @@ def run_close(
         books, checklist, seal, statements = _evaluate(path, config, period, as_of)
         if not checklist.ok or seal is None:
             return CloseResult(period, as_of, False, checklist, seal, statements, [])
-        files = _plan(books, period, seal, statements)
+        files = _plan(books, config, period, seal, statements)
         for target, text in files.items():
             writer.write_text(target, text)
         seals_file = path.parent.absolute() / SEALS_FILE
