@@ -211,6 +211,38 @@ def test_cash_is_only_the_cash_accounts(runner: CliRunner, tmp_path: Path) -> No
     )
 
 
+def test_a_rate_through_the_euro(runner: CliRunner, tmp_path: Path) -> None:
+    """The ECB's rates are per euro: pounds are worth their euros' dollars."""
+    books = write_books(
+        tmp_path,
+        {
+            "main.beancount": """
+2026-01-01 open Assets:Bank:GBP GBP
+2026-01-01 open Equity:Opening
+2026-11-27 price EUR 1.08 USD
+2026-11-27 price EUR 0.80 GBP
+2026-11-27 * "Opening balance"
+  Assets:Bank:GBP   100.00 GBP
+  Equity:Opening
+""",
+            "backoffice.toml": CONFIG,
+        },
+    )
+    code, out = valuation(runner, books, "--json")
+    assert code == 0, out
+    assert json.loads(out)["cash"] == [
+        {
+            "account": "Assets:Bank:GBP",
+            "balance": "100.00",
+            "currency": "GBP",
+            "historical_base": "135.00",
+            "rate": "1.3500",
+            "revaluation": "0.00",
+            "value_base": "135.00",
+        }
+    ]
+
+
 def test_priced_demo_books_are_clean(runner: CliRunner, demo_books: Path) -> None:
     """The demo books carry a price for every position and a rate for every euro."""
     code, out = valuation(runner, demo_books, "--json")

@@ -82,12 +82,16 @@ class _Prices:
         self.stale_after = config.valuation.stale_after_days
         self.missing: dict[tuple[str, str], dict[str, Any]] = {}
         self.stale: dict[tuple[str, str], dict[str, Any]] = {}
+        self.crossed: dict[tuple[str, str, datetime.date], PricePair] = {}
 
-    def price(self, commodity: str, currency: str) -> tuple[Decimal | None, datetime.date | None]:
-        """The price of ``commodity`` in ``currency`` as of the as-of date."""
+    def price(
+        self, commodity: str, currency: str, *, cross: bool = False
+    ) -> tuple[Decimal | None, datetime.date | None]:
+        """The price of ``commodity`` in ``currency`` as of the as-of date; a rate
+        (``cross``) may go through one other currency (the ECB's rates are per euro)."""
         if commodity == currency:
             return ONE, self.as_of
-        day, number = _get_price(self.map, commodity, currency, self.as_of)
+        day, number = self._lookup(commodity, currency, self.as_of, cross)
         if number is None or day is None:
             latest, _ = _get_price(self.map, commodity, currency)
             self.missing[(commodity, currency)] = self._row(commodity, currency, latest)
@@ -100,8 +104,24 @@ class _Prices:
         """The rate from ``currency`` to the base currency on ``day`` (no listing)."""
         if currency == self.base:
             return ONE
-        _, number = _get_price(self.map, currency, self.base, day)
-        return number
+        return self._lookup(currency, self.base, day, True)[1]
+
+    def _lookup(self, base: str, quote: str, day: datetime.date, cross: bool) -> PricePair:
+        """The direct price, else (``cross``) the product through the first other
+        currency, by name, that prices both; dated by the older of the two."""
+        when, number = _get_price(self.map, base, quote, day)
+        if number is not None or not cross:
+            return when, number
+        key = (base, quote, day)
+        if key not in self.crossed:  # each cash posting asks: search the map once a day
+            self.crossed[key] = None, None
+            for via in sorted(q for b, q in self.map if b == base and q != quote):
+                first_day, first = _get_price(self.map, base, via, day)
+                second_day, second = _get_price(self.map, via, quote, day)
+                if first is not None and second is not None and first_day and second_day:
+                    self.crossed[key] = min(first_day, second_day), first * second
+                    break
+        return self.crossed[key]
 
     def _row(self, commodity: str, currency: str, day: datetime.date | None) -> dict[str, Any]:
         if day is not None and day > self.as_of:
@@ -141,7 +161,7 @@ def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]
         if not quantity:
             continue
         price, day = book.price(security, currency)
-        rate, _ = book.price(currency, book.base)
+        rate, _ = book.price(currency, book.base, cross=True)
         market = _money(_times(quantity, price))
         cost = _money(cost) or ZERO
         rows.append(
@@ -214,7 +234,7 @@ def _balances(entries: list[data.Directive], book: _Prices) -> list[dict[str, An
     for (account, currency), amount in sorted(balance.items()):
         if not amount:
             continue
-        rate, _ = book.price(currency, book.base)
+        rate, _ = book.price(currency, book.base, cross=True)
         value = _money(_times(amount, rate))
         past = _money(historical[(account, currency)])
         rows.append(
