@@ -50,6 +50,11 @@ class PricesConfig(_Model):
     """``[prices]``: the configured price files, where the rate files are archived."""
 
     csv: dict[str, PriceCsvFormat] = Field(default_factory=dict)
+    file: str = Field(
+        default="prices.beancount",
+        min_length=1,
+        description="where 'backoffice prices' writes, relative to the books",
+    )
     rates_account: str | None = Field(
         default=None,
         description="the account whose folders archive ECB and Fed H.10 rate files "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+from pathlib import Path
 
 import click
 
@@ -107,3 +108,50 @@ def valuation(
         click.echo(valuation_text(report, config.firm.name), nl=False)
     echo_books_problems(books.errors)
     sys.exit(1 if report["missing"] or report["stale"] else 0)
+
+
+@click.command("prices")
+@click.option("--date", "day", type=DATE, help="Fetch the close of this day (default: the latest).")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@pass_app
+def prices(app: AppContext, day: datetime.date | None, dry_run: bool) -> None:
+    """Fetch prices through the bean-price sources the commodity directives name
+    ('price: "USD:yahoo/AAPL"') into the prices file ([prices] file)."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.close.seal import read_seals
+    from ledger.records.fetch import SourceError, fetch_prices, price_text
+
+    target = (app.books_dir / app.config.prices.file).absolute()
+    with app.writing(dry_run=dry_run) as (opened, writer):
+        entries = opened.books.entries
+        try:
+            found = fetch_prices(entries, day, str(target))
+        except SourceError as exc:
+            raise UsageError(str(exc)) from None
+        for source, problem in found.failed:
+            click.echo(
+                f"{source.meta.get('filename')}:{source.meta.get('lineno')}: "
+                f"{source.commodity}: no price: {problem}",
+                err=True,
+            )
+        seals, _ = read_seals(entries)
+        sealed = [p for p in found.prices if seals and p.date <= seals[-1].end]
+        for price in sealed:
+            click.echo(
+                f"{price.currency}: a price of {price.date} is in the closed period "
+                f"{seals[-1].period}; fetch a later date",
+                err=True,
+            )
+        if found.failed or sealed:
+            click.echo("nothing written", err=True)
+            sys.exit(1)
+        text = "".join("\n" + price_text(price) for price in found.prices)
+        click.echo(text.lstrip("\n"), nl=False)
+        if writer is not None and found.prices:
+            writer.append_text(target, text)
+            include = f'include "{target.relative_to(opened.path.parent.absolute())}"'
+            loaded = {str(Path(name).absolute()) for name in opened.books.options["include"]}
+            if str(target) not in loaded:
+                writer.append_text(opened.path.absolute(), include + "\n")
+    written = "nothing written (dry run)" if dry_run else f"written to {target.name}"
+    click.echo(f"{len(found.prices)} new price(s), {found.already} already in the books; {written}")
