@@ -126,7 +126,9 @@ class StandingInstruction(_Model):
 class SettlementConfig(_Model):
     """Settlement-date accounting (plugins.settlement) and settlement instructions."""
 
-    policy: Literal["settlement-date", "trade-date"] = "settlement-date"
+    # "contractual" is "settlement-date" (contractual settlement date accounting);
+    # "actual": a trade takes effect when its settlement is booked.
+    policy: Literal["settlement-date", "contractual", "actual", "trade-date"] = "settlement-date"
     fail_warning_days: int = Field(default=3, ge=0)
     # A sale of more than is held: an import error, or with this, a short position.
     allow_short: bool = False
@@ -136,6 +138,16 @@ class SettlementConfig(_Model):
     sender_bic: str | None = Field(default=None, pattern=_BIC_RE)
     custodian_bic: str | None = Field(default=None, pattern=_BIC_RE)
     instructions: list[StandingInstruction] = []
+
+    @property
+    def on_settlement(self) -> bool:
+        """Whether trades take effect on a settlement date (contractual or actual)."""
+        return self.policy != "trade-date"
+
+    @property
+    def actual(self) -> bool:
+        """Whether trades take effect when their settlement arrives (actual)."""
+        return self.policy == "actual"
 
     @field_validator("market_calendars", "currency_calendars")
     @classmethod
