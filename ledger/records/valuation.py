@@ -83,6 +83,7 @@ class _Prices:
         self.missing: dict[tuple[str, str], dict[str, Any]] = {}
         self.stale: dict[tuple[str, str], dict[str, Any]] = {}
         self.crossed: dict[tuple[str, str, datetime.date], PricePair] = {}
+        self.revaluation_account = config.close.revaluation_account
 
     def price(
         self, commodity: str, currency: str, *, cross: bool = False
@@ -223,6 +224,8 @@ def _balances(entries: list[data.Directive], book: _Prices) -> list[dict[str, An
                 continue
             if not posting.account.startswith(("Assets:", "Liabilities:")):
                 continue
+            if posting.account == book.revaluation_account:
+                continue
             key = (posting.account, units.currency)
             balance[key] += units.number
             rate = book.rate_on(units.currency, entry.date)
@@ -260,6 +263,8 @@ def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict
     book = _Prices(books.entries, config, as_of)
     balances, _ = balance_by_account(books.entries, as_of + ONE_DAY)
     held = {a: inv for a, inv in balances.items() if a.startswith(("Assets:", "Liabilities:"))}
+    # the month-end mark-to-market is this report's own result, not a position
+    held.pop(config.close.revaluation_account, None)
     securities = _securities(held, book)
     cash_names = cash_accounts(books.entries, config)
     balances_rows = _balances(books.entries, book)
