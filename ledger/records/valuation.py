@@ -44,7 +44,6 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data, prices
-from beancount.ops.summarize import balance_by_account
 
 from ledger import meta as keys
 from ledger.books import Books
@@ -84,6 +83,7 @@ class _Prices:
         self.stale: dict[tuple[str, str], dict[str, Any]] = {}
         self.crossed: dict[tuple[str, str, datetime.date], PricePair] = {}
         self.revaluation_account = config.close.revaluation_account
+        self.rates: dict[tuple[str, datetime.date], Decimal | None] = {}
 
     def price(
         self, commodity: str, currency: str, *, cross: bool = False
@@ -105,7 +105,10 @@ class _Prices:
         """The rate from ``currency`` to the base currency on ``day`` (no listing)."""
         if currency == self.base:
             return ONE
-        return self._lookup(currency, self.base, day, True)[1]
+        key = (currency, day)
+        if key not in self.rates:  # asked for each posting: most share a day
+            self.rates[key] = self._lookup(currency, self.base, day, True)[1]
+        return self.rates[key]
 
     def _lookup(self, base: str, quote: str, day: datetime.date, cross: bool) -> PricePair:
         """The direct price, else (``cross``) the product through the first other
@@ -147,16 +150,52 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(ROUND)
 
 
-def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]:
-    held: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for account, inventory in balances.items():
-        for position in inventory:
-            cost = position.cost
-            if cost is None or not isinstance(cost.number, Decimal):
+Held = dict[tuple[str, str, str], list[Decimal]]  # (account, security, cost ccy) -> qty, cost
+Balances = dict[tuple[str, str], Decimal]  # (account, currency) -> balance
+
+
+def _walk(entries: list[data.Directive], book: _Prices) -> tuple[Held, Balances, dict[Any, Any]]:
+    """One pass over the entries to the as-of date: the positions held at cost, and
+    each balance held without cost with its value at the rates of the days it moved
+    (the FX revaluation is the difference with today's value). One pass, not
+    Beancount's balance_by_account and a second walk: the books are far larger
+    than the processor's caches."""
+    held: Held = defaultdict(lambda: [ZERO, ZERO])
+    balance: Balances = defaultdict(Decimal)
+    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
+    as_of, skipped = book.as_of, book.revaluation_account
+    for entry in entries:
+        if entry.date > as_of:
+            break
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            units = posting.units
+            if units is None or not isinstance(units.number, Decimal):
                 continue
-            totals = held[(account, position.units.currency, cost.currency)]
-            totals[0] += position.units.number
-            totals[1] += position.units.number * cost.number
+            account = posting.account
+            if not account.startswith(("Assets:", "Liabilities:")) or account == skipped:
+                continue
+            cost = posting.cost
+            if cost is not None:
+                # booked: a Cost, never a CostSpec (typed as either)
+                number = getattr(cost, "number", None)
+                if isinstance(number, Decimal) and isinstance(cost.currency, str):
+                    totals = held[(account, units.currency, cost.currency)]
+                    totals[0] += units.number
+                    totals[1] += units.number * number
+                continue
+            key = (account, units.currency)
+            balance[key] += units.number
+            rate = book.rate_on(units.currency, entry.date)
+            before = historical[key]
+            historical[key] = (
+                None if rate is None or before is None else before + units.number * rate
+            )
+    return held, balance, historical
+
+
+def _securities(held: Held, book: _Prices) -> list[dict[str, Any]]:
     rows = []
     for (account, security, currency), (quantity, cost) in sorted(held.items()):
         if not quantity:
@@ -207,32 +246,7 @@ def cash_accounts(entries: list[data.Directive], config: Config) -> frozenset[st
     return frozenset(found)
 
 
-def _balances(entries: list[data.Directive], book: _Prices) -> list[dict[str, Any]]:
-    """Each account's balance in each currency held without cost, and its value at
-    the rates of the days it moved (the FX revaluation is the difference with
-    today's value)."""
-    balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
-    for entry in entries:
-        if entry.date > book.as_of:
-            break
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting in entry.postings:
-            units = posting.units
-            if posting.cost is not None or units is None or not isinstance(units.number, Decimal):
-                continue
-            if not posting.account.startswith(("Assets:", "Liabilities:")):
-                continue
-            if posting.account == book.revaluation_account:
-                continue
-            key = (posting.account, units.currency)
-            balance[key] += units.number
-            rate = book.rate_on(units.currency, entry.date)
-            before = historical[key]
-            historical[key] = (
-                None if rate is None or before is None else before + units.number * rate
-            )
+def _balances(balance: Balances, historical: dict[Any, Any], book: _Prices) -> list[dict[str, Any]]:
     rows = []
     for (account, currency), amount in sorted(balance.items()):
         if not amount:
@@ -261,13 +275,10 @@ def _total(rows: list[dict[str, Any]], key: str) -> Decimal:
 def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
     """Every position at market and at cost as of ``as_of``; cash and its FX revaluation."""
     book = _Prices(books.entries, config, as_of)
-    balances, _ = balance_by_account(books.entries, as_of + ONE_DAY)
-    held = {a: inv for a, inv in balances.items() if a.startswith(("Assets:", "Liabilities:"))}
-    # the month-end mark-to-market is this report's own result, not a position
-    held.pop(config.close.revaluation_account, None)
+    held, balance, historical = _walk(books.entries, book)
     securities = _securities(held, book)
     cash_names = cash_accounts(books.entries, config)
-    balances_rows = _balances(books.entries, book)
+    balances_rows = _balances(balance, historical, book)
     cash = [row for row in balances_rows if row["account"] in cash_names]
     other = [row for row in balances_rows if row["account"] not in cash_names]
     valued = [row for row in securities if row["market_base"] is not None]
