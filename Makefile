@@ -58,6 +58,8 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(DEMO_BOOKS) blotter --from 2026-11-01 --to 2026-11-30
 	$(BIN)/backoffice --books $(DEMO_BOOKS) stock-record
 	$(BIN)/backoffice --books $(DEMO_BOOKS) valuation
+	@echo "== backoffice valuation --as-of 2026-10-31: the October month-end, at Custodia's MT535 prices"
+	$(BIN)/backoffice --books $(DEMO_BOOKS) valuation --as-of 2026-10-31
 	@echo "== backoffice close 2026-10 --dry-run: the October checklist passes"
 	$(BIN)/backoffice --books $(DEMO_BOOKS) close 2026-10 --dry-run
 	@if [ "$(SERVE)" != "0" ]; then \

@@ -20,6 +20,7 @@ from importers.bank.mt940 import Mt940Importer
 from importers.bank.ofx import OfxImporter
 from importers.custody.corporate_actions import CorporateActionImporter
 from importers.custody.csv import CustodyCsvImporter
+from importers.custody.fx_rates import FxRatesImporter
 from importers.custody.mt535 import Mt535Importer
 from importers.custody.mt536 import Mt536Importer
 from importers.custody.prices_csv import PriceCsvImporter
@@ -45,6 +46,7 @@ def importers_for(config: Config) -> list[Importer]:
         CustodyCsvImporter(config),
     ]
     prices: list[Importer] = [PriceCsvImporter(config, name) for name in sorted(config.prices.csv)]
+    prices.append(FxRatesImporter(config))
     return [*trades, *custody, *prices, *bank_importers(config)]
 
 

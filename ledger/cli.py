@@ -23,7 +23,7 @@ from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
-from ledger.records.cli import blotter, stock_record, valuation
+from ledger.records.cli import blotter, prices, stock_record, valuation
 from ledger.settlement.cli import instructions, settlements
 from ledger.writer import LockTimeout, UnfinishedWrite
 
@@ -216,3 +216,4 @@ main.add_command(cash)
 main.add_command(blotter)
 main.add_command(stock_record)
 main.add_command(valuation)
+main.add_command(prices)

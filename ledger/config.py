@@ -41,6 +41,16 @@ class ValuationConfig(_Model):
     """``backoffice valuation``: how old a price may be before it is listed as stale."""
 
     stale_after_days: int = Field(default=4, ge=0, le=366)
+    # Accounts (or their parents) whose balances are cash, besides those opened with
+    # `cash-floor` and the counterparties' cash accounts.
+    cash_accounts: tuple[str, ...] = ("Assets:Bank",)
+
+    @field_validator("cash_accounts")
+    @classmethod
+    def _cash_accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for account in value:
+            _check_account(account)
+        return value
 
 
 class AccountsConfig(_Model):
@@ -117,7 +127,9 @@ class StandingInstruction(_Model):
 class SettlementConfig(_Model):
     """Settlement-date accounting (plugins.settlement) and settlement instructions."""
 
-    policy: Literal["settlement-date", "trade-date"] = "settlement-date"
+    # "contractual" is "settlement-date" (contractual settlement date accounting);
+    # "actual": a trade takes effect when its settlement is booked.
+    policy: Literal["settlement-date", "contractual", "actual", "trade-date"] = "settlement-date"
     fail_warning_days: int = Field(default=3, ge=0)
     # A sale of more than is held: an import error, or with this, a short position.
     allow_short: bool = False
@@ -127,6 +139,16 @@ class SettlementConfig(_Model):
     sender_bic: str | None = Field(default=None, pattern=_BIC_RE)
     custodian_bic: str | None = Field(default=None, pattern=_BIC_RE)
     instructions: list[StandingInstruction] = []
+
+    @property
+    def on_settlement(self) -> bool:
+        """Whether trades take effect on a settlement date (contractual or actual)."""
+        return self.policy != "trade-date"
+
+    @property
+    def actual(self) -> bool:
+        """Whether trades take effect when their settlement arrives (actual)."""
+        return self.policy == "actual"
 
     @field_validator("market_calendars", "currency_calendars")
     @classmethod

@@ -47,6 +47,21 @@ class PriceCsvFormat(CsvFormat):
 
 
 class PricesConfig(_Model):
-    """``[prices]``: the configured price files."""
+    """``[prices]``: the configured price files, where the rate files are archived."""
 
     csv: dict[str, PriceCsvFormat] = Field(default_factory=dict)
+    file: str = Field(
+        default="prices.beancount",
+        min_length=1,
+        description="where 'backoffice prices' writes, relative to the books",
+    )
+    rates_account: str | None = Field(
+        default=None,
+        description="the account whose folders archive ECB and Fed H.10 rate files "
+        "(default: [trades] securities-account)",
+    )
+
+    @field_validator("rates_account")
+    @classmethod
+    def _rates_account(cls, value: str | None) -> str | None:
+        return None if value is None else _check_account(value)

@@ -32,10 +32,27 @@ After::
       Assets:Unsettled:BetaMarkets      47360.00 EUR
       Assets:Custody:Custodia:Cash:EUR -47360.00 EUR
 
-The generated settlement is flagged ``!`` while S is after the as-of date. With
-``policy = "trade-date"`` the trade stays on T and the clearing balance waits
-for the settlement. A cancellation (``cancels: "<trade-id>"``) takes effect on
-its own date, or on S when it comes before S and the policy is settlement-date.
+The generated settlement is flagged ``!`` while S is after the as-of date
+(``policy = "contractual"`` is the same policy). With ``policy = "trade-date"``
+the trade stays on T and the clearing balance waits for the settlement. A
+cancellation (``cancels: "<trade-id>"``) takes effect on its own date, or on S
+when it comes before S and the policy is settlement-date.
+
+With ``policy = "actual"`` (actual settlement date accounting) a trade takes
+effect when its settlement arrives: it is re-dated to the date of the settlement
+that completes it. Until then it is pending: on S while S is after the as-of
+date, else (a fail) on the day after the as-of date, so the books as of that
+date do not hold it, as the custodian does not (a failed sale's securities are
+still ours). A trade paid straight from a cash account settles on S; an
+``auto-settle`` one on S, as its generated settlement; a cancelled trade that
+never settled nets out with its cancellation on the later of S and the
+cancellation's date. The failed MSFT sale of the demo, as of 2026-11-27::
+
+    2026-11-28 ! "AlphaSec" "Sell 200 MSFT" ^trade-GA-20261119-001
+      trade-date: 2026-11-19
+      settle-date: 2026-11-20
+      fail-age: 4
+      ...
 
 Errors, each on the entry with its numbers and a hint: S before T or not a
 business day of the trade's settlement calendars; S off the standard cycle
@@ -84,7 +101,9 @@ class _Run:
         self.entries = entries
         self.as_of = as_of
         self.book = CycleBook(config.settlement)
-        self.settlement_date = config.settlement.policy == "settlement-date"
+        self.settlement_date = config.settlement.on_settlement
+        self.actual = config.settlement.actual
+        self.pending_day = as_of + datetime.timedelta(days=1)
         self.errors: list[BooksError] = []
         # The output: a copy of the entries, each replaced in place by its index (the
         # scan's positions), so no entry needs looking up.
@@ -108,9 +127,17 @@ class _Run:
                 # A cancellation takes effect on its own date, or on S if that is later.
                 if self.settlement_date:
                     position = found.cancel_positions[trade_id]
-                    self.redate(position, max(cancel.date, trade.settle_date))
-            elif trade_id not in found.settled:  # else settled in full by the as-of date
-                self.trade(trade, found.settlements.get(trade_id, []))
+                    day = max(cancel.date, trade.settle_date)
+                    self.redate(position, day)
+                    if self.actual and trade.clearing_account is not None:
+                        self.redate(trade.position, day)  # never settled: the two net out
+            elif trade_id in found.settled:  # settled in full by the as-of date
+                if self.actual and trade.clearing_account is not None:
+                    self.redate(trade.position, found.settled[trade_id].date)
+            else:
+                settlements = self.trade(trade, found.settlements.get(trade_id, []))
+                if self.actual and trade.clearing_account is not None:
+                    self.redate(trade.position, self.effective(trade, settlements))
         for trade_id, cancel in found.cancels.items():
             if trade_id not in found.trades:
                 self.error(
@@ -157,14 +184,25 @@ class _Run:
             checked = self.checked[key] = self.check_dates(trade)
         return checked
 
-    def trade(self, trade: Trade, settlements: list[Settlement]) -> None:
-        """A trade not cancelled and not settled in full: its settlements and fail."""
+    def trade(self, trade: Trade, settlements: list[Settlement]) -> list[Settlement]:
+        """A trade not cancelled and not settled in full: its settlements (the generated
+        one included) after checking them, and its fail."""
         if trade.clearing_account is None:
-            return
+            return settlements
         settlements = self.amounts(trade, settlements)
         cycle = self.dates(trade)[0]
         if cycle is not None:
             self.fails(trade, settlements, cycle)
+        return settlements
+
+    def effective(self, trade: Trade, settlements: list[Settlement]) -> datetime.date:
+        """Under the actual policy, the day a trade not settled by the as-of date takes
+        effect: its last settlement's, once they cover it; else pending, after the
+        as-of date (on S while that is later)."""
+        settled = sum((s.amount for s in settlements), Decimal(0))
+        if settlements and settled == trade.amount:
+            return max(s.date for s in settlements)
+        return max(trade.settle_date, self.pending_day)
 
     def redate(self, position: int, day: datetime.date) -> None:
         """Re-date the entry at ``position`` of the output (as it stands) to ``day``."""

@@ -82,11 +82,17 @@ def test_close_commit_lists_each_document_and_its_sha256(repo: Path) -> None:
     names = [
         "closes/2026-10/balance-sheet.csv",
         "closes/2026-10/balance-sheet.txt",
+        "closes/2026-10/blotter.csv",
+        "closes/2026-10/blotter.txt",
         "closes/2026-10/entries.tsv",
         "closes/2026-10/income-statement.csv",
         "closes/2026-10/income-statement.txt",
+        "closes/2026-10/stock-record.csv",
+        "closes/2026-10/stock-record.txt",
         "closes/2026-10/trial-balance.csv",
         "closes/2026-10/trial-balance.txt",
+        "closes/2026-10/valuation.csv",
+        "closes/2026-10/valuation.txt",
         "closes.beancount",
         "main.beancount",
     ]

@@ -128,11 +128,17 @@ def test_close_writes_reports_and_seal_that_tie_to_the_books(books: Path) -> Non
     assert written == [
         "closes/2026-10/balance-sheet.csv",
         "closes/2026-10/balance-sheet.txt",
+        "closes/2026-10/blotter.csv",
+        "closes/2026-10/blotter.txt",
         "closes/2026-10/entries.tsv",
         "closes/2026-10/income-statement.csv",
         "closes/2026-10/income-statement.txt",
+        "closes/2026-10/stock-record.csv",
+        "closes/2026-10/stock-record.txt",
         "closes/2026-10/trial-balance.csv",
         "closes/2026-10/trial-balance.txt",
+        "closes/2026-10/valuation.csv",
+        "closes/2026-10/valuation.txt",
     ]
     seal = (directory / "closes.beancount").read_text()
     assert '2026-10-31 custom "period-close" "2026-10"\n' in seal

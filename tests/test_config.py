@@ -24,7 +24,7 @@ def test_defaults_follow_design() -> None:
         (
             '[settlement]\npolicy = "weekly"\n',
             "books/backoffice.toml:2: settlement.policy: Input should be "
-            "'settlement-date' or 'trade-date' (got 'weekly')",
+            "'settlement-date', 'contractual', 'actual' or 'trade-date' (got 'weekly')",
         ),
         (
             "[settlement]\nfail-warning-days = -1\n",

@@ -17,6 +17,7 @@ from bench.generate import read_firm, render, write
 from ledger.books import Books, load
 from ledger.cli import main
 from ledger.config import load_config
+from ledger.records.entries import read_trade_entries
 from ledger.records.stock_record import stock_record_report
 from ledger.settlement.report import settlements_report
 from tests.conftest import DEMO_BOOKS, write_books
@@ -33,12 +34,12 @@ def stock_record(runner: CliRunner, books: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-@pytest.mark.parametrize("policy", ["settlement-date", "trade-date"])
+@pytest.mark.parametrize("policy", ["settlement-date", "contractual", "actual", "trade-date"])
 def test_text_fail_unsettled_and_break(runner: CliRunner, tmp_path: Path, policy: str) -> None:
     """The failed MSFT sale is still at the custodian (a fail to deliver), the pending
     XYZ purchase is due in; Custodia's 140 XYZ against the record's 150 is a break.
-    The books differ by policy (the trade-date policy has the pending XYZ in them);
-    where the securities are does not."""
+    The books differ by policy (the trade-date policy has the pending XYZ in them, the
+    actual policy still the MSFT sold); where the securities are does not."""
     books = write_books(tmp_path, records_books(policy))
     code, out = stock_record(runner, books)
     assert code == 1
@@ -128,7 +129,8 @@ def test_json_before_settlement(runner: CliRunner, tmp_path: Path) -> None:
 
 def ties_to_the_books(books: Books, as_of: datetime.date) -> None:
     """Each security's position is the books' balance (Beancount's own sum) plus the
-    trades the settlements report shows pending past ``as_of``; long equals short."""
+    live trades whose entries the policy dated after ``as_of`` (pending, or under the
+    actual policy not yet settled); long equals short."""
     config = load_config(books.path)
     report = stock_record_report(books, config, as_of)
     balances = balance_by_account(books.entries, as_of + datetime.timedelta(days=1))[0]
@@ -136,9 +138,10 @@ def ties_to_the_books(books: Books, as_of: datetime.date) -> None:
     for inventory in balances.values():
         for position in inventory:
             books_total[position.units.currency] += position.units.number
+    entries = read_trade_entries(books.entries)
     pending: dict[str, Decimal] = defaultdict(Decimal)
     for trade in settlements_report(books, config, as_of)["trades"]:
-        if trade["settle_date"] > as_of:
+        if entries[trade["trade_id"]].entry.date > as_of:
             sign = 1 if trade["side"] == "buy" else -1
             pending[trade["security"]] += sign * trade["quantity"]
     assert report["unbalanced"] == []
@@ -152,7 +155,11 @@ def ties_to_the_books(books: Books, as_of: datetime.date) -> None:
         assert security["long"] == security["short"], name
 
 
-def test_demo_ties_to_the_books(demo_books: Path, runner: CliRunner) -> None:
+@pytest.mark.parametrize("policy", ["settlement-date", "actual", "trade-date"])
+def test_demo_ties_to_the_books(demo_books: Path, runner: CliRunner, policy: str) -> None:
+    config = demo_books.parent / "backoffice.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('policy = "settlement-date"', f'policy = "{policy}"'))
     inbox = sorted(str(p) for p in (demo_books.parent / "inbox").iterdir() if p.is_file())
     result = runner.invoke(main, ["--books", str(demo_books), "import", *inbox])
     assert result.exit_code == 0, result.output

@@ -97,6 +97,7 @@ def test_text(runner: CliRunner, books: Path) -> None:
         "  unrealized P&L           3,304.98\n"
         "  cash                    11,620.00\n"
         "  FX revaluation of cash      -5.00\n"
+        "  other balances               0.00\n"
         "  total at market         40,648.98\n"
         "\n"
         "Missing prices (not valued, not even at cost: add a price directive)\n"
@@ -140,6 +141,7 @@ def test_json_before_the_prices(runner: CliRunner, books: Path) -> None:
         "cash_base": "11575.00",
         "cost_base": "2940.00",
         "market_base": "3045.00",
+        "other_base": "0",
         "revaluation": "-50.00",
         "total_base": "14620.00",
         "unrealized_base": "105.00",
@@ -162,6 +164,83 @@ def test_csv(runner: CliRunner, books: Path) -> None:
         "cash,Assets:Bank:EUR,EUR,1500.00,EUR,,,,,,1.08,,1620.00,,1625.00,-5.00\n"
         "cash,Assets:Bank:USD,USD,10000.00,USD,,,,,,1,,10000.00,,10000.00,0.00\n"
     )
+
+
+CLEARING_BOOKS = """
+2026-01-01 open Assets:Custody:Securities "FIFO"
+2026-01-01 open Assets:Custody:Cash:EUR EUR
+  cash-floor: "0 EUR"
+2026-01-01 open Assets:Unsettled:AlphaSec
+2026-01-01 open Assets:Suspense
+2026-01-01 open Equity:Opening
+
+2026-11-02 price EUR 1.10 USD
+2026-11-27 price EUR 1.08 USD
+
+2026-11-02 * "Opening balance"
+  Assets:Custody:Cash:EUR   1000.00 EUR
+  Assets:Unsettled:AlphaSec  500.00 EUR
+  Assets:Suspense             20.00 EUR
+  Equity:Opening
+"""
+
+
+def test_cash_is_only_the_cash_accounts(runner: CliRunner, tmp_path: Path) -> None:
+    """A clearing account (what a counterparty owes) and the suspense account are the
+    firm's but not cash: listed apart, in the total, out of the cash total."""
+    books = write_books(tmp_path, {"main.beancount": CLEARING_BOOKS, "backoffice.toml": CONFIG})
+    code, out = valuation(runner, books)
+    assert code == 0
+    assert out.split("Cash\n", 1)[1] == (
+        "  account                  ccy   balance  rate  value USD  historical USD  revaluation\n"
+        "  Assets:Custody:Cash:EUR  EUR  1,000.00  1.08   1,080.00        1,100.00       -20.00\n"
+        "\n"
+        "Other balances (not cash: clearing, suspense)\n"
+        "  account                    ccy  balance  rate  value USD  historical USD  revaluation\n"
+        "  Assets:Suspense            EUR    20.00  1.08      21.60           22.00        -0.40\n"
+        "  Assets:Unsettled:AlphaSec  EUR   500.00  1.08     540.00          550.00       -10.00\n"
+        "\n"
+        "Totals in USD\n"
+        "  securities at market        0.00\n"
+        "  securities at cost          0.00\n"
+        "  unrealized P&L              0.00\n"
+        "  cash                    1,080.00\n"
+        "  FX revaluation of cash    -20.00\n"
+        "  other balances            561.60\n"
+        "  total at market         1,641.60\n"
+    )
+
+
+def test_a_rate_through_the_euro(runner: CliRunner, tmp_path: Path) -> None:
+    """The ECB's rates are per euro: pounds are worth their euros' dollars."""
+    books = write_books(
+        tmp_path,
+        {
+            "main.beancount": """
+2026-01-01 open Assets:Bank:GBP GBP
+2026-01-01 open Equity:Opening
+2026-11-27 price EUR 1.08 USD
+2026-11-27 price EUR 0.80 GBP
+2026-11-27 * "Opening balance"
+  Assets:Bank:GBP   100.00 GBP
+  Equity:Opening
+""",
+            "backoffice.toml": CONFIG,
+        },
+    )
+    code, out = valuation(runner, books, "--json")
+    assert code == 0, out
+    assert json.loads(out)["cash"] == [
+        {
+            "account": "Assets:Bank:GBP",
+            "balance": "100.00",
+            "currency": "GBP",
+            "historical_base": "135.00",
+            "rate": "1.3500",
+            "revaluation": "0.00",
+            "value_base": "135.00",
+        }
+    ]
 
 
 def test_priced_demo_books_are_clean(runner: CliRunner, demo_books: Path) -> None:

@@ -23,6 +23,15 @@ ofxtools parses OFX 1.x (SGML) and 2.x (XML) with its own tokenizer into
 - TRANSFER: securities moved in or out with no trade; booked ``!`` against
   the suspense account for review (the other side is another custodian).
 
+Prices: each ``<INVPOS>`` of ``<INVPOSLIST>`` (13.9.2.6.1: ``<UNITPRICE>`` as of
+``<DTPRICEASOF>``) and each ``<SECINFO>`` of ``<SECLIST>`` with a
+``<UNITPRICE>`` (13.8.5.1, as of its ``<DTASOF>``, else the statement's) becomes
+a ``price`` directive of a security the books know, in the aggregate's
+``<CURRENCY>`` or the statement's ``<CURDEF>``; a bond's price is a percent of
+par, written per unit of face value. The position's price wins over the list's
+for the same day. Each carries ``source-ref`` ``<BROKERID>/<date>/<symbol>/price``:
+a re-import, or another statement's price of the same day, adds nothing.
+
 Securities are named by ``<SECID>``: an ISIN, or a CUSIP turned into its US
 ISIN (``US`` + CUSIP + check digit); the ticker and name come from
 ``<SECLIST>``. The counterparty is ``[trades.ofx] brokers`` keyed by
@@ -39,6 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.core.position import CostSpec
 
 from importers.common import ImportFailure, InputWarning, UnknownBroker, entry_meta
@@ -47,6 +57,7 @@ from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from ledger.isin import check_digit
 from ledger.meta import Side
 from ledger.posting import posting
+from ledger.securities import InvalidIsin, UnknownSecurity
 
 BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
 SELLS = {"SELLSTOCK", "SELLMF", "SELLDEBT"}
@@ -186,6 +197,7 @@ class BrokerOfxImporter(TradeImporter):
                 if entry is not None:
                     resolver.record(entry)
                     entries.append(entry)
+            entries.extend(reader.prices(broker, statement))
         return entries
 
 
@@ -240,6 +252,46 @@ class _Statement:
             )
         symbol = self.resolver.symbol(index, isin, ticker, name=name, asset_class=asset_class)
         return symbol, isin
+
+    def _known_symbol(self, secid: Any) -> str | None:
+        """The books' symbol of ``secid``, or None for a security they do not carry
+        (a price of it would value nothing)."""
+        info = self.securities.get((str(secid.uniqueidtype), str(secid.uniqueid)))
+        ticker = str(info.secinfo.ticker) if info is not None and info.secinfo.ticker else None
+        isin = _isin(secid)
+        if isin is not None and isin in self.resolver.missing:
+            return self.resolver.missing[isin].symbol  # a new security a trade here brings
+        try:
+            return self.resolver.master.resolve(isin, ticker=ticker).symbol
+        except (UnknownSecurity, InvalidIsin):
+            return None
+
+    def prices(self, broker: str, statement: Any) -> list[data.Price]:
+        """The prices of the statement's positions, then of its securities list."""
+        quotes: list[tuple[Any, Any, Any, bool]] = []
+        for position in statement.invposlist or []:
+            pos = position.invpos
+            bond = type(position).__name__ == "POSDEBT"
+            quotes.append((pos, pos.unitprice, pos.dtpriceasof, bond))
+        for info in self.securities.values():
+            sec = info.secinfo
+            bond = type(info).__name__ == "DEBTINFO"
+            day = sec.dtasof or statement.dtasof
+            quotes.append((sec, sec.unitprice, day, bond))
+        out: dict[tuple[str, datetime.date], data.Price] = {}
+        for aggregate, unitprice, when, bond in quotes:
+            if unitprice is None or when is None or Decimal(unitprice) <= 0:
+                continue
+            symbol = self._known_symbol(aggregate.secid)
+            day = _day(when)
+            if symbol is None or (symbol, day) in out:
+                continue
+            number = Decimal(unitprice) / 100 if bond else Decimal(unitprice)
+            ref = f"{broker}/{day.isoformat()}/{symbol}/price"
+            meta = entry_meta(self.filepath, 0, self.filepath, ref, self.sha256)
+            price = Amount(number, self.currency_of(aggregate))
+            out[(symbol, day)] = data.Price(meta, day, symbol, price)
+        return list(out.values())
 
     def currency_of(self, aggregate: Any) -> str:
         currency = getattr(aggregate, "currency", None)

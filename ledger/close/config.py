@@ -3,6 +3,9 @@
 ```toml
 [close]
 reconciled-accounts = ["Assets:Bank", "Assets:Custody"]   # need a balance assertion at period end
+revaluation = false                        # book the month-end mark-to-market and its reversal
+revaluation-account = "Assets:Revaluation" # the positions' unrealized P&L in the base currency
+unrealized-account = "Income:Unrealized"   # against it
 ```
 """
 
@@ -17,6 +20,9 @@ class CloseConfig(_Model):
     """What the month-end checklist requires."""
 
     reconciled_accounts: tuple[str, ...] = ("Assets:Bank", "Assets:Custody")
+    revaluation: bool = False
+    revaluation_account: str = "Assets:Revaluation"
+    unrealized_account: str = "Income:Unrealized"
 
     @field_validator("reconciled_accounts")
     @classmethod
@@ -24,6 +30,11 @@ class CloseConfig(_Model):
         for account in value:
             _check_account(account)
         return value
+
+    @field_validator("revaluation_account", "unrealized_account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _check_account(value)
 
     def reconciled(self, account: str) -> bool:
         """Whether ``account`` is, or is under, a reconciled account."""

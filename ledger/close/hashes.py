@@ -34,7 +34,7 @@ from typing import Any, TypeGuard
 
 from beancount import loader
 from beancount.core import data
-from beancount.parser import booking
+from beancount.parser import booking, parser
 
 from ledger.close.canonical import entry_digest
 from ledger.errors import BooksError
@@ -77,14 +77,23 @@ def entry_hashes(
     return [FileHashes(name, records) for name, records in by_file.items()]
 
 
-def booked_hashes(path: Path) -> list[FileHashes]:
+def booked_hashes(path: Path, overlay: tuple[Path, str] | None = None) -> list[FileHashes]:
     """The records of the books at ``path``, parsed and booked by Beancount as
-    its loader does before the first plugin (no plugin runs)."""
+    its loader does before the first plugin (no plugin runs). ``overlay``: a
+    file and the text it is about to hold, read in its place (``close`` seals
+    the revaluation it writes in the same commit)."""
     main = os.path.abspath(path)
     entries, _, options = loader._parse_recursive([(main, True)], None)
+    filenames = list(options["include"])
+    if overlay is not None:
+        name = os.path.abspath(overlay[0])
+        entries = [entry for entry in entries if entry.meta.get("filename") != name]
+        entries.extend(parser.parse_string(overlay[1], report_filename=name)[0])
+        if name not in filenames:
+            filenames.append(name)
     entries.sort(key=data.entry_sortkey)
     entries, _ = booking.book(entries, options)  # type: ignore[no-untyped-call]
-    return entry_hashes(entries, options["include"], os.path.dirname(main))
+    return entry_hashes(entries, filenames, os.path.dirname(main))
 
 
 def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:

@@ -206,7 +206,7 @@ def _checked_balances(
     (the file's own entries from ``batch[earlier:]`` on). A new account's first
     statement books its opening (:mod:`ledger.imports.opening`), or with ``[imports]
     opening-from-statement = false`` is refused with the entry to add."""
-    policy = config.settlement.policy == "settlement-date"
+    policy = config.settlement.on_settlement
     failures = check_balances(balances, view.balance, batch, settlement_date=policy)
     if not failures:
         return [], []

@@ -55,7 +55,7 @@ def _fast(books_path: Path, config: Config) -> BooksView:
         books_path,
         watched,
         config.accounts.unsettled,
-        settlement_date=config.settlement.policy == "settlement-date",
+        settlement_date=config.settlement.on_settlement,
     )
     # plugins.settlement posts auto-settlements to these; the text does not show them
     index.inexact.update(

@@ -104,7 +104,7 @@ def _candidates(
         if stmt.since < line.date <= stmt.date
     ]
     found = [
-        *cand.unsettled(states, stmt, config.settlement.policy == "settlement-date"),
+        *cand.unsettled(states, stmt, config.settlement.on_settlement),
         *cand.pending_at_custodian(balance.meta, stmt),
         *cand.after_statement(lines, stmt),
         *cand.duplicates(window),

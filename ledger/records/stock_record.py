@@ -278,3 +278,26 @@ def stock_record_report(books: Books, config: Config, as_of: datetime.date) -> d
         "breaks": _breaks(reader, as_of),
         "unbalanced": unbalanced,
     }
+
+
+STOCK_RECORD_COLUMNS = (
+    "security",
+    "isin",
+    "side",
+    "kind",
+    "location",
+    "safekeeping",
+    "quantity",
+    "trade_id",
+    "settle_date",
+    "age",
+)
+
+
+def stock_record_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every location of every security, one row each (the CSV)."""
+    return [
+        {"security": security["security"], "isin": security["isin"], **row}
+        for security in report["securities"]
+        for row in security["locations"]
+    ]

@@ -18,14 +18,19 @@ One dict (amounts are Decimals, dates are dates):
   (market less cost), ``rate`` (currency to base), ``cost_base``,
   ``market_base`` and ``unrealized_base`` (at the as-of rate; None where a price
   or rate is missing);
-- ``cash``: one row per account and currency (no cost), with ``balance``,
+- ``cash``: one row per cash account and currency (no cost), with ``balance``,
   ``rate``, ``value_base``, ``historical_base`` (each posting at the rate of its
   date) and ``revaluation`` (value less historical: the FX gain or loss; None
-  where a rate is missing);
+  where a rate is missing). A cash account is one :func:`is_cash` says is;
+- ``other``: the same rows for every other balance of an asset or liability
+  account held without cost: the clearing accounts (what a counterparty owes
+  on a trade not yet settled), the suspense account. They are the firm's, but
+  not cash: the cash section and the cash ladder must agree;
 - ``totals``: ``market_base``, ``cost_base`` and ``unrealized_base`` over the
   securities valued at market (an unpriced one is in none of them),
-  ``cash_base`` and ``revaluation`` over the cash rows with a rate, and
-  ``total_base`` (securities at market plus cash);
+  ``cash_base`` and ``revaluation`` over the cash rows with a rate,
+  ``other_base`` over the other rows with a rate, and ``total_base``
+  (securities at market plus cash plus other);
 - ``missing`` and ``stale``: rows of ``commodity``, ``currency`` (what it is
   priced in), ``date`` (of the latest price, None when there is none) and
   ``age`` (days), by commodity.
@@ -39,8 +44,8 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data, prices
-from beancount.ops.summarize import balance_by_account
 
+from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 
@@ -76,12 +81,18 @@ class _Prices:
         self.stale_after = config.valuation.stale_after_days
         self.missing: dict[tuple[str, str], dict[str, Any]] = {}
         self.stale: dict[tuple[str, str], dict[str, Any]] = {}
+        self.crossed: dict[tuple[str, str, datetime.date], PricePair] = {}
+        self.revaluation_account = config.close.revaluation_account
+        self.rates: dict[tuple[str, datetime.date], Decimal | None] = {}
 
-    def price(self, commodity: str, currency: str) -> tuple[Decimal | None, datetime.date | None]:
-        """The price of ``commodity`` in ``currency`` as of the as-of date."""
+    def price(
+        self, commodity: str, currency: str, *, cross: bool = False
+    ) -> tuple[Decimal | None, datetime.date | None]:
+        """The price of ``commodity`` in ``currency`` as of the as-of date; a rate
+        (``cross``) may go through one other currency (the ECB's rates are per euro)."""
         if commodity == currency:
             return ONE, self.as_of
-        day, number = _get_price(self.map, commodity, currency, self.as_of)
+        day, number = self._lookup(commodity, currency, self.as_of, cross)
         if number is None or day is None:
             latest, _ = _get_price(self.map, commodity, currency)
             self.missing[(commodity, currency)] = self._row(commodity, currency, latest)
@@ -94,8 +105,27 @@ class _Prices:
         """The rate from ``currency`` to the base currency on ``day`` (no listing)."""
         if currency == self.base:
             return ONE
-        _, number = _get_price(self.map, currency, self.base, day)
-        return number
+        key = (currency, day)
+        if key not in self.rates:  # asked for each posting: most share a day
+            self.rates[key] = self._lookup(currency, self.base, day, True)[1]
+        return self.rates[key]
+
+    def _lookup(self, base: str, quote: str, day: datetime.date, cross: bool) -> PricePair:
+        """The direct price, else (``cross``) the product through the first other
+        currency, by name, that prices both; dated by the older of the two."""
+        when, number = _get_price(self.map, base, quote, day)
+        if number is not None or not cross:
+            return when, number
+        key = (base, quote, day)
+        if key not in self.crossed:  # each cash posting asks: search the map once a day
+            self.crossed[key] = None, None
+            for via in sorted(q for b, q in self.map if b == base and q != quote):
+                first_day, first = _get_price(self.map, base, via, day)
+                second_day, second = _get_price(self.map, via, quote, day)
+                if first is not None and second is not None and first_day and second_day:
+                    self.crossed[key] = min(first_day, second_day), first * second
+                    break
+        return self.crossed[key]
 
     def _row(self, commodity: str, currency: str, day: datetime.date | None) -> dict[str, Any]:
         if day is not None and day > self.as_of:
@@ -120,22 +150,58 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(ROUND)
 
 
-def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]:
-    held: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for account, inventory in balances.items():
-        for position in inventory:
-            cost = position.cost
-            if cost is None or not isinstance(cost.number, Decimal):
+Held = dict[tuple[str, str, str], list[Decimal]]  # (account, security, cost ccy) -> qty, cost
+Balances = dict[tuple[str, str], Decimal]  # (account, currency) -> balance
+
+
+def _walk(entries: list[data.Directive], book: _Prices) -> tuple[Held, Balances, dict[Any, Any]]:
+    """One pass over the entries to the as-of date: the positions held at cost, and
+    each balance held without cost with its value at the rates of the days it moved
+    (the FX revaluation is the difference with today's value). One pass, not
+    Beancount's balance_by_account and a second walk: the books are far larger
+    than the processor's caches."""
+    held: Held = defaultdict(lambda: [ZERO, ZERO])
+    balance: Balances = defaultdict(Decimal)
+    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
+    as_of, skipped = book.as_of, book.revaluation_account
+    for entry in entries:
+        if entry.date > as_of:
+            break
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            units = posting.units
+            if units is None or not isinstance(units.number, Decimal):
                 continue
-            totals = held[(account, position.units.currency, cost.currency)]
-            totals[0] += position.units.number
-            totals[1] += position.units.number * cost.number
+            account = posting.account
+            if not account.startswith(("Assets:", "Liabilities:")) or account == skipped:
+                continue
+            cost = posting.cost
+            if cost is not None:
+                # booked: a Cost, never a CostSpec (typed as either)
+                number = getattr(cost, "number", None)
+                if isinstance(number, Decimal) and isinstance(cost.currency, str):
+                    totals = held[(account, units.currency, cost.currency)]
+                    totals[0] += units.number
+                    totals[1] += units.number * number
+                continue
+            key = (account, units.currency)
+            balance[key] += units.number
+            rate = book.rate_on(units.currency, entry.date)
+            before = historical[key]
+            historical[key] = (
+                None if rate is None or before is None else before + units.number * rate
+            )
+    return held, balance, historical
+
+
+def _securities(held: Held, book: _Prices) -> list[dict[str, Any]]:
     rows = []
     for (account, security, currency), (quantity, cost) in sorted(held.items()):
         if not quantity:
             continue
         price, day = book.price(security, currency)
-        rate, _ = book.price(currency, book.base)
+        rate, _ = book.price(currency, book.base, cross=True)
         market = _money(_times(quantity, price))
         cost = _money(cost) or ZERO
         rows.append(
@@ -158,34 +224,34 @@ def _securities(balances: dict[str, Any], book: _Prices) -> list[dict[str, Any]]
     return rows
 
 
-def _cash(entries: list[data.Directive], book: _Prices) -> list[dict[str, Any]]:
-    """Each account's balance in each currency, and its value at the rates of the
-    days it moved (the FX revaluation is the difference with today's value)."""
-    balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
+def cash_accounts(entries: list[data.Directive], config: Config) -> frozenset[str]:
+    """The accounts whose balances are cash: opened with ``cash-floor`` (any value,
+    ``"none"`` too: a broker's cash account opened without a floor is still cash),
+    given a floor in ``[cash.floors]``, a counterparty's ``cash-account``, or under
+    one of ``[valuation] cash-accounts``."""
+    roots = config.valuation.cash_accounts
+    named = set(config.cash.floors)
+    named |= {cp.cash_account for cp in config.counterparties.values() if cp.cash_account}
+    found = set()
     for entry in entries:
-        if entry.date > book.as_of:
-            break
-        if not isinstance(entry, data.Transaction):
+        if not isinstance(entry, data.Open):
             continue
-        for posting in entry.postings:
-            units = posting.units
-            if posting.cost is not None or units is None or not isinstance(units.number, Decimal):
-                continue
-            if not posting.account.startswith(("Assets:", "Liabilities:")):
-                continue
-            key = (posting.account, units.currency)
-            balance[key] += units.number
-            rate = book.rate_on(units.currency, entry.date)
-            before = historical[key]
-            historical[key] = (
-                None if rate is None or before is None else before + units.number * rate
-            )
+        account = entry.account
+        if (
+            account in named
+            or keys.CASH_FLOOR in (entry.meta or {})
+            or any(account == root or account.startswith(root + ":") for root in roots)
+        ):
+            found.add(account)
+    return frozenset(found)
+
+
+def _balances(balance: Balances, historical: dict[Any, Any], book: _Prices) -> list[dict[str, Any]]:
     rows = []
     for (account, currency), amount in sorted(balance.items()):
         if not amount:
             continue
-        rate, _ = book.price(currency, book.base)
+        rate, _ = book.price(currency, book.base, cross=True)
         value = _money(_times(amount, rate))
         past = _money(historical[(account, currency)])
         rows.append(
@@ -209,10 +275,12 @@ def _total(rows: list[dict[str, Any]], key: str) -> Decimal:
 def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
     """Every position at market and at cost as of ``as_of``; cash and its FX revaluation."""
     book = _Prices(books.entries, config, as_of)
-    balances, _ = balance_by_account(books.entries, as_of + ONE_DAY)
-    held = {a: inv for a, inv in balances.items() if a.startswith(("Assets:", "Liabilities:"))}
+    held, balance, historical = _walk(books.entries, book)
     securities = _securities(held, book)
-    cash = _cash(books.entries, book)
+    cash_names = cash_accounts(books.entries, config)
+    balances_rows = _balances(balance, historical, book)
+    cash = [row for row in balances_rows if row["account"] in cash_names]
+    other = [row for row in balances_rows if row["account"] not in cash_names]
     valued = [row for row in securities if row["market_base"] is not None]
     totals = {
         "market_base": _total(valued, "market_base"),
@@ -220,14 +288,16 @@ def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict
         "unrealized_base": _total(valued, "unrealized_base"),
         "cash_base": _total(cash, "value_base"),
         "revaluation": _total(cash, "revaluation"),
+        "other_base": _total(other, "value_base"),
     }
-    totals["total_base"] = totals["market_base"] + totals["cash_base"]
+    totals["total_base"] = totals["market_base"] + totals["cash_base"] + totals["other_base"]
     return {
         "as_of": as_of,
         "base_currency": book.base,
         "stale_after_days": book.stale_after,
         "securities": securities,
         "cash": cash,
+        "other": other,
         "totals": totals,
         "missing": [book.missing[k] for k in sorted(book.missing)],
         "stale": [book.stale[k] for k in sorted(book.stale)],

@@ -15,6 +15,7 @@ from importers.securities import UnknownSecurities
 from importers.trades.ofx import BrokerOfxImporter
 from ledger.books import load
 from ledger.documents import document_sha256
+from ledger.imports.dedupe import known_keys, split_new
 from ledger.securities import Security, commodity_entry
 from tests.importers.trade_books import TRADES, assert_golden, base_books, render, trades_config
 
@@ -67,8 +68,10 @@ def test_bonds_with_accrued_interest(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(TRADES)
     entries = BrokerOfxImporter(trades_config()).extract("bonds.ofx", books.entries)
     assert_golden(entries, TRADES / "bonds.ofx.beancount")
-    buy, sell = entries
+    buy, sell, price = entries
     assert isinstance(buy, data.Transaction) and isinstance(sell, data.Transaction)
+    assert isinstance(price, data.Price)
+    assert str(price.amount) == "0.9925 USD"  # DEBTINFO's UNITPRICE 99.25, a percent of par
     legs = {p.account: p.units.number for p in buy.postings if p.units is not None}
     assert legs["Income:Interest"] == Decimal("110.05")
     assert legs["Assets:Unsettled:AlphaSec"] == Decimal("-98635.05")  # TOTAL + ACCRDINT
@@ -146,7 +149,8 @@ def test_a_transfer_out_delivers_from_the_lots(
     )
     Path("tte.ofx").write_text(out.replace("DE0007236101", "FR0000120271"), encoding="ascii")
     entries = BrokerOfxImporter(trades_config()).extract("tte.ofx", base_books(tmp_path).entries)
-    assert render(entries[-1:]).endswith(
+    transfer = [e for e in entries if isinstance(e, data.Transaction)][-1]
+    assert render([transfer]).endswith(
         "  Assets:Custody:Custodia:Securities  -50 TTE {}\n"
         "  Assets:Suspense                         EUR\n"
     )
@@ -186,3 +190,36 @@ def test_a_cusip_that_is_not_nine_letters_or_digits_gives_no_isin() -> None:
     apple = SimpleNamespace(uniqueidtype="CUSIP", uniqueid="037833100")
     assert _isin(apple) == "US0378331005"
     assert _isin(SimpleNamespace(uniqueidtype="CUSIP", uniqueid="03783\x00100")) is None
+
+
+def test_prices_of_the_positions_and_the_securities_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An INVPOS price wins over the SECLIST's of the same day; a security the books
+    do not carry gets none; importing the statement again adds no price."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    text = (TRADES / "alphasec.ofx").read_text(encoding="ascii")
+    positions = (
+        "<INVPOSLIST><POSSTOCK><INVPOS><SECID><UNIQUEID>US8522341036</UNIQUEID>"
+        "<UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE></SECID><HELDINACCT>CASH</HELDINACCT>"
+        "<POSTYPE>LONG</POSTYPE><UNITS>1000</UNITS><UNITPRICE>62.05</UNITPRICE>"
+        "<MKTVAL>62050.00</MKTVAL><DTPRICEASOF>20261127200000.000[+0:UTC]</DTPRICEASOF>"
+        "</INVPOS></POSSTOCK><POSSTOCK><INVPOS><SECID><UNIQUEID>US0000000002</UNIQUEID>"
+        "<UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE></SECID><HELDINACCT>CASH</HELDINACCT>"
+        "<POSTYPE>LONG</POSTYPE><UNITS>5</UNITS><UNITPRICE>10</UNITPRICE>"
+        "<MKTVAL>50</MKTVAL><DTPRICEASOF>20261127200000.000[+0:UTC]</DTPRICEASOF>"
+        "</INVPOS></POSSTOCK></INVPOSLIST>\n</INVSTMTRS>"
+    )
+    Path("positions.ofx").write_text(text.replace("</INVSTMTRS>", positions), encoding="ascii")
+    entries = BrokerOfxImporter(trades_config()).extract("positions.ofx", books.entries)
+    prices = [e for e in entries if isinstance(e, data.Price)]
+    assert [(str(p.date), p.currency, str(p.amount)) for p in prices] == [
+        ("2026-11-27", "XYZ", "62.05 USD"),
+        ("2026-11-27", "MSFT", "418.40 USD"),
+        ("2026-11-27", "SIE", "201.50 EUR"),
+    ]
+    assert prices[0].meta["source-ref"] == "alphasec.example/2026-11-27/XYZ/price"
+    again = BrokerOfxImporter(trades_config()).extract("positions.ofx", [*books.entries, *entries])
+    new, _ = split_new(again, known_keys(entries))
+    assert new == []
