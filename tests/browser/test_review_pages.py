@@ -169,7 +169,13 @@ def expected_cash(path: Path) -> dict[str, Any]:
             "closing": closing,
         }
     open_links = sorted(link for link, amount in unsettled.items() if amount != 0)
-    return {"positions": positions, "ladders": ladders, "open_links": open_links}
+    income = sorted((e.values[0].value, e.meta["net"].number) for e in expected_income)
+    return {
+        "positions": positions,
+        "ladders": ladders,
+        "open_links": open_links,
+        "expected_income": income,
+    }
 
 
 def test_cash_page_positions_ladder_chart_and_links(fava: FavaServer, page: Any) -> None:
@@ -191,6 +197,11 @@ def test_cash_page_positions_ladder_chart_and_links(fava: FavaServer, page: Any)
         floor = chart.locator("line.floor")
         assert number(floor.get_attribute("data-floor")) == ladder["floor"]
         assert floor.evaluate("line => line.getBBox().width") > 0  # drawn across the chart
+
+    # Income notified and not yet confirmed: listed with its reference and net amount.
+    income = table(page, "#cash-expected-income")
+    assert sorted((row[9], number(row[6])) for row in income) == expected["expected_income"]
+    assert expected["expected_income"]  # the demo's XYZ dividend is still to be paid
 
     # Unsettled trades: each listed with a link to its entries in the journal.
     links = page.locator("#cash-exposure a.backoffice-journal")
