@@ -20,7 +20,7 @@ from ledger.cash.cli import cash
 from ledger.close.cli import audit, close, verify
 from ledger.context import BOOKS_ENV, DATE, AppContext, pass_app
 from ledger.errors import errors_json, format_error, sort_errors
-from ledger.imports.cli import import_, imports
+from ledger.imports.cli import import_, imports, reclassify
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
 from ledger.records.cli import blotter, stock_record, valuation
@@ -204,6 +204,7 @@ def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: 
 
 main.add_command(import_)
 main.add_command(imports)
+main.add_command(reclassify)
 main.add_command(match)
 main.add_command(breaks)
 main.add_command(recon)

@@ -21,16 +21,21 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from fava.ext import extension_endpoint
+from flask import Response, request, send_file
 from markupsafe import Markup
 
+from ledger.books import Books
 from ledger.breaks.report import breaks_report
 from ledger.cash.report import cash_report
 from ledger.close.report import close_report
 from ledger.config import Config
-from ledger.fava_ext import ageing, charts, page
+from ledger.fava_ext import actions, ageing, charts, files, page
+from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
 from ledger.recon.report import recon_report
 from ledger.settlement.report import settlements_report
+from ledger.writer import BooksWriter
 
 
 class Settlements(page.ReviewPage):
@@ -118,6 +123,56 @@ class Imports(page.ReviewPage):
 
     report_title = "Imports"
     report_function = staticmethod(imports_report)
+
+    @extension_endpoint
+    def file(self) -> Response:
+        """An archived document or close report (``?path=`` relative to the books),
+        read-only; 404 with the reason for any other path."""
+        try:
+            path = files.archived_file(
+                self.books_path.parent, self.books_config(), request.args.get("path", "")
+            )
+        except (files.NotServed, page.Unavailable) as exc:
+            return Response(f"not served: {exc}\n", status=404, mimetype="text/plain")
+        media = files.media_type(path)
+        response = send_file(
+            path,
+            mimetype=media,
+            as_attachment=media == "application/octet-stream",
+            download_name=path.name,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    editing = staticmethod(actions.editing)
+
+    @actions.action_endpoint
+    def reclassify(self) -> Response:
+        """Move a suspense line to an account: ``backoffice reclassify``'s correcting entry."""
+        form = request.form
+        suspense = self.books_config().accounts.suspense
+
+        def write(writer: BooksWriter, books: Books) -> str:
+            return write_reclassification(
+                writer,
+                self.books_path,
+                books.entries,
+                suspense,
+                form.get("source_ref", ""),
+                form.get("account", "").strip(),
+                form.get("source") or None,
+            )
+
+        return actions.perform(self.ledger, self.name, write, (ReclassifyError,))
+
+    def accounts(self) -> list[str]:
+        """The open accounts but suspense, for the reclassify form's choices."""
+        by_type = self.ledger.all_entries_by_type
+        closed = {entry.account for entry in by_type.Close}
+        suspense = self.books_config().accounts.suspense
+        return sorted(
+            {entry.account for entry in by_type.Open} - closed - {suspense},
+        )
 
     def meta_filter(self, key: str, value: str) -> str:
         """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""
