@@ -9,8 +9,11 @@ Fava makes one extension (one sidebar entry, one page at
 module; each renders the dict of one area's report function (its
 ``report_function``), which its ``report`` endpoint
 (``/<books>/extension/<Name>/report``) serves as the CLI's ``--json`` prints it.
-The shared machinery is in :mod:`ledger.fava_ext.page`,
-imported as a module so that Fava does not take its base class for a page.
+The shared machinery is in :mod:`ledger.fava_ext.page` (the as-of date from
+Fava's time filter, the filter bar, the caches) and :mod:`ledger.fava_ext.rows`
+(the selects and Fava's account and filter), imported as modules so that Fava
+does not take their classes for pages. :class:`Backoffice` is no page: it serves
+``Backoffice.js`` (sortable tables, the filter bar), which Fava loads on every page.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from fava.ext import extension_endpoint
+from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import Response, request, send_file
 from markupsafe import Markup
 
@@ -31,11 +34,18 @@ from ledger.cash.report import cash_report
 from ledger.close.report import close_report
 from ledger.config import Config
 from ledger.fava_ext import actions, ageing, charts, files, page
+from ledger.fava_ext.rows import RowTest
 from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
 from ledger.recon.report import recon_report
 from ledger.settlement.report import settlements_report
 from ledger.writer import BooksWriter
+
+
+class Backoffice(FavaExtensionBase):
+    """No page (no ``report_title``): the script module ``Backoffice.js`` of every page."""
+
+    has_js_module = True
 
 
 class Settlements(page.ReviewPage):
@@ -47,10 +57,10 @@ class Settlements(page.ReviewPage):
     #: Settled trades listed on the page, latest first; the JSON report has them all.
     settled_rows = 100
 
-    def derive(self, report: page.Report) -> dict[str, Any]:
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
         """The trades by section, once per report: a page of 50,000 trades must not
         filter and sort them on every visit."""
-        trades = report["trades"]
+        trades = [t for t in report["trades"] if keep(t)]
         failed = [t for t in trades if t["status"] == "failed"]
         settled = [t for t in trades if t["status"] == "settled"]
         return {
@@ -79,7 +89,7 @@ class Cash(page.ReviewPage):
     def filter_defaults(self, config: Config) -> dict[str, object]:
         return {"days": config.cash.days}
 
-    def derive(self, report: page.Report) -> dict[str, Any]:
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
         return {
             "charts": {
                 ladder["currency"]: self.ladder_chart(ladder) for ladder in report["ladders"]

@@ -6,9 +6,32 @@ A page is a Fava extension whose data is one report function of an area,
 rendered from that dict, and the extension endpoint ``report`` serves it as the
 CLI's JSON, so there is one code path from the books to every view of them.
 
+What every page reads from the query string (all of it linkable):
+
+- the as-of date: ``?as_of=YYYY-MM-DD``, else the end of Fava's time filter
+  (``?time=2026-10`` is as of 2026-10-31; any of Fava's forms: ``2026-Q3``,
+  ``2026-10-01 - 2026-10-15``, ``FY2026``), else the CLI's rule (env, the
+  config's ``as-of``, today). The page shows it in a date control that sets
+  Fava's time filter, so Fava's own pages follow;
+- the page's report arguments (:attr:`ReviewPage.filters`: the CLI's options,
+  passed to the report function);
+- its select boxes (:attr:`ReviewPage.selects`, :class:`~ledger.fava_ext.rows.Select`)
+  and Fava's ``?account=`` and ``?filter=``
+  (:class:`~ledger.fava_ext.rows.FavaScope`), which narrow the rows shown: the
+  page's :meth:`ReviewPage.derive` gets them as one test on a row.
+
+A page template extends ``_page.html``, which renders the filter bar
+(``bo.filter_bar``: the as-of control, the selects with their choices, Fava's
+filters kept) above the page's ``report`` block; a table of class
+``backoffice-rows`` sorts by a click on its header (``Backoffice.js``, the
+extension's script module, loaded by Fava on every page: numbers, amounts and
+ISO dates sort as such; a cell's ``data-sort`` overrides its text; a row of
+class ``backoffice-detail`` stays under the row before it).
+
 A report is computed when a page first asks for it, once per loaded ledger,
-config file, as-of date and filter values, and kept with what the page derives
-from it and its JSON; Fava reloading the books drops them.
+config file, as-of date and report arguments, and kept with its JSON; what the
+page derives from it is kept per row filter as well. Fava reloading the books
+drops them.
 
 A report is computed with the cyclic garbage collector paused: the reports make
 tens of thousands of rows, and each collection they would trigger walks every
@@ -21,7 +44,7 @@ import datetime
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -32,20 +55,26 @@ from urllib.parse import urlencode
 import jinja2
 from beancount.core import data
 from fava.core import FavaLedger
+from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase, extension_endpoint
+from fava.util.date import parse_date
 from flask import Response, request
 
 from ledger.as_of import resolve_as_of
 from ledger.books import Books
 from ledger.cli_output import amount_text, json_value
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
+from ledger.fava_ext.rows import FavaScope, RowTest, Select, both, selected
 from ledger.gcpause import gc_paused
 
 Report = dict[str, Any]
 CacheKey = tuple[object, ...]
 
-# Reports kept per page: enough for a few as-of dates and filter values.
+# Reports (and views of them) kept per page: enough for a few as-of dates and filters.
 CACHE_SIZE = 8
+# Query arguments of Fava's own filter bar, kept on every link and form of a page.
+FAVA_ARGS = ("time", "account", "filter")
+ONE_DAY = datetime.timedelta(days=1)
 # Per configuration file, the configuration last read and the file's mtime and size.
 _CONFIGS: dict[str, tuple[tuple[int, int], Config]] = {}
 _CONFIG_LOCK = threading.Lock()
@@ -58,29 +87,42 @@ class Unavailable(Exception):
 
 @dataclass(frozen=True)
 class PageView:
-    """What a template renders: the report, or why there is none."""
+    """What a template renders: the report, or why there is none.
+
+    ``filters`` holds the page's arguments as given (report arguments and selects);
+    ``choices`` each select's values; ``hidden`` the arguments the filter bar's form
+    keeps without showing them (Fava's account and filter)."""
 
     as_of: datetime.date | None
     filters: Mapping[str, str]
     report: Report | None
     unavailable: str | None
     derived: Mapping[str, Any]
+    selects: tuple[Select, ...] = ()
+    choices: Mapping[str, list[str]] = field(default_factory=dict)
+    hidden: Mapping[str, str] = field(default_factory=dict)
+    report_args: tuple[str, ...] = ()
 
     @property
     def json_href(self) -> str:
-        """The ``report`` endpoint with this view's arguments, relative to the page."""
-        args = dict(self.filters)
+        """The ``report`` endpoint with this view's report arguments, relative to the page."""
+        args = {k: v for k, v in self.filters.items() if k in self.report_args}
         if self.as_of is not None:
             args["as_of"] = self.as_of.isoformat()
         return f"report?{urlencode(sorted(args.items()))}"
 
+    @property
+    def filtered(self) -> bool:
+        """Whether a select or Fava's account or filter narrows the rows."""
+        return bool(self.filters or self.hidden)
+
 
 class Prepared:
-    """A report, what its page derives from it, and (on first use) its JSON."""
+    """A report, (on first use) its JSON, and the page's views of it per row filter."""
 
-    def __init__(self, report: Report, derived: Mapping[str, Any]) -> None:
+    def __init__(self, report: Report) -> None:
         self.report = report
-        self.derived = derived
+        self.views: dict[CacheKey, tuple[dict[str, Any], dict[str, list[str]]]] = {}
 
     @cached_property
     def json(self) -> str:
@@ -103,26 +145,41 @@ def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str],
 
 
 class ReviewPage(FavaExtensionBase):
-    """A review page: subclasses name their report function and its filters."""
+    """A review page: subclasses name their report function, its arguments, their
+    select boxes, and what they derive from the report for the template."""
 
     #: The area's report function, ``(books, config, as_of, **filters) -> dict``.
     report_function: ClassVar[Callable[..., Report]]
     #: Query-string arguments passed to the report function as keyword arguments,
     #: each with the type it is converted to (``int``, ``str``).
     filters: ClassVar[Mapping[str, Callable[[str], object]]] = query_args()
+    #: The select boxes of the filter bar, in order (a report argument's select has no key).
+    selects: ClassVar[tuple[Select, ...]] = ()
+    #: Row keys that hold an account, for Fava's account filter.
+    account_keys: ClassVar[tuple[str, ...]] = ("account",)
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
         """Keyword arguments the CLI takes from the config when the option is not given."""
         return {}
 
-    def derive(self, report: Report) -> dict[str, Any]:
-        """What the template needs beyond the report (groupings, charts), computed once
-        per report and cached with it, so a warm page does not redo it."""
+    def derive(self, report: Report, keep: RowTest) -> dict[str, Any]:
+        """What the template needs beyond the report (groupings, charts) from the rows
+        ``keep`` keeps (the selects and Fava's filters), computed once per report and
+        row filter and cached, so a warm page does not redo it."""
         return {}
+
+    def select_rows(self, report: Report) -> list[Mapping[str, Any]]:
+        """The rows the selects' choices are taken from."""
+        return []
+
+    def choices(self, select: Select, report: Report, current: str | None) -> list[str]:
+        """The values offered by ``select`` (by default those of :meth:`select_rows`)."""
+        return select.choices(self.select_rows(report), current)
 
     def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
         super().__init__(ledger, config)
         self._cache: dict[CacheKey, Prepared] = {}
+        self._scopes: dict[CacheKey, FavaScope] = {}
         self._lock = threading.Lock()
 
     @cached_property
@@ -136,14 +193,24 @@ class ReviewPage(FavaExtensionBase):
         # A new dict, not clear() under the lock: a computation for the previous load may
         # hold the lock, and the reload must not wait for it.
         self._cache = {}
+        self._scopes = {}
 
     @property
     def books_path(self) -> Path:
         return Path(self.ledger.beancount_file_path)
 
     def filter_values(self) -> dict[str, str]:
-        """The filters given in the query string, as written there."""
+        """The report arguments given in the query string, as written there."""
         return {name: request.args[name] for name in self.filters if request.args.get(name)}
+
+    def select_values(self) -> dict[str, str]:
+        """The report arguments and selects given in the query string."""
+        names = [*self.filters, *(s.name for s in self.selects)]
+        return {name: request.args[name] for name in names if request.args.get(name)}
+
+    def fava_args(self) -> dict[str, str]:
+        """Fava's own filters given in the query string (time, account, filter)."""
+        return {name: request.args[name] for name in FAVA_ARGS if request.args.get(name)}
 
     def source_path(self, filename: str) -> str:
         """A file named in a report (relative to the working directory when below it) as
@@ -152,7 +219,7 @@ class ReviewPage(FavaExtensionBase):
 
     def query(self, **changes: str | None) -> str:
         """This page's query string with ``changes`` (None removes an argument)."""
-        args = self.filter_values()
+        args = {**self.select_values(), **self.fava_args()}
         if request.args.get("as_of"):
             args["as_of"] = request.args["as_of"]
         for name, value in changes.items():
@@ -161,6 +228,10 @@ class ReviewPage(FavaExtensionBase):
             else:
                 args[name] = value
         return urlencode(sorted(args.items()))
+
+    def clear_query(self) -> str:
+        """This page's query string without its selects (Fava's filters kept)."""
+        return self.query(**{select.name: None for select in self.selects})
 
     def _arguments(self, config: Config) -> dict[str, object]:
         arguments = self.filter_defaults(config)
@@ -172,13 +243,27 @@ class ReviewPage(FavaExtensionBase):
         return arguments
 
     def as_of(self, config: Config) -> datetime.date:
-        """``?as_of=YYYY-MM-DD``, else the CLI's rule: env, config ``as-of``, today."""
+        """``?as_of=YYYY-MM-DD``, else the last day of Fava's time filter (``?time=``),
+        else the CLI's rule: env, config ``as-of``, today."""
         value = request.args.get("as_of")
         if value:
             try:
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 raise Unavailable(f"as_of={value!r} is not a date; write YYYY-MM-DD") from None
+        time = request.args.get("time", "").strip()
+        if time:
+            fiscal_year_end = self.ledger.fava_options.fiscal_year_end
+            try:
+                _, end = parse_date(time, fiscal_year_end)
+            except ValueError:
+                end = None
+            if end is None:
+                raise Unavailable(
+                    f"time={time!r} is no period Fava knows; write e.g. 2026-10, 2026-Q3, "
+                    "2026-10-31 or 2026-10-01 - 2026-10-15"
+                )
+            return end - ONE_DAY  # Fava's end is exclusive
         return resolve_as_of(None, config)
 
     def books_config(self) -> Config:
@@ -243,19 +328,77 @@ class ReviewPage(FavaExtensionBase):
                     report = self.report_function(books, config, as_of, **arguments)
                 except ValueError as exc:  # a filter the report rejects, e.g. a currency
                     raise Unavailable(str(exc)) from None
-                cached = Prepared(report, self.derive(report))
+                cached = Prepared(report)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = cached
             return cached
 
+    def scope(self, account: str, advanced: str) -> FavaScope:
+        """Fava's account and advanced filters over the loaded entries, once per load."""
+        entries = self.ledger.all_entries
+        key: CacheKey = (self.ledger.mtime, id(entries), account, advanced)
+        found = self._scopes.get(key)
+        if found is None:
+            try:
+                found = FavaScope.of(entries, account, advanced)
+            except FilterError as exc:
+                raise Unavailable(f"Fava's filter: {exc}") from None
+            if len(self._scopes) >= CACHE_SIZE:
+                self._scopes.clear()
+            self._scopes[key] = found
+        return found
+
+    def derived(
+        self, prepared: Prepared, values: Mapping[str, str]
+    ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """What the page derives from the report for the selects ``values`` and Fava's
+        account and filter, and each select's choices: once per report and filters."""
+        account = request.args.get("account", "").strip()
+        advanced = request.args.get("filter", "").strip()
+        key: CacheKey = (tuple(sorted(values.items())), account, advanced)
+        with self._lock:
+            found = prepared.views.get(key)
+            if found is None:
+                keep = both(
+                    selected(self.selects, values),
+                    self.scope(account, advanced).test(self.account_keys),
+                )
+                report = prepared.report
+                with gc_paused():
+                    choices = {
+                        s.name: self.choices(s, report, values.get(s.name)) for s in self.selects
+                    }
+                    found = (self.derive(report, keep), choices)
+                if len(prepared.views) >= CACHE_SIZE:
+                    prepared.views.clear()
+                prepared.views[key] = found
+            return found
+
     def view(self) -> PageView:
         """For the template: the report, or the reason it is not available."""
+        values = self.select_values()
         try:
             as_of, prepared = self.request_prepared()
-            return PageView(as_of, self.filter_values(), prepared.report, None, prepared.derived)
+            derived, choices = self.derived(prepared, values)
         except Unavailable as exc:
-            return PageView(None, self.filter_values(), None, str(exc), {})
+            return PageView(None, values, None, str(exc), {}, self.selects)
+        # The form keeps Fava's account and filter, and the report arguments it has no
+        # select for; its date control is Fava's time filter.
+        hidden = {k: v for k, v in self.fava_args().items() if k != "time"}
+        with_select = {s.name for s in self.selects}
+        hidden.update({k: v for k, v in self.filter_values().items() if k not in with_select})
+        return PageView(
+            as_of,
+            values,
+            prepared.report,
+            None,
+            derived,
+            self.selects,
+            choices,
+            hidden,
+            tuple(self.filters),
+        )
 
     @extension_endpoint
     def report(self) -> Response:
