@@ -34,7 +34,7 @@ from ledger.cash.report import cash_report
 from ledger.close.report import close_report
 from ledger.config import Config
 from ledger.fava_ext import actions, ageing, charts, files, page
-from ledger.fava_ext.rows import RowTest
+from ledger.fava_ext.rows import RowTest, Select
 from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
 from ledger.recon.report import recon_report
@@ -113,10 +113,24 @@ class Breaks(page.ReviewPage):
 
 
 class Reconciliation(page.ReviewPage):
-    """Per account: the last statement, the difference, the candidate entries."""
+    """Per account: every statement against the books, the latest one's difference and
+    its candidate entries, stale statements flagged."""
 
     report_title = "Reconciliation"
     report_function = staticmethod(recon_report)
+    selects = (
+        Select("status", "status", key="status"),
+        Select("kind", "balance", key="kind"),
+        Select("currency", "commodity", key="currency"),
+        Select("age", "statement", key=lambda row: "stale" if row["stale"] else "current"),
+    )
+
+    def select_rows(self, report: page.Report) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = report["accounts"]
+        return rows
+
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        return {"accounts": [row for row in report["accounts"] if keep(row)]}
 
 
 class Close(page.ReviewPage):
