@@ -17,7 +17,7 @@ from ledger import __version__
 from ledger.as_of import AS_OF_ENV, UsageError, parse_date
 from ledger.breaks.cli import breaks
 from ledger.cash.cli import cash
-from ledger.close.cli import audit, close, verify
+from ledger.close.cli import audit, close, sign_off, verify
 from ledger.context import BOOKS_ENV, DATE, AppContext, pass_app
 from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports, reclassify
@@ -211,6 +211,7 @@ main.add_command(recon)
 main.add_command(settlements)
 main.add_command(instructions)
 main.add_command(close)
+main.add_command(sign_off)
 main.add_command(verify)
 main.add_command(audit)
 main.add_command(cash)

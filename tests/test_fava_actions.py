@@ -136,3 +136,41 @@ def test_an_app_not_served_for_editing_refuses_the_action(books: Path) -> None:
     answer = client.post(f"/{slug}/extension/Imports/reclassify", data=form)
     assert answer.status_code == 403
     assert snapshot(books.parent) == before
+
+
+def test_sign_off_from_the_page_writes_what_the_command_writes(
+    books: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    config = books.parent / "backoffice.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[close]\nsign-off = true\n")
+    by_cli = tmp_path / "cli"
+    shutil.copytree(books.parent, by_cli)
+    result = runner.invoke(
+        main,
+        ["--books", str(by_cli / "main.beancount"), "sign-off", "2026-11", "--by", "Jane Doe"]
+        + ["--as-of", "2026-11-30"],
+    )
+    assert result.exit_code == 0, result.output
+
+    client, slug = client_of(books, read_only=False)
+    page = f"/{slug}/extension/Close/"
+    shown = client.get(page, query_string={"as_of": "2026-11-30"}).get_data(as_text=True)
+    assert 'action="sign_off?as_of=2026-11-30"' in shown
+    assert "needs a sign-off" in shown
+    answer = client.post(
+        page + "sign_off?as_of=2026-11-30", data={"period": "2026-11", "by": "Jane Doe"}
+    )
+    assert answer.status_code == 303
+    assert snapshot(books.parent) == snapshot(by_cli)
+    shown = client.get(page, query_string={"as_of": "2026-11-30"}).get_data(as_text=True)
+    assert "signed off by <strong>Jane Doe</strong> on 2026-11-30" in shown
+
+    # The sealed October, and the read-only server, are refused; nothing is written.
+    again = client.post(page + "sign_off", data={"period": "2026-10", "by": "Bob"})
+    assert "sealed+already" in again.headers["Location"]
+    read_only, _ = client_of(books, read_only=True)
+    assert (
+        read_only.post(page + "sign_off", data={"period": "2026-11", "by": "Bob"}).status_code
+        == 401
+    )
+    assert snapshot(books.parent) == snapshot(by_cli)

@@ -3,6 +3,7 @@
 ```toml
 [close]
 reconciled-accounts = ["Assets:Bank", "Assets:Custody"]   # need a balance assertion at period end
+sign-off = true      # a period needs someone's sign-off (backoffice sign-off) before its close
 ```
 """
 
@@ -17,6 +18,7 @@ class CloseConfig(_Model):
     """What the month-end checklist requires."""
 
     reconciled_accounts: tuple[str, ...] = ("Assets:Bank", "Assets:Custody")
+    sign_off: bool = False
 
     @field_validator("reconciled_accounts")
     @classmethod

@@ -32,6 +32,7 @@ from ledger.books import Books
 from ledger.breaks.report import breaks_report
 from ledger.cash.report import cash_report
 from ledger.close.report import close_report
+from ledger.close.sign_off import SignOffError, write_sign_off
 from ledger.config import Config
 from ledger.fava_ext import actions, ageing, charts, files, page
 from ledger.fava_ext.rows import RowTest, Select
@@ -134,11 +135,31 @@ class Reconciliation(page.ReviewPage):
 
 
 class Close(page.ReviewPage):
-    """Periods and their seals; the checklist of the open period."""
+    """Sealed periods with their reports and seals; the checklist of the period to
+    close, and its sign-off."""
 
     report_title = "Close"
     report_function = staticmethod(close_report)
     filters = page.query_args(period=str)
+    editing = staticmethod(actions.editing)
+
+    @actions.action_endpoint
+    def sign_off(self) -> Response:
+        """Sign a period off: ``backoffice sign-off``'s entry, dated the page's as-of."""
+        form = request.form
+        day = self.as_of(self.books_config())
+
+        def write(writer: BooksWriter, books: Books) -> str:
+            return write_sign_off(
+                writer,
+                self.books_path,
+                books.entries,
+                form.get("period", ""),
+                form.get("by", ""),
+                day,
+            )
+
+        return actions.perform(self.ledger, self.name, write, (SignOffError,))
 
 
 class Imports(page.ReviewPage):
