@@ -29,7 +29,7 @@ def run(books: Path, *args: str) -> tuple[int, str]:
 
 
 def checks(books: Path, period: str) -> dict[str, list[str]]:
-    code, output = run(books, "close", period, "--dry-run", "--json")
+    _, output = run(books, "close", period, "--dry-run", "--json")
     return {c["check"]: [b["message"] for b in c["blockers"]] for c in json.loads(output)["checks"]}
 
 

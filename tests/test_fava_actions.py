@@ -147,8 +147,10 @@ def test_sign_off_from_the_page_writes_what_the_command_writes(
     shutil.copytree(books.parent, by_cli)
     result = runner.invoke(
         main,
-        ["--books", str(by_cli / "main.beancount"), "sign-off", "2026-11", "--by", "Jane Doe"]
-        + ["--as-of", "2026-11-30"],
+        [
+            *("--books", str(by_cli / "main.beancount"), "sign-off", "2026-11"),
+            *("--by", "Jane Doe", "--as-of", "2026-11-30"),
+        ],
     )
     assert result.exit_code == 0, result.output
 
