@@ -35,6 +35,9 @@ from ledger.close.report import close_report
 from ledger.close.sign_off import SignOffError, write_sign_off
 from ledger.config import Config
 from ledger.fava_ext import actions, ageing, charts, files, page
+from ledger.fava_ext.records import Blotter as Blotter  # pages: Fava looks for them here
+from ledger.fava_ext.records import StockRecord as StockRecord
+from ledger.fava_ext.records import Valuation as Valuation
 from ledger.fava_ext.rows import RowTest, Select
 from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
