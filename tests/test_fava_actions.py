@@ -176,3 +176,50 @@ def test_sign_off_from_the_page_writes_what_the_command_writes(
         == 401
     )
     assert snapshot(books.parent) == snapshot(by_cli)
+
+
+def test_favas_import_page_imports_through_the_pipeline(
+    demo_books: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """Upload, extract and save on Fava's Import page write what 'backoffice import'
+    writes (the archived document, the month files); a partial save is refused."""
+    statement = "firstharbor-2026-10.mt940"
+    by_cli = tmp_path / "cli"
+    shutil.copytree(demo_books.parent, by_cli)
+    result = runner.invoke(
+        main,
+        ["--books", str(by_cli / "main.beancount"), "import", str(by_cli / "inbox" / statement)],
+    )
+    assert result.exit_code == 0, result.output
+
+    client, slug = client_of(demo_books, read_only=False)
+    api = f"/{slug}/api"
+    listed = client.get(f"{api}/imports").get_json()["data"]
+    importers = {row["basename"]: [i["importer_name"] for i in row["importers"]] for row in listed}
+    assert importers[statement] == ["bank.mt940"]
+    path = str(demo_books.parent / "inbox" / statement)
+    extracted = client.get(
+        f"{api}/extract", query_string={"filename": path, "importer": "bank.mt940"}
+    )
+    entries = extracted.get_json()["data"]
+    assert [(e["t"], e["date"]) for e in entries] == [
+        ("Balance", "2026-10-05"),
+        ("Transaction", "2026-10-05"),
+        ("Transaction", "2026-10-14"),
+        ("Transaction", "2026-10-30"),
+        ("Transaction", "2026-10-31"),
+        ("Balance", "2026-11-01"),
+    ]
+
+    before = snapshot(demo_books.parent)
+    partial = client.put(f"{api}/add_entries", json={"entries": entries[:-1]})
+    assert "imports a document whole" in partial.get_json()["error"]
+    assert snapshot(demo_books.parent) == before
+
+    read_only, _ = client_of(demo_books, read_only=True)
+    assert read_only.put(f"{api}/add_entries", json={"entries": entries}).status_code == 401
+    assert snapshot(demo_books.parent) == before
+
+    saved = client.put(f"{api}/add_entries", json={"entries": entries})
+    assert saved.get_json()["data"] == "Stored 6 entries."
+    assert snapshot(demo_books.parent) == snapshot(by_cli)
