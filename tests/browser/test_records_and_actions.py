@@ -147,10 +147,8 @@ def test_reconciliation_history_stale_kinds_filters_sorting_and_documents(
     assert set(shown) == set(expected)
     for key, row in expected.items():
         assert shown[key][8] == f"{row['age']}" + (" stale" if row["stale"] else ""), key
-        history = page.locator(
-            f'#recon-accounts tr.backoffice-detail[data-account="{key[0]}"][data-currency="{key[1]}"] '
-            "details.recon-history tbody tr"
-        )
+        detail = f'tr.backoffice-detail[data-account="{key[0]}"][data-currency="{key[1]}"]'
+        history = page.locator(f"#recon-accounts {detail} details.recon-history tbody tr")
         if len(row["history"]) > 1:
             listed = history.evaluate_all("rs => rs.map(r => [r.dataset.date, r.dataset.kind])")
             assert listed == [[day, kind] for day, kind, _ in reversed(row["history"])]
