@@ -15,7 +15,7 @@ entry" form, imports). :func:`guard_edits` puts a proxy in its place that
   ``include "closes.beancount"`` line;
 - refuses to delete an archived document (``DELETE /api/document``);
 - saves the entries of Fava's Import page by ``backoffice import`` of their file
-  (:mod:`ledger.fava_ext.importing`): deduplicated, archived, in month files.
+  (:mod:`ledger.fava_import`): deduplicated, archived, in month files.
 
 Every other attribute is Fava's own.
 """
@@ -36,7 +36,7 @@ from flask import g, jsonify, request
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import PERIOD_LOCK
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, read_seals
-from ledger.fava_ext.importing import ImportRefused, from_import_page, save_imported
+from ledger.fava_import import ImportRefused, from_import_page, save_imported
 from ledger.writer import BooksWriter, LockTimeout
 
 T = TypeVar("T")
@@ -154,7 +154,7 @@ class GuardedFile:
 
     def _import(self, entries: Sequence[data.Directive]) -> None:
         """Entries saved from Fava's Import page: ``backoffice import`` of their files
-        (:mod:`ledger.fava_ext.importing`), under the books' lock as the CLI takes it."""
+        (:mod:`ledger.fava_import`), under the books' lock as the CLI takes it."""
         books_file = Path(self._ledger.beancount_file_path)
         try:
             result = save_imported(books_file, entries)

@@ -24,7 +24,6 @@ from ledger.books import Books
 from ledger.close.guard import seal_guard
 from ledger.context import SealsUnverified
 from ledger.fava_edit import guard_edits
-from ledger.fava_ext.actions import EDIT_KEY
 from ledger.gcpause import gc_paused
 
 EXTENSION = "ledger.fava_ext"
@@ -41,7 +40,6 @@ def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
     with gc_paused(freeze=True):
         # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
         app = create_app([str(books.absolute())], read_only=read_only, load=load)
-        app.config[EDIT_KEY] = not read_only
         if not read_only:
             guard_edits(app)
     return app

@@ -62,6 +62,7 @@ def test_json_is_the_report(runner: CliRunner, short_books: Path) -> None:
     report = json.loads(out)
     assert sorted(report) == [
         "as_of",
+        "base",
         "currency",
         "days",
         "exposure",
@@ -70,6 +71,7 @@ def test_json_is_the_report(runner: CliRunner, short_books: Path) -> None:
         "transfers",
         "unassigned_counterparties",
         "uncovered",
+        "without_failed",
     ]
     assert report["unassigned_counterparties"] == []
     assert report["ladders"][0]["unassigned"] is None

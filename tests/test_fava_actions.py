@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fava.application import create_app
 
 from ledger.cli import main
 from ledger.serve import create_fava_app
@@ -93,16 +94,17 @@ def test_reclassify_from_the_page_writes_what_the_command_writes(
     page = f"/{slug}/extension/Imports/"
     assert f'name="source_ref" value="{SUSPENSE_REF}"' in client.get(page).get_data(as_text=True)
     form = {"source_ref": SUSPENSE_REF, "source": SUSPENSE_SOURCE, "account": "Income:Interest"}
+    form |= {"date": "2026-11-27", "back": ""}
     answer = client.post(page + "reclassify", data=form)
     assert answer.status_code == 303
-    assert "done=" in answer.headers["Location"]
+    assert "written=" in answer.headers["Location"]
     assert snapshot(books.parent) == snapshot(by_cli)
 
     # The line no longer waits in suspense; a second request is refused, nothing written.
     shown = client.get(page).get_data(as_text=True)
     assert "No line waits in suspense." in shown
     again = client.post(page + "reclassify", data=form)
-    assert "error=" in again.headers["Location"]
+    assert "refused=" in again.headers["Location"]
     assert "reclassified+already" in again.headers["Location"]
     assert snapshot(books.parent) == snapshot(by_cli)
 
@@ -112,7 +114,7 @@ def test_reclassify_is_refused_read_only_and_to_an_unknown_account(
 ) -> None:
     before = snapshot(books.parent)
     client, slug = client_of(books, read_only=True)
-    form = {"source_ref": SUSPENSE_REF, "account": "Income:Interest"}
+    form = {"source_ref": SUSPENSE_REF, "account": "Income:Interest", "date": "2026-11-27"}
     page = f"/{slug}/extension/Imports/"
     assert client.post(page + "reclassify", data=form).status_code == 401
     assert "needs the books served with" in client.get(page).get_data(as_text=True)
@@ -130,9 +132,11 @@ def test_reclassify_is_refused_read_only_and_to_an_unknown_account(
 
 def test_an_app_not_served_for_editing_refuses_the_action(books: Path) -> None:
     before = snapshot(books.parent)
-    client, slug = client_of(books, read_only=False)
-    client.application.config["BACKOFFICE_EDIT"] = False  # Fava started without --edit
-    form = {"source_ref": SUSPENSE_REF, "account": "Income:Interest"}
+    app = create_app([str(books)], read_only=False)  # Fava itself, without serve --edit's guard
+    app.testing = True
+    client = app.test_client()
+    slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
+    form = {"source_ref": SUSPENSE_REF, "account": "Income:Interest", "date": "2026-11-27"}
     answer = client.post(f"/{slug}/extension/Imports/reclassify", data=form)
     assert answer.status_code == 403
     assert snapshot(books.parent) == before
@@ -157,10 +161,10 @@ def test_sign_off_from_the_page_writes_what_the_command_writes(
     client, slug = client_of(books, read_only=False)
     page = f"/{slug}/extension/Close/"
     shown = client.get(page, query_string={"as_of": "2026-11-30"}).get_data(as_text=True)
-    assert 'action="sign_off?as_of=2026-11-30"' in shown
+    assert '<input type="hidden" name="date" value="2026-11-30">' in shown
     assert "needs a sign-off" in shown
     answer = client.post(
-        page + "sign_off?as_of=2026-11-30", data={"period": "2026-11", "by": "Jane Doe"}
+        page + "sign_off", data={"period": "2026-11", "by": "Jane Doe", "date": "2026-11-30"}
     )
     assert answer.status_code == 303
     assert snapshot(books.parent) == snapshot(by_cli)
@@ -168,7 +172,9 @@ def test_sign_off_from_the_page_writes_what_the_command_writes(
     assert "signed off by <strong>Jane Doe</strong> on 2026-11-30" in shown
 
     # The sealed October, and the read-only server, are refused; nothing is written.
-    again = client.post(page + "sign_off", data={"period": "2026-10", "by": "Bob"})
+    again = client.post(
+        page + "sign_off", data={"period": "2026-10", "by": "Bob", "date": "2026-11-30"}
+    )
     assert "sealed+already" in again.headers["Location"]
     read_only, _ = client_of(books, read_only=True)
     assert (

@@ -75,7 +75,7 @@ def test_ladder_chart_draws_each_day_and_the_floor() -> None:
         charts.Bar(datetime.date(2026, 11, 27), Decimal("100")),
         charts.Bar(datetime.date(2026, 11, 30), Decimal("-50")),
     ]
-    svg = ElementTree.fromstring(str(charts.ladder_svg("USD", bars, Decimal("-20"))))
+    svg = ElementTree.fromstring(str(charts.ladder_svg("USD total", "USD", bars, Decimal("-20"))))
     assert svg.tag == "svg"
     rects = [
         (r.get("class"), r.get("data-date"), r.get("y"), r.get("height"))
@@ -90,7 +90,43 @@ def test_ladder_chart_draws_each_day_and_the_floor() -> None:
     floor = next(e for e in svg.iter() if e.tag == "line" and e.get("class") == "floor")
     assert (floor.get("y1"), floor.get("y2"), floor.get("data-floor")) == ("172.8", "172.8", "-20")
     labels = [e.text for e in svg.iter() if e.tag == "text"]
-    assert labels == ["-50.00", "0.00", "100.00", "11-27", "11-30", "floor -20.00"]
+    assert labels == ["-50.00", "0.00", "50.00", "100.00", "11-27", "11-30", "floor -20.00"]
+
+
+def test_ladder_chart_axis_spans_the_balances_not_zero() -> None:
+    """5.9M falling to 4.7M fills the chart: ticks 4.5M to 6.5M, bars from 4.5M; the
+    floor, far below, is drawn at the bottom edge and said to be below the axis."""
+    bars = [
+        charts.Bar(datetime.date(2026, 11, 27), Decimal("5900000")),
+        charts.Bar(datetime.date(2026, 11, 30), Decimal("4700000")),
+    ]
+    svg = ElementTree.fromstring(
+        str(charts.ladder_svg("Assets:Bank:USD", "USD", bars, Decimal("-500000")))
+    )
+    ticks = [e.text for e in svg.iter() if e.tag == "text" and e.get("class") == "tick"]
+    assert ticks == [
+        "4,500,000.00",
+        "5,000,000.00",
+        "5,500,000.00",
+        "6,000,000.00",
+        "6,500,000.00",
+    ]
+    # Plot 16..212 px spans 6.5M .. 4.5M.
+    rects = [(r.get("y"), r.get("height")) for r in svg.iter() if r.tag == "rect"]
+    assert rects == [("74.8", "137.2"), ("192.4", "19.6")]
+    floor = next(e for e in svg.iter() if e.tag == "line" and e.get("class") == "floor")
+    assert (floor.get("y1"), floor.get("data-floor")) == ("212.0", "-500000")
+    label = next(e for e in svg.iter() if e.tag == "text" and e.get("class") == "floor-label")
+    assert label.text == "floor -500,000.00 (below the axis)"
+
+
+def test_ticks_are_round_numbers_around_the_range() -> None:
+    assert charts.ticks(Decimal("-61275"), Decimal("129035")) == [
+        Decimal(-100000), Decimal(-50000), Decimal(0), Decimal(50000), Decimal(100000),
+        Decimal(150000),
+    ]  # fmt: skip
+    assert charts.ticks(Decimal(0), Decimal(3), whole=True) == [Decimal(n) for n in range(4)]
+    assert charts.ticks(Decimal(0), Decimal("0.4"), whole=True) == [Decimal(0), Decimal(1)]
 
 
 def test_failed_trades_are_aged_in_buckets_per_currency() -> None:
@@ -105,13 +141,15 @@ def test_failed_trades_are_aged_in_buckets_per_currency() -> None:
         trade("trade-D", "pending", 0, "-1.00"),
         trade("trade-E", "failed", 1, "2.00"),
     ]
+    # Gross: what we pay and what we receive, and the net beside them.
     assert ageing.ageing(rows) == [
-        {"bucket": "1-2 days", "currency": "USD", "trades": 1, "remaining": Decimal("2.00"),
-         "links": ["trade-E"]},
-        {"bucket": "3-5 days", "currency": "USD", "trades": 2, "remaining": Decimal("129025.00"),
+        {"bucket": "1-2 days", "currency": "USD", "trades": 1, "pay": Decimal(0),
+         "receive": Decimal("2.00"), "net": Decimal("2.00"), "links": ["trade-E"]},
+        {"bucket": "3-5 days", "currency": "USD", "trades": 2, "pay": Decimal("-10.00"),
+         "receive": Decimal("129035.00"), "net": Decimal("129025.00"),
          "links": ["trade-A", "trade-B"]},
-        {"bucket": "over 20 days", "currency": "EUR", "trades": 1, "remaining": Decimal("5.00"),
-         "links": ["trade-C"]},
+        {"bucket": "over 20 days", "currency": "EUR", "trades": 1, "pay": Decimal(0),
+         "receive": Decimal("5.00"), "net": Decimal("5.00"), "links": ["trade-C"]},
     ]  # fmt: skip
 
 

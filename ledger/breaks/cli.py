@@ -4,21 +4,14 @@ TEXT`` and ``breaks resolve ID TEXT``."""
 from __future__ import annotations
 
 import datetime
-import re
 import sys
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ledger.as_of import UsageError
 from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
-from ledger.meta import TRADE_LINK_PREFIX, trade_link
-
-if TYPE_CHECKING:
-    from beancount.core import data
-    from beancount.core.amount import Amount
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -81,44 +74,15 @@ def breaks(
 def resolve(app: AppContext, break_id: str, text: str, as_of: datetime.date | None) -> None:
     """Resolve break ID, saying what was done (writes custom "break-resolved")."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.breaks.model import read_breaks
-    from ledger.breaks.store import ResolveError, write_resolution
-    from ledger.close.sealed_periods import sealed_periods
+    from ledger.breaks.actions import BreakRefused, resolve_break
 
     with app.writing(as_of) as ((path, _, date, books), writer):
         assert writer is not None
-        found = {item.id: item for item in read_breaks(books.entries)[0]}.get(break_id)
-        if found is None:
-            raise UsageError(f"no break {break_id} in {path}; list them with 'backoffice breaks'")
-        if found.resolved is not None:
-            raise UsageError(f"break {break_id} is already resolved on {found.resolved}")
-        if date < found.date:
-            raise UsageError(
-                f"break {break_id} was found on {found.date}; resolve it on or after that date "
-                "(--as-of)"
-            )
         try:
-            entry = write_resolution(
-                writer, path, break_id, date, text, sealed_periods(books.entries)
-            )
-        except ResolveError as exc:
+            entry = resolve_break(writer, path, books.entries, break_id, text, date)
+        except BreakRefused as exc:
             raise UsageError(str(exc)) from None
     click.echo(entry, nl=False)
-
-
-_AMOUNT_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]?)\s*$")
-
-
-def _amount(text: str | None) -> Amount | None:
-    # lazy: a command loads only the code it runs, so the CLI starts fast
-    from beancount.core.amount import Amount
-
-    if text is None:
-        return None
-    found = _AMOUNT_RE.match(text)
-    if found is None:
-        raise UsageError(f"--amount: {text!r} is not an amount; write it as 1242392.50 USD")
-    return Amount(Decimal(found.group(1)), found.group(2))
 
 
 @breaks.command("open")
@@ -142,49 +106,11 @@ def open_break(
     amount and text. A failed trade recorded so explains its fail at the close.
     """
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.breaks.model import new_break
-    from ledger.breaks.store import OpenError, write_break
-    from ledger.close.sealed_periods import sealed_periods
-    from ledger.matching.config import BREAK_KINDS
+    from ledger.breaks import actions
 
-    if kind not in BREAK_KINDS:
-        raise UsageError(f"KIND: {kind!r} is no break kind; the kinds are {', '.join(BREAK_KINDS)}")
-    money = _amount(amount)
-    if not text.strip():
-        raise UsageError("say what is wrong: the break's text is empty")
     path, _, date, books = app.open_books(as_of)
-    link, account = _reference(reference, books.entries)
-    seal = sealed_periods(books.entries).seal_for(date)
-    if seal is not None:
-        raise UsageError(
-            f"a break dated {date} falls in period {seal.period}, sealed by {seal.where}; "
-            f"record it in the open period (--as-of {seal.end + datetime.timedelta(days=1)} "
-            "or later)"
-        )
-    cause = [reference, f"{money.number} {money.currency}" if money else "", text.strip()]
-    item = new_break(kind, cause, date, text.strip(), link=link, account=account, amount=money)
     try:
-        entry = write_break(path, item)
-    except OpenError as exc:
+        entry = actions.open_break(path, books.entries, kind, reference, text, amount, date)
+    except actions.BreakRefused as exc:
         raise UsageError(str(exc)) from None
     click.echo(entry, nl=False)
-
-
-def _reference(reference: str, entries: list[data.Directive]) -> tuple[str | None, str | None]:
-    """The break's link (a trade in the books) or account (one the books open)."""
-    # lazy: a command loads only the code it runs, so the CLI starts fast
-    from beancount.core import data
-
-    link = reference if reference.startswith(TRADE_LINK_PREFIX) else trade_link(reference)
-    accounts = set()
-    for entry in entries:
-        if isinstance(entry, data.Transaction) and link in entry.links:
-            return link, None
-        if isinstance(entry, data.Open):
-            accounts.add(entry.account)
-    if reference in accounts:
-        return None, reference
-    raise UsageError(
-        f"{reference!r} is no trade id and no account of the books; give the id of the "
-        "trade (as 'backoffice settlements' lists it) or an account such as Assets:Bank:..."
-    )

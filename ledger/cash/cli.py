@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     help="Business days in the ladder (default: [cash] days, 10).",
 )
 @click.option("--currency", help="Only this currency (e.g. USD).")
+@click.option(
+    "--without-failed",
+    is_flag=True,
+    help="Leave the failed trades' settlements out of the projection.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the ladders as CSV.")
 @pass_app
@@ -41,6 +46,7 @@ def cash(
     as_of_option: datetime.date | None,
     days: int | None,
     currency: str | None,
+    without_failed: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -56,7 +62,7 @@ def cash(
     if order is not None:
         raise UsageError(format_error(order))
     try:
-        report = cash_report(books, config, as_of, days, currency)
+        report = cash_report(books, config, as_of, days, currency, without_failed)
     except UnknownCurrency as exc:
         raise UsageError(f"--currency: {exc}") from None
     if as_json:
@@ -108,6 +114,36 @@ def _unassigned(ladder: dict[str, Any], label: str) -> list[dict[str, Any]]:
     return [{"account": label, "rows": ladder["unassigned"]}] if ladder["unassigned"] else []
 
 
+def base_text(base: dict[str, Any]) -> list[str]:
+    """The positions in the base currency, each currency's rate, those without one."""
+
+    def text(value: Any) -> str:
+        return "" if value is None else amount_text(value)
+
+    lines = ["", f"In {base['currency']} (at the as-of date's rates)"]
+    lines += table(
+        ["ccy", "rate", "rate of", "settled", "projected"],
+        [
+            [
+                r["currency"],
+                "" if r["rate"] is None else str(r["rate"]),
+                str(r["rate_date"] or ""),
+                text(r["settled_base"]),
+                text(r["projected_base"]),
+            ]
+            for r in base["rows"]
+        ]
+        + [["total", "", "", text(base["settled"]), text(base["projected"])]],
+    )
+    if base["missing"]:
+        lines.append(
+            f"  no rate to {base['currency']} for {', '.join(base['missing'])}: left out of "
+            f"the totals; add a price entry, e.g. 'YYYY-MM-DD price {base['missing'][0]} "
+            f"1.00 {base['currency']}'"
+        )
+    return lines
+
+
 def report_text(report: dict[str, Any], firm: str) -> str:
     """The report for people: positions, ladders, exposure, suggested transfers."""
     # lazy: the ladder pulls in the calendars, which other commands need not load
@@ -125,6 +161,7 @@ def report_text(report: dict[str, Any], firm: str) -> str:
             for p in report["positions"]
         ],
     )
+    lines += base_text(report["base"])
     header = ["date", "opening", "settle in", "settle out", "other", "closing"]
     header += ["floor", "headroom", "funding need"]
     for ladder in report["ladders"]:

@@ -258,17 +258,22 @@ def projected_flows(
     states: Sequence[TradeState],
     accounts: Mapping[str, CashAccount],
     earliest: Callable[[str], datetime.date],
+    *,
+    without_failed: bool = False,
 ) -> list[Flow]:
     """The settlements still to come: each unsettled trade's remaining amount, on
     its counterparty's cash account, or on :data:`UNASSIGNED` when that is unknown.
 
     ``earliest(currency)`` is the first day a fail may still settle (the first
     business day from the as-of date); a trade's own settle date is used when
-    it is not earlier.
+    it is not earlier. ``without_failed`` leaves the fails out: what the ladder
+    is if none of them settles.
     """
     flows = []
     for state in states:
         if state.status == "settled" or not state.remaining:
+            continue
+        if without_failed and state.status == "failed":
             continue
         account = state.cash_account if state.cash_account in accounts else None
         value_date = max(state.settle_date, earliest(state.currency))
@@ -319,9 +324,16 @@ def open_trade_entries(
     )
 
 
-def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime.date) -> CashBook:
+def cash_book(
+    entries: Sequence[data.Directive],
+    config: Config,
+    as_of: datetime.date,
+    *,
+    without_failed: bool = False,
+) -> CashBook:
     """The cash accounts of the books, every flow on them (projected ones
-    included) and the state of each trade still open as of ``as_of``."""
+    included, the fails' unless ``without_failed``) and the state of each trade
+    still open as of ``as_of``."""
     accounts, errors = cash_accounts(entries, config)
     read = _read(entries, accounts, config.accounts.unsettled + ":", as_of)
     states = trade_states(open_trade_entries(entries, read.open_links), config, as_of)
@@ -334,7 +346,9 @@ def cash_book(entries: Sequence[data.Directive], config: Config, as_of: datetime
 
     # A trade that posts to a cash account itself is in the books already (on S,
     # where plugins.settlement puts it): trade_states gives it nothing remaining.
-    projected = projected_flows(states, accounts, earliest_settlement)
+    projected = projected_flows(
+        states, accounts, earliest_settlement, without_failed=without_failed
+    )
     flows = read.flows + [flow for flow in projected if flow.account != UNASSIGNED]
     unassigned = [flow for flow in projected if flow.account == UNASSIGNED]
     return CashBook(accounts, flows, states, [*errors, *read.errors], unassigned)

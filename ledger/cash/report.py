@@ -16,7 +16,12 @@ One dict, for ``backoffice cash --json`` and the Fava Cash page alike
 - ``exposure``: per currency, what the trades not settled as of the as-of
   date still move: ``pay`` (negative), ``receive``, ``net``, ``trades``, ``links``;
 - ``transfers``: suggested transfers covering the funding needs, each with its
-  ``beancount`` text; ``uncovered``: needs that no account can cover.
+  ``beancount`` text; ``uncovered``: needs that no account can cover;
+- ``without_failed``: whether the fails' settlements are left out of the
+  projection (what the ladder is if none of them settles);
+- ``base``: the positions in the base currency at the as-of date's rates
+  (:func:`ledger.cash.base.base_totals`): per currency ``rate``, ``rate_date``,
+  ``settled_base``, ``projected_base``; the totals; the currencies ``missing`` a rate.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.books import Books
+from ledger.cash.base import base_totals
 from ledger.cash.days import currency_calendar, ladder_dates
 from ledger.cash.ladder import LadderRow, account_ladder, total_ladder
 from ledger.cash.positions import ZERO, CashBook, Flow, cash_book
@@ -196,11 +202,18 @@ def cash_report(
     as_of: datetime.date,
     days: int | None = None,
     currency: str | None = None,
+    without_failed: bool = False,
 ) -> dict[str, Any]:
     """Cash positions, the ladder of the next ``days`` business days (``[cash] days`` when
-    None), unsettled exposure and suggested transfers."""
-    book = cash_book(books.entries, config, as_of)
-    return build_report(book, config, as_of, days or config.cash.days, currency)
+    None), unsettled exposure, suggested transfers, the totals in the base currency;
+    ``without_failed`` leaves the fails' settlements out of the projection."""
+    book = cash_book(books.entries, config, as_of, without_failed=without_failed)
+    report = build_report(book, config, as_of, days or config.cash.days, currency)
+    report["without_failed"] = without_failed
+    report["base"] = base_totals(
+        books.entries, report["positions"], config.firm.base_currency, as_of
+    )
+    return report
 
 
 def has_funding_need(report: dict[str, Any]) -> bool:

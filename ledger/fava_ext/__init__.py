@@ -18,17 +18,20 @@ does not take their classes for pages. :class:`Backoffice` is no page: it serves
 
 from __future__ import annotations
 
+import datetime
 import heapq
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
+from beancount.core import data
 from fava.ext import FavaExtensionBase, extension_endpoint
 from flask import Response, request, send_file
 from markupsafe import Markup
 
-from ledger.books import Books
+from ledger.breaks.model import read_breaks
 from ledger.breaks.report import breaks_report
 from ledger.cash.report import cash_report
 from ledger.close.report import close_report
@@ -41,9 +44,11 @@ from ledger.fava_ext.records import Valuation as Valuation
 from ledger.fava_ext.rows import RowTest, Select
 from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
+from ledger.matching.config import BREAK_KINDS
 from ledger.recon.report import recon_report
 from ledger.settlement.report import settlements_report
-from ledger.writer import BooksWriter
+
+STATUSES = ("failed", "partial", "pending", "settled")
 
 
 class Backoffice(FavaExtensionBase):
@@ -52,29 +57,91 @@ class Backoffice(FavaExtensionBase):
     has_js_module = True
 
 
-class Settlements(page.ReviewPage):
-    """Pending, failed and settled trades, failures aged in buckets, by counterparty."""
+class Settlements(actions.BreakActions):
+    """Pending, failed and settled trades; the fails aged in buckets, gross and net, each
+    with its break (or, in ``--edit`` mode, a button to open one); by counterparty."""
 
     report_title = "Settlements"
     report_function = staticmethod(settlements_report)
     filters = page.query_args(counterparty=str, status=str)
+    selects = (
+        Select("counterparty", "counterparty"),
+        Select("status", "status", fixed=STATUSES),
+        Select("currency", "currency", key="currency"),
+        Select("age", "age past S", key=ageing.row_bucket, order=ageing.bucket_order),
+    )
     #: Settled trades listed on the page, latest first; the JSON report has them all.
     settled_rows = 100
+    bucket_order = staticmethod(ageing.bucket_order)
+
+    def select_rows(self, report: page.Report) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = report["trades"]
+        return rows
 
     def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
-        """The trades by section, once per report: a page of 50,000 trades must not
-        filter and sort them on every visit."""
+        """The trades by section, once per report and filter: a page of 50,000 trades
+        must not filter and sort them on every visit."""
         trades = [t for t in report["trades"] if keep(t)]
         failed = [t for t in trades if t["status"] == "failed"]
         settled = [t for t in trades if t["status"] == "settled"]
+        buckets = ageing.ageing(failed)
         return {
+            "cards": self.grouped(trades, "status"),
             "failed": failed,
-            "ageing": ageing.ageing(failed),
+            "ageing": buckets,
+            "charts": self.ageing_charts(buckets),
+            "breaks": self.breaks_by_link(report["as_of"]),
             "pending": [t for t in trades if t["status"] in ("pending", "partial")],
             # As sorted(..., reverse=True)[:n], without sorting them all.
             "settled": heapq.nlargest(self.settled_rows, settled, key=lambda t: t["settle_date"]),
             "settled_count": len(settled),
+            "by_counterparty": self.grouped(trades, "counterparty"),
         }
+
+    @staticmethod
+    def grouped(trades: list[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
+        """Per ``key`` and currency: trades, failed, gross pay and receive, net."""
+        groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        for trade in trades:
+            groups.setdefault((trade[key], trade["currency"]), []).append(trade)
+        return [
+            {
+                key: name,
+                "currency": currency,
+                "failed": sum(1 for t in rows if t["status"] == "failed"),
+                **ageing.gross(rows),
+            }
+            for (name, currency), rows in sorted(groups.items())
+        ]
+
+    @staticmethod
+    def ageing_charts(buckets: list[dict[str, Any]]) -> dict[str, Markup]:
+        """Per currency, the fails' pay, receive and net per ageing bucket."""
+        charts_by_currency = {}
+        for currency in sorted({row["currency"] for row in buckets}):
+            mine = {row["bucket"]: row for row in buckets if row["currency"] == currency}
+            labels = [label for label in ageing.LABELS[1:] if label in mine] or ["none"]
+            charts_by_currency[currency] = charts.bars_svg(
+                f"{currency} fails by age past S",
+                labels,
+                [
+                    charts.Series(name, name, [Decimal(mine[b][name]) for b in labels])
+                    for name in ("receive", "pay", "net")
+                ],
+            )
+        return charts_by_currency
+
+    def breaks_by_link(self, as_of: datetime.date) -> dict[str, list[dict[str, Any]]]:
+        """The breaks found by ``as_of`` per trade link, each open or resolved then."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        customs = cast("list[data.Directive]", self.ledger.all_entries_by_type.Custom)
+        for item in read_breaks(customs)[0]:
+            if item.link and item.date <= as_of:
+                resolved = item.resolved is not None and item.resolved <= as_of
+                found.setdefault(item.link, []).append(
+                    {"id": item.id, "status": "resolved" if resolved else "open"}
+                )
+        return found
 
     def counterparties(self) -> list[str]:
         return sorted(self.books_config().counterparties)
@@ -84,36 +151,96 @@ class Settlements(page.ReviewPage):
 
 
 class Cash(page.ReviewPage):
-    """Cash positions and, per currency, the projected ladder against the floor."""
+    """Cash positions and their total in the base currency; per currency and per account
+    the projected ladder against the floor, the fails' settlements in it or not."""
 
     report_title = "Cash"
     report_function = staticmethod(cash_report)
-    filters = page.query_args(days=int, currency=str)
+    filters = page.query_args(days=int, currency=str, without_failed=page.flag)
+    selects = (Select("currency", "currency"),)
+    own_inputs = ("without_failed",)
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
         return {"days": config.cash.days}
 
+    def select_rows(self, report: page.Report) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = report["positions"]
+        return rows
+
     def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        """The positions and ladder accounts Fava's account filter keeps; a chart of each
+        currency's total and of each account's ladder."""
+        ladders = []
+        for ladder in report["ladders"]:
+            accounts = [a for a in ladder["accounts"] if keep(a)]
+            ladders.append(
+                {
+                    "ladder": ladder,
+                    "chart": self.ladder_chart(f"{ladder['currency']} total", ladder),
+                    "accounts": [
+                        (account, self.ladder_chart(account["account"], ladder, account["rows"]))
+                        for account in accounts
+                    ],
+                }
+            )
         return {
-            "charts": {
-                ladder["currency"]: self.ladder_chart(ladder) for ladder in report["ladders"]
-            }
+            "positions": [row for row in report["positions"] if keep(row)],
+            "ladders": ladders,
         }
 
-    def ladder_chart(self, ladder: Mapping[str, Any]) -> Markup:
-        """The currency's total ladder: closing per day against the sum of the floors."""
-        total = ladder["total"]
-        bars = [charts.Bar(row["date"], row["closing"]) for row in total]
-        floor = total[0]["floor"] if total else Decimal(0)
-        return charts.ladder_svg(ladder["currency"], bars, floor)
+    @staticmethod
+    def ladder_chart(
+        title: str, ladder: Mapping[str, Any], rows: list[Mapping[str, Any]] | None = None
+    ) -> Markup:
+        """A ladder's closing balance per day against its floor: the currency's total
+        (the sum of the floors), or one account's ``rows``."""
+        rows = ladder["total"] if rows is None else rows
+        bars = [charts.Bar(row["date"], row["closing"]) for row in rows]
+        floor = rows[0]["floor"] if rows else Decimal(0)
+        return charts.ladder_svg(title, ladder["currency"], bars, floor)
 
 
-class Breaks(page.ReviewPage):
-    """Open breaks with their age, resolved breaks with their resolution."""
+class Breaks(actions.BreakActions):
+    """Open breaks with their age, resolved breaks with their resolution; in ``--edit``
+    mode, a form to open one and one to resolve each."""
 
     report_title = "Breaks"
     report_function = staticmethod(breaks_report)
     filters = page.query_args(status=str)
+    selects = (
+        Select("status", "status", fixed=("open", "resolved")),
+        Select("kind", "kind", key="kind"),
+        Select("age", "age", key=ageing.row_bucket, order=ageing.bucket_order),
+        Select("currency", "currency", key="currency"),
+    )
+    #: The kinds the open form offers.
+    kinds = BREAK_KINDS
+
+    def select_rows(self, report: page.Report) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = report["breaks"]
+        return rows
+
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        rows = [row for row in report["breaks"] if keep(row)]
+        still_open = [row for row in rows if row["status"] == "open"]
+        counts = {label: [0, 0] for label in ageing.LABELS}
+        for row in still_open:
+            counts[ageing.row_bucket(row)][1 if row["overdue"] else 0] += 1
+        return {
+            "open": still_open,
+            "resolved": [row for row in rows if row["status"] == "resolved"],
+            "chart": charts.bars_svg(
+                "Open breaks by age in business days",
+                ageing.LABELS,
+                [
+                    charts.Series(name, css, [Decimal(c[i]) for c in counts.values()])
+                    for i, (name, css) in enumerate(
+                        (("within tolerance", "within"), ("overdue", "overdue"))
+                    )
+                ],
+                whole=True,
+            ),
+        }
 
 
 class Reconciliation(page.ReviewPage):
@@ -137,35 +264,36 @@ class Reconciliation(page.ReviewPage):
         return {"accounts": [row for row in report["accounts"] if keep(row)]}
 
 
-class Close(page.ReviewPage):
+class Close(actions.Actions):
     """Sealed periods with their reports and seals; the checklist of the period to
     close, and its sign-off."""
 
     report_title = "Close"
     report_function = staticmethod(close_report)
     filters = page.query_args(period=str)
-    editing = staticmethod(actions.editing)
 
-    @actions.action_endpoint
+    @actions.post_endpoint
     def sign_off(self) -> Response:
-        """Sign a period off: ``backoffice sign-off``'s entry, dated the page's as-of."""
+        """``backoffice sign-off PERIOD --by NAME --as-of DATE`` (the page's as-of)."""
         form = request.form
-        day = self.as_of(self.books_config())
 
-        def write(writer: BooksWriter, books: Books) -> str:
-            return write_sign_off(
-                writer,
-                self.books_path,
-                books.entries,
-                form.get("period", ""),
-                form.get("by", ""),
-                day,
+        def write(books_file: Path, date: datetime.date) -> str:
+            return self.with_books(
+                books_file,
+                lambda writer, books: write_sign_off(
+                    writer,
+                    books_file,
+                    books.entries,
+                    form.get("period", ""),
+                    form.get("by", ""),
+                    date,
+                ),
             )
 
-        return actions.perform(self.ledger, self.name, write, (SignOffError,))
+        return self.act(write, (SignOffError,))
 
 
-class Imports(page.ReviewPage):
+class Imports(actions.Actions):
     """Documents imported: their hash, the entries written from them, when; and the
     lines waiting in suspense."""
 
@@ -192,26 +320,27 @@ class Imports(page.ReviewPage):
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    editing = staticmethod(actions.editing)
-
-    @actions.action_endpoint
+    @actions.post_endpoint
     def reclassify(self) -> Response:
-        """Move a suspense line to an account: ``backoffice reclassify``'s correcting entry."""
+        """``backoffice reclassify SOURCE_REF ACCOUNT --source SOURCE``."""
         form = request.form
         suspense = self.books_config().accounts.suspense
 
-        def write(writer: BooksWriter, books: Books) -> str:
-            return write_reclassification(
-                writer,
-                self.books_path,
-                books.entries,
-                suspense,
-                form.get("source_ref", ""),
-                form.get("account", "").strip(),
-                form.get("source") or None,
+        def write(books_file: Path, date: datetime.date) -> str:
+            return self.with_books(
+                books_file,
+                lambda writer, books: write_reclassification(
+                    writer,
+                    books_file,
+                    books.entries,
+                    suspense,
+                    form.get("source_ref", ""),
+                    form.get("account", "").strip(),
+                    form.get("source") or None,
+                ),
             )
 
-        return actions.perform(self.ledger, self.name, write, (ReclassifyError,))
+        return self.act(write, (ReclassifyError,))
 
     def accounts(self) -> list[str]:
         """The open accounts but suspense, for the reclassify form's choices."""

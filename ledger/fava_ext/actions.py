@@ -1,78 +1,131 @@
-"""Actions from the review pages: forms that write to the books, in ``serve --edit``.
+"""The pages' buttons that write the books: open or resolve a break, reclassify a
+suspense line, sign a period off.
 
-An action is a POST to a page's endpoint that runs the same function as its CLI
-command, with the books as the CLI sees them: the books' lock taken
-(:class:`~ledger.writer.BooksWriter`), the books loaded under it, the change
-staged and committed, all or nothing. Fava then reloads the files written.
+A page that subclasses :class:`Actions` (a :class:`~ledger.fava_ext.page.ReviewPage`)
+gets :meth:`Actions.act`: a POST endpoint (:func:`post_endpoint`) calls what the CLI
+command calls, under the books' lock, and answers with a redirect (303) back to
+the page (``back``: its query string) saying what was written (``?written=``) or
+why nothing was (``?refused=``). The form sends the page's as-of date (``date``)
+and ``back`` (``bo.action_context``). :class:`BreakActions` adds ``open_break``
+(kind, reference, text, amount, date) and ``resolve_break`` (id, text, date),
+which call what ``backoffice breaks open`` and ``breaks resolve`` call
+(:mod:`ledger.breaks.actions`).
 
-Read-only serving refuses every POST (Fava answers 401 before any page code
-runs); Fava started some other way than ``backoffice serve --edit`` gets a 403
-from :func:`perform`, so a page never writes unless the books were served for
-editing. A refusal (the function's own exception: a line already reclassified,
-a sealed period) sends the user back to the page with the message; the books
-are untouched.
+They write only when the books are served with ``--edit`` (Fava's file module
+is then :class:`ledger.fava_edit.GuardedFile`): read-only, Fava refuses any POST
+(401) before it reaches them, and they refuse (403) all the same. A page shows
+its forms only when :attr:`Actions.editable`.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
-from fava.core import FavaLedger
 from fava.ext import extension_endpoint
-from flask import Response, current_app, request, url_for
+from flask import Response, redirect, request
 
 from ledger.books import Books, load
+from ledger.breaks import actions
+from ledger.fava_edit import LOCK_TIMEOUT, GuardedFile
+from ledger.fava_ext.page import ReviewPage
 from ledger.writer import BooksWriter, LockTimeout
 
-#: ``app.config`` key ``backoffice serve --edit`` sets: the pages may write.
-EDIT_KEY = "BACKOFFICE_EDIT"
-LOCK_TIMEOUT = 10.0  # seconds an action waits for an import or a close to finish
-READ_ONLY = (
-    "these books are served read-only: this action writes to the books; "
-    "serve them with 'backoffice serve --edit'"
-)
-
-Write = Callable[[BooksWriter, Books], str]
 Endpoint = TypeVar("Endpoint", bound=Callable[[Any], Response])
+READ_ONLY = "the books are served read-only; start 'backoffice serve --edit' to write them"
 
 
-def editing() -> bool:
-    """Whether the pages may write (``backoffice serve --edit``)."""
-    return bool(current_app.config.get(EDIT_KEY, False))
+def post_endpoint(func: Endpoint) -> Endpoint:
+    """Fava's ``@extension_endpoint(methods=["POST"])``, typed (Fava's is a union)."""
+    decorate = cast("Callable[[Endpoint], Endpoint]", extension_endpoint(None, ["POST"]))
+    return decorate(func)
 
 
-def perform(
-    ledger: FavaLedger, page: str, write: Write, refusals: tuple[type[Exception], ...]
-) -> Response:
-    """Run ``write`` under the books' lock on the books loaded under it, then back to
-    ``page`` (the extension's name) with ``done`` (the text written) or ``error``."""
-    if not editing():
-        return Response(READ_ONLY + "\n", status=403, mimetype="text/plain")
-    books_file = Path(ledger.beancount_file_path)
-    refused: tuple[type[Exception], ...] = (LockTimeout, *refusals)
-    try:
+class Actions(ReviewPage):
+    """A review page with buttons that write the books."""
+
+    @property
+    def editable(self) -> bool:
+        """Whether the books are served for editing (``backoffice serve --edit``)."""
+        return isinstance(self.ledger.file, GuardedFile)
+
+    def act(
+        self,
+        write: Callable[[Path, datetime.date], str],
+        refusals: tuple[type[Exception], ...] = (),
+    ) -> Response:
+        """Run ``write(books file, the form's date)``; back to the page with its outcome.
+        ``refusals`` are the write's own exceptions: a refusal, nothing written."""
+        if not self.editable:
+            return Response(READ_ONLY, status=403, mimetype="text/plain")
+        # The page's query string, carried by the form, without the last outcome.
+        back = [
+            (k, v)
+            for k, v in parse_qsl(request.form.get("back", ""))
+            if k not in ("written", "refused")
+        ]
+        refused: tuple[type[Exception], ...] = (LockTimeout, *refusals)
+        try:
+            date = datetime.date.fromisoformat(request.form.get("date", ""))
+            outcome = ("written", write(self.books_path, date))
+        except ValueError:
+            outcome = ("refused", f"date={request.form.get('date')!r} is not a date")
+        except refused as exc:
+            outcome = ("refused", str(exc))
+        return redirect(f"./?{urlencode([*back, outcome])}", code=303)  # type: ignore[return-value]
+
+    def with_books(self, books_file: Path, write: Callable[[BooksWriter, Books], str]) -> str:
+        """``write`` on the books loaded under their lock, as the CLI's command reads them
+        (``AppContext.writing``): no change by another process slips in between. Fava
+        is told of the files written, so the page it redirects to shows them."""
         with BooksWriter(books_file.parent, timeout=LOCK_TIMEOUT) as writer:
             text = write(writer, load(books_file, hardcore=False))
             written = writer.commit()
-    except refused as exc:
-        return _back(page, error=str(exc))
-    for path in written:
-        ledger.watcher.notify(path)
-    return _back(page, done=text)
+        for path in written:
+            self.ledger.watcher.notify(path)
+        return text
 
 
-def _back(page: str, **message: str) -> Response:
-    """See-other to the page, keeping its query string, with the action's message."""
-    args = {key: value for key, value in request.args.items() if key not in ("done", "error")}
-    args.update(message)
-    target = url_for("extension_report", extension_name=page)
-    return Response(status=303, headers={"Location": f"{target}?{urlencode(args)}"})
+class BreakActions(Actions):
+    """A review page that opens and resolves breaks."""
 
+    @post_endpoint
+    def open_break(self) -> Response:
+        """``backoffice breaks open KIND REFERENCE TEXT --amount AMOUNT --as-of DATE``."""
+        form = request.form
 
-def action_endpoint(func: Endpoint) -> Endpoint:
-    """Mark a page's method as an action: a POST to the endpoint of its name."""
-    mark = cast("Callable[[Endpoint], Endpoint]", extension_endpoint(func.__name__, ["POST"]))
-    return mark(func)
+        def write(books: Path, date: datetime.date) -> str:
+            return actions.open_break(
+                books,
+                self.entries,
+                form.get("kind", ""),
+                form.get("reference", ""),
+                form.get("text", ""),
+                form.get("amount") or None,
+                date,
+            )
+
+        return self.act(write, (actions.BreakRefused,))
+
+    @post_endpoint
+    def resolve_break(self) -> Response:
+        """``backoffice breaks resolve ID TEXT --as-of DATE``, the lock taken before the
+        entries are read (they are Fava's, read again if a file changed)."""
+        form = request.form
+
+        def write(books: Path, date: datetime.date) -> str:
+            with BooksWriter(books.parent, timeout=LOCK_TIMEOUT) as writer:
+                self.ledger.changed()
+                return actions.resolve_break(
+                    writer,
+                    books,
+                    self.entries,
+                    form.get("id", ""),
+                    form.get("text", ""),
+                    date,
+                )
+
+        return self.act(write, (actions.BreakRefused,))

@@ -144,6 +144,15 @@ def query_args(**types: Callable[[str], object]) -> Mapping[str, Callable[[str],
     return MappingProxyType(types)
 
 
+def flag(text: str) -> bool:
+    """A checkbox's query argument: ``1``, ``true``, ``yes`` or ``on``."""
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
 class ReviewPage(FavaExtensionBase):
     """A review page: subclasses name their report function, its arguments, their
     select boxes, and what they derive from the report for the template."""
@@ -155,6 +164,9 @@ class ReviewPage(FavaExtensionBase):
     filters: ClassVar[Mapping[str, Callable[[str], object]]] = query_args()
     #: The select boxes of the filter bar, in order (a report argument's select has no key).
     selects: ClassVar[tuple[Select, ...]] = ()
+    #: Report arguments the page's template renders an input for in the filter bar
+    #: (e.g. a checkbox), so the bar does not keep them as hidden inputs.
+    own_inputs: ClassVar[tuple[str, ...]] = ()
     #: Row keys that hold an account, for Fava's account filter.
     account_keys: ClassVar[tuple[str, ...]] = ("account",)
 
@@ -196,6 +208,11 @@ class ReviewPage(FavaExtensionBase):
         self._scopes = {}
 
     @property
+    def entries(self) -> list[data.Directive]:
+        """Fava's entries of the books (Beancount's, typed through Fava's protocols)."""
+        return cast("list[data.Directive]", self.ledger.all_entries)
+
+    @property
     def books_path(self) -> Path:
         return Path(self.ledger.beancount_file_path)
 
@@ -228,6 +245,19 @@ class ReviewPage(FavaExtensionBase):
             else:
                 args[name] = value
         return urlencode(sorted(args.items()))
+
+    def other_page_query(self, **args: str) -> str:
+        """The query string of another page at this page's date, with ``args``."""
+        kept = {k: request.args[k] for k in ("as_of", "time") if request.args.get(k)}
+        return urlencode(sorted({**kept, **args}.items()))
+
+    def outcome(self) -> tuple[str, str] | None:
+        """What the page's last action wrote (``written``) or why it did not
+        (``refused``), from the query string its redirect gave."""
+        for kind in ("written", "refused"):
+            if request.args.get(kind):
+                return kind, request.args[kind]
+        return None
 
     def clear_query(self) -> str:
         """This page's query string without its selects (Fava's filters kept)."""
@@ -318,8 +348,7 @@ class ReviewPage(FavaExtensionBase):
                 return cached
             books = Books(
                 path=self.books_path,
-                # Fava's entries are Beancount's, typed through Fava's protocols.
-                entries=cast("list[data.Directive]", entries),
+                entries=self.entries,
                 errors=list(self.ledger.load_errors),
                 options=cast("dict[str, Any]", self.ledger.options),
             )
@@ -349,11 +378,23 @@ class ReviewPage(FavaExtensionBase):
             self._scopes[key] = found
         return found
 
+    def choices_report(self, prepared: Prepared) -> Report:
+        """The report the selects' choices come from: this request's, but without the
+        report arguments that have a select (a report narrowed to one counterparty
+        would offer no other)."""
+        narrowing = {s.name for s in self.selects if s.key is None} & set(self.filter_values())
+        if not narrowing:
+            return prepared.report
+        config = self.books_config()
+        arguments = {k: v for k, v in self._arguments(config).items() if k not in narrowing}
+        return self.prepared(self.as_of(config), arguments, config).report
+
     def derived(
         self, prepared: Prepared, values: Mapping[str, str]
     ) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """What the page derives from the report for the selects ``values`` and Fava's
         account and filter, and each select's choices: once per report and filters."""
+        base = self.choices_report(prepared)
         account = request.args.get("account", "").strip()
         advanced = request.args.get("filter", "").strip()
         key: CacheKey = (tuple(sorted(values.items())), account, advanced)
@@ -364,12 +405,11 @@ class ReviewPage(FavaExtensionBase):
                     selected(self.selects, values),
                     self.scope(account, advanced).test(self.account_keys),
                 )
-                report = prepared.report
                 with gc_paused():
                     choices = {
-                        s.name: self.choices(s, report, values.get(s.name)) for s in self.selects
+                        s.name: self.choices(s, base, values.get(s.name)) for s in self.selects
                     }
-                    found = (self.derive(report, keep), choices)
+                    found = (self.derive(prepared.report, keep), choices)
                 if len(prepared.views) >= CACHE_SIZE:
                     prepared.views.clear()
                 prepared.views[key] = found
@@ -386,7 +426,7 @@ class ReviewPage(FavaExtensionBase):
         # The form keeps Fava's account and filter, and the report arguments it has no
         # select for; its date control is Fava's time filter.
         hidden = {k: v for k, v in self.fava_args().items() if k != "time"}
-        with_select = {s.name for s in self.selects}
+        with_select = {s.name for s in self.selects} | set(self.own_inputs)
         hidden.update({k: v for k, v in self.filter_values().items() if k not in with_select})
         return PageView(
             as_of,

@@ -3,6 +3,6 @@ pipeline of 'backoffice import' (deduplicated, archived, in month files)."""
 
 from pathlib import Path
 
-from ledger.fava_ext.importing import importers_of
+from ledger.fava_import import importers_of
 
 CONFIG = importers_of(Path(__file__).with_name("main.beancount"))

@@ -208,8 +208,8 @@ def test_reclassify_from_the_imports_page(edit_server: EditServer, page: Any) ->
     row = page.locator('#imports-suspense tr[data-source-ref="FH2611240009"]')
     row.locator('input[name="account"]').fill("Income:Interest")
     row.locator("button", has_text="Reclassify").click()
-    page.wait_for_url("**done=**")
-    assert "Reclassified from suspense" in page.locator(".backoffice-done").inner_text()
+    page.wait_for_url("**written=**")
+    assert "Reclassified from suspense" in page.locator("#backoffice-outcome").inner_text()
     assert page.locator('#imports-suspense tr[data-source-ref="FH2611240009"]').count() == 0
     edit_server.cli("reclassify", "FH2611240009", "Income:Interest")
     assert edit_server.same_books()
@@ -238,7 +238,7 @@ def test_close_lists_sealed_months_with_their_reports_and_signs_off(
 
     page.locator('form.backoffice-sign-off input[name="by"]').fill("Jane Doe")
     page.locator("form.backoffice-sign-off button").click()
-    page.wait_for_url("**done=**")
+    page.wait_for_url("**written=**")
     assert page.locator("#close-sign-offs").inner_text() == "signed off by Jane Doe on 2026-11-30"
     assert (
         page.locator('#close-checklist tr[data-check="sign-off"] .check-state').inner_text() == "ok"
