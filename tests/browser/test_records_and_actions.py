@@ -153,7 +153,6 @@ def test_reconciliation_history_stale_kinds_filters_sorting_and_documents(
             listed = history.evaluate_all("rs => rs.map(r => [r.dataset.date, r.dataset.kind])")
             assert listed == [[day, kind] for day, kind, _ in reversed(row["history"])]
     assert any(r["stale"] for r in expected.values()), "the custody statements are a month old"
-    keep_screenshot(page, "reconciliation")
 
     # The stale filter keeps exactly the stale accounts.
     choose(page, "age", "stale")
@@ -199,7 +198,6 @@ def test_imports_documents_link_to_the_archived_files_and_read_only_refuses(
     )
     assert refused.status == 401
     assert snapshot(fava.books.parent) == before
-    keep_screenshot(page, "imports")
 
 
 def test_reclassify_from_the_imports_page(edit_server: EditServer, page: Any) -> None:
@@ -234,7 +232,6 @@ def test_close_lists_sealed_months_with_their_reports_and_signs_off(
     assert answer.body() == (fava.books.parent / "closes/2026-10/trial-balance.txt").read_bytes()
     blocker = page.locator('#close-checklist tr[data-check="sign-off"] li').inner_text()
     assert "period 2026-11 needs a sign-off" in blocker
-    keep_screenshot(page, "close")
 
     page.locator('form.backoffice-sign-off input[name="by"]').fill("Jane Doe")
     page.locator("form.backoffice-sign-off button").click()
