@@ -23,9 +23,13 @@ running ``backoffice serve``, each review page, wall and the server's CPU time
 - warm: the median of ``--repeat`` more requests (the report is cached per load);
 - cold: a request for the day before the as-of date, whose report nothing has
   computed yet: the area's report function plus the page;
-- JSON: the ``report`` endpoint (cached).
+- JSON: the ``report`` endpoint (cached);
 
-Target: every page under 1 s warm.
+and each page with its filters applied (:data:`FILTERED`: the selects, Fava's
+account filter and time filter), first request and warm median. ``--pages-only``
+skips the comparison of first loads (one load of ours, the pages timed on it).
+
+Target: every page under 1 s warm, filters applied.
 """
 
 from __future__ import annotations
@@ -48,6 +52,17 @@ from typing import NamedTuple
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PAGES = ("Settlements", "Cash", "Breaks", "Reconciliation", "Close", "Imports")
+# Each page's filtered views ({month}: the month of the books' as-of date).
+FILTERED = {
+    "Settlements": (
+        "status=failed&currency=USD",
+        "age=3-5+days",
+        "account=Assets:Unsettled",
+        "time={month}",
+    ),
+    "Cash": ("without_failed=1", "currency=USD", "account=Assets:Bank"),
+    "Breaks": ("status=open", "kind=settlement-fail", "age=0+days"),
+}
 EXTENSION_LINE = '\n1970-01-01 custom "fava-extension" "ledger.fava_ext"\n'
 START_TIMEOUT = 600.0
 
@@ -158,37 +173,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3, help="first loads of each (default 3)")
     parser.add_argument("--repeat", type=int, default=5, help="warm requests per page")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="time the pages on one load of ours only"
+    )
     args = parser.parse_args(argv)
 
     books = ensure_books(args.size, args.seed)
     loads: dict[str, list[tuple[float, float]]] = {"fava": [], "ours": []}
-    for run in range(args.runs):
+    runs = 1 if args.pages_only else args.runs
+    for run in range(runs):
         port = free_port()
         fava = [str(BIN / "fava"), "--host", "127.0.0.1", "--port", str(port)]
-        with server([*fava, str(books / "main.beancount")], port) as (_, wall, cpu, _pid):
-            loads["fava"].append((wall, cpu))
+        if not args.pages_only:
+            with server([*fava, str(books / "main.beancount")], port) as (_, wall, cpu, _pid):
+                loads["fava"].append((wall, cpu))
         port = free_port()
         ours = [str(BIN / "backoffice"), "--books", str(books / "review.beancount"), "serve"]
         with server([*ours, "--port", str(port)], port) as (base, wall, cpu, pid):
             loads["ours"].append((wall, cpu))
-            if run == args.runs - 1:
-                day_before = as_of_of(books) - datetime.timedelta(days=1)
+            if run == runs - 1:
+                as_of = as_of_of(books)
+                day_before = as_of - datetime.timedelta(days=1)
                 pages = [
                     (page, time_page(base, pid, page, args.repeat, day_before.isoformat()))
                     for page in PAGES
                 ]
+                filtered = [
+                    (page, query, time_filtered(base, pid, page, query, args.repeat))
+                    for page, queries in FILTERED.items()
+                    for query in (q.format(month=f"{as_of:%Y-%m}") for q in queries)
+                ]
     print(f"books: {books / 'main.beancount'} ({args.size}, seed {args.seed})")
     medians = {}
     for name, label in (("fava", "Fava alone"), ("ours", "backoffice serve")):
+        if not loads[name]:
+            continue
         wall = statistics.median(w for w, _ in loads[name])
         cpu = statistics.median(c for _, c in loads[name])
         medians[name] = (wall, cpu)
-        runs = ", ".join(f"{w:.1f}/{c:.1f}" for w, c in loads[name])
-        print(f"first load, {label:17} wall {wall:6.2f} s  cpu {cpu:6.2f} s  (runs: {runs})")
-    print(
-        f"ratio backoffice / Fava:           wall {medians['ours'][0] / medians['fava'][0]:6.2f}"
-        f"    cpu {medians['ours'][1] / medians['fava'][1]:6.2f}  (target <= 1.1)"
-    )
+        times = ", ".join(f"{w:.1f}/{c:.1f}" for w, c in loads[name])
+        print(f"first load, {label:17} wall {wall:6.2f} s  cpu {cpu:6.2f} s  (runs: {times})")
+    if "fava" in medians:
+        print(
+            f"ratio backoffice / Fava:           "
+            f"wall {medians['ours'][0] / medians['fava'][0]:6.2f}"
+            f"    cpu {medians['ours'][1] / medians['fava'][1]:6.2f}  (target <= 1.1)"
+        )
     print()
     print("Seconds, wall / server CPU:")
     print("| page | first visit | warm, median | cold (day before) | JSON, warm | HTTP |")
@@ -199,7 +229,28 @@ def main(argv: list[str] | None = None) -> int:
             f"| {cold.wall:.2f} / {cold.cpu:.2f} | {endpoint.wall:.3f} / {endpoint.cpu:.3f} "
             f"| {max(first.status, warm.status, cold.status)} |"
         )
+    print()
+    print("Filtered, seconds, wall / server CPU:")
+    print("| page | query | first | warm, median | HTTP |")
+    print("|---|---|---|---|---|")
+    for page, query, (first, warm) in filtered:
+        print(
+            f"| {page} | `{query}` | {first.wall:.2f} / {first.cpu:.2f} "
+            f"| {warm.wall:.3f} / {warm.cpu:.3f} | {max(first.status, warm.status)} |"
+        )
     return 0
+
+
+def time_filtered(base: str, pid: int, page: str, query: str, repeat: int) -> tuple[Timing, Timing]:
+    """The first request of a filtered page and the median of ``repeat`` more."""
+    url = f"{base}/extension/{page}/?{query}"
+    first = timed(url, pid)
+    warm = [timed(url, pid) for _ in range(repeat)]
+    return first, Timing(
+        statistics.median(t.wall for t in warm),
+        statistics.median(t.cpu for t in warm),
+        max(t.status for t in warm),
+    )
 
 
 def time_page(

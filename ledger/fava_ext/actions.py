@@ -30,6 +30,7 @@ from flask import Response, redirect, request
 
 from ledger.books import Books, load
 from ledger.breaks import actions
+from ledger.breaks.store import BREAKS_FILE
 from ledger.fava_edit import LOCK_TIMEOUT, GuardedFile
 from ledger.fava_ext.page import ReviewPage
 from ledger.writer import BooksWriter, LockTimeout
@@ -71,6 +72,10 @@ class Actions(ReviewPage):
         try:
             date = datetime.date.fromisoformat(request.form.get("date", ""))
             outcome = ("written", write(self.books_path, date))
+            # Fava's watcher may not have seen the write yet: the page the redirect
+            # shows must be of the books as written (Fava's own writes notify too).
+            for path in (self.books_path, self.books_path.parent / BREAKS_FILE):
+                self.ledger.watcher.notify(path)
         except ValueError:
             outcome = ("refused", f"date={request.form.get('date')!r} is not a date")
         except refused as exc:

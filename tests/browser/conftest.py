@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -107,24 +108,32 @@ def served_books(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return main
 
 
+def run_backoffice(books: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``backoffice --books BOOKS ARGS`` as the server's environment runs it."""
+    return subprocess.run(
+        backoffice("--books", str(books), *args), capture_output=True, text=True, env=_env()
+    )
+
+
 def _env() -> dict[str, str]:
     """The environment without an as-of date: the books' config decides it."""
     return {k: v for k, v in os.environ.items() if k != "BACKOFFICE_AS_OF"}
 
 
-@pytest.fixture(scope="session")
-def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FavaServer]:
-    """``backoffice serve`` on the demo books, read-only, on a free port."""
+@contextmanager
+def serving(books: Path, log_dir: Path, *options: str) -> Iterator[FavaServer]:
+    """``backoffice serve`` on ``books`` (with ``options``, e.g. ``--edit``) on a free
+    port, until the block ends."""
     require_chromium()  # no server for tests that will be skipped
     port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = backoffice("--books", str(served_books), "serve", "--port", str(port))
+    log = log_dir / "serve.log"
+    command = backoffice("--books", str(books), "serve", "--port", str(port), *options)
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_env())
     root = f"http://127.0.0.1:{port}"
     try:
         slug = _wait_for_slug(root, process, log)
-        yield FavaServer(root=root, slug=slug, books=served_books)
+        yield FavaServer(root=root, slug=slug, books=books)
     finally:
         process.terminate()
         try:
@@ -132,6 +141,13 @@ def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def fava(served_books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FavaServer]:
+    """``backoffice serve`` on the demo books, read-only, on a free port."""
+    with serving(served_books, tmp_path_factory.mktemp("serve")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,6 @@ from tests.browser.conftest import (
     _wait_for_slug,
     backoffice,
     books_and_config,
-    keep_screenshot,
 )
 from tests.browser.test_review_pages import cells, number, table
 from tests.conftest import snapshot
@@ -268,7 +267,6 @@ def test_valuation_filters_and_sorting(fava: FavaServer, page: Any) -> None:
     page.goto(fava.url("extension/Valuation/"))
     shown = {(r[0], r[1]): number(r[2]) for r in table(page, "#valuation-securities")}
     assert shown == {key: n for key, n in held.items() if n}
-    keep_screenshot(page, "valuation")
     currencies = {r[3] for r in table(page, "#valuation-securities")}
     assert len(currencies) > 1
     choose(page, "currency", "EUR")
@@ -285,7 +283,6 @@ def test_stock_record_filters_and_sorting(fava: FavaServer, page: Any) -> None:
     assert {"position", "custody"} <= kinds
     for row in table(page, "#stock-securities"):
         assert number(row[4]) == number(row[5]), row  # long = short
-    keep_screenshot(page, "stock-record")
     choose(page, "kind", "custody")
     assert {r[2] for r in table(page, "#stock-locations")} == {"custody"}
     page.goto(fava.url("extension/StockRecord/"))
@@ -306,7 +303,6 @@ def test_blotter_range_filters_and_sorting(fava: FavaServer, page: Any) -> None:
         for tid, entry in trades.items()
         if "2026-10-01" <= entry.meta["trade-date"].isoformat() <= "2026-11-30"
     }
-    keep_screenshot(page, "blotter")
     choose(page, "side", "sell")
     assert {r[4] for r in table(page, "#blotter-trades")} == {"sell"}
     assert {r[3] for r in table(page, "#blotter-trades")} == {
