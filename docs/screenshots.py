@@ -6,8 +6,9 @@ Run by hand (not part of the test suite), from the repository root::
 
 It copies the demo books to a temporary directory, imports ``books/inbox/`` as
 ``make demo`` does, closes October (so the Close page has a sealed month),
-records two breaks so the Breaks page has rows to show, serves the copy with ``backoffice serve --edit`` (so the pages show their
-buttons) and photographs each page, full length, with the system Chromium.
+records two breaks so the Breaks page has rows to show, serves the copy with
+``backoffice serve --edit`` (so the pages show their buttons) and photographs
+each page, full length, with the system Chromium.
 """
 
 from __future__ import annotations
