@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,14 +21,8 @@ import pytest
 from beancount.core import data
 
 from ledger.books import load
-from tests.browser.conftest import (
-    FavaServer,
-    _env,
-    _free_port,
-    _wait_for_slug,
-    backoffice,
-    books_and_config,
-)
+from tests.browser.conftest import FavaServer, books_and_config, run_backoffice, serving
+from tests.browser.test_review_filters import choose
 from tests.browser.test_review_pages import cells, number, table
 from tests.conftest import snapshot
 
@@ -47,13 +40,8 @@ class EditServer:
     twin: Path  # main.beancount of the twin
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            backoffice("--books", str(self.twin), *args),
-            check=True,
-            capture_output=True,
-            text=True,
-            env=_env(),
-        )
+        done = run_backoffice(self.twin, *args)
+        assert done.returncode == 0, done.stderr
         return done.stdout
 
     def same_books(self) -> bool:
@@ -62,34 +50,18 @@ class EditServer:
 
 @pytest.fixture(scope="module")
 def edit_server(
-    served_books: Path, tmp_path_factory: pytest.TempPathFactory, browser: Any
+    served_books: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EditServer]:
     root = tmp_path_factory.mktemp("edit")
     books = root / "books"
     shutil.copytree(served_books.parent, books)
-    subprocess.run(
-        backoffice("--books", str(books / "main.beancount"), "close", "2026-10"),
-        check=True,
-        capture_output=True,
-        env=_env(),
-    )
+    closed = run_backoffice(books / "main.beancount", "close", "2026-10")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
     config = books / "backoffice.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[close]\nsign-off = true\n")
     shutil.copytree(books, root / "twin")
-    port = _free_port()
-    log = root / "serve.log"
-    command = backoffice("--books", str(books / "main.beancount"), "serve", "--port", str(port))
-    with log.open("wb") as out:
-        process = subprocess.Popen([*command, "--edit"], stdout=out, stderr=out, env=_env())
-    server = f"http://127.0.0.1:{port}"
-    try:
-        slug = _wait_for_slug(server, process, log)
-        yield EditServer(
-            FavaServer(server, slug, books / "main.beancount"), root / "twin" / "main.beancount"
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(books / "main.beancount", root, "--edit") as fava:
+        yield EditServer(fava, root / "twin" / "main.beancount")
 
 
 def column(page: Any, selector: str, index: int) -> list[str]:
@@ -106,12 +78,6 @@ def sorts(page: Any, selector: str, header: str, index: int, as_number: bool = F
     assert shown == sorted(shown, key=key), shown
     page.locator(f"{selector} > thead th", has_text=header).first.click()
     assert column(page, selector, index) == sorted(shown, key=key, reverse=True)
-
-
-def choose(page: Any, name: str, value: str) -> None:
-    """Pick ``value`` in the filter bar's select ``name``; the page reloads filtered."""
-    page.locator(f'form.backoffice-filters select[name="{name}"]').select_option(value)
-    page.wait_for_url(f"**{name}={value}**")
 
 
 # -- Reconciliation ------------------------------------------------------------------------
