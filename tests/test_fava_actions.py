@@ -6,6 +6,7 @@ books are served read-only."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,18 @@ def test_favas_import_page_imports_through_the_pipeline(
     saved = client.put(f"{api}/add_entries", json={"entries": entries})
     assert saved.get_json()["data"] == "Stored 6 entries."
     assert snapshot(demo_books.parent) == snapshot(by_cli)
+
+
+def test_favas_account_filter_narrows_the_imports_page(books: Path) -> None:
+    client, slug = client_of(books, read_only=True)
+    page = f"/{slug}/extension/Imports/"
+    every = client.get(page).get_data(as_text=True)
+    assert f'data-source-ref="{SUSPENSE_REF}"' in every
+    html = client.get(page, query_string={"account": "Assets:Bank:Rheinbank"}).get_data(
+        as_text=True
+    )
+    sources = re.findall(r'<tr data-source="([^"]+)"', html)
+    assert sources and all(
+        source.startswith("documents/Assets/Bank/Rheinbank/") for source in sources
+    )
+    assert f'data-source-ref="{SUSPENSE_REF}"' not in html  # a First Harbor line

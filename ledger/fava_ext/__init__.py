@@ -300,6 +300,16 @@ class Imports(actions.Actions):
     report_title = "Imports"
     report_function = staticmethod(imports_report)
 
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        """The documents with an account Fava's account filter keeps, the suspense lines
+        of such accounts."""
+        documents = [
+            row
+            for row in report["documents"]
+            if any(keep({**row, "account": account}) for account in row["accounts"])
+        ]
+        return {"documents": documents, "suspense": [r for r in report["suspense"] if keep(r)]}
+
     @extension_endpoint
     def file(self) -> Response:
         """An archived document or close report (``?path=`` relative to the books),
