@@ -14,12 +14,9 @@ generates the books with ``bench/generate.py`` (once; they are kept under
 and prints the medians and their ratio (target: at most 1.1), in wall time and
 in the server process's CPU time (user + system, from ``/proc``: the machine is
 shared, and other processes move wall time far more than CPU time). Then, on the
-running ``backoffice serve``, each review page, wall and the server's CPU time
-(which includes what its background thread computes meanwhile):
+running ``backoffice serve``, each review page, wall and the server's CPU time:
 
-- first visit: the first request after the load; the pages compute their
-  reports in the background from the end of the load, so this one may wait for
-  that computation to finish;
+- first visit: the first request after the load, which computes the page's report;
 - warm: the median of ``--repeat`` more requests (the report is cached per load);
 - cold: a request for the day before the as-of date, whose report nothing has
   computed yet: the area's report function plus the page;
@@ -205,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                     for page in PAGES
                 ]
                 filtered = [
-                    (page, query, time_filtered(base, pid, page, query, args.repeat))
+                    (
+                        page,
+                        query,
+                        first_and_warm(f"{base}/extension/{page}/?{query}", pid, args.repeat),
+                    )
                     for page, queries in FILTERED.items()
                     for query in (q.format(month=f"{as_of:%Y-%m}") for q in queries)
                 ]
@@ -247,9 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def time_filtered(base: str, pid: int, page: str, query: str, repeat: int) -> tuple[Timing, Timing]:
-    """The first request of a filtered page and the median of ``repeat`` more."""
-    url = f"{base}/extension/{page}/?{query}"
+def first_and_warm(url: str, pid: int, repeat: int) -> tuple[Timing, Timing]:
+    """The first request of ``url`` and the median of ``repeat`` more."""
     first = timed(url, pid)
     warm = [timed(url, pid) for _ in range(repeat)]
     return first, Timing(
@@ -263,13 +263,7 @@ def time_page(
     base: str, pid: int, page: str, repeat: int, day_before: str
 ) -> tuple[Timing, Timing, Timing, Timing]:
     url = f"{base}/extension/{page}/"
-    first = timed(url, pid)
-    warm = [timed(url, pid) for _ in range(repeat)]
-    median = Timing(
-        statistics.median(t.wall for t in warm),
-        statistics.median(t.cpu for t in warm),
-        max(t.status for t in warm),
-    )
+    first, median = first_and_warm(url, pid, repeat)
     cold = timed(f"{url}?as_of={day_before}", pid)
     endpoint = timed(url + "report", pid)
     return first, median, cold, endpoint

@@ -8,7 +8,7 @@ It copies the demo books to a temporary directory, imports ``books/inbox/`` as
 ``make demo`` does, closes October (so the Close page has a sealed month),
 records two breaks so the Breaks page has rows to show, serves the copy with
 ``backoffice serve --edit`` (so the pages show their buttons) and photographs
-each page, full length, with the system Chromium.
+each page, full length and its folded sections open, with the system Chromium.
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ def main(names: list[str]) -> int:
             for name, query in pages.items():
                 page.goto(fava.url(f"extension/{name}/{query}"))
                 page.locator(".backoffice-page").wait_for()
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+                # Fava scrolls its page in an inner element: make the window as tall as that.
+                height = page.evaluate(
+                    "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+                )
+                page.set_viewport_size({"width": 1400, "height": min(int(height) + 60, 6000)})
                 target = IMAGES / f"fava-{name.lower()}.png"
                 page.screenshot(path=str(target), full_page=True)
                 print(target.relative_to(REPO))

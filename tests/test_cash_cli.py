@@ -186,3 +186,38 @@ def test_as_of_moves_the_positions_and_a_fail_to_it(runner: CliRunner, short_boo
         "USD,Assets:Custody:Custodia:Cash:USD,2026-11-25,20000.00,0,-61250.00,0,-41250.00,0,"
         "-41250.00,41250.00\n"
     ) in out
+
+
+def test_without_failed_leaves_the_fails_settlements_out(runner: CliRunner, tmp_path: Path) -> None:
+    """As of 2026-11-26 the buy due 2026-11-24 has failed: by default its 61,250 is projected
+    to leave Custodia on the first business day (11-27, after Thanksgiving);
+    --without-failed leaves it out."""
+    books = write_books(
+        tmp_path,
+        {"main.beancount": short("30000.00"), "backoffice.toml": config("2026-11-26", FIRM)},
+    )
+    header = (
+        "currency,account,date,opening,settlements_in,settlements_out,other,closing,floor,"
+        "headroom,funding_need\n"
+    )
+    args = ["--days", "1", "--currency", "USD", "--csv"]
+    code, out = run(runner, books, *args)
+    assert (code, out.splitlines()[3:]) == (
+        1,
+        [
+            "USD,Assets:Custody:Custodia:Cash:USD,2026-11-27,20000.00,0,-61250.00,0,-41250.00,0,"
+            "-41250.00,41250.00",
+            "USD,total,2026-11-27,-430000.00,0,-61250.00,0,-491250.00,-500000,8750.00,41250.00",
+        ],
+    )
+    code, out = run(runner, books, *args, "--without-failed")
+    assert (code, out) == (
+        0,
+        header + "USD,Assets:Bank:FirstHarbor:USD,2026-11-27,-480000.00,0,0,0,-480000.00,-500000,"
+        "20000.00,0\n"
+        "USD,Assets:Bank:Northbank:USD,2026-11-27,30000.00,0,0,0,30000.00,0,30000.00,0\n"
+        "USD,Assets:Custody:Custodia:Cash:USD,2026-11-27,20000.00,0,0,0,20000.00,0,20000.00,0\n"
+        "USD,total,2026-11-27,-430000.00,0,0,0,-430000.00,-500000,70000.00,0\n",
+    )
+    code, out = run(runner, books, "--without-failed", "--json")
+    assert json.loads(out)["without_failed"] is True

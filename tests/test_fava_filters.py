@@ -130,3 +130,36 @@ def test_the_pages_script_is_served_by_the_extension(client: Any) -> None:
     response = client.get(f"/{slug(client)}/extension_js_module/Backoffice.js")
     assert response.status_code == 200
     assert "export default" in response.text
+
+
+def test_break_buttons_write_only_where_backoffice_serves_for_editing(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fava.application import create_app
+
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    breaks = demo_books.parent / "breaks.beancount"
+    before = (demo_books.read_text(encoding="utf-8"), breaks.read_text(encoding="utf-8"))
+    form = {"kind": "other", "reference": "Assets:Bank:FirstHarbor:USD", "text": "Fee twice"}
+
+    read_only = create_fava_app(demo_books, read_only=True).test_client()
+    answer = read_only.post(f"/{slug(read_only)}/extension/Breaks/open_break", data=form)
+    assert answer.status_code == 401  # Fava's own refusal of any write
+
+    # Fava editing without Backoffice's guard (no books lock): the button refuses.
+    plain = create_app([str(demo_books)], read_only=False).test_client()
+    answer = plain.post(f"/{slug(plain)}/extension/Breaks/open_break", data=form)
+    assert (answer.status_code, answer.text) == (
+        403,
+        "the books are served read-only; start 'backoffice serve --edit' to write them",
+    )
+    assert (demo_books.read_text(encoding="utf-8"), breaks.read_text(encoding="utf-8")) == before
+
+    editing = create_fava_app(demo_books, read_only=False).test_client()
+    url = f"/{slug(editing)}/extension/Breaks/open_break"
+    answer = editing.post(url, data={**form, "date": "27.11.2026", "back": "kind=other"})
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == (
+        "./?kind=other&refused=date%3D%2727.11.2026%27+is+not+a+date"
+    )
+    assert (demo_books.read_text(encoding="utf-8"), breaks.read_text(encoding="utf-8")) == before

@@ -7,8 +7,8 @@
 //   when every key of the column is a number ("-1,234.50", "12", "3 EUR"), the
 //   column sorts as numbers, else as text (ISO dates sort as text). Empty cells go
 //   last. A row of class backoffice-detail moves with the row above it.
-// - Changing a control of a form.backoffice-filters submits it; the empty
-//   arguments are left out of the address.
+// - Changing a control of a form.backoffice-filters submits it (a date once it
+//   has its year); the empty arguments are left out of the address.
 
 const NUMBER = /^[-+]?\d+(\.\d+)?(\s+\S+)?$/;
 
@@ -78,6 +78,8 @@ export default {
     });
     document.addEventListener("change", (event) => {
       const control = event.target.closest("form.backoffice-filters select, form.backoffice-filters input");
+      // A date typed by hand is complete only with its year: not on "0002-11-27".
+      if (control?.type === "date" && !(control.value >= "1900")) return;
       if (control) submitFilters(control.form);
     });
     document.addEventListener("submit", (event) => {

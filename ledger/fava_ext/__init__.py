@@ -11,8 +11,9 @@ module; each renders the dict of one area's report function (its
 (``/<books>/extension/<Name>/report``) serves as the CLI's ``--json`` prints it.
 The shared machinery is in :mod:`ledger.fava_ext.page` (the as-of date from
 Fava's time filter, the filter bar, the caches) and :mod:`ledger.fava_ext.rows`
-(the selects and Fava's account and filter), imported as modules so that Fava
-does not take their classes for pages. :class:`Backoffice` is no page: it serves
+(the selects and Fava's account and filter), the break buttons in
+:mod:`ledger.fava_ext.actions`, imported as modules so that Fava does not take
+their base classes for pages. :class:`Backoffice` is no page: it serves
 ``Backoffice.js`` (sortable tables, the filter bar), which Fava loads on every page.
 """
 
@@ -142,9 +143,6 @@ class Settlements(actions.BreakActions):
                     {"id": item.id, "status": "resolved" if resolved else "open"}
                 )
         return found
-
-    def counterparties(self) -> list[str]:
-        return sorted(self.books_config().counterparties)
 
     def clearing_account(self, counterparty: str) -> str:
         return self.books_config().unsettled_account(counterparty)

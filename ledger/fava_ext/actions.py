@@ -71,15 +71,19 @@ class Actions(ReviewPage):
         refused: tuple[type[Exception], ...] = (LockTimeout, *refusals)
         try:
             date = datetime.date.fromisoformat(request.form.get("date", ""))
-            outcome = ("written", write(self.books_path, date))
-            # Fava's watcher may not have seen the write yet: the page the redirect
-            # shows must be of the books as written (Fava's own writes notify too).
-            for path in (self.books_path, self.books_path.parent / BREAKS_FILE):
-                self.ledger.watcher.notify(path)
         except ValueError:
+            date = None
             outcome = ("refused", f"date={request.form.get('date')!r} is not a date")
-        except refused as exc:
-            outcome = ("refused", str(exc))
+        if date is not None:
+            try:
+                outcome = ("written", write(self.books_path, date))
+            except refused as exc:
+                outcome = ("refused", str(exc))
+            else:
+                # Fava's watcher may not have seen the write yet: the page the redirect
+                # shows must be of the books as written (Fava's own writes notify too).
+                for path in (self.books_path, self.books_path.parent / BREAKS_FILE):
+                    self.ledger.watcher.notify(path)
         return redirect(f"./?{urlencode([*back, outcome])}", code=303)  # type: ignore[return-value]
 
     def with_books(self, books_file: Path, write: Callable[[BooksWriter, Books], str]) -> str:

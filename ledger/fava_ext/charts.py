@@ -172,8 +172,10 @@ def ladder_svg(title: str, currency: str, bars: Sequence[Bar], floor: Decimal) -
         f'<line class="floor" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{floor_y}" y2="{floor_y}" '
         f'data-floor="{floor}"><title>{floor_text} {escape(currency)}</title></line>'
     )
+    # Off the axis, the label goes above the plot, where no bar reaches.
+    label_y = axis.y(where) - 4 if floor_on_axis else Decimal(TOP - 4)
     parts.append(
-        f'<text class="floor-label" x="{WIDTH - RIGHT}" y="{_px(axis.y(where) - 4)}" '
+        f'<text class="floor-label" x="{WIDTH - RIGHT}" y="{_px(label_y)}" '
         f'text-anchor="end">{floor_text}</text>'
     )
     parts.append("</svg>")

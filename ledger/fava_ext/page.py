@@ -111,11 +111,6 @@ class PageView:
             args["as_of"] = self.as_of.isoformat()
         return f"report?{urlencode(sorted(args.items()))}"
 
-    @property
-    def filtered(self) -> bool:
-        """Whether a select or Fava's account or filter narrows the rows."""
-        return bool(self.filters or self.hidden)
-
 
 class Prepared:
     """A report, (on first use) its JSON, and the page's views of it per row filter."""
