@@ -49,6 +49,7 @@ from typing import NamedTuple
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PAGES = ("Settlements", "Cash", "Breaks", "Reconciliation", "Close", "Imports")
+PAGES += ("Valuation", "StockRecord", "Blotter")
 # Each page's filtered views ({month}: the month of the books' as-of date).
 FILTERED = {
     "Settlements": (
@@ -59,6 +60,11 @@ FILTERED = {
     ),
     "Cash": ("without_failed=1", "currency=USD", "account=Assets:Bank"),
     "Breaks": ("status=open", "kind=settlement-fail", "age=0+days"),
+    "Reconciliation": ("age=stale", "kind=statement", "account=Assets:Bank"),
+    "Imports": ("account=Assets:Bank",),
+    "Valuation": ("currency=USD", "price=ok", "account=Assets:Custody"),
+    "StockRecord": ("kind=custody", "side=long"),
+    "Blotter": ("side=sell", "status=settled", "time={month}"),
 }
 EXTENSION_LINE = '\n1970-01-01 custom "fava-extension" "ledger.fava_ext"\n'
 START_TIMEOUT = 600.0

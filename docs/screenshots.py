@@ -5,10 +5,10 @@ Run by hand (not part of the test suite), from the repository root::
     .venv/bin/python docs/screenshots.py [Page ...]
 
 It copies the demo books to a temporary directory, imports ``books/inbox/`` as
-``make demo`` does, records two breaks so the Breaks page has rows to show,
-serves the copy with ``backoffice serve --edit`` (so the pages show their
-buttons) and photographs each page, full length and its folded sections open,
-with the system Chromium.
+``make demo`` does, closes October (so the Close page has a sealed month),
+records two breaks so the Breaks page has rows to show, serves the copy with
+``backoffice serve --edit`` (so the pages show their buttons) and photographs
+each page, full length and its folded sections open, with the system Chromium.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ PAGES = {
     "Settlements": "",
     "Cash": "",
     "Breaks": "",
+    "Reconciliation": "",
+    "Close": "",
+    "Imports": "",
+    "Valuation": "",
+    "StockRecord": "",
+    "Blotter": "?from=2026-10-01&to=2026-11-30",
 }
 BREAKS = [
     ("other", "Assets:Bank:FirstHarbor:USD", "Fee charged twice", "25.00 USD", "2026-11-25"),
@@ -44,7 +50,7 @@ def demo_books(directory: Path) -> Path:
     shutil.copytree(REPO / "books", target)
     books = target / "main.beancount"
     inbox = sorted(str(path) for path in (target / "inbox").iterdir() if path.is_file())
-    steps = [("import", *inbox)] if inbox else []
+    steps = [("import", *inbox), ("close", "2026-10")] if inbox else []
     steps += [
         ("breaks", "open", kind, ref, text, "--amount", amount, "--as-of", day)
         for kind, ref, text, amount, day in BREAKS

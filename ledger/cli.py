@@ -17,10 +17,10 @@ from ledger import __version__
 from ledger.as_of import AS_OF_ENV, UsageError, parse_date
 from ledger.breaks.cli import breaks
 from ledger.cash.cli import cash
-from ledger.close.cli import audit, close, verify
+from ledger.close.cli import audit, close, sign_off, verify
 from ledger.context import BOOKS_ENV, DATE, AppContext, pass_app
 from ledger.errors import errors_json, format_error, sort_errors
-from ledger.imports.cli import import_, imports
+from ledger.imports.cli import import_, imports, reclassify
 from ledger.matching.cli import match
 from ledger.recon.cli import recon
 from ledger.records.cli import blotter, prices, stock_record, valuation
@@ -204,12 +204,14 @@ def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: 
 
 main.add_command(import_)
 main.add_command(imports)
+main.add_command(reclassify)
 main.add_command(match)
 main.add_command(breaks)
 main.add_command(recon)
 main.add_command(settlements)
 main.add_command(instructions)
 main.add_command(close)
+main.add_command(sign_off)
 main.add_command(verify)
 main.add_command(audit)
 main.add_command(cash)

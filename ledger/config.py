@@ -53,6 +53,13 @@ class ValuationConfig(_Model):
         return value
 
 
+class ReconConfig(_Model):
+    """``backoffice recon`` and the Reconciliation page: how old an account's latest
+    statement may be before it is flagged stale."""
+
+    stale_after_days: int = Field(default=7, ge=0, le=366)
+
+
 class AccountsConfig(_Model):
     """The account names the code uses; the defaults are the demo chart's conventions."""
 
@@ -199,6 +206,7 @@ class Config(_Model):
     cash: CashConfig = CashConfig()
     close: CloseConfig = CloseConfig()
     valuation: ValuationConfig = ValuationConfig()
+    recon: ReconConfig = ReconConfig()
     prices: PricesConfig = PricesConfig()
     corporate_actions: CorporateActionsConfig = CorporateActionsConfig()
 

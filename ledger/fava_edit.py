@@ -13,7 +13,9 @@ entry" form, imports). :func:`guard_edits` puts a proxy in its place that
   (``closes.beancount``, anything under ``closes/``), and an edit of the main
   file that drops ``plugins.period_lock`` from the first plugin line or the
   ``include "closes.beancount"`` line;
-- refuses to delete an archived document (``DELETE /api/document``).
+- refuses to delete an archived document (``DELETE /api/document``);
+- saves the entries of Fava's Import page by ``backoffice import`` of their file
+  (:mod:`ledger.fava_import`): deduplicated, archived, in month files.
 
 Every other attribute is Fava's own.
 """
@@ -34,6 +36,7 @@ from flask import g, jsonify, request
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import PERIOD_LOCK
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, read_seals
+from ledger.fava_import import ImportRefused, from_import_page, save_imported
 from ledger.writer import BooksWriter, LockTimeout
 
 T = TypeVar("T")
@@ -142,9 +145,23 @@ class GuardedFile:
         self._locked(lambda: self._module.insert_metadata(entry_hash, basekey, value))
 
     def insert_entries(self, entries: Sequence[data.Directive]) -> None:
+        if from_import_page(entries):
+            self._import(entries)
+            return
         for entry in entries:
             self._refuse_sealed_entry(entry, "adding an entry")
         self._locked(lambda: self._module.insert_entries(entries))
+
+    def _import(self, entries: Sequence[data.Directive]) -> None:
+        """Entries saved from Fava's Import page: ``backoffice import`` of their files
+        (:mod:`ledger.fava_import`), under the books' lock as the CLI takes it."""
+        books_file = Path(self._ledger.beancount_file_path)
+        try:
+            result = save_imported(books_file, entries)
+        except (ImportRefused, LockTimeout) as exc:
+            raise FavaAPIError(str(exc)) from None
+        for name in result.written:
+            self._ledger.watcher.notify(books_file.parent / name)
 
 
 def _sealed_digests(text: str, last: datetime.date) -> list[bytes]:

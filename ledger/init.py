@@ -24,6 +24,7 @@ TEMPLATES = (
     "commodities.beancount",
     "opening.beancount",
     "backoffice.toml",
+    "fava_import.py",
 )
 # Kept out of git: the write lock and the journal of a commit in progress (the
 # books in a git repository is what 'close --commit' and 'import --commit' need).

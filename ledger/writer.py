@@ -251,3 +251,16 @@ def _sweep(books_dir: Path) -> None:
         for name in files:
             if _STAGED.match(name):
                 Path(root, name).unlink(missing_ok=True)
+
+
+def append_included(
+    writer: BooksWriter, books_file: Path, name: str, header: str, text: str
+) -> None:
+    """Stage ``text`` at the end of the file ``name`` beside the main file (``header``
+    first when the file is new) and, the first time, the main file's ``include`` line
+    for it: how breaks, reclassifications and sign-offs join the books."""
+    path = books_file.parent / name
+    writer.append_text(path, "\n" + text if path.exists() else header + "\n" + text)
+    included = re.compile(rf'^\s*include\s+"{re.escape(name)}"', re.M)
+    if not included.search(books_file.read_text(encoding="utf-8")):
+        writer.append_text(books_file, f'include "{name}"\n')

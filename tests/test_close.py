@@ -432,6 +432,23 @@ def test_close_report_shows_the_seals_and_the_next_period(books: Path) -> None:
         ("fails", True),
         ("breaks", True),
         ("suspense", True),
+        ("sign-off", True),
+    ]
+    [seal] = report["seals"]
+    first_day = min(entry.date for entry in load(books).entries).isoformat()
+    assert (seal["from"], seal["to"]) == (first_day, "2026-10-31")
+    assert (seal["seal_file"], seal["seal_line"]) == ("closes.beancount", 3)
+    assert seal["reports"] == [
+        f"closes/2026-10/{name}"
+        for name in (
+            "balance-sheet.csv",
+            "balance-sheet.txt",
+            "entries.tsv",
+            "income-statement.csv",
+            "income-statement.txt",
+            "trial-balance.csv",
+            "trial-balance.txt",
+        )
     ]
 
 

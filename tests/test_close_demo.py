@@ -39,6 +39,7 @@ def test_the_demo_october_closes_and_its_seal_holds(
         ("fails", True),
         ("breaks", True),
         ("suspense", True),
+        ("sign-off", True),
     ]
 
     closed = runner.invoke(main, [*books, "close", "2026-10"])

@@ -21,6 +21,8 @@ from ledger.init import init_books
 from ledger.serve import create_fava_app, has_review_pages
 
 PAGES = ["Settlements", "Cash", "Breaks", "Reconciliation", "Close", "Imports"]
+PAGES += ["Valuation", "StockRecord", "Blotter"]  # the records (issue 21)
+TITLES = {name: name for name in PAGES} | {"StockRecord": "Stock record"}
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def test_every_page_is_an_extension_of_the_demo_books(client: Any) -> None:
     ledger_data = client.get(f"/{books}/api/ledger_data").get_json()["data"]
     titles = {ext["name"]: ext["report_title"] for ext in ledger_data["extensions"]}
     # Backoffice is no page: it serves the pages' script.
-    assert titles == {name: name for name in PAGES} | {"Backoffice": None}
+    assert titles == TITLES | {"Backoffice": None}
 
 
 def test_report_json_writes_decimals_as_strings_and_dates_as_iso() -> None:

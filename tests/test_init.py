@@ -208,6 +208,7 @@ def test_init_makes_a_git_repository_with_a_first_commit(
         "backoffice.toml",
         "commodities.beancount",
         "documents/.keep",
+        "fava_import.py",
         "inbox/.keep",
         "main.beancount",
         "opening.beancount",

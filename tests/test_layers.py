@@ -125,6 +125,8 @@ LAYERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "ledger.cli",
             "ledger.serve",
             "ledger.fava_edit",
+            "ledger.fava_import",
+            "ledger.templates.fava_import",  # what init writes as the books' fava_import.py
             "ledger.context",
             "ledger.breaks.cli",
             "ledger.cash.cli",

@@ -53,6 +53,7 @@ def rows(books: Books, as_of: str = "2026-11-30") -> list[dict[str, Any]]:
         {
             **row,
             "file": None,
+            "history": None,  # test_history_kinds_and_stale_statements
             "candidates": [
                 (c["kind"], c["explains"], c["whole"], c["line"]) for c in row["candidates"]
             ],
@@ -70,10 +71,15 @@ def bank_row(statement: str, books: str, difference: str, candidates: list[Any])
         "books_balance": books,
         "difference": difference,
         "status": "difference",
+        "kind": "hand-written",
         "listed": True,
         "source": None,
         "file": None,
         "line": None,
+        "last_statement": None,
+        "statement_age": None,
+        "stale": False,
+        "history": None,
         "candidates": candidates,
         "break": None,
         "resolves": [],
@@ -252,7 +258,7 @@ def test_reconciled_and_no_statement_rows(ledger: Callable[..., Books]) -> None:
         ("Assets:Bank:FirstHarbor:USD", "reconciled", "0.00"),
         ("Assets:Bank:Rheinbank:EUR", "no-statement", None),
     ]
-    assert report["summary"] == {"reconciled": 1, "difference": 0, "no-statement": 1}
+    assert report["summary"] == {"reconciled": 1, "difference": 0, "no-statement": 1, "stale": 0}
 
 
 def test_recon_command_writes_the_break_once(tmp_path: Path, runner: CliRunner) -> None:
@@ -323,3 +329,50 @@ def test_custody_position_the_statement_does_not_list(ledger: Callable[..., Book
     ] == [
         ("unsettled-trade", "-1000", True),
     ]
+
+
+def test_history_kinds_and_stale_statements(ledger: Callable[..., Books]) -> None:
+    """Every balance against the books, hand-written told from a statement's; the
+    latest statement older than ``[recon] stale-after-days`` is stale."""
+    books = ledger(
+        BANK
+        + """
+    2026-11-10 * "Client" "Invoice 1104"
+      Assets:Bank:FirstHarbor:USD     500.00 USD
+      Income:Sales
+
+    2026-11-21 balance Assets:Bank:FirstHarbor:USD  10485.00 USD
+      source: "documents/Assets/Bank/FirstHarbor/USD/2026-11-20.fh.mt940"
+      source-ref: "FH/2026-11-20"
+
+    2026-11-25 balance Assets:Bank:FirstHarbor:USD  10485.00 USD
+    """
+    )
+    report = recon_report(books, Config(), datetime.date(2026, 11, 30))
+    (row,) = report["accounts"]
+    history = [
+        (h["statement_date"], h["statement_balance"], h["books_balance"], h["kind"], h["source"])
+        for h in row["history"]
+    ]
+    assert history == [
+        ("2026-10-31", "9985.00", "9985.00", "hand-written", None),
+        (
+            "2026-11-20",
+            "10485.00",
+            "10485.00",
+            "statement",
+            "documents/Assets/Bank/FirstHarbor/USD/2026-11-20.fh.mt940",
+        ),
+        ("2026-11-24", "10485.00", "10485.00", "hand-written", None),
+    ]
+    assert (row["kind"], row["last_statement"], row["statement_age"]) == (
+        "hand-written",
+        "2026-11-20",
+        10,
+    )
+    assert row["stale"] is True  # 10 days > 7, the default
+    assert report["summary"]["stale"] == 1
+    lenient = Config.model_validate({"recon": {"stale-after-days": 10}})
+    assert (
+        recon_report(books, lenient, datetime.date(2026, 11, 30))["accounts"][0]["stale"] is False
+    )

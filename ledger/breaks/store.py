@@ -20,14 +20,13 @@ from beancount.core import data
 
 from ledger.breaks.model import RESOLVED, Break, Resolution, render_break, render_resolution
 from ledger.close.sealed_periods import SealedPeriodError, SealedPeriods, sealed_periods
-from ledger.writer import BooksWriter
+from ledger.writer import BooksWriter, append_included
 
 BREAKS_FILE = "breaks.beancount"
 _HEADER = (
     "; Breaks found by `backoffice match` and `backoffice recon`, and their resolutions\n"
     '; (`backoffice breaks resolve ID "text"`). Written by backoffice; ids derive from the cause.\n'
 )
-_INCLUDE_RE = re.compile(rf'^\s*include\s+"{re.escape(BREAKS_FILE)}"', re.M)
 NOTHING_SEALED = SealedPeriods(())
 _ID_RE = re.compile(r'^\S+\s+custom\s+"(break|break-resolved)"\s+"([^"]+)"', re.M)
 
@@ -43,12 +42,7 @@ def _written(path: Path) -> tuple[set[str], set[str]]:
 
 
 def _stage(writer: BooksWriter, books_file: Path, text: str) -> None:
-    path = books_file.parent / BREAKS_FILE
-    text = "\n" + text if path.exists() else _HEADER + "\n" + text
-    writer.append_text(path, text)
-    main = books_file.read_text(encoding="utf-8")
-    if not _INCLUDE_RE.search(main):
-        writer.append_text(books_file, f'include "{BREAKS_FILE}"\n')
+    append_included(writer, books_file, BREAKS_FILE, _HEADER, text)
 
 
 def write_breaks(

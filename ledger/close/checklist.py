@@ -13,7 +13,9 @@ Each check yields blockers, each with the file and line to look at:
 - ``fails``: no trade failed to settle as of the period end unless a break explains
   it (a ``custom "break"`` carrying the trade's link);
 - ``breaks``: no break found by the period end is still open past its tolerance;
-- ``suspense``: the suspense account is empty at the period end.
+- ``suspense``: the suspense account is empty at the period end;
+- ``sign-off``: with ``[close] sign-off = true``, someone signed the period off
+  (:mod:`ledger.close.sign_off`) on or before the as-of date.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from ledger.books import Books
 from ledger.breaks.model import Break, age, read_breaks
 from ledger.check import config_errors
 from ledger.close.seal import Seal, period_bounds
+from ledger.close.sign_off import read_sign_offs
 from ledger.close.statements import balances
 from ledger.config import Config
 from ledger.errors import BooksError, error_location
 from ledger.settlement.state import trade_states
 
 PERIOD_LOCK = "plugins.period_lock"
-CHECKS = ("period", "books", "balances", "fails", "breaks", "suspense")
+CHECKS = ("period", "books", "balances", "fails", "breaks", "suspense", "sign-off")
 
 
 @dataclass(frozen=True)
@@ -292,5 +295,24 @@ def run_checklist(
         *fail_blockers(books, found, config, end),
         *break_blockers(found, config, end),
         *suspense_blockers(books, config, end),
+        *sign_off_blockers(books, config, period, as_of),
     ]
     return Checklist(period, blockers)
+
+
+def sign_off_blockers(
+    books: Books, config: Config, period: str, as_of: datetime.date
+) -> list[Blocker]:
+    """No sign-off of ``period`` by ``as_of`` when the config asks for one."""
+    if not config.close.sign_off:
+        return []
+    signed = [s for s in read_sign_offs(books.entries).get(period, []) if s.date <= as_of]
+    if signed:
+        return []
+    return [
+        Blocker(
+            "sign-off",
+            f"period {period} needs a sign-off ([close] sign-off = true): "
+            f"backoffice sign-off {period} --by NAME, or the Fava Close page",
+        )
+    ]

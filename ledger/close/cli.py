@@ -131,3 +131,25 @@ def audit(app: AppContext, ref: str, as_json: bool) -> None:
     if not trails:
         click.echo(f"no entry is linked ^{ref.removeprefix('^')} or has source-ref {ref}", err=True)
         sys.exit(1)
+
+
+@click.command("sign-off")
+@click.argument("period")
+@click.option("--by", "by", required=True, help="Who signs the period off.")
+@click.option("--as-of", "as_of_option", type=DATE, help="The day of the sign-off.")
+@pass_app
+def sign_off(app: AppContext, period: str, by: str, as_of_option: datetime.date | None) -> None:
+    """Sign PERIOD (YYYY-MM) off before its close: who, and when (the as-of date),
+    written to sign-offs.beancount. [close] sign-off = true makes the close wait for it."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.close.sign_off import SignOffError, write_sign_off
+
+    try:
+        with app.writing(as_of_option) as ((path, _, day, books), writer):
+            assert writer is not None
+            text = write_sign_off(writer, path, books.entries, period, by, day)
+    except SignOffError as exc:
+        raise UsageError(str(exc)) from None
+    except LockTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(text, nl=False)

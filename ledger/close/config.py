@@ -6,6 +6,7 @@ reconciled-accounts = ["Assets:Bank", "Assets:Custody"]   # need a balance asser
 revaluation = false                        # book the month-end mark-to-market and its reversal
 revaluation-account = "Assets:Revaluation" # the positions' unrealized P&L in the base currency
 unrealized-account = "Income:Unrealized"   # against it
+sign-off = false                           # wait for `backoffice sign-off` before the close
 ```
 """
 
@@ -23,6 +24,7 @@ class CloseConfig(_Model):
     revaluation: bool = False
     revaluation_account: str = "Assets:Revaluation"
     unrealized_account: str = "Income:Unrealized"
+    sign_off: bool = False
 
     @field_validator("reconciled_accounts")
     @classmethod

@@ -7,9 +7,11 @@ from typing import Any
 
 from ledger.books import Books
 from ledger.close.checklist import run_checklist
-from ledger.close.seal import period_bounds, period_of, read_seals
+from ledger.close.seal import CLOSES_DIR, SealState, period_bounds, period_of, read_seals
+from ledger.close.sign_off import SignOff, read_sign_offs
 from ledger.close.verify import seal_json, verify_seals
 from ledger.config import Config
+from ledger.documents import path_in_books
 
 
 def next_period(books: Books, as_of: datetime.date) -> str:
@@ -20,23 +22,50 @@ def next_period(books: Books, as_of: datetime.date) -> str:
     return period_of(as_of.replace(day=1) - datetime.timedelta(days=1))
 
 
+def _seal_row(state: SealState, books: Books, signed: dict[str, list[SignOff]]) -> dict[str, Any]:
+    """A seal as ``verify --json`` gives it, with what the Close page links: the files
+    the close wrote (``closes/YYYY-MM/``), where the seal entry is, who signed it off;
+    the first seal's ``from`` is the books' first day (it covers everything before)."""
+    row = seal_json(state)
+    if row["from"] is None and books.entries:
+        row["from"] = books.entries[0].date.isoformat()
+    folder = books.directory / CLOSES_DIR / state.seal.period
+    row["reports"] = (
+        sorted(path_in_books(path, books.directory) for path in folder.iterdir() if path.is_file())
+        if folder.is_dir()
+        else []
+    )
+    meta = state.seal.meta
+    row["seal_file"] = path_in_books(str(meta.get("filename", "")), books.directory)
+    row["seal_line"] = meta.get("lineno")
+    row["sign_offs"] = [_signed(s) for s in signed.get(state.seal.period, [])]
+    return row
+
+
+def _signed(sign_off: SignOff) -> dict[str, str]:
+    return {"by": sign_off.by, "date": sign_off.date.isoformat()}
+
+
 def close_report(
     books: Books, config: Config, as_of: datetime.date, period: str | None = None
 ) -> dict[str, Any]:
-    """Every seal, recomputed from the files as ``backoffice verify`` does,
-    and the checklist of ``period`` (default: the next to close) over ``books`` as
-    loaded; ``backoffice close`` reloads them as of the period end, so a fail or
-    break can differ there."""
+    """Every seal, recomputed from the files as ``backoffice verify`` does, with its
+    reports, and the checklist of ``period`` (default: the next to close) over
+    ``books`` as loaded; ``backoffice close`` reloads them as of the period end, so a
+    fail or break can differ there."""
     period = period or next_period(books, as_of)
     period_bounds(period)
     states, errors = verify_seals(books)
     seals = [state.seal for state in states]  # verify_seals read them, one state each
     checklist = run_checklist(books, config, period, as_of, seals)
+    signed = read_sign_offs(books.entries)
     return {
         "as_of": as_of.isoformat(),
-        "seals": [seal_json(state) for state in states],
+        "seals": [_seal_row(state, books, signed) for state in states],
         "seal_errors": [str(error.message) for error in errors],
         "period": period,
         "checks": checklist.to_json(),
         "ready": checklist.ok,
+        "sign_off_required": config.close.sign_off,
+        "sign_offs": [_signed(s) for s in signed.get(period, [])],
     }

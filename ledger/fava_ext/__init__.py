@@ -24,19 +24,26 @@ import heapq
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 from beancount.core import data
-from fava.ext import FavaExtensionBase
+from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import Response, request, send_file
 from markupsafe import Markup
 
 from ledger.breaks.model import read_breaks
 from ledger.breaks.report import breaks_report
 from ledger.cash.report import cash_report
 from ledger.close.report import close_report
+from ledger.close.sign_off import SignOffError, write_sign_off
 from ledger.config import Config
-from ledger.fava_ext import actions, ageing, charts, page
+from ledger.fava_ext import actions, ageing, charts, files, page
+from ledger.fava_ext.records import Blotter as Blotter  # pages: Fava looks for them here
+from ledger.fava_ext.records import StockRecord as StockRecord
+from ledger.fava_ext.records import Valuation as Valuation
 from ledger.fava_ext.rows import RowTest, Select
+from ledger.imports.reclassify import ReclassifyError, write_reclassification
 from ledger.imports.report import imports_report
 from ledger.matching.config import BREAK_KINDS
 from ledger.recon.report import recon_report
@@ -235,26 +242,122 @@ class Breaks(actions.BreakActions):
 
 
 class Reconciliation(page.ReviewPage):
-    """Per account: the last statement, the difference, the candidate entries."""
+    """Per account: every statement against the books, the latest one's difference and
+    its candidate entries, stale statements flagged."""
 
     report_title = "Reconciliation"
     report_function = staticmethod(recon_report)
+    selects = (
+        Select("status", "status", key="status"),
+        Select("kind", "balance", key="kind"),
+        Select("currency", "commodity", key="currency"),
+        Select("age", "statement", key=lambda row: "stale" if row["stale"] else "current"),
+    )
+
+    def select_rows(self, report: page.Report) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = report["accounts"]
+        return rows
+
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        return {"accounts": [row for row in report["accounts"] if keep(row)]}
 
 
-class Close(page.ReviewPage):
-    """Periods and their seals; the checklist of the open period."""
+class Close(actions.Actions):
+    """Sealed periods with their reports and seals; the checklist of the period to
+    close, and its sign-off."""
 
     report_title = "Close"
     report_function = staticmethod(close_report)
     filters = page.query_args(period=str)
 
+    @actions.post_endpoint
+    def sign_off(self) -> Response:
+        """``backoffice sign-off PERIOD --by NAME --as-of DATE`` (the page's as-of)."""
+        form = request.form
 
-class Imports(page.ReviewPage):
+        def write(books_file: Path, date: datetime.date) -> str:
+            return self.with_books(
+                books_file,
+                lambda writer, books: write_sign_off(
+                    writer,
+                    books_file,
+                    books.entries,
+                    form.get("period", ""),
+                    form.get("by", ""),
+                    date,
+                ),
+            )
+
+        return self.act(write, (SignOffError,))
+
+
+class Imports(actions.Actions):
     """Documents imported: their hash, the entries written from them, when; and the
     lines waiting in suspense."""
 
     report_title = "Imports"
     report_function = staticmethod(imports_report)
+
+    def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
+        """The documents with an account Fava's account filter keeps, the suspense lines
+        of such accounts."""
+        documents = [
+            row
+            for row in report["documents"]
+            if any(keep({**row, "account": account}) for account in row["accounts"])
+        ]
+        return {"documents": documents, "suspense": [r for r in report["suspense"] if keep(r)]}
+
+    @extension_endpoint
+    def file(self) -> Response:
+        """An archived document or close report (``?path=`` relative to the books),
+        read-only; 404 with the reason for any other path."""
+        try:
+            path = files.archived_file(
+                self.books_path.parent, self.books_config(), request.args.get("path", "")
+            )
+        except (files.NotServed, page.Unavailable) as exc:
+            return Response(f"not served: {exc}\n", status=404, mimetype="text/plain")
+        media = files.media_type(path)
+        response = send_file(
+            path,
+            mimetype=media,
+            as_attachment=media == "application/octet-stream",
+            download_name=path.name,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @actions.post_endpoint
+    def reclassify(self) -> Response:
+        """``backoffice reclassify SOURCE_REF ACCOUNT --source SOURCE``."""
+        form = request.form
+        suspense = self.books_config().accounts.suspense
+
+        def write(books_file: Path, date: datetime.date) -> str:
+            return self.with_books(
+                books_file,
+                lambda writer, books: write_reclassification(
+                    writer,
+                    books_file,
+                    books.entries,
+                    suspense,
+                    form.get("source_ref", ""),
+                    form.get("account", "").strip(),
+                    form.get("source") or None,
+                ),
+            )
+
+        return self.act(write, (ReclassifyError,))
+
+    def accounts(self) -> list[str]:
+        """The open accounts but suspense, for the reclassify form's choices."""
+        by_type = self.ledger.all_entries_by_type
+        closed = {entry.account for entry in by_type.Close}
+        suspense = self.books_config().accounts.suspense
+        return sorted(
+            {entry.account for entry in by_type.Open} - closed - {suspense},
+        )
 
     def meta_filter(self, key: str, value: str) -> str:
         """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""

@@ -1,17 +1,20 @@
-"""The pages' buttons that write the books: open a break, resolve one.
+"""The pages' buttons that write the books: open or resolve a break, reclassify a
+suspense line, sign a period off.
 
-A page that subclasses :class:`BreakActions` (a
-:class:`~ledger.fava_ext.page.ReviewPage`) gets two POST endpoints,
-``open_break`` (kind, reference, text, amount, date) and ``resolve_break`` (id,
-text, date), that call what ``backoffice breaks open`` and ``breaks resolve``
-call (:mod:`ledger.breaks.actions`), under the books' lock, and answer with a
-redirect (303) back to the page (``back``: its query string) saying what was
-written (``?written=``) or why nothing was (``?refused=``).
+A page that subclasses :class:`Actions` (a :class:`~ledger.fava_ext.page.ReviewPage`)
+gets :meth:`Actions.act`: a POST endpoint (:func:`post_endpoint`) calls what the CLI
+command calls, under the books' lock, and answers with a redirect (303) back to
+the page (``back``: its query string) saying what was written (``?written=``) or
+why nothing was (``?refused=``). The form sends the page's as-of date (``date``)
+and ``back`` (``bo.action_context``). :class:`BreakActions` adds ``open_break``
+(kind, reference, text, amount, date) and ``resolve_break`` (id, text, date),
+which call what ``backoffice breaks open`` and ``breaks resolve`` call
+(:mod:`ledger.breaks.actions`).
 
 They write only when the books are served with ``--edit`` (Fava's file module
 is then :class:`ledger.fava_edit.GuardedFile`): read-only, Fava refuses any POST
 (401) before it reaches them, and they refuse (403) all the same. A page shows
-its forms only when :attr:`BreakActions.editable`.
+its forms only when :attr:`Actions.editable`.
 """
 
 from __future__ import annotations
@@ -19,19 +22,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode
 
 from fava.ext import extension_endpoint
 from flask import Response, redirect, request
 
+from ledger.books import Books, load
 from ledger.breaks import actions
 from ledger.breaks.store import BREAKS_FILE
 from ledger.fava_edit import LOCK_TIMEOUT, GuardedFile
 from ledger.fava_ext.page import ReviewPage
 from ledger.writer import BooksWriter, LockTimeout
 
-Endpoint = Callable[["BreakActions"], Response]
+Endpoint = TypeVar("Endpoint", bound=Callable[[Any], Response])
 READ_ONLY = "the books are served read-only; start 'backoffice serve --edit' to write them"
 
 
@@ -41,15 +45,21 @@ def post_endpoint(func: Endpoint) -> Endpoint:
     return decorate(func)
 
 
-class BreakActions(ReviewPage):
-    """A review page that opens and resolves breaks."""
+class Actions(ReviewPage):
+    """A review page with buttons that write the books."""
 
     @property
     def editable(self) -> bool:
         """Whether the books are served for editing (``backoffice serve --edit``)."""
         return isinstance(self.ledger.file, GuardedFile)
 
-    def _act(self, write: Callable[[Path, datetime.date], str]) -> Response:
+    def act(
+        self,
+        write: Callable[[Path, datetime.date], str],
+        refusals: tuple[type[Exception], ...] = (),
+    ) -> Response:
+        """Run ``write(books file, the form's date)``; back to the page with its outcome.
+        ``refusals`` are the write's own exceptions: a refusal, nothing written."""
         if not self.editable:
             return Response(READ_ONLY, status=403, mimetype="text/plain")
         # The page's query string, carried by the form, without the last outcome.
@@ -58,6 +68,7 @@ class BreakActions(ReviewPage):
             for k, v in parse_qsl(request.form.get("back", ""))
             if k not in ("written", "refused")
         ]
+        refused: tuple[type[Exception], ...] = (LockTimeout, *refusals)
         try:
             date = datetime.date.fromisoformat(request.form.get("date", ""))
         except ValueError:
@@ -66,7 +77,7 @@ class BreakActions(ReviewPage):
         if date is not None:
             try:
                 outcome = ("written", write(self.books_path, date))
-            except (actions.BreakRefused, LockTimeout) as exc:
+            except refused as exc:
                 outcome = ("refused", str(exc))
             else:
                 # Fava's watcher may not have seen the write yet: the page the redirect
@@ -74,6 +85,21 @@ class BreakActions(ReviewPage):
                 for path in (self.books_path, self.books_path.parent / BREAKS_FILE):
                     self.ledger.watcher.notify(path)
         return redirect(f"./?{urlencode([*back, outcome])}", code=303)  # type: ignore[return-value]
+
+    def with_books(self, books_file: Path, write: Callable[[BooksWriter, Books], str]) -> str:
+        """``write`` on the books loaded under their lock, as the CLI's command reads them
+        (``AppContext.writing``): no change by another process slips in between. Fava
+        is told of the files written, so the page it redirects to shows them."""
+        with BooksWriter(books_file.parent, timeout=LOCK_TIMEOUT) as writer:
+            text = write(writer, load(books_file, hardcore=False))
+            written = writer.commit()
+        for path in written:
+            self.ledger.watcher.notify(path)
+        return text
+
+
+class BreakActions(Actions):
+    """A review page that opens and resolves breaks."""
 
     @post_endpoint
     def open_break(self) -> Response:
@@ -91,7 +117,7 @@ class BreakActions(ReviewPage):
                 date,
             )
 
-        return self._act(write)
+        return self.act(write, (actions.BreakRefused,))
 
     @post_endpoint
     def resolve_break(self) -> Response:
@@ -111,4 +137,4 @@ class BreakActions(ReviewPage):
                     date,
                 )
 
-        return self._act(write)
+        return self.act(write, (actions.BreakRefused,))

@@ -181,3 +181,27 @@ def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) 
         f"{totals['documents']} document(s), {totals['transactions']} transaction(s), "
         f"{totals['suspense']} line(s) in suspense; as of {as_of}"
     )
+
+
+@click.command("reclassify")
+@click.argument("source_ref", metavar="SOURCE_REF")
+@click.argument("account")
+@click.option("--source", help="The document of the line, when its SOURCE_REF is not unique.")
+@pass_app
+def reclassify(app: AppContext, source_ref: str, account: str, source: str | None) -> None:
+    """Move the suspense line SOURCE_REF to ACCOUNT with a correcting entry (the
+    imported line stays as the document gave it); written to reclassified.beancount."""
+    # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.imports.reclassify import ReclassifyError, write_reclassification
+
+    try:
+        with app.writing() as ((path, config, _, books), writer):
+            assert writer is not None
+            text = write_reclassification(
+                writer, path, books.entries, config.accounts.suspense, source_ref, account, source
+            )
+    except ReclassifyError as exc:
+        raise UsageError(str(exc)) from None
+    except LockTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(text, nl=False)

@@ -27,8 +27,8 @@ COMMODITIES_FILE = "commodities.beancount"
 
 _HEADER = (
     "; Entries written by 'backoffice import', each traceable through its source,\n"
-    "; source-ref and source-sha256 to an archived document. Reclassify a line here\n"
-    "; by editing its other posting; re-importing the document will not add it again.\n"
+    "; source-ref and source-sha256 to an archived document; re-importing it adds nothing.\n"
+    "; Move a suspense line with 'backoffice reclassify' (a correcting entry), not by editing it.\n"
 )
 
 _TYPE_ORDER = {data.Open: 0, data.Balance: 1}

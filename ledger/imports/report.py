@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
@@ -17,6 +16,7 @@ from beancount.core import data
 from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
+from ledger.imports.reclassify import suspense_lines
 
 
 def _document_row(
@@ -46,38 +46,30 @@ def _document_row(
 
 
 def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
-    """Documents imported up to ``as_of`` and the suspense lines awaiting review."""
+    """Documents imported up to ``as_of`` and the suspense lines awaiting review (those
+    no correcting entry reclassifies, :mod:`ledger.imports.reclassify`)."""
     by_source: dict[str, list[data.Directive]] = defaultdict(list)
-    suspense = []
     for entry in books.entries:
         if entry.date > as_of:
             continue
         source = keys.get_source(entry.meta)
-        if source is None or keys.get_source_ref(entry.meta) is None:
-            continue
-        by_source[source].append(entry)
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting in entry.postings[1:]:
-            units = posting.units
-            if (
-                posting.account == config.accounts.suspense
-                and units is not None
-                and isinstance(units.number, Decimal)
-            ):
-                suspense.append(
-                    {
-                        "date": entry.date,
-                        "account": entry.postings[0].account,
-                        "amount": -units.number,
-                        "currency": units.currency,
-                        "payee": entry.payee,
-                        "narration": entry.narration,
-                        "source": source,
-                        "source_ref": keys.get_source_ref(entry.meta),
-                        "age_days": (as_of - entry.date).days,
-                    }
-                )
+        if source is not None and keys.get_source_ref(entry.meta) is not None:
+            by_source[source].append(entry)
+    suspense = [
+        {
+            "date": line.entry.date,
+            "account": line.entry.postings[0].account,
+            "amount": -line.amount.number,
+            "currency": line.amount.currency,
+            "payee": line.entry.payee,
+            "narration": line.entry.narration,
+            "source": line.source,
+            "source_ref": line.source_ref,
+            "age_days": (as_of - line.entry.date).days,
+        }
+        for line in suspense_lines(books.entries, config.accounts.suspense)
+        if line.entry.date <= as_of and line.amount.number is not None
+    ]
     documents = [
         _document_row(source, entries, books, config)
         for source, entries in sorted(by_source.items())

@@ -24,6 +24,7 @@ def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) 
             f"{row['account']:<40} {row['currency']:<6} {row['statement_date']}  statement "
             f"{row['statement_balance']:>16}  books {row['books_balance']:>16}  "
             + ("reconciled" if row["status"] == "reconciled" else f"DIFFERENCE {row['difference']}")
+            + (f"  STALE: last statement {row['statement_age']} days old" if row["stale"] else "")
         )
         for number, candidate in enumerate(row["candidates"], 1):
             whole = " (explains all)" if candidate["whole"] else ""

@@ -26,7 +26,7 @@ from ledger.books import Books
 from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
 from ledger.config import Config
 from ledger.recon import candidates as cand
-from ledger.recon.ledger_index import PostingIndex
+from ledger.recon.ledger_index import Line, PostingIndex
 from ledger.settlement.state import TradeState, trade_states
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -115,6 +115,41 @@ def _candidates(
     return cand.rank(found, stmt.difference)
 
 
+def _kind(balance: StatementBalance) -> str:
+    """``statement`` for a balance a statement gave (an import writes ``source``),
+    ``hand-written`` for a ``balance`` directive someone typed into the books."""
+    return "statement" if balance.meta.get("source") else "hand-written"
+
+
+def _history_row(balance: StatementBalance, books_balance: Decimal) -> dict[str, Any]:
+    difference = balance.number - books_balance
+    return {
+        "statement_date": (balance.date - ONE_DAY).isoformat(),
+        "statement_balance": str(balance.number),
+        "books_balance": str(books_balance),
+        "difference": str(difference),
+        "status": "reconciled" if difference == 0 else "difference",
+        "kind": _kind(balance),
+        "source": balance.meta.get("source"),
+        "file": balance.meta.get("filename"),
+        "line": balance.meta.get("lineno"),
+    }
+
+
+def _history(balances: list[StatementBalance], lines: list[Line]) -> list[dict[str, Any]]:
+    """Every balance of an account and commodity against the books at the start of its
+    day, oldest first: one walk over the postings, which come in date order."""
+    rows = []
+    held = Decimal(0)
+    at = 0
+    for balance in balances:
+        while at < len(lines) and lines[at].date < balance.date:
+            held += lines[at].number
+            at += 1
+        rows.append(_history_row(balance, held))
+    return rows
+
+
 def _row(
     account: str, currency: str | None, balance: StatementBalance | None, books_balance: Decimal
 ) -> dict[str, Any]:
@@ -132,10 +167,15 @@ def _row(
         "books_balance": None if balance is None else str(books_balance),
         "difference": None if difference is None else str(difference),
         "status": status,
+        "kind": None if balance is None else _kind(balance),
         "listed": balance is not None and balance.listed,
         "source": None if balance is None else balance.meta.get("source"),
         "file": None if balance is None else balance.meta.get("filename"),
         "line": None if balance is None else balance.meta.get("lineno"),
+        "last_statement": None,
+        "statement_age": None,
+        "stale": False,
+        "history": [],
         "candidates": [],
         "break": None,
         "resolves": [],
@@ -163,6 +203,10 @@ class _Run:
             row = _row(
                 account, currency, latest, self.index.balance(account, currency, latest.date)
             )
+            row["history"] = _history(
+                [b for b in balances if b.listed], self.index.lines(account, currency)
+            )
+            self.age(row)
             since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
             if row["status"] == "reconciled":
                 self.resolve(row)
@@ -175,6 +219,17 @@ class _Run:
                 listed.add(mapping.account)
                 rows.append(_row(mapping.account, mapping.currency, None, Decimal(0)))
         return rows
+
+    def age(self, row: dict[str, Any]) -> None:
+        """The age of the account's latest statement (not a hand-written balance), and
+        whether it is older than ``[recon] stale-after-days``."""
+        dates = [h["statement_date"] for h in row["history"] if h["kind"] == "statement"]
+        if not dates:
+            return
+        row["last_statement"] = dates[-1]
+        age = (self.as_of - datetime.date.fromisoformat(dates[-1])).days
+        row["statement_age"] = age
+        row["stale"] = age > self.config.recon.stale_after_days
 
     def resolve(self, row: dict[str, Any]) -> None:
         """Resolve the open differences of an account and currency that now reconciles."""
@@ -244,7 +299,13 @@ def run_recon(books: Books, config: Config, as_of: datetime.date) -> Findings:
         status: sum(1 for row in rows if row["status"] == status)
         for status in ("reconciled", "difference", "no-statement")
     }
-    report = {"as_of": as_of.isoformat(), "accounts": rows, "summary": summary}
+    summary["stale"] = sum(1 for row in rows if row["stale"])
+    report = {
+        "as_of": as_of.isoformat(),
+        "stale_after_days": config.recon.stale_after_days,
+        "accounts": rows,
+        "summary": summary,
+    }
     return Findings(report, run.found, run.resolutions)
 
 

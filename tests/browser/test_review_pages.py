@@ -420,7 +420,7 @@ def test_reconciliation_page_statements_differences_and_links(fava: FavaServer, 
     assert expected, "the demo books hold statements"
     page.goto(fava.url("extension/Reconciliation/"))
     shown = {}
-    for row in cells(page, "#recon-accounts > tbody > tr[data-account]:not(.recon-candidates)"):
+    for row in cells(page, "#recon-accounts > tbody > tr[data-account]:not(.backoffice-detail)"):
         account, currency, date, statement, held, difference, status = row[:7]
         if status == "no-statement":
             continue
