@@ -380,6 +380,7 @@ def _import(
         failures += [f for c in commodities if (f := new_accounts.without_market(c)) is not None]
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = new_accounts.dated_in_time(opens, results)
+        opens = new_accounts.overdraft_floors(opens, results)
         commodities += new_accounts.new_currencies(results, opens, view.entries, commodities)
     if not failures:
         booked = new_accounts.booking_accounts(
