@@ -71,6 +71,7 @@ class Trade:
     # seller on top of the price (positive either way; the side gives the direction).
     accrued_interest: Decimal = Decimal(0)
     trade_time: str | None = None  # HH:MM:SS of the execution, where the source gives it
+    settle_date_from: str | None = None  # how S was derived, when the source gives none
 
     @property
     def gross(self) -> Decimal:
@@ -165,6 +166,8 @@ def trade_entry(
     if trade.trade_time:
         entry_meta[keys.TRADE_TIME] = trade.trade_time
     entry_meta[keys.SETTLE_DATE] = trade.settle_date
+    if trade.settle_date_from:
+        entry_meta[keys.SETTLE_DATE_FROM] = trade.settle_date_from
     if trade.isin:
         entry_meta[keys.ISIN] = trade.isin
     entry_meta[keys.SIDE] = trade.side

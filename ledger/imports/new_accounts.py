@@ -122,9 +122,10 @@ def booking_accounts(
     results: Sequence[FileImport], config: Config, opened: set[str]
 ) -> dict[str, data.Open]:
     """The ``open`` of each account the trade and custody importers book to (the
-    ``[trades]`` securities account, a counterparty's clearing account) that the
-    books do not open, dated on the first entry posting to it."""
+    ``[trades]`` securities account, a counterparty's clearing account, a kind of
+    fee) that the books do not open, dated on the first entry posting to it."""
     clearing = config.accounts.unsettled + ":"
+    fees = config.accounts.fees + ":"
     found: dict[str, data.Open] = {}
     for result in results:
         for entry in result.new:
@@ -133,7 +134,8 @@ def booking_accounts(
             for posting in entry.postings:
                 account = posting.account
                 if account in opened or not (
-                    account == config.trades.securities_account or account.startswith(clearing)
+                    account == config.trades.securities_account
+                    or account.startswith((clearing, fees))
                 ):
                     continue
                 if account in found and found[account].date <= entry.date:
