@@ -37,6 +37,7 @@ statement starts the securities account from its position list
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import warnings
 from dataclasses import replace
@@ -60,7 +61,7 @@ from importers.trades.settle_dates import check_cycle, derived_settle_date
 from ledger.isin import check_digit
 from ledger.meta import Side
 from ledger.posting import posting
-from ledger.securities import Security
+from ledger.securities import Security, ticker_symbol
 from ledger.settlement.cycles import CycleBook
 
 BUYS = {"BUYSTOCK", "BUYMF", "BUYDEBT"}
@@ -73,6 +74,57 @@ CENT = Decimal("0.01")
 # The most a sale's TOTAL may fall short of units x price and costs and be taken as an
 # unlisted regulatory fee (the SEC's Section 31 rate has stayed under 0.01 %).
 REGULATORY_FEE_CAP = Decimal("0.0001")
+
+
+COMMENT = re.compile(rb"<!--(.*?)-->", re.S)
+
+
+def _without_comments(content: bytes) -> bytes:
+    """The document without its XML comments, which ofxtools does not read: the OFX
+    specification annotates its examples with them, its header too (kept, uncommented)."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        body = match.group(1)
+        return body.strip() + b"\n" if body.strip().startswith(b"OFXHEADER") else b""
+
+    return COMMENT.sub(replace, content) if b"<!--" in content else content
+
+
+def _in_specification_order(element: Any) -> list[str]:
+    """Each aggregate's elements in the order its ofxtools model (the specification's
+    order) lists them, which ofxtools requires and producers do not always keep: the
+    specification's own example puts SECLIST first and BUYTYPE before INVBUY. Returns
+    the aggregates reordered."""
+    from ofxtools import models
+
+    moved: list[str] = []
+    model = getattr(models, str(element.tag), None)
+    spec = getattr(model, "spec", None)
+    children = list(element)
+    if spec and len(children) > 1:
+        # the items of a list (the transactions of INVTRANLIST) keep their own order
+        listed = [
+            i for i, kind in enumerate(spec.values()) if type(kind).__name__.startswith("List")
+        ]
+        order = {
+            name.upper(): listed[0] if index in listed else index for index, name in enumerate(spec)
+        }
+        # an element the spec names otherwise (YIELD is ``yld``) or not at all (a private
+        # tag) stays after the one before it
+        keys, last = [], 0
+        for child in children:
+            last = order.get(str(child.tag), last)
+            keys.append(last)
+        ranked = sorted(range(len(children)), key=lambda position: (keys[position], position))
+        ordered = [children[position] for position in ranked]
+        if ordered != children:
+            for child in children:
+                element.remove(child)
+            element.extend(ordered)
+            moved.append(str(element.tag))
+    for child in children:
+        moved += _in_specification_order(child)
+    return moved
 
 
 def _isin(secid: Any) -> str | None:
@@ -182,7 +234,8 @@ class BrokerOfxImporter(TradeImporter):
         tree = OFXTree()
         hint = "check the file is the broker's OFX export, complete and unedited"
         with open(filepath, "rb") as handle:
-            text = handle.read().upper()
+            text_bytes = handle.read()
+        text = text_bytes.upper()
         # ofxtools reads a file cut after its first trade as a shorter statement
         if text.count(b"<INVSTMTRS>") != text.count(b"</INVSTMTRS>") or b"</OFX>" not in text:
             raise ImportFailure(
@@ -194,7 +247,8 @@ class BrokerOfxImporter(TradeImporter):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                tree.parse(filepath)
+                tree.parse(io.BytesIO(_without_comments(text_bytes)))
+                reordered = _in_specification_order(tree.getroot())
                 ofx = tree.convert()
             except Exception as exc:  # ofxtools raises many types for bad input
                 raise ImportFailure(
@@ -205,6 +259,14 @@ class BrokerOfxImporter(TradeImporter):
         # tags (OFX 2.7.1: a name with a period) and text longer than the
         # specification's limit (kept whole) are how real brokers write: accepted,
         # each named in a warning.
+        if reordered:
+            warnings.warn(
+                InputWarning(
+                    f"{filepath}: OFX: elements read in the specification's order in "
+                    + ", ".join(sorted(set(reordered)))
+                ),
+                stacklevel=2,
+            )
         from ofxtools.models.base import PrivateTagWarning
         from ofxtools.Types import OFXTypeWarning
 
@@ -300,6 +362,21 @@ class _Statement:
                 where,
             )
         asset_class = _asset_class(info)
+        if isin is None and self.resolver.master.by_symbol(ticker_symbol(ticker) or "") is None:
+            # the books key securities on their ISIN; the file does not give it
+            raise self.fail(
+                index,
+                "SECID",
+                f"security {name or ticker} ({secid.uniqueidtype} {secid.uniqueid}) has no "
+                "ISIN or CUSIP and is not a commodity of the books",
+                "add it to commodities.beancount, then import again:\n"
+                f"1970-01-01 commodity {ticker_symbol(ticker)}\n"
+                '  isin: "<ISIN>"\n'
+                f'  name: "{name or ticker}"\n'
+                f'  asset-class: "{asset_class or "<asset class>"}"\n'
+                '  market: "<MIC>"',
+                where,
+            )
         if asset_class is None and isin is not None and self.resolver.master.by_isin(isin) is None:
             kind = type(info).__name__ if info is not None else "no SECLIST entry"
             raise self.fail(
@@ -330,6 +407,16 @@ class _Statement:
             return self.income(index, transaction)
         if kind == "REINVEST":
             return self.reinvest(index, transaction)
+        if kind == "TRANSFER" and not _dec(transaction.units):
+            # a transfer of no units moves nothing (TIAA reports a balance update so)
+            warnings.warn(
+                InputWarning(
+                    f"{self.filepath}: INVTRANLIST/TRANSFER[{index}]: FITID "
+                    f"{transaction.invtran.fitid} transfers 0 units: nothing to book"
+                ),
+                stacklevel=2,
+            )
+            return None
         if kind == "TRANSFER":
             return self.transfer(index, transaction)
         if kind == "INVBANKTRAN":
@@ -436,7 +523,7 @@ class _Statement:
         first = _first_day(statement)
         for transaction in statement.transactions or []:
             secid, units, price = _movement(transaction)
-            if secid is not None:
+            if secid is not None and units:
                 key = (str(secid.uniqueidtype), str(secid.uniqueid))
                 moved[key] = moved.get(key, Decimal(0)) + units
                 first_price.setdefault(key, price)
@@ -458,7 +545,8 @@ class _Statement:
             secid, _, _ = _movement(transaction)
             if secid is not None:
                 key = (str(secid.uniqueidtype), str(secid.uniqueid))
-                lots.setdefault(key, [(Decimal(0), first_price[key], self.currency)])
+                if key in first_price:
+                    lots.setdefault(key, [(Decimal(0), first_price[key], self.currency)])
                 secids.setdefault(key, secid)
         day = first - datetime.timedelta(days=1)
         account = self.config.trades.securities_account

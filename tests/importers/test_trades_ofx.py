@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-from importers.common import ImportFailure, InputWarning
+from importers.common import ImportFailure, InputWarning, UnknownBroker
 from importers.securities import UnknownSecurities
 from importers.trades.ofx import BrokerOfxImporter
 from ledger.books import load
@@ -246,3 +246,22 @@ def test_a_fund_trade_no_cycle_covers_is_refused_with_the_rule_to_add(
         'asset-classes = ["fund"]\n'
         "days = 1"
     )
+
+
+def test_the_specification_example_with_its_header_in_a_comment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OFX 2.0.1's annotated example: the header in an XML comment, comments after
+    the elements, SECLIST before the statement and BUYTYPE before INVBUY. Read in the
+    specification's order with a warning naming the aggregates, as far as its broker,
+    which these books do not map."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(Path(__file__).parents[1] / "data" / "third_party" / "ofx")
+    name = "ofxstatement-ofx_spec201_invest_transactions_example.xml"
+    with pytest.raises(UnknownBroker) as caught, pytest.warns(InputWarning) as warned:
+        BrokerOfxImporter(trades_config()).extract(name, books.entries)
+    assert [str(w.message) for w in warned] == [
+        f"{name}: OFX: elements read in the specification's order in "
+        "BUYSTOCK, INCOME, INVBUY, INVSELL, OFX, SELLSTOCK"
+    ]
+    assert caught.value.broker_id == "Your broker name"
