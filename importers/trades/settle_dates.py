@@ -70,14 +70,46 @@ def check_cycle(
             days = business_days_between(calendars, trade_date, settle_date)
         except (CycleError, ValueError):
             days = 0
-        raise ImportFailure(
+        raise UnknownCycle(
+            path, where, security, asset_class, market, exc, days, trade_date, settle_date
+        ) from None
+
+
+class UnknownCycle(ImportFailure):
+    """No settlement cycle covers a trade whose source gives its settle date: carries
+    the rule those dates imply, so the message prints it and ``backoffice import
+    --create-accounts`` adds it to ``backoffice.toml``."""
+
+    def __init__(
+        self,
+        path: str,
+        where: str,
+        security: Security,
+        asset_class: str,
+        market: str,
+        problem: CycleError,
+        days: int,
+        trade_date: datetime.date,
+        settle_date: datetime.date,
+    ) -> None:
+        self.market = market or "*"
+        self.asset_class = asset_class or "*"
+        self.days = days
+        super().__init__(
             path,
             where,
             f"no settlement cycle covers {security.symbol} ({asset_class or 'no asset-class'} "
-            f"on {market or 'no market'}), so the books would not check: {exc}",
-            hint="this trade settles T+"
-            f"{days} ({trade_date} to {settle_date}); if that is the rule for such "
-            "trades, add to backoffice.toml:\n[[settlement.cycles]]\n"
-            f'markets = ["{market or "*"}"]\nasset-classes = ["{asset_class or "*"}"]\n'
-            f"days = {days}",
-        ) from None
+            f"on {market or 'no market'}), so the books would not check: {problem}",
+            hint=f"this trade settles T+{days} ({trade_date} to {settle_date}); if that is the "
+            "rule for such trades, add to backoffice.toml:\n"
+            + self.config_lines()
+            + "or run 'backoffice import --create-accounts', which adds it",
+        )
+
+    def config_lines(self) -> str:
+        return (
+            "[[settlement.cycles]]\n"
+            f'markets = ["{self.market}"]\n'
+            f'asset-classes = ["{self.asset_class}"]\n'
+            f"days = {self.days}\n"
+        )

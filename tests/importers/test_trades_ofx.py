@@ -244,7 +244,8 @@ def test_a_fund_trade_no_cycle_covers_is_refused_with_the_rule_to_add(
         "[[settlement.cycles]]\n"
         'markets = ["XNYS"]\n'
         'asset-classes = ["fund"]\n'
-        "days = 1"
+        "days = 1\n"
+        "or run 'backoffice import --create-accounts', which adds it"
     )
 
 
