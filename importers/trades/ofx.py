@@ -46,6 +46,7 @@ from typing import Any
 
 from beancount.core import data
 from beancount.core.position import CostSpec
+from beancount.parser import printer
 
 from importers.common import (
     OPENING_NARRATION,
@@ -58,6 +59,7 @@ from importers.common import (
 from importers.securities import SecurityResolver
 from importers.trades.builder import SourcedTrade, Trade, TradeImporter
 from importers.trades.settle_dates import check_cycle, derived_settle_date
+from ledger import meta as keys
 from ledger.isin import check_digit
 from ledger.meta import Side
 from ledger.posting import posting
@@ -308,10 +310,12 @@ class BrokerOfxImporter(TradeImporter):
             reader = _Statement(
                 self, filepath, sha256, resolver, counterparty, str(statement.curdef), securities
             )
-            if self.config.imports.opening_from_statement:
-                for opening in reader.openings(statement):
-                    resolver.record(opening)
-                    entries.append(opening)
+            openings = reader.openings(statement)
+            if not self.config.imports.opening_from_statement:
+                reader.refuse_needed(statement, openings)
+            for opening in openings:
+                resolver.record(opening)
+                entries.append(opening)
             for index, transaction in enumerate(statement.transactions or [], start=1):
                 entry = reader.entry(index, transaction)
                 if entry is not None:
@@ -589,6 +593,34 @@ class _Statement:
                 )
             )
         return out
+
+    def refuse_needed(self, statement: Any, openings: list[data.Transaction]) -> None:
+        """With ``[imports] opening-from-statement = false``: the openings this statement
+        needs (of a security it sells or transfers out) are refused, each printed for the
+        user to add by hand; the others are not booked."""
+        taken_out = {
+            str(secid.uniqueid)
+            for secid, units, _ in map(_movement, statement.transactions or [])
+            if secid is not None and units < 0
+        }
+        # an opening's source-ref is <account>/<security id>/opening/booked
+        needed = [
+            entry
+            for entry in openings
+            if str(keys.get_source_ref(entry.meta)).rsplit("/", 3)[1] in taken_out
+        ]
+        if needed:
+            raise ImportFailure(
+                self.filepath,
+                "INVPOSLIST",
+                "the securities account holds none of "
+                + ", ".join(str(getattr(e.postings[0].units, "currency", "")) for e in needed)
+                + " before this statement, which takes some out; [imports] "
+                "opening-from-statement is false",
+                hint="add these entries to the books (opening.beancount), then retry:\n"
+                + "\n".join(printer.format_entry(entry) for entry in needed),
+            )
+        openings.clear()
 
     def security(self, symbol: str) -> Security:
         found = self.resolver.security(symbol)
