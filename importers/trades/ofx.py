@@ -97,7 +97,7 @@ def _in_specification_order(element: Any) -> list[str]:
     order) lists them, which ofxtools requires and producers do not always keep: the
     specification's own example puts SECLIST first and BUYTYPE before INVBUY. Returns
     the aggregates reordered."""
-    from ofxtools import models
+    from ofxtools import models  # lazy: ofxtools loads its whole schema (see _parse)
 
     moved: list[str] = []
     model = getattr(models, str(element.tag), None)
@@ -256,11 +256,6 @@ class BrokerOfxImporter(TradeImporter):
                 raise ImportFailure(
                     filepath, None, f"not a readable OFX investment statement: {exc}", hint=hint
                 ) from None
-        # ofxtools skips an element it does not expect, with a warning: in a
-        # damaged file that element can hold the transactions that follow. Private
-        # tags (OFX 2.7.1: a name with a period) and text longer than the
-        # specification's limit (kept whole) are how real brokers write: accepted,
-        # each named in a warning.
         if reordered:
             warnings.warn(
                 InputWarning(
@@ -269,6 +264,11 @@ class BrokerOfxImporter(TradeImporter):
                 ),
                 stacklevel=2,
             )
+        # ofxtools skips an element it does not expect, with a warning: in a
+        # damaged file that element can hold the transactions that follow. Private
+        # tags (OFX 2.7.1: a name with a period) and text longer than the
+        # specification's limit (kept whole) are how real brokers write: accepted,
+        # each named in a warning. (Imported here, lazily, as the parser is.)
         from ofxtools.models.base import PrivateTagWarning
         from ofxtools.Types import OFXTypeWarning
 
