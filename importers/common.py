@@ -29,6 +29,11 @@ from ledger.meta import stable_id
 
 GENERATED_REF_PREFIX = "gen-"
 
+# An opening booked from an account's first statement (ledger.imports.opening for a
+# bank statement's balance, importers.trades.ofx for a broker's position list).
+OPENING_NARRATION = "Opening balance from the first statement"
+OPENING_REF_SUFFIX = "/booked"
+
 
 class InputWarning(UserWarning):
     """Bad input an importer was told to accept (``--lenient``): raised with

@@ -146,6 +146,13 @@ class SecurityResolver:
             found = self.missing.setdefault(exc.security.isin or "", exc.security)
             return found.symbol
 
+    def security(self, symbol: str) -> Security | None:
+        """The security of ``symbol``: the books' or one the file brings (to be created)."""
+        known = self.master.by_symbol(symbol)
+        if known is not None:
+            return known
+        return next((s for s in self.missing.values() if s.symbol == symbol), None)
+
     def lot_currency(self, line: int, symbol: str) -> str:
         """The cost currency of the lots of ``symbol``; an error when there are none."""
         currency = self.cost_currencies.get(symbol)

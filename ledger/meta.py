@@ -30,6 +30,9 @@ SETTLE_OVERRIDE = "settle-override"
 ORIGINAL_DATE = "original-date"
 # The execution time of a trade (``HH:MM:SS``), where the source gives one: the blotter shows it.
 TRADE_TIME = "trade-time"
+# A settle date the source does not give, derived by the importer from the security's
+# standard cycle and calendars: what it was derived from (the entry says so).
+SETTLE_DATE_FROM = "settle-date-from"
 # Settlement (plugins.settlement): a trade's reversal names the trade it cancels;
 # a settlement for less than the outstanding amount says it is partial; entries
 # the plugin generates for auto-settle counterparties say so; a trade failing

@@ -443,11 +443,17 @@ def test_close_report_shows_the_seals_and_the_next_period(books: Path) -> None:
         for name in (
             "balance-sheet.csv",
             "balance-sheet.txt",
+            "blotter.csv",
+            "blotter.txt",
             "entries.tsv",
             "income-statement.csv",
             "income-statement.txt",
+            "stock-record.csv",
+            "stock-record.txt",
             "trial-balance.csv",
             "trial-balance.txt",
+            "valuation.csv",
+            "valuation.txt",
         )
     ]
 

@@ -169,6 +169,32 @@ def _balance(
     return data.Balance(meta, day, account, amount.Amount(number, currency), None, None)
 
 
+def check_continues(previous: Statement, statement: Statement, path: str) -> None:
+    """A statement must open where the one before it on the same account closed."""
+    if previous.closing is None or statement.opening is None:
+        return
+    if statement.opening.amount != previous.closing.amount:
+        raise ImportFailure(
+            path,
+            statement.opening.lineno,
+            f"statement {statement.statement_id or statement.account_id} opens with "
+            f"{statement.opening.amount} {statement.currency} on {statement.opening.date}, but "
+            f"the statement before it on this account "
+            f"({previous.statement_id or previous.account_id}, line {previous.closing.lineno}) "
+            f"closed with {previous.closing.amount} {statement.currency}",
+            hint="a statement between them is missing from the file; ask the bank for the "
+            "complete sequence",
+        )
+
+
+def _first_day(statement: Statement) -> datetime.date | None:
+    return min((line.booking_date for line in statement.lines), default=None)
+
+
+def _last_day(statement: Statement) -> datetime.date | None:
+    return max((line.booking_date for line in statement.lines), default=None)
+
+
 @gc_paused()
 def build_entries(
     statements: Sequence[Statement],
@@ -178,12 +204,33 @@ def build_entries(
     config: Config,
     existing: Sequence[data.Directive],
 ) -> list[data.Directive]:
-    """Every statement's transactions and balance assertions."""
+    """Every statement's transactions and balance assertions.
+
+    Statements of one account in a file continue one another: each must open where
+    the one before closed (:func:`check_continues`). Where two share their boundary
+    day (the first's closing date is a day the next books lines on, as Rabobank's
+    and generic MT940 exports do), a balance at the start of a day cannot hold the
+    first's closing: it is left out, and so is the next one's opening when the first
+    booked lines on that day too. The continuity check stands in for both.
+    """
     trades = trade_clearing(existing, config.accounts.unsettled)
     entries: list[data.Directive] = []
-    for statement in statements:
-        account = ledger_account(config, statement, path)
+    accounts = [ledger_account(config, statement, path) for statement in statements]
+    following: dict[int, Statement] = {}
+    preceding: dict[int, Statement] = {}
+    last_of: dict[tuple[str, str], int] = {}
+    for index, (statement, account) in enumerate(zip(statements, accounts, strict=True)):
         check_totals(statement, path)
+        if statement.kind != "statement":
+            continue
+        key = (account, statement.currency)
+        if key in last_of:
+            previous = statements[last_of[key]]
+            check_continues(previous, statement, path)
+            following[last_of[key]] = statement
+            preceding[index] = previous
+        last_of[key] = index
+    for index, (statement, account) in enumerate(zip(statements, accounts, strict=True)):
         for line, ref in zip(statement.lines, _line_refs(statement), strict=True):
             entries.append(
                 _transaction(line, ref, account, statement.currency, path, sha256, config, trades)
@@ -191,8 +238,14 @@ def build_entries(
         if statement.kind != "statement":
             continue
         name = statement.statement_id or statement.account_id
-        if statement.opening is not None and statement.lines:
-            first = min(line.booking_date for line in statement.lines)
+        first = _first_day(statement)
+        before = preceding.get(index)
+        before_last = _last_day(before) if before is not None else None
+        if (
+            statement.opening is not None
+            and first is not None
+            and (before_last is None or before_last < first)
+        ):
             entries.append(
                 _balance(
                     first,
@@ -206,10 +259,14 @@ def build_entries(
                 )
             )
         if statement.closing is not None:
-            last = max([statement.closing.date, *(line.booking_date for line in statement.lines)])
+            day = max(filter(None, [statement.closing.date, _last_day(statement)])) + ONE_DAY
+            after = following.get(index)
+            after_first = _first_day(after) if after is not None else None
+            if after_first is not None and after_first < day:
+                continue
             entries.append(
                 _balance(
-                    last + ONE_DAY,
+                    day,
                     account,
                     statement.closing.amount,
                     statement.currency,

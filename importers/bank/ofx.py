@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +28,7 @@ from xml.sax.saxutils import unescape
 
 from importers.bank.base import BankImporter
 from importers.bank.statement import Statement, StatementBalance, StatementLine
-from importers.common import ImportFailure, decode, first_nonempty, head
+from importers.common import ImportFailure, InputWarning, decode, first_nonempty, head
 from importers.numbers import plain_decimal
 
 _TAG = re.compile(r"<(/?)([A-Za-z0-9._]+)>([^<]*)")
@@ -174,7 +175,20 @@ def _statement(path: str, stmtrs: _Node) -> Statement:
     closing = None
     ledger = stmtrs.find("LEDGERBAL")
     if ledger is not None:
-        day = _date(path, ledger, "DTASOF")
+        filler = re.fullmatch(r"0+", ledger.value("DTASOF") or "") is not None
+        tranlist = stmtrs.find("BANKTRANLIST")
+        if filler and tranlist is not None:
+            # a bank with no as-of date for the balance writes zeros: the statement's end
+            day = _date(path, tranlist, "DTEND")
+            warnings.warn(
+                InputWarning(
+                    f"{path}:{ledger.lineno}: <LEDGERBAL> dated {ledger.value('DTASOF')}: "
+                    f"read as of the statement's end, {day}"
+                ),
+                stacklevel=2,
+            )
+        else:
+            day = _date(path, ledger, "DTASOF")
         assert day is not None  # required
         closing = StatementBalance(day, _amount(path, ledger, "BALAMT"), ledger.lineno)
     return Statement(

@@ -41,11 +41,14 @@ from beangulp import Importer
 
 from importers.common import ImportFailure, entry_meta
 from importers.securities import SecurityResolver
+from importers.trades.settle_dates import derived_settle_date
 from ledger import meta as keys
 from ledger.config import Config
 from ledger.documents import document_sha256
 from ledger.meta import Side
 from ledger.posting import posting
+from ledger.securities import Security
+from ledger.settlement.cycles import CycleBook
 
 CENT = Decimal("0.01")
 
@@ -71,6 +74,7 @@ class Trade:
     # seller on top of the price (positive either way; the side gives the direction).
     accrued_interest: Decimal = Decimal(0)
     trade_time: str | None = None  # HH:MM:SS of the execution, where the source gives it
+    settle_date_from: str | None = None  # how S was derived, when the source gives none
 
     @property
     def gross(self) -> Decimal:
@@ -165,6 +169,8 @@ def trade_entry(
     if trade.trade_time:
         entry_meta[keys.TRADE_TIME] = trade.trade_time
     entry_meta[keys.SETTLE_DATE] = trade.settle_date
+    if trade.settle_date_from:
+        entry_meta[keys.SETTLE_DATE_FROM] = trade.settle_date_from
     if trade.isin:
         entry_meta[keys.ISIN] = trade.isin
     entry_meta[keys.SIDE] = trade.side
@@ -215,6 +221,9 @@ class SourcedTrade:
     name: str | None = None
     market: str | None = None
     asset_class: str | None = None
+    # the source gives no settle date: trade.settle_date holds T until the importer
+    # derives S from the security's cycle (importers.trades.settle_dates)
+    derive_settle_date: bool = False
 
 
 def check_trade_ids(
@@ -271,6 +280,7 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
     def __init__(self, config: Config) -> None:
         self.config = config
         self.accounts = TradeAccounts.from_config(config)
+        self._cycles: CycleBook | None = None  # the config's settlement cycles, when needed
 
     def account(self, filepath: str) -> str:
         return self.config.trades.securities_account
@@ -322,6 +332,19 @@ class TradeImporter(Importer):  # type: ignore[misc]  # beangulp is untyped
             asset_class=row.asset_class,
         )
         trade = replace(row.trade, security=symbol)
+        if row.derive_settle_date:
+            if self._cycles is None:
+                self._cycles = CycleBook(self.config.settlement)
+            security = resolver.security(symbol) or Security(symbol, None)
+            settle_date, how = derived_settle_date(
+                self._cycles,
+                security,
+                trade.currency,
+                trade.trade_date,
+                path=filepath,
+                where=str(row.line),
+            )
+            trade = replace(trade, settle_date=settle_date, settle_date_from=how)
         allow_short = self.config.settlement.allow_short
         held = None
         if trade.side == "sell" or allow_short:

@@ -73,7 +73,7 @@ class OrderDay:
     symbol: str | None
     isin: str | None
     currency: str
-    settle_date: datetime.date
+    settle_date: datetime.date | None  # None: the log gives none (optional in FIX 4.2/4.4)
     market: str | None
     line: int
     fills: dict[str, Fill] = field(default_factory=dict)
@@ -250,7 +250,9 @@ class _Reader:
             symbol=_shared(_text(fields, simplefix.TAG_SYMBOL)),
             isin=isin,
             currency=sys.intern(self.required(message, simplefix.TAG_CURRENCY, "Currency")),
-            settle_date=self.date(message, simplefix.TAG_SETTLDATE, "SettlDate"),
+            settle_date=self.date(message, simplefix.TAG_SETTLDATE, "SettlDate")
+            if simplefix.TAG_SETTLDATE in fields
+            else None,
             market=_shared(_text(fields, b"207")),
             line=message.line,
         )
@@ -396,7 +398,7 @@ class FixImporter(TradeImporter):
             trade = Trade(
                 trade_id=trade_id,
                 trade_date=day.trade_date,
-                settle_date=day.settle_date,
+                settle_date=day.settle_date or day.trade_date,
                 counterparty=self.counterparty(filepath, day.line, name),
                 side=side,
                 security=day.symbol or "",
@@ -407,5 +409,13 @@ class FixImporter(TradeImporter):
                 commission=day.commission,
                 notional=day.notional,
             )
-            rows.append(SourcedTrade(trade, day.line, day.first_exec_id, market=day.market))
+            rows.append(
+                SourcedTrade(
+                    trade,
+                    day.line,
+                    day.first_exec_id,
+                    market=day.market,
+                    derive_settle_date=day.settle_date is None,
+                )
+            )
         return rows

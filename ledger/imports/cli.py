@@ -136,6 +136,11 @@ def import_(
         click.echo(f"mapped {made.id} to {made.account} in backoffice.toml")
     for broker in result.brokers:
         click.echo(f"mapped broker {broker.broker_id} to counterparty {broker.counterparty}")
+    for cycle in result.cycles:
+        click.echo(
+            f"added settlement cycle T+{cycle.days} for {cycle.asset_class} on {cycle.market} "
+            "to backoffice.toml (the broker's own settle dates)"
+        )
     for security in result.commodities:
         isin = security.meta.get(keys.COMMODITY_ISIN)
         click.echo(f"added commodity {security.currency}" + (f" (ISIN {isin})" if isin else ""))

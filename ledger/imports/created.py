@@ -31,7 +31,8 @@ from pathlib import Path
 from beancount.core import data
 
 from importers.common import ImportFailure, UnknownBroker
-from ledger.config import Config, ConfigError, CounterpartyConfig, parse_config
+from importers.trades.settle_dates import UnknownCycle
+from ledger.config import Config, ConfigError, CounterpartyConfig, SettlementCycle, parse_config
 from ledger.meta import CASH_FLOOR, NO_CASH_FLOOR
 
 
@@ -64,6 +65,32 @@ def with_brokers(config: Config, brokers: Sequence[UnknownBroker]) -> Config:
     return config.model_copy(update={"trades": trades, "counterparties": counterparties})
 
 
+def distinct_cycles(failures: Sequence[BaseException]) -> list[UnknownCycle]:
+    """One failure per market and asset class no settlement cycle covers, in the order met."""
+    seen: dict[tuple[str, str], UnknownCycle] = {}
+    for failure in failures:
+        if isinstance(failure, UnknownCycle):
+            seen.setdefault((failure.market, failure.asset_class), failure)
+    return list(seen.values())
+
+
+def with_cycles(config: Config, cycles: Sequence[UnknownCycle]) -> Config:
+    """``config`` with a ``[[settlement.cycles]]`` rule for each market and asset class
+    that a broker's statement settled and no rule covered (``--create-accounts``)."""
+    if not cycles:
+        return config
+    added = [
+        SettlementCycle.model_validate(
+            {"markets": [c.market], "asset-classes": [c.asset_class], "days": c.days}
+        )
+        for c in cycles
+    ]
+    settlement = config.settlement.model_copy(
+        update={"cycles": [*config.settlement.cycles, *added]}
+    )
+    return config.model_copy(update={"settlement": settlement})
+
+
 def broker_opens(
     brokers: Sequence[UnknownBroker], config: Config, opened: set[str]
 ) -> list[data.Open]:
@@ -88,15 +115,21 @@ _BROKERS_TABLE = re.compile(r"^\[\s*trades\.ofx\.brokers\s*\][^\n]*\n", re.M)
 
 
 def config_text(
-    text: str, statement_lines: Sequence[str], brokers: Sequence[UnknownBroker], path: Path
+    text: str,
+    statement_lines: Sequence[str],
+    brokers: Sequence[UnknownBroker],
+    path: Path,
+    cycles: Sequence[UnknownCycle] = (),
 ) -> str:
-    """``backoffice.toml``'s ``text`` with the new statement accounts and brokers;
+    """``backoffice.toml``'s ``text`` with the new statement accounts, settlement cycles
+    and brokers;
     checked to read back as the config with them, else an error that prints the
     lines to add by hand (a layout this edit cannot extend)."""
     before = parse_config(text, path)
     known = set(before.counterparties)
     out = text if not text or text.endswith("\n") else text + "\n"
     out += "".join("\n" + lines for lines in statement_lines)
+    out += "".join("\n" + cycle.config_lines() for cycle in cycles)
     tables = "".join(
         "\n" + broker.counterparty_lines() for broker in brokers if broker.counterparty not in known
     )
@@ -113,13 +146,18 @@ def config_text(
         tomllib.loads(out)
     except ConfigError:
         after = None
-    if after is None or after != with_brokers(_with_statements(before, after), brokers):
+    if after is None or after != with_brokers(
+        with_cycles(_with_statements(before, after), cycles), brokers
+    ):
         raise ImportFailure(
             path,
             None,
             "cannot add the new brokers to backoffice.toml (its [trades.ofx] table is "
             "written in a form this edit does not extend)",
-            hint="add these lines by hand, then import again:\n" + tables + mappings,
+            hint="add these lines by hand, then import again:\n"
+            + "".join(cycle.config_lines() for cycle in cycles)
+            + tables
+            + mappings,
         )
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 
 from beancount.core import data
 from beancount.parser import printer
@@ -121,9 +122,10 @@ def booking_accounts(
     results: Sequence[FileImport], config: Config, opened: set[str]
 ) -> dict[str, data.Open]:
     """The ``open`` of each account the trade and custody importers book to (the
-    ``[trades]`` securities account, a counterparty's clearing account) that the
-    books do not open, dated on the first entry posting to it."""
+    ``[trades]`` securities account, a counterparty's clearing account, a kind of
+    fee) that the books do not open, dated on the first entry posting to it."""
     clearing = config.accounts.unsettled + ":"
+    fees = config.accounts.fees + ":"
     found: dict[str, data.Open] = {}
     for result in results:
         for entry in result.new:
@@ -132,7 +134,8 @@ def booking_accounts(
             for posting in entry.postings:
                 account = posting.account
                 if account in opened or not (
-                    account == config.trades.securities_account or account.startswith(clearing)
+                    account == config.trades.securities_account
+                    or account.startswith((clearing, fees))
                 ):
                     continue
                 if account in found and found[account].date <= entry.date:
@@ -185,6 +188,37 @@ def dated_in_time(opens: Sequence[data.Open], results: Sequence[FileImport]) -> 
         entry._replace(date=min(entry.date, first.get(entry.account, entry.date)))
         for entry in opens
     ]
+
+
+def overdraft_floors(opens: Sequence[data.Open], results: Sequence[FileImport]) -> list[data.Open]:
+    """A new cash account whose statement shows it overdrawn gets that overdraft as its
+    floor: the lowest end-of-day balance by value date that the new entries give (the
+    statement's opening included), as ``plugins.cash`` computes it. Its ``cash-floor``
+    of 0 would otherwise fail the first ``check`` for a credit line the bank has granted."""
+    flows: dict[str, dict[datetime.date, Decimal]] = {}
+    for result in results:
+        for entry in result.new:
+            if not isinstance(entry, data.Transaction):
+                continue
+            day = keys.get_value_date(entry.meta) or entry.date
+            for leg in entry.postings:
+                if leg.units is not None and isinstance(leg.units.number, Decimal):
+                    days = flows.setdefault(leg.account, {})
+                    days[day] = days.get(day, Decimal(0)) + leg.units.number
+    out = []
+    for entry in opens:
+        floor = str(entry.meta.get(keys.CASH_FLOOR, ""))
+        if floor.startswith("0 ") and entry.account in flows:
+            balance, lowest = Decimal(0), Decimal(0)
+            for day in sorted(flows[entry.account]):
+                balance += flows[entry.account][day]
+                lowest = min(lowest, balance)
+            if lowest < 0:
+                entry = entry._replace(
+                    meta={**entry.meta, keys.CASH_FLOOR: f"{lowest} {floor[2:]}"}
+                )
+        out.append(entry)
+    return out
 
 
 def without_market(commodity: data.Commodity) -> ImportFailure | None:

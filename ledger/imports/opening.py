@@ -31,13 +31,14 @@ from decimal import Decimal
 
 from beancount.core import amount, data
 
+from importers.common import OPENING_NARRATION, OPENING_REF_SUFFIX
 from ledger import meta as keys
 from ledger.imports.balances import Ledger
 from ledger.imports.dedupe import Key
 
 ONE_DAY = datetime.timedelta(days=1)
-NARRATION = "Opening balance from the first statement"
-REF_SUFFIX = "/booked"
+NARRATION = OPENING_NARRATION
+REF_SUFFIX = OPENING_REF_SUFFIX
 
 
 def is_opening(entry: data.Transaction) -> bool:

@@ -40,13 +40,21 @@ from beangulp.exceptions import Error as BeangulpError
 from importers.bank.base import BankImporter
 from importers.common import ImportFailure, InputWarning, UnknownBroker, UnknownStatementAccount
 from importers.registry import importers_for
+from importers.trades.settle_dates import UnknownCycle
 from ledger import meta as keys
 from ledger.close.sealed_periods import sealed_periods
 from ledger.config import CONFIG_NAME, Config, StatementAccount
 from ledger.documents import document_sha256
 from ledger.imports import new_accounts, output
 from ledger.imports.balances import check_balances
-from ledger.imports.created import broker_opens, config_text, distinct_brokers, with_brokers
+from ledger.imports.created import (
+    broker_opens,
+    config_text,
+    distinct_brokers,
+    distinct_cycles,
+    with_brokers,
+    with_cycles,
+)
 from ledger.imports.dedupe import split_new
 from ledger.imports.opening import opening_entries
 from ledger.imports.result import FileImport, ImportErrors, ImportResult
@@ -343,16 +351,18 @@ def _import(
     failures += more
     unknown = [failure for failure in failures if isinstance(failure, UnknownStatementAccount)]
     brokers = distinct_brokers(failures)
+    cycles = distinct_cycles(failures) if create_accounts else []
     created: list[StatementAccount] = []
     opens: list[data.Open] = []
     commodities = new_accounts.new_commodities(failures) if create_accounts else []
-    if create_accounts and (unknown or commodities or brokers):
+    if create_accounts and (unknown or commodities or brokers or cycles):
         books = books_view(books_path, config, fast=False, base=view)
         # an importer stops at a file's first unknown account or broker: map it, extract
         # again, until a round finds no account, broker or security not known yet
         while True:
             unknown = new_accounts.distinct_accounts(unknown, config)
             extended = with_brokers(new_accounts.with_accounts(config, unknown), brokers)
+            extended = with_cycles(extended, cycles)
             opens = new_accounts.open_entries(unknown, books.opened)
             opens += broker_opens(brokers, config, books.opened)
             extra: list[data.Directive] = [*commodities, *opens]
@@ -372,14 +382,20 @@ def _import(
             securities = [
                 c for c in new_accounts.new_commodities(failures) if c.currency not in made
             ]
-            if not found and not more_brokers and not securities:
+            known = {(c.market, c.asset_class) for c in cycles}
+            more_cycles = [
+                c for c in distinct_cycles(failures) if (c.market, c.asset_class) not in known
+            ]
+            if not found and not more_brokers and not securities and not more_cycles:
                 break
+            cycles = [*cycles, *more_cycles]
             unknown = [*unknown, *found]
             brokers = [*brokers, *more_brokers]
             commodities = sorted([*commodities, *securities], key=lambda c: c.currency)
         failures += [f for c in commodities if (f := new_accounts.without_market(c)) is not None]
         created = extended.statement_accounts[len(config.statement_accounts) :]
         opens = new_accounts.dated_in_time(opens, results)
+        opens = new_accounts.overdraft_floors(opens, results)
         commodities += new_accounts.new_currencies(results, opens, view.entries, commodities)
     if not failures:
         booked = new_accounts.booking_accounts(
@@ -397,12 +413,18 @@ def _import(
         files = _files(results, opens, commodities)
         planned = [r.archive for r in results if r.new] + list(files)
         return ImportResult(
-            results, planned, created, True, commodities, brokers if create_accounts else []
+            results,
+            planned,
+            created,
+            True,
+            commodities,
+            brokers if create_accounts else [],
+            cycles,
         )
     written = _write(
-        writer, books_path, results, opens, commodities, unknown if created else [], brokers
+        writer, books_path, results, opens, commodities, unknown if created else [], brokers, cycles
     )
-    return ImportResult(results, written, created, False, commodities, list(brokers))
+    return ImportResult(results, written, created, False, commodities, list(brokers), cycles)
 
 
 def _outside_sealed(
@@ -469,6 +491,7 @@ def _write(
     commodities: Sequence[data.Commodity],
     unknown: Sequence[UnknownStatementAccount],
     brokers: Sequence[UnknownBroker] = (),
+    cycles: Sequence[UnknownCycle] = (),
 ) -> list[str]:
     books_dir = books_path.parent
     files = _files(results, opens, commodities)
@@ -506,7 +529,7 @@ def _write(
     if includes:
         writer.append_text(books_path, "".join(includes))
         touched.append(books_path.name)
-    if unknown or brokers:
+    if unknown or brokers or cycles:
         config_path = books_dir / CONFIG_NAME
         seen: set[str] = set()
         lines = []
@@ -516,6 +539,6 @@ def _write(
             seen.add(failure.statement_id)
             lines.append(failure.config_lines())
         current = config_path.read_text(encoding="utf-8")
-        writer.write_text(config_path, config_text(current, lines, brokers, config_path))
+        writer.write_text(config_path, config_text(current, lines, brokers, config_path, cycles))
         touched.append(CONFIG_NAME)
     return touched

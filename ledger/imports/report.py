@@ -23,9 +23,15 @@ def _document_row(
     source: str, entries: list[data.Directive], books: Books, config: Config
 ) -> dict[str, Any]:
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    # A custom entry (a corporate action's entitlement) names its account in its metadata.
     accounts = sorted(
         {e.postings[0].account for e in transactions if e.postings}
         | {e.account for e in entries if isinstance(e, data.Balance)}
+        | {
+            e.meta[keys.CA_ACCOUNT]
+            for e in entries
+            if isinstance(e, data.Custom) and isinstance(e.meta.get(keys.CA_ACCOUNT), str)
+        }
     )
     archived = books.directory / source
     return {

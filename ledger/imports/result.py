@@ -10,6 +10,7 @@ from typing import Any
 from beancount.core import data
 
 from importers.common import UnknownBroker
+from importers.trades.settle_dates import UnknownCycle
 from ledger import meta as keys
 from ledger.config import StatementAccount
 from ledger.imports import output
@@ -105,6 +106,7 @@ class ImportResult:
     dry_run: bool = False
     commodities: list[data.Commodity] = field(default_factory=list)
     brokers: list[UnknownBroker] = field(default_factory=list)  # counterparties made
+    cycles: list[UnknownCycle] = field(default_factory=list)  # settlement cycles added
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,5 +124,9 @@ class ImportResult:
             "created_counterparties": [
                 {"broker": made.broker_id, "counterparty": made.counterparty}
                 for made in self.brokers
+            ],
+            "created_cycles": [
+                {"markets": [made.market], "asset_classes": [made.asset_class], "days": made.days}
+                for made in self.cycles
             ],
         }

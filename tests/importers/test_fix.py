@@ -4,6 +4,7 @@ corrects, junk lines, third-party messages, and a fuzz test."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -178,3 +179,24 @@ def test_a_correct_of_an_open_order_replaces_the_fill() -> None:
     assert days(encode(FILL), encode(correct)) == [
         ("GA-20261125-001", Decimal(100), Decimal("236.90"))
     ]
+
+
+def test_a_fill_without_a_settle_date_settles_on_its_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SettlDate (64) is optional in FIX 4.2 and 4.4 (regular settlement): the trade
+    settles on its security's standard cycle, a Xetra share bought Wednesday
+    2026-11-25 on Friday 2026-11-27 (T+2 until 2027-10-10), and the entry says so."""
+    monkeypatch.chdir(tmp_path)
+    fill = execution_report(
+        exec_id="E1", exec_type="F", last_qty="10", last_px="200", ord_status="2"
+    )
+    fill = [(tag, value) for tag, value in fill if tag != 64]
+    Path("d.fix.log").write_bytes(encode(fill, version="FIX.4.2") + b"\n")
+    [trade] = FixImporter(trades_config()).extract("d.fix.log", base_books(tmp_path).entries)
+    assert trade.meta["settle-date"] == datetime.date(2026, 11, 27)
+    assert trade.meta["settle-date-from"] == (
+        "derived: T+2 on ECB+XETR (built-in rule T+2 for "
+        "equity/etf/corporate-bond/government-bond on XETR/XFRA/XPAR/XAMS/XBRU/XLIS/XDUB/"
+        "XMIL/XMAD/XATH/XWBO/XHEL/XSTO/XCSE/XWAR/XLON/XSWX until 2027-10-10)"
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 
-from importers.common import ImportFailure, InputWarning
+from importers.common import ImportFailure, InputWarning, UnknownBroker
 from importers.securities import UnknownSecurities
 from importers.trades.ofx import BrokerOfxImporter
 from ledger.books import load
@@ -32,8 +32,11 @@ def test_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """OFX 2.1.1 section 13.11: a CUSIP becomes its US ISIN; the unknown
-    security prints its commodity directive; once added, the BUYSTOCK books
-    (the INVBANKTRAN deposit is the bank statement's)."""
+    security prints its commodity directive (dated on the opening, the day before the
+    statement); once added, the 100 ACME held before the statement (the position
+    list's 200 less the BUYSTOCK's 100) open the account against Equity:Opening, the
+    BUYSTOCK books (the INVBANKTRAN deposit is the bank statement's), and the option
+    position, whose asset class the file cannot give, is left out with a warning."""
     books = base_books(tmp_path)
     monkeypatch.chdir(TRADES)
     importer = BrokerOfxImporter(trades_config())
@@ -41,7 +44,7 @@ def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         importer.extract("ofx-spec-13-11.ofx", books.entries)
     assert [s.symbol for s in caught.value.securities] == ["ACME"]
     assert str(caught.value).endswith(
-        "2005-08-25 commodity ACME\n"
+        "2005-08-23 commodity ACME\n"
         '  isin: "US1234567899"\n'
         '  name: "Acme Development, Inc."\n'
         '  asset-class: "equity"\n'
@@ -53,9 +56,9 @@ def test_the_specification_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "commodities.beancount",
     )
     entries: list[data.Directive] = [*books.entries, acme]
-    assert_golden(
-        importer.extract("ofx-spec-13-11.ofx", entries), TRADES / "ofx-spec-13-11.ofx.beancount"
-    )
+    with pytest.warns(InputWarning, match=r"Lucky Airlines Jan 97 Put .* OPTINFO\) cannot be"):
+        extracted = importer.extract("ofx-spec-13-11.ofx", entries)
+    assert_golden(extracted, TRADES / "ofx-spec-13-11.ofx.beancount")
 
 
 def test_bonds_with_accrued_interest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,3 +226,80 @@ def test_prices_of_the_positions_and_the_securities_list(
     again = BrokerOfxImporter(trades_config()).extract("positions.ofx", [*books.entries, *entries])
     new, _ = split_new(again, known_keys(entries))
     assert new == []
+
+
+def test_a_trade_without_a_settle_date_settles_on_its_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DTSETTLE is optional (OFX 2.1.1, 13.9.2.4.3): a US equity bought Thursday
+    2005-08-25, when the cycle was T+3, settles Tuesday 2005-08-30 on the NYSE's and
+    the Fed's calendars, and the entry says the date was derived."""
+    books = base_books(tmp_path)
+    text = (TRADES / "ofx-spec-13-11.ofx").read_text(encoding="utf-8")
+    text = text.replace("<DTSETTLE>20050828000000.000[+0:UTC]</DTSETTLE>", "")
+    (tmp_path / "no-settle.ofx").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    acme = commodity_entry(
+        Security("ACME", "US1234567899", "Acme Development, Inc.", "equity", "XNYS"),
+        datetime.date(2005, 1, 1),
+        "commodities.beancount",
+    )
+    with pytest.warns(InputWarning):
+        entries = BrokerOfxImporter(trades_config()).extract(
+            "no-settle.ofx", [*books.entries, acme]
+        )
+    trade = entries[1]
+    assert isinstance(trade, data.Transaction)
+    assert trade.meta["settle-date"] == datetime.date(2005, 8, 30)
+    assert trade.meta["settle-date-from"] == (
+        "derived: T+3 on FED+XNYS (built-in rule T+3 for "
+        "equity/etf/corporate-bond/municipal-bond on XNYS/XNAS/ARCX/XASE/BATS/IEXG "
+        "until 2017-09-04)"
+    )
+
+
+def test_a_fund_trade_no_cycle_covers_is_refused_with_the_rule_to_add(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No built-in cycle covers funds: rather than write a trade the books' check
+    refuses, the import stops with the rule the broker's own dates imply."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(TRADES)
+    fund = commodity_entry(
+        Security("ACME", "US1234567899", "Acme Fund", "fund", "XNYS"),
+        datetime.date(2005, 1, 1),
+        "commodities.beancount",
+    )
+    with pytest.raises(ImportFailure) as caught, pytest.warns(InputWarning):
+        BrokerOfxImporter(trades_config()).extract("ofx-spec-13-11.ofx", [*books.entries, fund])
+    assert str(caught.value) == (
+        "ofx-spec-13-11.ofx:INVTRANLIST/BUYSTOCK[1]: no settlement cycle covers ACME (fund on "
+        "XNYS), so the books would not check: no settlement cycle for fund on XNYS traded "
+        '2005-08-25; add a [[settlement.cycles]] with markets = ["XNYS"] and asset-classes = '
+        '["fund"]; this trade settles T+1 (2005-08-25 to 2005-08-28); if that is the rule for '
+        "such trades, add to backoffice.toml:\n"
+        "[[settlement.cycles]]\n"
+        'markets = ["XNYS"]\n'
+        'asset-classes = ["fund"]\n'
+        "days = 1\n"
+        "or run 'backoffice import --create-accounts', which adds it"
+    )
+
+
+def test_the_specification_example_with_its_header_in_a_comment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OFX 2.0.1's annotated example: the header in an XML comment, comments after
+    the elements, SECLIST before the statement and BUYTYPE before INVBUY. Read in the
+    specification's order with a warning naming the aggregates, as far as its broker,
+    which these books do not map."""
+    books = base_books(tmp_path)
+    monkeypatch.chdir(Path(__file__).parents[1] / "data" / "third_party" / "ofx")
+    name = "ofxstatement-ofx_spec201_invest_transactions_example.xml"
+    with pytest.raises(UnknownBroker) as caught, pytest.warns(InputWarning) as warned:
+        BrokerOfxImporter(trades_config()).extract(name, books.entries)
+    assert [str(w.message) for w in warned] == [
+        f"{name}: OFX: elements read in the specification's order in "
+        "BUYSTOCK, INCOME, INVBUY, INVSELL, OFX, SELLSTOCK"
+    ]
+    assert caught.value.broker_id == "Your broker name"
