@@ -13,9 +13,11 @@ So ``plugins.period_lock`` must be the first plugin of ``main.beancount``
 (:func:`plugin_order_error`), and hashes the entries it is handed: no second
 parse. Entries that no books file holds (``beancount.ops.documents`` runs
 before any plugin and adds the files it finds under ``option "documents"``) and
-the seals themselves are left out. ``backoffice close`` and ``verify`` do the
-same from the files (:func:`booked_hashes`: Beancount's own parse and booking,
-no plugin), so they do not depend on the plugin list at all.
+the seals themselves are left out. ``backoffice verify`` does the same from the
+files (:func:`booked_hashes`: Beancount's own parse and booking, no plugin), and
+``backoffice close`` from its one load, on the entries booked and not yet handed
+to any plugin (``ledger.books.load``'s ``before_plugins``), so neither depends on
+the plugin list at all.
 
 There is no cache: booking makes an entry's canonical form depend on the
 entries before it in other files (the lot a ``{}`` reduction takes), so a

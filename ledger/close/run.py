@@ -2,7 +2,12 @@
 
 Everything happens under the books' lock (:class:`~ledger.writer.BooksWriter`),
 so no import can slip in between the checks and the seal. The books are loaded
-as of the period end (published to the plugins through ``BACKOFFICE_AS_OF``).
+once, as of the period end (published to the plugins through
+``BACKOFFICE_AS_OF``): the seal's hashes are taken from that load, of the
+entries as parsed and booked, before the first plugin, and only of the entries
+the seal covers. ``close --through YYYY-MM`` closes every month not yet sealed
+up to that one from one load, as of its end, each month as ``close`` would
+(:func:`close_month`), and stops at the first refused month.
 A refused close writes nothing; an accepted one writes, all or nothing::
 
     closes/YYYY-MM/trial-balance.txt   .csv
@@ -18,17 +23,20 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from beancount.core import data
+from beancount.parser import parser
 
 from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import booked_hashes
+from ledger.close.hashes import FileHashes, entry_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
-from ledger.close.seal import CLOSES_DIR, SEALS_FILE, period_bounds, read_seals
+from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, period_of, read_seals
 from ledger.close.statements import Statement, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books
@@ -108,42 +116,138 @@ def _include_line(main: Path) -> str | None:
     return None if any(row.strip() == line for row in text.splitlines()) else line + "\n"
 
 
-def _evaluate(
-    path: Path, config: Config, period: str, as_of: datetime.date
-) -> tuple[Books, Checklist, NewSeal | None, list[Statement]]:
-    start, end = period_bounds(period)
+@dataclass(frozen=True)
+class Loaded:
+    """The books loaded for a close, and the hashes of the entries its seals cover."""
+
+    books: Books
+    files: list[FileHashes]  # the entries after the last seal, to the last period's end
+
+
+def load_for_close(path: Path, end: datetime.date) -> Loaded:
+    """The books loaded as of ``end``; the entries dated after their last seal up to
+    ``end`` hashed as they reach the first plugin (parsed and booked: what a seal
+    covers), so the close reads and books the files once."""
+    files: list[FileHashes] = []
+
+    def hash_unsealed(entries: list[data.Directive], options: dict[str, Any]) -> None:
+        seals, _ = read_seals(entries)
+        after = seals[-1].end if seals else datetime.date.min
+        root = os.path.dirname(os.path.abspath(options["filename"]))
+        unsealed = [entry for entry in entries if after < entry.date <= end]
+        files.extend(entry_hashes(unsealed, options["include"], root))
+
     with plugins_as_of(end):
-        books = load(path)
-    seals, _ = read_seals(books.entries)
+        books = load(path, before_plugins=hash_unsealed)
+    return Loaded(books, files)
+
+
+def close_month(
+    loaded: Loaded, config: Config, period: str, as_of: datetime.date, seals: Sequence[Seal]
+) -> tuple[Checklist, NewSeal | None, list[Statement]]:
+    """The checklist, the seal (chained to ``seals``) and the reports of ``period``."""
+    books = loaded.books
+    start, end = period_bounds(period)
     checklist = run_checklist(books, config, period, as_of, seals)
     seal = None
     if not any(b.check == "period" for b in checklist.blockers):
-        files = booked_hashes(path)
-        seal = prepare_seal(period, seals, files, books.directory)
-    return books, checklist, seal, period_statements(books.entries, start, end, books.options)
+        seal = prepare_seal(period, seals, loaded.files, books.directory)
+    return checklist, seal, period_statements(books.entries, start, end, books.options)
+
+
+def _written_seal(seal: NewSeal, seals_file: Path) -> Seal:
+    """``seal`` as the books will read it once written, to chain the next month to."""
+    entries, _, _ = parser.parse_string(seal.entry_text(), report_filename=str(seals_file))
+    (read,) = read_seals(entries)[0]
+    return read
+
+
+def _months(first: str, last: str) -> list[str]:
+    months = []
+    day, end = period_bounds(first)[0], period_bounds(last)[0]
+    while day <= end:
+        months.append(period_of(day))
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _first_unsealed(books: Books, seals: Sequence[Seal]) -> str | None:
+    """The month after the last seal; with no seal, the month of the first
+    transaction (a first close seals every entry before it too)."""
+    if seals:
+        return period_of(seals[-1].end + datetime.timedelta(days=1))
+    for entry in books.entries:
+        if isinstance(entry, data.Transaction):
+            return period_of(entry.date)
+    return None
 
 
 def run_close(
     path: Path, config: Config, period: str, as_of: datetime.date, *, dry_run: bool
 ) -> CloseResult:
     """Close ``period`` of the books at ``path`` (see the module docstring)."""
-    period_bounds(period)
-    if dry_run:
-        _, checklist, seal, statements = _evaluate(path, config, period, as_of)
-        return CloseResult(period, as_of, True, checklist, seal, statements, [])
-    with BooksWriter(path.parent) as writer:
-        books, checklist, seal, statements = _evaluate(path, config, period, as_of)
-        if not checklist.ok or seal is None:
-            return CloseResult(period, as_of, False, checklist, seal, statements, [])
-        files = _plan(books, period, seal, statements)
+    (result,) = _close(path, config, [period], as_of, dry_run=dry_run)
+    return result
+
+
+def run_close_through(
+    path: Path, config: Config, through: str, as_of: datetime.date, *, dry_run: bool
+) -> list[CloseResult]:
+    """Close every month not yet sealed up to ``through`` from one load, each as
+    :func:`run_close` would; up to the first refused month, which is the last result."""
+    return _close(path, config, None, as_of, dry_run=dry_run, through=through)
+
+
+def _close(
+    path: Path,
+    config: Config,
+    periods: list[str] | None,
+    as_of: datetime.date,
+    *,
+    dry_run: bool,
+    through: str | None = None,
+) -> list[CloseResult]:
+    """Close ``periods`` in order, or (None) every unsealed month up to ``through``."""
+    last = through or (periods or [""])[-1]
+    period_bounds(last)
+    with contextlib.nullcontext(None) if dry_run else BooksWriter(path.parent) as writer:
+        loaded = load_for_close(path, period_bounds(last)[1])
+        books = loaded.books
+        seals, _ = read_seals(books.entries)
+        if periods is None:
+            first = _first_unsealed(books, seals)
+            periods = _months(first, last) if first and first <= last else [last]
+        seals_file = path.parent.absolute() / SEALS_FILE
+        results: list[CloseResult] = []
+        files: dict[Path, str] = {}
+        appended = []
+        for period in periods:
+            checklist, seal, statements = close_month(loaded, config, period, as_of, seals)
+            results.append(CloseResult(period, as_of, dry_run, checklist, seal, statements, []))
+            if not checklist.ok or seal is None:
+                break
+            files.update(_plan(books, period, seal, statements))
+            appended.append("\n" + seal.entry_text())
+            seals = [*seals, _written_seal(seal, seals_file)]
+        if writer is None or not appended:
+            return results
         for target, text in files.items():
             writer.write_text(target, text)
-        seals_file = path.parent.absolute() / SEALS_FILE
         header = "" if seals_file.exists() else SEALS_HEADER
-        writer.append_text(seals_file, header + "\n" + seal.entry_text())
+        writer.append_text(seals_file, header + "".join(appended))
         written = [*files, seals_file]
         include = _include_line(path)
         if include is not None:
             writer.append_text(path.absolute(), include)
             written.append(path.absolute())
-    return CloseResult(period, as_of, False, checklist, seal, statements, sorted(written))
+    for index, result in enumerate(results):
+        if result.closed:
+            month = f"{CLOSES_DIR}/{result.period}/"
+            own = [
+                target
+                for target in written
+                if target in (seals_file, path.absolute())
+                or path_in_books(target, books.directory).startswith(month)
+            ]
+            results[index] = replace(result, written=sorted(own))
+    return results
