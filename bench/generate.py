@@ -8,7 +8,7 @@ includes), the demo's ``accounts.beancount`` and ``commodities.beancount``
 copied as they are, ``opening.beancount`` (opening cash), one
 ``imported/YYYY-MM.beancount`` per month and a ``backoffice.toml``.
 
-The books hold exactly ``--size`` transactions (``10k``, ``100k``, ``300k`` or
+The books hold exactly ``--size`` transactions (``10k``, ``30k``, ``100k``, ``300k`` or
 a number), about 70 per business day from the first business day after the
 chart of accounts opens:
 
@@ -66,7 +66,7 @@ from ledger.settlement.cycles import EU_MARKETS, US_MARKETS, CycleBook
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_BOOKS = REPO / "books"
-SIZES = {"10k": 10_000, "100k": 100_000, "300k": 300_000}
+SIZES = {"10k": 10_000, "30k": 30_000, "100k": 100_000, "300k": 300_000}
 # The currency a listing trades in, by market (ISO 10383 MIC).
 MARKET_CURRENCY = {**dict.fromkeys(US_MARKETS, "USD"), **dict.fromkeys(EU_MARKETS, "EUR")}
 
@@ -85,7 +85,7 @@ class GenerateError(Exception):
 
 
 def parse_size(text: str) -> int:
-    """``10k``, ``100k``, ``300k`` or a number of transactions (at least 10)."""
+    """``10k``, ``30k``, ``100k``, ``300k`` or a number of transactions (at least 10)."""
     size = SIZES.get(text.lower())
     if size is None:
         if not text.isdigit() or int(text) < 10:
@@ -635,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--size",
         type=parse_size,
         default=SIZES["10k"],
-        help="10k, 100k, 300k or a number of transactions (default 10k)",
+        help="10k, 30k, 100k, 300k or a number of transactions (default 10k)",
     )
     args.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     args.add_argument(

@@ -20,6 +20,7 @@ A refused close writes nothing; an accepted one writes, all or nothing::
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime
 import os
@@ -33,11 +34,12 @@ from beancount.parser import parser
 
 from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
+from ledger.breaks.model import Break, read_breaks
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import FileHashes, entry_hashes
+from ledger.close.hashes import FileHashes, Record, entry_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, period_of, read_seals
-from ledger.close.statements import Statement, period_statements
+from ledger.close.statements import Statement, Totals, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.writer import BooksWriter
@@ -118,10 +120,29 @@ def _include_line(main: Path) -> str | None:
 
 @dataclass(frozen=True)
 class Loaded:
-    """The books loaded for a close, and the hashes of the entries its seals cover."""
+    """The books loaded for a close, the hashes of the entries its seals cover, and
+    what the checklists of its months share."""
 
     books: Books
     files: list[FileHashes]  # the entries after the last seal, to the last period's end
+    totals: Totals
+    breaks: list[Break]
+
+    def covered(self, start: datetime.date | None, end: datetime.date) -> list[FileHashes]:
+        """The hashes of the entries dated from ``start`` to ``end`` (each file's
+        records are in date order)."""
+        lo, hi = (start.toordinal() if start else 0), end.toordinal()
+        return [FileHashes(file.filename, _dated(file.records, lo, hi)) for file in self.files]
+
+
+def _dated(records: list[Record], lo: int, hi: int) -> list[Record]:
+    """The records dated from ordinal ``lo`` to ``hi``, of records in date order."""
+    first = bisect.bisect_left(records, lo, key=_ordinal)
+    return records[first : bisect.bisect_right(records, hi, key=_ordinal)]
+
+
+def _ordinal(record: Record) -> int:
+    return record[0]
 
 
 def load_for_close(path: Path, end: datetime.date) -> Loaded:
@@ -139,7 +160,8 @@ def load_for_close(path: Path, end: datetime.date) -> Loaded:
 
     with plugins_as_of(end):
         books = load(path, before_plugins=hash_unsealed)
-    return Loaded(books, files)
+    breaks, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
+    return Loaded(books, files, Totals(books.entries), breaks)
 
 
 def close_month(
@@ -148,11 +170,15 @@ def close_month(
     """The checklist, the seal (chained to ``seals``) and the reports of ``period``."""
     books = loaded.books
     start, end = period_bounds(period)
-    checklist = run_checklist(books, config, period, as_of, seals)
+    checklist = run_checklist(
+        books, config, period, as_of, seals, totals=loaded.totals, found=loaded.breaks
+    )
     seal = None
     if not any(b.check == "period" for b in checklist.blockers):
-        seal = prepare_seal(period, seals, loaded.files, books.directory)
-    return checklist, seal, period_statements(books.entries, start, end, books.options)
+        after = seals[-1].end + datetime.timedelta(days=1) if seals else None
+        files = loaded.covered(after, end)
+        seal = prepare_seal(period, seals, files, books.directory)
+    return checklist, seal, period_statements(loaded.totals, start, end, books.options)
 
 
 def _written_seal(seal: NewSeal, seals_file: Path) -> Seal:
