@@ -16,7 +16,9 @@ A refused close writes nothing; an accepted one writes, all or nothing::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,10 +27,11 @@ from typing import Any
 
 from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
+from ledger.close import snapshot as snap
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import booked_hashes
+from ledger.close.hashes import booked_entries, booked_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
-from ledger.close.seal import CLOSES_DIR, SEALS_FILE, period_bounds, read_seals
+from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, read_seals
 from ledger.close.statements import Statement, period_statements
 from ledger.config import Config
 from ledger.documents import path_in_books
@@ -91,14 +94,66 @@ class CloseResult:
         }
 
 
-def _plan(books: Books, period: str, seal: NewSeal, statements: list[Statement]) -> dict[Path, str]:
+def _plan(
+    books: Books, period: str, seal: NewSeal, statements: list[Statement], snapshot: dict[str, str]
+) -> dict[Path, str]:
     """Every file the close writes (not yet the appends), by absolute path."""
     directory = books.directory.absolute() / CLOSES_DIR / period
     files = {books.directory.absolute() / seal.manifest_path: seal.manifest}
     for statement in statements:
         files[directory / f"{statement.name}.txt"] = statement.text()
         files[directory / f"{statement.name}.csv"] = statement.csv()
+    for name, text in snapshot.items():
+        files[books.directory.absolute() / name] = text
     return files
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    books: Books
+    checklist: Checklist
+    seal: NewSeal | None
+    statements: list[Statement]
+    seals: list[Seal]
+    booked: tuple[list[Any], dict[str, Any]] | None
+
+
+def _snapshot(
+    evaluation: _Evaluation, config: Config, period: str, include: str | None
+) -> tuple[NewSeal, dict[str, str]]:
+    """The seal naming its snapshot, and the snapshot's two files by path in the books
+    (:mod:`ledger.close.snapshot`)."""
+    books, seal, booked = evaluation.books, evaluation.seal, evaluation.booked
+    assert seal is not None and booked is not None
+    _, end = period_bounds(period)
+    body = snap.snapshot_body(
+        period,
+        end,
+        booked[0],
+        books.entries,
+        config.accounts.unsettled,
+        config.accounts.suspense,
+        books.directory,
+    )
+    main = str(books.path.absolute())
+    contents: dict[str, bytes | None] = {
+        str(books.directory.absolute() / SEALS_FILE): None,
+        seal.manifest_path: seal.manifest.encode(),
+    }
+    if include is not None:
+        contents[main] = books.path.read_bytes() + include.encode()
+    manifests = [s.manifest for s in evaluation.seals if s.manifest] + [seal.manifest_path]
+    filenames = sorted({*booked[1]["include"], str(books.directory.absolute() / SEALS_FILE)})
+    records = snap.file_records(booked[0], filenames, end, books.directory, contents, manifests)
+    files = snap.files_text(records)
+    chain = snap.chain_digest(
+        [(s.period, s.digest, s.previous, s.entries, s.manifest) for s in evaluation.seals]
+        + [(seal.period, seal.digest, seal.previous, seal.count, seal.manifest_path)]
+    )
+    sha = hashlib.sha256(files.encode()).hexdigest()
+    text = snap.snapshot_text(period, end, seal.digest, chain, sha, body)
+    sealed = dataclasses.replace(seal, snapshot=hashlib.sha256(text.encode()).hexdigest())
+    return sealed, {snap.snapshot_path(period): text, snap.files_path(period): files}
 
 
 def _include_line(main: Path) -> str | None:
@@ -108,19 +163,19 @@ def _include_line(main: Path) -> str | None:
     return None if any(row.strip() == line for row in text.splitlines()) else line + "\n"
 
 
-def _evaluate(
-    path: Path, config: Config, period: str, as_of: datetime.date
-) -> tuple[Books, Checklist, NewSeal | None, list[Statement]]:
+def _evaluate(path: Path, config: Config, period: str, as_of: datetime.date) -> _Evaluation:
     start, end = period_bounds(period)
     with plugins_as_of(end):
         books = load(path)
     seals, _ = read_seals(books.entries)
     checklist = run_checklist(books, config, period, as_of, seals)
     seal = None
+    booked = None
     if not any(b.check == "period" for b in checklist.blockers):
-        files = booked_hashes(path)
-        seal = prepare_seal(period, seals, files, books.directory)
-    return books, checklist, seal, period_statements(books.entries, start, end, books.options)
+        booked = booked_entries(path)
+        seal = prepare_seal(period, seals, booked_hashes(path, booked), books.directory)
+    statements = period_statements(books.entries, start, end, books.options)
+    return _Evaluation(books, checklist, seal, statements, seals, booked)
 
 
 def run_close(
@@ -129,20 +184,22 @@ def run_close(
     """Close ``period`` of the books at ``path`` (see the module docstring)."""
     period_bounds(period)
     if dry_run:
-        _, checklist, seal, statements = _evaluate(path, config, period, as_of)
-        return CloseResult(period, as_of, True, checklist, seal, statements, [])
+        found = _evaluate(path, config, period, as_of)
+        return CloseResult(period, as_of, True, found.checklist, found.seal, found.statements, [])
     with BooksWriter(path.parent) as writer:
-        books, checklist, seal, statements = _evaluate(path, config, period, as_of)
+        found = _evaluate(path, config, period, as_of)
+        checklist, seal, statements = found.checklist, found.seal, found.statements
         if not checklist.ok or seal is None:
             return CloseResult(period, as_of, False, checklist, seal, statements, [])
-        files = _plan(books, period, seal, statements)
+        include = _include_line(path)
+        seal, snapshot = _snapshot(found, config, period, include)
+        files = _plan(found.books, period, seal, statements, snapshot)
         for target, text in files.items():
             writer.write_text(target, text)
         seals_file = path.parent.absolute() / SEALS_FILE
         header = "" if seals_file.exists() else SEALS_HEADER
         writer.append_text(seals_file, header + "\n" + seal.entry_text())
         written = [*files, seals_file]
-        include = _include_line(path)
         if include is not None:
             writer.append_text(path.absolute(), include)
             written.append(path.absolute())

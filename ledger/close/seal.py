@@ -84,6 +84,7 @@ class Seal:
     entries: int | None
     manifest: str | None
     entry: data.Custom = field(repr=False, compare=False)
+    snapshot: str | None = None  # SHA-256 of the snapshot the close wrote beside it
 
     @property
     def meta(self) -> Mapping[str, Any]:
@@ -153,6 +154,7 @@ def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
     if count is not None and not isinstance(count, Decimal | int):
         return None, f"period-close of {period}: entries {count!r} is not a number; {usage}"
     manifest = entry.meta.get("manifest")
+    snapshot = entry.meta.get("snapshot")
     return (
         Seal(
             period=period,
@@ -162,6 +164,7 @@ def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
             entries=int(count) if count is not None else None,
             manifest=manifest if isinstance(manifest, str) else None,
             entry=entry,
+            snapshot=snapshot if isinstance(snapshot, str) else None,
         ),
         None,
     )
