@@ -60,15 +60,26 @@ def load(
     with gc_paused(freeze=True) if pause_gc else nullcontext():
         entries, errors, options = loader.load_file(str(path), log_timings=log_timings)
         if hardcore:
-            # Run the extra validations here rather than through the loader's
-            # ``extra_validations``: beancount's ``validate`` appends those to
-            # its module-level VALIDATIONS list, so every later load in the
-            # process would run them once more.
-            checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
-            with misc_utils.log_time("hardcore validations", log_timings):
-                for check in checks:
-                    errors.extend(check(entries, options))
+            errors.extend(hardcore_errors(entries, options, log_timings))
     return Books(path=path, entries=entries, errors=list(errors), options=options)
+
+
+def hardcore_errors(
+    entries: list[data.Directive],
+    options: dict[str, Any],
+    log_timings: Callable[[str], None] | None = None,
+) -> list[Any]:
+    """Beancount's extra data-type validations (``bean-check``'s hardcore set).
+
+    Run here rather than through the loader's ``extra_validations``: beancount's
+    ``validate`` appends those to its module-level VALIDATIONS list, so every
+    later load in the process would run them once more."""
+    checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
+    errors: list[Any] = []
+    with misc_utils.log_time("hardcore validations", log_timings):
+        for check in checks:
+            errors.extend(check(entries, options))
+    return errors
 
 
 def load_string(text: str, *, pause_gc: bool = True) -> Books:

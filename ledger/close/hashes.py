@@ -26,6 +26,7 @@ docs/performance.md).
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,19 @@ from ledger.plugin_env import plugin_line
 
 PERIOD_CLOSE = "period-close"
 PERIOD_LOCK = "plugins.period_lock"
+# Set in the options by the open-period load (ledger.close.snapshot_load): the
+# sealed history up to the snapshot is proven, only the later seals are left.
+OPEN_PERIOD = "backoffice_open_period"
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """The snapshot an open-period load started from."""
+
+    period: str
+    end: datetime.date
+    digest: str  # the seal's
+
 
 # (date ordinal, line number, SHA-256 of the canonical text): plain tuples, as
 # a 100k-entry book makes this many of them on every load.

@@ -145,7 +145,13 @@ def _snapshot(
     manifests = [s.manifest for s in evaluation.seals if s.manifest] + [seal.manifest_path]
     filenames = sorted({*booked[1]["include"], str(books.directory.absolute() / SEALS_FILE)})
     records = snap.file_records(booked[0], filenames, end, books.directory, contents, manifests)
-    files = snap.files_text(records)
+    previous = next((s for s in reversed(evaluation.seals) if s.snapshot), None)
+    dcontext = snap.skipped_dcontext(
+        records,
+        books.directory,
+        books.directory / snap.files_path(previous.period) if previous else None,
+    )
+    files = snap.files_text(records, dcontext)
     chain = snap.chain_digest(
         [(s.period, s.digest, s.previous, s.entries, s.manifest) for s in evaluation.seals]
         + [(seal.period, seal.digest, seal.previous, seal.count, seal.manifest_path)]

@@ -208,14 +208,18 @@ class SealState:
 
 
 def verify_chain(
-    seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
+    seals: Sequence[Seal],
+    files: Sequence[FileHashes],
+    books_dir: Path,
+    after: tuple[str, datetime.date] | None = None,
 ) -> list[SealState]:
     """Recompute each seal's digest from the files, check the chain, the count and
-    the manifest."""
+    the manifest; ``after`` is the digest and end of a seal proven otherwise, which
+    the first of ``seals`` follows (the open-period load's snapshot)."""
     buckets = covered_ranges([seal.end for seal in seals], files)
     states = []
-    previous_digest = GENESIS
-    previous_end: datetime.date | None = None
+    previous_digest = after[0] if after else GENESIS
+    previous_end: datetime.date | None = after[1] if after else None
     for seal, digests in zip(seals, buckets, strict=True):
         start = previous_end + datetime.timedelta(days=1) if previous_end else None
         computed = compute_digest(seal.period, seal.previous, digests)

@@ -53,10 +53,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from beancount.core import data, flags, inventory
+from beancount.core import data, display_context, flags, inventory
 from beancount.core import prices as price_ops
 from beancount.core.position import Position
-from beancount.parser import printer
+from beancount.parser import parser, printer
 
 from ledger import meta as keys
 from ledger.breaks.model import BREAK, RESOLVED
@@ -71,7 +71,7 @@ FILES_NAME = "snapshot-files.tsv"
 FROM_KEY = "snapshot-from"  # where a carried entry was read, restored by the load
 # Data a Custom entry carries: alive ones are in the snapshot, the rest are summed up.
 DATA_CUSTOMS = frozenset({BREAK, RESOLVED})
-_INCLUDE_RE = re.compile(rb"^\s*include\s", re.MULTILINE)
+_DIRECTIVE_RE = re.compile(rb"^\s*(include|option|plugin)\s", re.MULTILINE)
 
 
 def snapshot_path(period: str) -> str:
@@ -293,6 +293,7 @@ def snapshot_text(
 
 
 SKIP, PARSE, BYTES = "skip", "parse", "bytes"
+DCONTEXT = "dcontext"
 UNSTABLE = "-"  # the seals file: its bytes hold the seal that names the snapshot
 
 
@@ -350,7 +351,7 @@ def file_records(
             text is not None
             and len(sealed) == len(entries)
             and not any(kept_before(e) or is_seal(e) for e in sealed)
-            and not _INCLUDE_RE.search(text)
+            and not _DIRECTIVE_RE.search(text)
         )
         records.append(
             FileRecord(
@@ -366,19 +367,60 @@ def file_records(
     return records
 
 
-def files_text(records: Sequence[FileRecord]) -> str:
-    return "".join(record.line() for record in records)
+def files_text(records: Sequence[FileRecord], dcontext: display_context.DisplayContext) -> str:
+    """``snapshot-files.tsv``: a line per file, then the display precision the skipped
+    files give each currency (Beancount's ``dcontext``, which Fava renders with)."""
+    lines = [record.line() for record in records]
+    for currency, context in sorted(dcontext.ccontexts.items()):
+        hist = getattr(getattr(context, "fractional_dist", None), "hist", None)
+        if hist is None:  # a fixed precision is an option, not learnt from the files
+            continue
+        counts = ",".join(f"{digits}:{count}" for digits, count in sorted(hist.items()))
+        sign = int(context.has_sign)
+        lines.append(f"{DCONTEXT}\t{currency}\t{sign}\t{context.integer_max}\t{counts}\n")
+    return "".join(lines)
 
 
-def read_files(text: str) -> dict[str, FileRecord] | None:
-    """The records of ``snapshot-files.tsv``, or None when it is not one."""
-    out = {}
+def read_files(text: str) -> tuple[dict[str, FileRecord], display_context.DisplayContext]:
+    """The records and display precision of ``snapshot-files.tsv``."""
+    records = {}
+    dcontext = display_context.DisplayContext()
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) != 4 or parts[1] not in (SKIP, PARSE, BYTES):
-            return None
-        out[parts[3]] = FileRecord(parts[3], parts[0], parts[1], parts[2])
-    return out
+        if parts[0] == DCONTEXT and len(parts) == 5:
+            context = dcontext.ccontexts[parts[1]]
+            context.has_sign = parts[2] == "1"
+            context.integer_max = int(parts[3])
+            for pair in filter(None, parts[4].split(",")):
+                digits, count = pair.split(":")
+                context.fractional_dist.hist[int(digits)] += int(count)  # type: ignore[attr-defined]
+        elif len(parts) == 4 and parts[1] in (SKIP, PARSE, BYTES):
+            records[parts[3]] = FileRecord(parts[3], parts[0], parts[1], parts[2])
+        else:
+            raise ValueError(f"not a line of {FILES_NAME}: {line!r}")
+    return records, dcontext
+
+
+def skipped_dcontext(
+    records: Sequence[FileRecord], books_dir: Path, previous: Path | None
+) -> display_context.DisplayContext:
+    """The display precision of the files marked ``skip``: the previous snapshot's
+    (``previous``, its ``snapshot-files.tsv``) plus the files skipped since, parsed."""
+    done: set[str] = set()
+    dcontext = display_context.DisplayContext()
+    if previous is not None and previous.is_file():
+        try:
+            before, dcontext = read_files(previous.read_text(encoding="utf-8"))
+        except ValueError:
+            before = {}
+        done = {r.path for r in before.values() if r.mode == SKIP}
+        if any(r.path in done and r.mode != SKIP for r in records):
+            done, dcontext = set(), display_context.DisplayContext()
+    for record in records:
+        if record.mode == SKIP and record.path not in done:
+            _, _, options = parser.parse_file(str(books_dir.absolute() / record.path))
+            dcontext.update_from(options["dcontext"])
+    return dcontext
 
 
 def chain_digest(seals: Iterable[tuple[str, str, str, int | None, str | None]]) -> str:
