@@ -28,7 +28,10 @@ fail, an open break and what it links, an entry whose value or settle date is
 later, the suspense lines while the suspense account is not empty), carried as
 parsed and booked so that the plugins see them as the full load does. It is
 dated on the earliest carried entry (at latest the period end) so that it books
-first. Income and expense accounts keep their balance since the first entry
+first. The last balance assertion of each account and currency is carried too
+when nothing summed up moves that account on or after its day (the close's
+``balances`` check makes that the rule for reconciled accounts), so that the
+reconciliation still finds the latest statement. Income and expense accounts keep their balance since the first entry
 (not since the fiscal year, as ``beancount.ops.summarize.clamp`` would): moving
 earlier years to ``Equity:Earnings:Previous`` adds an account the books never
 open and changes every balance sheet against the full load's.
@@ -253,6 +256,30 @@ def _with_origin(entry: data.Directive, books_dir: Path) -> data.Directive:
     return entry._replace(meta=meta)
 
 
+def last_balances(
+    booked: Sequence[data.Directive],
+    processed: Sequence[data.Directive],
+    end: datetime.date,
+    alive: Alive,
+) -> list[data.Balance]:
+    """The last balance assertion of each account and currency up to ``end``, when no
+    entry summed up in the snapshot moves that account and currency on or after its
+    day: the snapshot's balance is then the balance it asserts, so it still holds
+    (and the reconciliation still finds the latest statement)."""
+    latest: dict[tuple[str, str], data.Balance] = {}
+    for entry in booked:
+        if isinstance(entry, data.Balance) and entry.date <= end:
+            latest[entry.account, entry.amount.currency] = entry
+    for entry in processed:
+        if entry.date > end or not isinstance(entry, data.Transaction) or alive.holds(entry):
+            continue
+        for posting in entry.postings:
+            found = latest.get((posting.account, posting.units.currency))  # type: ignore[union-attr]
+            if found is not None and found.date <= entry.date:
+                del latest[posting.account, posting.units.currency]  # type: ignore[union-attr]
+    return sorted(latest.values(), key=data.entry_sortkey)
+
+
 def snapshot_body(
     period: str,
     end: datetime.date,
@@ -264,7 +291,14 @@ def snapshot_body(
 ) -> str:
     """The snapshot's entries (everything but its header) from a full load."""
     alive = alive_entries(booked, processed, end, unsettled, suspense)
-    day = min([end, *(entry.date for entry in alive.entries)])
+    asserted = last_balances(booked, processed, end, alive)
+    day = min(
+        [
+            end,
+            *(entry.date for entry in alive.entries),
+            *(entry.date - datetime.timedelta(days=1) for entry in asserted),
+        ]
+    )
     summary = summary_entry(period, end, day, balances(processed, end, alive))
     last_prices = price_ops.get_last_price_entries(  # type: ignore[no-untyped-call]
         list(booked), end + datetime.timedelta(days=1)
@@ -272,6 +306,8 @@ def snapshot_body(
     parts = [printer.format_entry(summary)]
     parts.append("; the last price of each pair\n")
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in last_prices]
+    parts.append("; the last balance assertion of each account and currency that still holds\n")
+    parts += [printer.format_entry(_with_origin(e, books_dir)) for e in asserted]
     parts.append(f"; the entries alive after {end}, as parsed and booked\n")
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in alive.entries]
     return "\n".join(parts)
