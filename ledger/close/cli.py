@@ -104,7 +104,8 @@ def verify(app: AppContext, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.verify import verify_books
 
-    result = verify_books(app.open_books(guard=False, full=True).books)
+    opened = app.open_books(guard=False, full=True)
+    result = verify_books(opened.books, opened.config)
     if as_json:
         echo_json(result.to_json())
     else:

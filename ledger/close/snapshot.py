@@ -31,8 +31,9 @@ dated on the earliest carried entry (at latest the period end) so that it books
 first. The last balance assertion of each account and currency is carried too
 when nothing summed up moves that account on or after its day (the close's
 ``balances`` check makes that the rule for reconciled accounts), so that the
-reconciliation still finds the latest statement. Income and expense accounts keep their balance since the first entry
-(not since the fiscal year, as ``beancount.ops.summarize.clamp`` would): moving
+reconciliation still finds the latest statement. Income and expense accounts
+keep their balance since the first entry (not since the fiscal year, as
+``beancount.ops.summarize.clamp`` would): moving
 earlier years to ``Equity:Earnings:Previous`` adds an account the books never
 open and changes every balance sheet against the full load's.
 
@@ -65,8 +66,9 @@ from ledger import meta as keys
 from ledger.breaks.model import BREAK, RESOLVED
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import is_seal
-from ledger.close.seal import CLOSES_DIR
+from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.documents import path_in_books
+from ledger.meta import get_source, get_source_sha256
 
 SNAPSHOT = "snapshot"
 SNAPSHOT_NAME = "snapshot.beancount"
@@ -370,9 +372,10 @@ def file_records(
     contents: Mapping[str, bytes | None],
     manifests: Sequence[str],
 ) -> list[FileRecord]:
-    """The record of each file the books include, and of each manifest (paths in the
-    books); ``contents`` gives a file's bytes as the close leaves them (the main file
-    may get a line appended), None for the seals file, whose bytes are not recorded."""
+    """The record of each file the books include, of each manifest and of each
+    archived document an entry up to ``end`` cites (paths in the books); ``contents``
+    gives a file's bytes as the close leaves them (the main file may get a line
+    appended), None for the seals file, whose bytes are not recorded."""
     root = str(books_dir.absolute())
     by_file: dict[str, list[data.Directive]] = {name: [] for name in filenames}
     for entry in booked:
@@ -400,6 +403,12 @@ def file_records(
     for manifest in manifests:
         sha = hashlib.sha256(contents.get(manifest) or (books_dir / manifest).read_bytes())
         records.append(FileRecord(manifest, sha.hexdigest(), BYTES, UNSTABLE))
+    cited = {}
+    for entry in booked:
+        source, sha256 = get_source(entry.meta), get_source_sha256(entry.meta)
+        if entry.date <= end and source and sha256:
+            cited[source] = sha256
+    records += [FileRecord(path, sha, BYTES, UNSTABLE) for path, sha in sorted(cited.items())]
     return records
 
 
@@ -466,3 +475,41 @@ def chain_digest(seals: Iterable[tuple[str, str, str, int | None, str | None]]) 
     for seal in seals:
         sha.update(("\t".join(map(str, seal)) + "\n").encode())
     return sha.hexdigest()
+
+
+def snapshot_problems(
+    seal: Seal,
+    books_dir: Path,
+    booked: Sequence[data.Directive],
+    processed: Sequence[data.Directive],
+    unsettled: str,
+    suspense: str,
+) -> list[str] | None:
+    """What is wrong with the snapshot of ``seal`` against a full load of the books
+    (``booked``: parsed and booked; ``processed``: after the plugins); None when the
+    seal has none or it was deleted (that only makes commands slower)."""
+    path = books_dir / snapshot_path(seal.period)
+    if seal.snapshot is None or not path.is_file():
+        return None
+    text = path.read_bytes()
+    hint = "delete it (commands then load the whole history) or restore it from git"
+    if hashlib.sha256(text).hexdigest() != seal.snapshot:
+        return [f"{snapshot_path(seal.period)} is not the snapshot its seal names; {hint}"]
+    header, _, body = text.decode("utf-8").partition("\n\n")
+    problems = []
+    if f'  seal: "{seal.digest}"' not in header.splitlines():
+        problems.append(f"{snapshot_path(seal.period)} does not name its seal; {hint}")
+    files = books_dir / files_path(seal.period)
+    if not files.is_file() or (
+        f'  files: "{hashlib.sha256(files.read_bytes()).hexdigest()}"' not in header.splitlines()
+    ):
+        problems.append(f"{files_path(seal.period)} is not the list its snapshot names; {hint}")
+    expected = snapshot_body(
+        seal.period, seal.end, booked, processed, unsettled, suspense, books_dir
+    )
+    if body != expected:
+        problems.append(
+            f"{snapshot_path(seal.period)} differs from the books' state at {seal.end} "
+            f"(rebuilt from the whole history); {hint}"
+        )
+    return problems

@@ -41,6 +41,7 @@ from beancount.parser import booking, parser
 from beancount.utils import misc_utils
 
 from ledger.books import Books, hardcore_errors, load
+from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
@@ -163,13 +164,17 @@ def _walk(
                 raise Fallback(f"include {name} matches no file")
             stack += [os.path.join(cwd, match) for match in matched]
     assert options is not None
+    # Manifests and archived documents: hashed again only when their stamp changed,
+    # as check does (ledger.cache.StampCache); verify hashes every one.
+    stamps = StampCache(books_dir, "documents")
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
         if record.mode == snap.BYTES:
-            if not os.path.exists(full) or _sha256(full) != record.sha256:
+            if stamps.value(Path(full), _sha256) != record.sha256:
                 raise Fallback(f"{path} changed since the close")
         elif full not in seen:
             raise Fallback(f"{path} is no longer included")
+    stamps.save()
     options["include"] = sorted(seen)
     options = loader.aggregate_options_map(options, others)
     options["dcontext"].update_from(found.dcontext)
