@@ -241,7 +241,8 @@ def summary_entry(
     postings = []
     for account, inv in by_account.items():
         positions: list[Position] = inv.get_positions()  # type: ignore[no-untyped-call]
-        for position in sorted(positions, key=lambda p: p.sortkey()):  # type: ignore[no-untyped-call]
+        # in the order the full load's inventory holds them, which reports show
+        for position in positions:
             postings.append(data.Posting(account, position.units, position.cost, None, None, None))
     narration = f"Snapshot {period}: balances at {end} less the entries carried below"
     return data.Transaction(

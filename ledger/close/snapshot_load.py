@@ -49,6 +49,7 @@ from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
 FULL_ENV = "BACKOFFICE_FULL"
+_ORDER = "__snapshot_order__"  # the summary's postings in written order, until booked
 
 
 class Fallback(Exception):
@@ -117,6 +118,8 @@ def _carried(entries: list[data.Directive], books_dir: Path) -> list[data.Direct
             meta["lineno"] = int(line)
         else:
             meta["lineno"] = 0
+            if isinstance(entry, data.Transaction):
+                meta[_ORDER] = {_key(p): i for i, p in enumerate(entry.postings)}
         out.append(entry._replace(meta=meta))
     return out
 
@@ -205,6 +208,26 @@ def load_books(
     return load(path, hardcore=hardcore, log_timings=log_timings)
 
 
+def _key(posting: data.Posting) -> tuple[Any, ...]:
+    cost = posting.cost
+    number = getattr(cost, "number", None) or getattr(cost, "number_per", None)
+    return (posting.account, posting.units, number, getattr(cost, "date", None))
+
+
+def _in_written_order(entry: data.Directive) -> data.Directive:
+    """The snapshot's summary with its postings in the order it lists them: booking
+    groups a transaction's postings by currency, and the order of an account's lots
+    is the order the full load's inventory holds them (which reports show)."""
+    if entry.meta.get("lineno") != 0 or not isinstance(entry, data.Transaction):
+        return entry
+    written = entry.meta.get(_ORDER)
+    if not isinstance(written, dict):
+        return entry
+    postings = sorted(entry.postings, key=lambda p: written.get(_key(p), len(written)))
+    meta = {k: v for k, v in entry.meta.items() if k != _ORDER}
+    return entry._replace(postings=postings, meta=meta)
+
+
 def load_open_period(
     path: Path, *, hardcore: bool = True, log_timings: Callable[[str], None] | None = None
 ) -> Books:
@@ -222,6 +245,7 @@ def load_open_period(
         options[OPEN_PERIOD] = OpenPeriod(found.seal.period, found.seal.end, found.seal.digest)
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
+            entries = [_in_written_order(entry) for entry in entries]
         with misc_utils.log_time("run_transformations", log_timings, indent=1):
             entries, errors = loader.run_transformations(
                 entries, parse_errors + booking_errors, options, log_timings
