@@ -206,7 +206,7 @@ def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: 
     _ = app.config
     app.as_of(None)
     click.echo(f"Serving {path} on http://{host}:{port} ({'read-only' if read_only else 'edit'})")
-    run(path, host=host, port=port, read_only=read_only)
+    run(path, host=host, port=port, read_only=read_only, full=app.full)
 
 
 main.add_command(import_)

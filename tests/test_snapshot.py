@@ -29,6 +29,7 @@ from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.config import load_config
+from ledger.serve import create_fava_app
 from ledger.settlement.cycles import CycleBook
 from tests.conftest import write_books
 
@@ -43,6 +44,8 @@ plugin "plugins.period_lock"
 plugin "plugins.settlement"
 plugin "plugins.cash"
 plugin "plugins.breaks"
+
+2026-01-01 custom "fava-extension" "ledger.fava_ext"
 
 include "accounts.beancount"
 include "prices.beancount"
@@ -409,3 +412,41 @@ def test_the_open_period_load_answers_as_the_full_load(books_dir: Path, seed: in
     compare(books, sealed[-1].end, rng)
     edit_open_period(books, months, rng)
     compare(books, sealed[-1].end, rng)
+
+
+def fava_pages(books: Path, time: str, full: bool) -> dict[str, bytes]:
+    """Fava's balance sheet, income statement and journal with the time filter ``time``,
+    as its API serves them to its pages (the pages' shell also carries data about the
+    whole books, such as each account's last entry, which a time filter does not touch)."""
+    app = create_fava_app(books, read_only=True, load=True, full=full)
+    app.testing = True
+    client = app.test_client()
+    slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
+    pages = {
+        page: client.get(f"/{slug}/api/{page}?time={time}").data
+        for page in ("balance_sheet", "income_statement", "journal")
+    }
+    pages["page"] = client.get(f"/{slug}/balance_sheet/?time={time}").data
+    return pages
+
+
+def test_fava_answers_from_the_snapshot_date_on_and_asks_for_full_before(
+    books_dir: Path,
+) -> None:
+    books, _ = generate(books_dir / "books", 7)
+    close(books, "2026-01")
+    close(books, "2026-02")
+    time = "2026-03-01 - 2026-04-30"
+    fast = fava_pages(books, time, full=False)
+    full = fava_pages(books, time, full=True)
+    for page in ("balance_sheet", "income_statement", "journal"):
+        assert fast[page] == full[page]
+    assert b"Assets:Custody:Custodia:Securities" in fast["balance_sheet"]
+    earlier = fava_pages(books, "2026-02", full=False)["page"]
+    assert (
+        b"These books are served from the snapshot of 2026-02 (the close of 2026-02-28): the "
+        b"entries up to that day are summed up in it, so the time filter &#39;2026-02&#39;, "
+        b"which starts on 2026-02-01, cannot be shown. Choose a time from 2026-03-01 on, or "
+        b"serve the whole history: backoffice --full serve (or BACKOFFICE_FULL=1)."
+    ) in earlier
+    assert b"cannot be shown" not in fava_pages(books, "2026-02", full=True)["page"]
