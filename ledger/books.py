@@ -68,14 +68,7 @@ def load(
     with gc_paused(freeze=True) if pause_gc else nullcontext():
         entries, errors, options = _load_file(path, log_timings, before_plugins)
         if hardcore:
-            # Run the extra validations here rather than through the loader's
-            # ``extra_validations``: beancount's ``validate`` appends those to
-            # its module-level VALIDATIONS list, so every later load in the
-            # process would run them once more.
-            checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
-            with misc_utils.log_time("hardcore validations", log_timings):
-                for check in checks:
-                    errors.extend(check(entries, options))
+            errors.extend(hardcore_errors(entries, options, log_timings))
     return Books(path=path, entries=entries, errors=list(errors), options=options)
 
 
@@ -109,6 +102,24 @@ def _load_file(
         errors.extend(validation.validate(entries, options, log_timings, None))  # type: ignore[no-untyped-call]
     options["input_hash"] = loader.compute_input_hash(options["include"])  # type: ignore[no-untyped-call]
     return entries, errors, options
+
+
+def hardcore_errors(
+    entries: list[data.Directive],
+    options: dict[str, Any],
+    log_timings: Callable[[str], None] | None = None,
+) -> list[Any]:
+    """Beancount's extra data-type validations (``bean-check``'s hardcore set).
+
+    Run here rather than through the loader's ``extra_validations``: beancount's
+    ``validate`` appends those to its module-level VALIDATIONS list, so every
+    later load in the process would run them once more."""
+    checks: list[Callable[..., list[Any]]] = list(validation.HARDCORE_VALIDATIONS)
+    errors: list[Any] = []
+    with misc_utils.log_time("hardcore validations", log_timings):
+        for check in checks:
+            errors.extend(check(entries, options))
+    return errors
 
 
 def load_string(text: str, *, pause_gc: bool = True) -> Books:

@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 import click
 
 from ledger.as_of import AS_OF_ENV, UsageError, resolve_as_of
-from ledger.books import DEFAULT_BOOKS, Books, load
+from ledger.books import DEFAULT_BOOKS, Books
 from ledger.close.guard import seal_guard
+from ledger.close.snapshot_load import load_books
 from ledger.config import Config, ConfigError, load_config
 from ledger.errors import format_error
 from ledger.writer import BooksWriter
@@ -27,6 +28,7 @@ class AppContext:
     """Per-invocation state, hung on click's context object."""
 
     books_path: Path = DEFAULT_BOOKS
+    full: bool = False  # --full: load the whole history, not the latest snapshot on
     _config: Config | None = field(default=None, repr=False)
 
     @property
@@ -57,18 +59,26 @@ class AppContext:
         return as_of
 
     def open_books(
-        self, as_of: datetime.date | None = None, *, hardcore: bool = True, guard: bool = True
+        self,
+        as_of: datetime.date | None = None,
+        *,
+        hardcore: bool = True,
+        guard: bool = True,
+        full: bool = False,
     ) -> Opened:
         """How a command that reads the books starts: the books file checked, the config
         read (a bad one is a usage error), the as-of date resolved and published to the
         plugins, then the books loaded (``hardcore``: with Beancount's extra validations,
         which change no entry; reports that only read entries skip them). Books whose
         seals would go unverified are refused (:class:`SealsUnverified`) unless the
-        command reports that itself (``guard=False``: ``verify``)."""
+        command reports that itself (``guard=False``: ``verify``). The books are
+        loaded from their latest snapshot on (:func:`ledger.close.snapshot_load.load_books`)
+        unless ``--full``, ``BACKOFFICE_FULL`` or the command (``full``: one that
+        reads the sealed history) wants the whole history."""
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
-        books = load(path, hardcore=hardcore)
+        books = load_books(path, full=full or self.full, hardcore=hardcore)
         problems = seal_guard(books) if guard else []
         if problems:
             raise SealsUnverified(problems)

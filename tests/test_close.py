@@ -131,6 +131,8 @@ def test_close_writes_reports_and_seal_that_tie_to_the_books(books: Path) -> Non
         "closes/2026-10/entries.tsv",
         "closes/2026-10/income-statement.csv",
         "closes/2026-10/income-statement.txt",
+        "closes/2026-10/snapshot-files.tsv",
+        "closes/2026-10/snapshot.beancount",
         "closes/2026-10/trial-balance.csv",
         "closes/2026-10/trial-balance.txt",
     ]
@@ -394,9 +396,9 @@ def test_a_chain_of_three_months_verifies(books: Path) -> None:
     assert lines[0].startswith("2026-10  start..2026-10-31  8 entries") and lines[0].endswith("ok")
     assert lines[1].startswith("2026-11  2026-11-01..2026-11-30  2 entries")
     assert lines[1].endswith("BROKEN")
-    assert lines[2].startswith("    books/closes.beancount:9: period 2026-11 is sealed")
+    assert lines[2].startswith("    books/closes.beancount:10: period 2026-11 is sealed")
     assert lines[3].startswith(
-        "    books/october.beancount:15: period 2026-11 is sealed (closes.beancount:9): this "
+        "    books/october.beancount:15: period 2026-11 is sealed (closes.beancount:10): this "
         "entry was changed after the close"
     )
     assert lines[4].startswith("2026-12  2026-12-01..2026-12-31  2 entries")

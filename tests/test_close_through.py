@@ -111,7 +111,8 @@ def test_through_stops_at_the_first_refused_month(books: Path, runner: CliRunner
     assert report["periods"][0]["written"] == [
         *(f"closes/2026-01/{name}" for name in (
             "balance-sheet.csv", "balance-sheet.txt", "entries.tsv", "income-statement.csv",
-            "income-statement.txt", "trial-balance.csv", "trial-balance.txt",
+            "income-statement.txt", "snapshot-files.tsv", "snapshot.beancount",
+            "trial-balance.csv", "trial-balance.txt",
         )),
         "closes.beancount",
         "main.beancount",

@@ -121,7 +121,8 @@ def verify(app: AppContext, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.verify import verify_books
 
-    result = verify_books(app.open_books(guard=False).books)
+    opened = app.open_books(guard=False, full=True)
+    result = verify_books(opened.books, opened.config)
     if as_json:
         echo_json(result.to_json())
     else:
@@ -139,7 +140,7 @@ def audit(app: AppContext, ref: str, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.audit import audit as trails_of
 
-    trails = trails_of(app.open_books().books, ref)
+    trails = trails_of(app.open_books(full=True).books, ref)
     if as_json:
         echo_json({"ref": ref, "entries": [trail.to_json() for trail in trails]})
     else:

@@ -28,6 +28,7 @@ docs/performance.md).
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,19 @@ from ledger.plugin_env import plugin_line
 
 PERIOD_CLOSE = "period-close"
 PERIOD_LOCK = "plugins.period_lock"
+# Set in the options by the open-period load (ledger.close.snapshot_load): the
+# sealed history up to the snapshot is proven, only the later seals are left.
+OPEN_PERIOD = "backoffice_open_period"
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """The snapshot an open-period load started from."""
+
+    period: str
+    end: datetime.date
+    digest: str  # the seal's
+
 
 # (date ordinal, line number, SHA-256 of the canonical text): plain tuples, as
 # a 100k-entry book makes this many of them on every load.
@@ -79,14 +93,23 @@ def entry_hashes(
     return [FileHashes(name, records) for name, records in by_file.items()]
 
 
-def booked_hashes(path: Path) -> list[FileHashes]:
-    """The records of the books at ``path``, parsed and booked by Beancount as
-    its loader does before the first plugin (no plugin runs)."""
+def booked_entries(path: Path) -> tuple[list[data.Directive], dict[str, Any]]:
+    """The entries of the books at ``path`` and their options, parsed and booked by
+    Beancount as its loader does before the first plugin (no plugin runs)."""
     main = os.path.abspath(path)
     entries, _, options = loader._parse_recursive([(main, True)], None)
     entries.sort(key=data.entry_sortkey)
     entries, _ = booking.book(entries, options)  # type: ignore[no-untyped-call]
-    return entry_hashes(entries, options["include"], os.path.dirname(main))
+    return entries, options
+
+
+def booked_hashes(
+    path: Path, booked: tuple[list[data.Directive], dict[str, Any]] | None = None
+) -> list[FileHashes]:
+    """The records of the books at ``path``, parsed and booked (:func:`booked_entries`,
+    or ``booked`` when the caller has them already)."""
+    entries, options = booked or booked_entries(path)
+    return entry_hashes(entries, options["include"], os.path.dirname(os.path.abspath(path)))
 
 
 def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import datetime
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +37,7 @@ from beancount.parser import parser
 from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.breaks.model import Break, read_breaks
+from ledger.close import snapshot as snap
 from ledger.close.checklist import Checklist, run_checklist
 from ledger.close.hashes import FileHashes, Record, entry_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
@@ -101,14 +104,71 @@ class CloseResult:
         }
 
 
-def _plan(books: Books, period: str, seal: NewSeal, statements: list[Statement]) -> dict[Path, str]:
+def _plan(
+    books: Books, period: str, seal: NewSeal, statements: list[Statement], snapshot: dict[str, str]
+) -> dict[Path, str]:
     """Every file the close writes (not yet the appends), by absolute path."""
     directory = books.directory.absolute() / CLOSES_DIR / period
     files = {books.directory.absolute() / seal.manifest_path: seal.manifest}
     for statement in statements:
         files[directory / f"{statement.name}.txt"] = statement.text()
         files[directory / f"{statement.name}.csv"] = statement.csv()
+    for name, text in snapshot.items():
+        files[books.directory.absolute() / name] = text
     return files
+
+
+def _snapshot(
+    loaded: Loaded,
+    config: Config,
+    seal: NewSeal,
+    seals: Sequence[Seal],
+    include: str | None,
+    pending: dict[Path, str],
+) -> tuple[NewSeal, dict[str, str]]:
+    """The seal naming its snapshot, and the snapshot's two files by path in the books
+    (:mod:`ledger.close.snapshot`). ``pending`` holds what the months closed before
+    it in the same run will write, read as the files they will be."""
+    books, booked = loaded.books, loaded.booked
+    period, end = seal.period, seal.end
+    body = snap.snapshot_body(
+        period,
+        end,
+        booked[0],
+        books.entries,
+        config.accounts.unsettled,
+        config.accounts.suspense,
+        books.directory,
+    )
+    main = str(books.path.absolute())
+    directory = books.directory.absolute()
+    contents: dict[str, bytes | None] = {
+        path_in_books(target, directory): text.encode() for target, text in pending.items()
+    }
+    contents[str(directory / SEALS_FILE)] = None
+    contents[seal.manifest_path] = seal.manifest.encode()
+    if include is not None:
+        contents[main] = books.path.read_bytes() + include.encode()
+    manifests = [s.manifest for s in seals if s.manifest] + [seal.manifest_path]
+    filenames = sorted({*booked[1]["include"], str(directory / SEALS_FILE)})
+    records = snap.file_records(booked[0], filenames, end, books.directory, contents, manifests)
+    previous = next((s for s in reversed(seals) if s.snapshot), None)
+    previous_files = directory / snap.files_path(previous.period) if previous else None
+    dcontext = snap.skipped_dcontext(
+        records,
+        books.directory,
+        previous_files,
+        pending.get(previous_files) if previous_files else None,
+    )
+    files = snap.files_text(records, dcontext)
+    chain = snap.chain_digest(
+        [(s.period, s.digest, s.previous, s.entries, s.manifest) for s in seals]
+        + [(seal.period, seal.digest, seal.previous, seal.count, seal.manifest_path)]
+    )
+    sha = hashlib.sha256(files.encode()).hexdigest()
+    text = snap.snapshot_text(period, end, seal.digest, chain, sha, body)
+    sealed = dataclasses.replace(seal, snapshot=hashlib.sha256(text.encode()).hexdigest())
+    return sealed, {snap.snapshot_path(period): text, snap.files_path(period): files}
 
 
 def _include_line(main: Path) -> str | None:
@@ -124,6 +184,7 @@ class Loaded:
     what the checklists of its months share."""
 
     books: Books
+    booked: tuple[list[data.Directive], dict[str, Any]]  # before the plugins, and the options
     files: list[FileHashes]  # the entries after the last seal, to the last period's end
     totals: Totals
     breaks: list[Break]
@@ -146,22 +207,25 @@ def _ordinal(record: Record) -> int:
 
 
 def load_for_close(path: Path, end: datetime.date) -> Loaded:
-    """The books loaded as of ``end``; the entries dated after their last seal up to
-    ``end`` hashed as they reach the first plugin (parsed and booked: what a seal
-    covers), so the close reads and books the files once."""
-    files: list[FileHashes] = []
+    """The books loaded as of ``end``, with their entries as they reach the first
+    plugin (parsed and booked: what a seal covers, what a snapshot starts from) and
+    the hashes of those dated after the last seal up to ``end``: the close reads
+    and books the files once."""
+    captured: list[tuple[list[data.Directive], dict[str, Any]]] = []
 
-    def hash_unsealed(entries: list[data.Directive], options: dict[str, Any]) -> None:
-        seals, _ = read_seals(entries)
-        after = seals[-1].end if seals else datetime.date.min
-        root = os.path.dirname(os.path.abspath(options["filename"]))
-        unsealed = [entry for entry in entries if after < entry.date <= end]
-        files.extend(entry_hashes(unsealed, options["include"], root))
+    def keep_booked(entries: list[data.Directive], options: dict[str, Any]) -> None:
+        captured.append((list(entries), options))
 
     with plugins_as_of(end):
-        books = load(path, before_plugins=hash_unsealed)
+        books = load(path, before_plugins=keep_booked)
+    (booked,) = captured
+    seals, _ = read_seals(booked[0])
+    after = seals[-1].end if seals else datetime.date.min
+    root = os.path.dirname(os.path.abspath(booked[1]["filename"]))
+    unsealed = [entry for entry in booked[0] if after < entry.date <= end]
+    files = entry_hashes(unsealed, booked[1]["include"], root)
     breaks, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
-    return Loaded(books, files, Totals(books.entries), breaks)
+    return Loaded(books, booked, files, Totals(books.entries), breaks)
 
 
 def close_month(
@@ -244,15 +308,18 @@ def _close(
             first = _first_unsealed(books, seals)
             periods = _months(first, last) if first and first <= last else [last]
         seals_file = path.parent.absolute() / SEALS_FILE
+        include = _include_line(path)
         results: list[CloseResult] = []
         files: dict[Path, str] = {}
-        appended = []
+        appended: list[str] = []
         for period in periods:
             checklist, seal, statements = close_month(loaded, config, period, as_of, seals)
+            if checklist.ok and seal is not None and writer is not None:
+                seal, snapshot = _snapshot(loaded, config, seal, seals, include, files)
+                files.update(_plan(books, period, seal, statements, snapshot))
             results.append(CloseResult(period, as_of, dry_run, checklist, seal, statements, []))
             if not checklist.ok or seal is None:
                 break
-            files.update(_plan(books, period, seal, statements))
             appended.append("\n" + seal.entry_text())
             seals = [*seals, _written_seal(seal, seals_file)]
         if writer is None or not appended:
@@ -262,7 +329,6 @@ def _close(
         header = "" if seals_file.exists() else SEALS_HEADER
         writer.append_text(seals_file, header + "".join(appended))
         written = [*files, seals_file]
-        include = _include_line(path)
         if include is not None:
             writer.append_text(path.absolute(), include)
             written.append(path.absolute())

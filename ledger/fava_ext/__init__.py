@@ -21,13 +21,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from fava.ext import FavaExtensionBase
+from flask import request
 from markupsafe import Markup
 
 from ledger.breaks.report import breaks_report
 from ledger.cash.report import cash_report
 from ledger.close.report import close_report
 from ledger.config import Config
-from ledger.fava_ext import ageing, charts, page
+from ledger.fava_ext import ageing, charts, open_period, page
 from ledger.imports.report import imports_report
 from ledger.recon.report import recon_report
 from ledger.settlement.report import settlements_report
@@ -123,3 +125,11 @@ class Imports(page.ReviewPage):
         """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""
         pattern = re.escape(value).replace('"', r"\x22")
         return f'{key}:"^{pattern}$"'
+
+
+class OpenPeriod(FavaExtensionBase):
+    """No page: a time filter earlier than the snapshot the books were loaded from
+    gets a message that it needs the whole history (:mod:`ledger.fava_ext.open_period`)."""
+
+    def before_request(self) -> None:
+        open_period.check_time_filter(self.ledger, request.args.get("time"))
