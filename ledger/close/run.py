@@ -14,6 +14,8 @@ A refused close writes nothing; an accepted one writes, all or nothing::
     closes/YYYY-MM/balance-sheet.txt   .csv
     closes/YYYY-MM/income-statement.txt .csv
     closes/YYYY-MM/entries.tsv          the manifest of the sealed entries
+    closes/YYYY-MM/snapshot.beancount   the state at the period end, and
+    closes/YYYY-MM/snapshot-files.tsv   the files it was taken from (ledger.close.snapshot)
     closes.beancount                    the seal appended
     main.beancount                      'include "closes.beancount"' added once
 """
