@@ -224,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         results[size] = {name: median(runs) for name, runs in measure(sealed, args.repeat).items()}
+        for name, found in results[size].items():  # as it goes: a long run may be cut short
+            print(f"  {name:<26} {found.wall:8.2f} s wall {found.cpu:8.2f} s CPU "
+                  f"{found.peak_mb:6.0f} MB", flush=True)  # fmt: skip
     print()
     print("| what | " + " | ".join(f"{size}: wall / CPU s, peak MB" for size in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
