@@ -119,9 +119,20 @@ def _carried(entries: list[data.Directive], books_dir: Path) -> list[data.Direct
         else:
             meta["lineno"] = 0
             if isinstance(entry, data.Transaction):
-                meta[_ORDER] = {_key(p): i for i, p in enumerate(entry.postings)}
+                meta[_ORDER] = _report_order(entry.postings)
         out.append(entry._replace(meta=meta))
     return out
+
+
+def _report_order(postings: list[data.Posting]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Each summary posting's place: its account's first line, then its rank."""
+    first: dict[str, int] = {}
+    order = {}
+    for i, posting in enumerate(postings):
+        rank = (posting.meta or {}).get(snap.RANK_KEY)
+        start = first.setdefault(posting.account, i)
+        order[_key(posting)] = (start, int(rank) if rank is not None else i)
+    return order
 
 
 def _walk(
@@ -214,16 +225,17 @@ def _key(posting: data.Posting) -> tuple[Any, ...]:
     return (posting.account, posting.units, number, getattr(cost, "date", None))
 
 
-def _in_written_order(entry: data.Directive) -> data.Directive:
-    """The snapshot's summary with its postings in the order it lists them: booking
-    groups a transaction's postings by currency, and the order of an account's lots
-    is the order the full load's inventory holds them (which reports show)."""
+def _in_report_order(entry: data.Directive) -> data.Directive:
+    """The snapshot's summary, booked, with its postings in the order of the full
+    load's inventory after the plugins (which reports show): booking grouped them
+    by currency, and each ``snapshot-rank`` says a lot's place in its account."""
     if entry.meta.get("lineno") != 0 or not isinstance(entry, data.Transaction):
         return entry
     written = entry.meta.get(_ORDER)
     if not isinstance(written, dict):
         return entry
-    postings = sorted(entry.postings, key=lambda p: written.get(_key(p), len(written)))
+    postings = sorted(entry.postings, key=lambda p: written.get(_key(p), (len(written), 0)))
+    postings = [p._replace(meta=None) if p.meta else p for p in postings]
     meta = {k: v for k, v in entry.meta.items() if k != _ORDER}
     return entry._replace(postings=postings, meta=meta)
 
@@ -245,7 +257,7 @@ def load_open_period(
         options[OPEN_PERIOD] = OpenPeriod(found.seal.period, found.seal.end, found.seal.digest)
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
-            entries = [_in_written_order(entry) for entry in entries]
+            entries = [_in_report_order(entry) for entry in entries]
         with misc_utils.log_time("run_transformations", log_timings, indent=1):
             entries, errors = loader.run_transformations(
                 entries, parse_errors + booking_errors, options, log_timings
