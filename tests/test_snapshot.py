@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
+from ledger.close.seal import read_seals
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.config import load_config
 from ledger.serve import create_fava_app
@@ -76,7 +77,7 @@ ACCOUNTS = """\
   asset-class: "equity"
   market: "XETR"
 
-2026-01-02 * "Opening balances"
+2026-01-01 * "Opening balances"
   Assets:Bank:First:USD              1000000.00 USD
   Assets:Custody:Custodia:Cash:USD    500000.00 USD
   Assets:Custody:Custodia:Cash:EUR    400000.00 EUR
@@ -136,6 +137,7 @@ class Generator:
         self.rng = rng
         self.cycles = CycleBook(load_config(config_path, required=True).settlement)
         self.held = {"XYZ": 1000, "SAP": 200}
+        self.bought: dict[str, int] = {}
         self.trades = 0
         self.breaks: list[str] = []  # text of break entries, in order
         self.prices: list[str] = []
@@ -152,7 +154,7 @@ class Generator:
             [("XYZ", "USD", "AlphaSec"), ("SAP", "EUR", "BetaMarkets")]
         )
         days, calendars = self.cycle(security, currency, month.first)
-        day = month.first + datetime.timedelta(days=rng.randrange(0, month.end.day))
+        day = month.first + datetime.timedelta(days=rng.randrange(1, month.end.day))
         while not is_business_day(calendars, day):  # type: ignore[arg-type]
             day += datetime.timedelta(days=1)
         settle = add_business_days(calendars, day, days)  # type: ignore[arg-type]
@@ -160,10 +162,11 @@ class Generator:
         trade_id = f"T{self.trades}"
         price = Decimal(rng.randrange(3000, 6000)) / 100
         quantity = rng.randrange(1, 20) * 10
+        # sell only what was held when the month began: the days come in any order
         side = "sell" if rng.random() < 0.4 and self.held[security] > quantity else "buy"
         amount = (price * quantity).quantize(Decimal("0.01"))
         if side == "buy":
-            self.held[security] += quantity
+            self.bought[security] = self.bought.get(security, 0) + quantity
             cost = f"{{{price} {currency}}}"
             legs = (
                 f"  Assets:Custody:Custodia:Securities  {quantity} {security} {cost}\n"
@@ -232,8 +235,12 @@ class Generator:
 
     def month(self, month: Month, last_month: bool) -> None:
         rng = self.rng
+
         for _ in range(rng.randrange(2, 6)):
             self.trade(month, last_month)
+        for security, quantity in self.bought.items():
+            self.held[security] += quantity
+        self.bought.clear()
         for _ in range(rng.randrange(1, 3)):
             day = month.first + datetime.timedelta(days=rng.randrange(0, month.end.day))
             cents = Decimal(rng.randrange(100, 100000)) / 100
@@ -450,3 +457,171 @@ def test_fava_answers_from_the_snapshot_date_on_and_asks_for_full_before(
         b"serve the whole history: backoffice --full serve (or BACKOFFICE_FULL=1)."
     ) in earlier
     assert b"cannot be shown" not in fava_pages(books, "2026-02", full=True)["page"]
+
+
+SMALL = {
+    "main.beancount": """
+        option "operating_currency" "USD"
+        option "booking_method" "FIFO"
+        plugin "plugins.period_lock"
+        plugin "plugins.settlement"
+        plugin "plugins.breaks"
+        include "accounts.beancount"
+        include "prices.beancount"
+        include "breaks.beancount"
+        include "2026/10/trades.beancount"
+        include "2026/11/custody.beancount"
+        """,
+    "accounts.beancount": """
+        2026-01-01 open Assets:Bank:First:USD USD
+        2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"
+        2026-01-01 open Assets:Custody:Custodia:Cash:USD USD
+          cash-floor: "-900000000 USD"
+        2026-01-01 open Assets:Unsettled:AlphaSec
+        2026-01-01 open Income:Trading:Realized
+        2026-01-01 open Equity:Opening
+        2026-01-01 commodity XYZ
+          isin: "US8522341036"
+          asset-class: "equity"
+          market: "XNYS"
+        """,
+    "prices.beancount": """
+        2026-10-15 price XYZ  51.00 USD
+        2026-10-29 price XYZ  52.00 USD
+        2026-11-03 price XYZ  53.00 USD
+        """,
+    "breaks.beancount": """
+        2026-10-30 custom "break" "B-1" "settlement-fail"
+          link: "trade-A2"
+          description: "half delivered"
+        2026-11-03 custom "break-resolved" "B-1" "the rest came"
+        """,
+    "2026/10/trades.beancount": """
+        2026-10-01 * "Opening"
+          Assets:Bank:First:USD                100000.00 USD
+          Assets:Custody:Custodia:Cash:USD     100000.00 USD
+          Assets:Custody:Custodia:Securities       100 XYZ {50.00 USD}
+          Equity:Opening                      -205000.00 USD
+
+        2026-10-27 * "AlphaSec" "sell 40 XYZ" ^trade-A1
+          trade-id: "A1"
+          trade-date: 2026-10-27
+          settle-date: 2026-10-28
+          side: "sell"
+          Assets:Custody:Custodia:Securities       -40 XYZ {} @ 52.00 USD
+          Assets:Unsettled:AlphaSec              2080.00 USD
+          Income:Trading:Realized
+
+        2026-10-28 * "Custodia" "Settlement of A1" ^trade-A1
+          Assets:Unsettled:AlphaSec             -2080.00 USD
+          Assets:Custody:Custodia:Cash:USD       2080.00 USD
+
+        2026-10-29 * "AlphaSec" "buy 20 XYZ" ^trade-A2
+          trade-id: "A2"
+          trade-date: 2026-10-29
+          settle-date: 2026-10-30
+          side: "buy"
+          Assets:Custody:Custodia:Securities        20 XYZ {52.00 USD}
+          Assets:Unsettled:AlphaSec             -1040.00 USD
+
+        2026-10-30 * "Custodia" "Settlement of A2" ^trade-A2
+          partial: TRUE
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+
+        2026-10-30 * "AlphaSec" "buy 10 XYZ" ^trade-A3
+          trade-id: "A3"
+          trade-date: 2026-10-30
+          settle-date: 2026-11-02
+          side: "buy"
+          Assets:Custody:Custodia:Securities        10 XYZ {52.00 USD}
+          Assets:Unsettled:AlphaSec              -520.00 USD
+
+        2026-11-01 balance Assets:Bank:First:USD  100000.00 USD
+        """,
+    "2026/11/custody.beancount": """
+        2026-11-02 * "Custodia" "Settlement of A3" ^trade-A3
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+
+        2026-11-03 * "Custodia" "Settlement of A2, the rest" ^trade-A2
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+        """,
+    "backoffice.toml": """
+        as-of = 2026-11-27
+
+        [counterparties.AlphaSec]
+        name = "Alpha Securities LLC"
+        cash-account = "Assets:Custody:Custodia:Cash:USD"
+
+        [matching.break-tolerance]
+        settlement-fail = 200
+
+        [close]
+        reconciled-accounts = ["Assets:Bank"]
+        """,
+}
+
+
+def test_the_snapshot_holds_lots_last_prices_balances_and_what_lives_on(books_dir: Path) -> None:
+    books = write_books(books_dir / "books", SMALL)
+    code, output = run(books, "close", "2026-10", "--as-of", "2026-11-27", full=False)
+    assert code == 0, output
+    text = (books.parent / "closes/2026-10/snapshot.beancount").read_text()
+    header, body = text.split("\n\n", 1)
+    assert header.splitlines()[3:5] == [
+        '2026-10-31 custom "snapshot" "2026-10"',
+        f'  seal: "{read_seals(load_books(books, full=True).entries)[0][0].digest}"',
+    ]
+    # The sale of 40 XYZ is summed up; the buy of A2, half settled with a break
+    # open, and A3, settling in November, live on, as parsed and booked.
+    assert body == SMALL_SNAPSHOT
+
+
+SMALL_SNAPSHOT = """\
+2026-10-29 S "Snapshot 2026-10: balances at 2026-10-31 less the entries carried below"
+  Assets:Bank:First:USD                100000.00 USD
+  Assets:Custody:Custodia:Cash:USD     102080.00 USD
+  Assets:Custody:Custodia:Securities          60 XYZ {50.00 USD, 2026-10-01}
+  Equity:Opening                      -205000.00 USD
+  Income:Trading:Realized                 -80.00 USD
+
+; the last price of each pair
+
+2026-10-29 price XYZ                                 52.00 USD
+  snapshot-from: "prices.beancount:2"
+
+; the last balance assertion of each account and currency that still holds
+
+; the entries alive after 2026-10-31, as parsed and booked
+
+2026-10-29 * "AlphaSec" "buy 20 XYZ" ^trade-A2
+  trade-id: "A2"
+  trade-date: 2026-10-29
+  settle-date: 2026-10-30
+  side: "buy"
+  snapshot-from: "2026/10/trades.beancount:20"
+  Assets:Custody:Custodia:Securities        20 XYZ {52.00 USD, 2026-10-29}
+  Assets:Unsettled:AlphaSec           -1040.00 USD
+
+2026-10-30 custom "break" "B-1" "settlement-fail"
+  link: "trade-A2"
+  description: "half delivered"
+  snapshot-from: "breaks.beancount:1"
+
+2026-10-30 * "Custodia" "Settlement of A2" ^trade-A2
+  partial: TRUE
+  snapshot-from: "2026/10/trades.beancount:28"
+  Assets:Unsettled:AlphaSec          520.00 USD
+  Assets:Custody:Custodia:Cash:USD  -520.00 USD
+
+2026-10-30 * "AlphaSec" "buy 10 XYZ" ^trade-A3
+  trade-id: "A3"
+  trade-date: 2026-10-30
+  settle-date: 2026-11-02
+  side: "buy"
+  snapshot-from: "2026/10/trades.beancount:33"
+  Assets:Custody:Custodia:Securities       10 XYZ {52.00 USD, 2026-10-30}
+  Assets:Unsettled:AlphaSec           -520.00 USD
+"""
