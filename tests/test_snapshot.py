@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount import loader as beancount_loader
 from beancount.ops import summarize
 from beancount.parser import printer
 from click.testing import CliRunner
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 
 from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
+from ledger.close.hashes import OPEN_PERIOD
 from ledger.close.seal import read_seals
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.config import load_config
@@ -625,3 +627,104 @@ SMALL_SNAPSHOT = """\
   Assets:Custody:Custodia:Securities       10 XYZ {52.00 USD, 2026-10-30}
   Assets:Unsettled:AlphaSec           -520.00 USD
 """
+
+
+@pytest.fixture
+def small(books_dir: Path) -> Path:
+    books = write_books(books_dir / "books", SMALL)
+    code, output = run(books, "close", "2026-10", "--as-of", "2026-11-27", full=False)
+    assert code == 0, output
+    return books
+
+
+def small_answers(books: Path, full: bool) -> dict[str, object]:
+    return answers(books, datetime.date(2026, 11, 27), full=full)
+
+
+def test_the_open_period_load_starts_from_the_snapshot(small: Path) -> None:
+    fast = load_books(small)
+    assert {entry.date for entry in fast.entries if entry.date.month == 10} == {
+        datetime.date(2026, 10, 29),  # the summary and the price
+        datetime.date(2026, 10, 30),  # what lives on
+        datetime.date(2026, 10, 31),  # the seal
+    }
+    assert fast.errors == []
+    assert small_answers(small, full=False) == small_answers(small, full=True)
+
+
+def test_deleting_every_snapshot_only_makes_commands_load_in_full(small: Path) -> None:
+    before = small_answers(small, full=False)
+    for path in (small.parent / "closes").glob("*/snapshot*"):
+        path.unlink()
+    assert len(load_books(small).entries) == len(load_books(small, full=True).entries)
+    assert small_answers(small, full=False) == before
+    code, output = run(small, "verify", full=False)
+    assert code == 0, output
+
+
+def test_main_beancount_still_loads_the_whole_history_without_backoffice(small: Path) -> None:
+    entries, errors, options = beancount_loader.load_file(str(small))
+    assert errors == []
+    assert not any("snapshot" in name for name in options["include"])
+    assert len(entries) == len(load_books(small, full=True).entries)
+
+
+def test_a_change_in_a_sealed_month_falls_back_and_is_reported_as_period_lock_does(
+    small: Path,
+) -> None:
+    trades = small.parent / "2026/10/trades.beancount"
+    trades.write_text(trades.read_text().replace("2080.00 USD", "2081.00 USD"))
+    code, output = run(small, "check", "--json", full=False)
+    assert (code, output) == run(small, "check", "--json", full=True)
+    assert code == 1
+    assert "period 2026-10 is sealed (closes.beancount:3) but its entries changed" in output
+    assert "this entry was changed after the close" in output
+
+
+def test_an_edit_of_a_sealed_price_in_a_mixed_file_falls_back(small: Path) -> None:
+    prices = small.parent / "prices.beancount"
+    prices.write_text(prices.read_text().replace("51.00 USD", "51.50 USD"))
+    code, output = run(small, "check", "--json", full=False)
+    assert (code, output) == run(small, "check", "--json", full=True)
+    changed = [e for e in json.loads(output)["errors"] if "changed after the close" in e["message"]]
+    assert [(e["file"], e["line"]) for e in changed] == [("books/prices.beancount", 1)]
+
+
+def test_a_new_entry_in_a_mixed_file_dated_in_the_open_period_keeps_the_fast_load(
+    small: Path,
+) -> None:
+    with (small.parent / "prices.beancount").open("a") as handle:
+        handle.write("2026-11-20 price XYZ  54.00 USD\n")
+    assert OPEN_PERIOD in load_books(small).options
+    assert small_answers(small, full=False) == small_answers(small, full=True)
+
+
+def test_full_is_forced_by_the_option_and_the_environment(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert OPEN_PERIOD in load_books(small).options
+    assert OPEN_PERIOD not in load_books(small, full=True).options
+    monkeypatch.setenv(FULL_ENV, "1")
+    assert OPEN_PERIOD not in load_books(small).options
+
+
+def test_verify_proves_the_snapshot_and_names_an_edited_one(small: Path) -> None:
+    code, output = run(small, "verify", "--json", full=False)
+    assert code == 0, output
+    assert json.loads(output)["snapshots"] == [{"period": "2026-10", "ok": True, "problems": []}]
+    snapshot = small.parent / "closes/2026-10/snapshot.beancount"
+    snapshot.write_text(snapshot.read_text().replace("102080.00 USD", "102081.00 USD"))
+    code, output = run(small, "verify", "--json", full=False)
+    assert code == 1
+    assert json.loads(output)["snapshots"] == [
+        {
+            "period": "2026-10",
+            "ok": False,
+            "problems": [
+                "closes/2026-10/snapshot.beancount is not the snapshot its seal names; delete "
+                "it (commands then load the whole history) or restore it from git"
+            ],
+        }
+    ]
+    # the commands do not trust it: they load the whole history
+    assert OPEN_PERIOD not in load_books(small).options
