@@ -728,3 +728,15 @@ def test_verify_proves_the_snapshot_and_names_an_edited_one(small: Path) -> None
     ]
     # the commands do not trust it: they load the whole history
     assert OPEN_PERIOD not in load_books(small).options
+
+
+def test_an_as_of_date_in_the_sealed_history_loads_it_whole(small: Path) -> None:
+    day = datetime.date(2026, 10, 29)
+    assert answers(small, day, full=False) == answers(small, day, full=True)
+    code, output = run(
+        small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=False
+    )
+    assert (code, output) == run(
+        small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=True
+    )
+    assert '"trade_id": "A1"' in output

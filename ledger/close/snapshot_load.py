@@ -26,6 +26,7 @@ The cost is reading the sealed files' bytes and parsing the open period.
 
 from __future__ import annotations
 
+import datetime
 import glob
 import hashlib
 import os
@@ -204,15 +205,17 @@ def load_books(
     path: Path,
     *,
     full: bool = False,
+    since: datetime.date | None = None,
     hardcore: bool = True,
     log_timings: Callable[[str], None] | None = None,
 ) -> Books:
     """The open-period load (:func:`load_open_period`) unless ``full`` or
-    ``BACKOFFICE_FULL`` asks for the whole history or the sealed history cannot be
-    proven unchanged; then the full load (:func:`ledger.books.load`)."""
+    ``BACKOFFICE_FULL`` asks for the whole history, the caller reads entries from
+    ``since`` on and that day is sealed, or the sealed history cannot be proven
+    unchanged; then the full load (:func:`ledger.books.load`)."""
     if not full and not full_load_forced():
         try:
-            return load_open_period(path, hardcore=hardcore, log_timings=log_timings)
+            return load_open_period(path, since=since, hardcore=hardcore, log_timings=log_timings)
         except (Fallback, OSError, UnicodeDecodeError, ValueError) as why:
             if log_timings is not None:
                 log_timings(f"open-period load not possible ({why}): loading the full books")
@@ -241,7 +244,11 @@ def _in_report_order(entry: data.Directive) -> data.Directive:
 
 
 def load_open_period(
-    path: Path, *, hardcore: bool = True, log_timings: Callable[[str], None] | None = None
+    path: Path,
+    *,
+    since: datetime.date | None = None,
+    hardcore: bool = True,
+    log_timings: Callable[[str], None] | None = None,
 ) -> Books:
     """The books at ``path`` from their latest snapshot (see the module docstring);
     raises :class:`Fallback` when the sealed history cannot be proven unchanged."""
@@ -251,6 +258,8 @@ def load_open_period(
     with gc_paused(freeze=True):
         with misc_utils.log_time("prove the sealed history", log_timings, indent=1):
             found = _latest_snapshot(books_dir)
+            if since is not None and since <= found.seal.end:
+                raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
             entries, parse_errors, options = _walk(main, books_dir, found)
         entries += _carried(found.entries, books_dir)
         entries.sort(key=data.entry_sortkey)
