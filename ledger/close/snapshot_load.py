@@ -46,6 +46,7 @@ from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
+from ledger.documents import OutsideBooks, inside_books
 from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
@@ -185,7 +186,11 @@ def _walk(
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
         if record.mode == snap.BYTES:
-            if stamps.value(Path(full), _sha256) != record.sha256:
+            try:  # inside the books, reached through no symbolic link, as check wants
+                where = inside_books(books_dir, path, "file")
+            except OutsideBooks as exc:
+                raise Fallback(str(exc)) from None
+            if stamps.value(where, _sha256) != record.sha256:
                 raise Fallback(f"{path} changed since the close")
         elif full not in seen:
             raise Fallback(f"{path} is no longer included")
