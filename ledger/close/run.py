@@ -9,6 +9,8 @@ A refused close writes nothing; an accepted one writes, all or nothing::
     closes/YYYY-MM/balance-sheet.txt   .csv
     closes/YYYY-MM/income-statement.txt .csv
     closes/YYYY-MM/entries.tsv          the manifest of the sealed entries
+    closes/YYYY-MM/snapshot.beancount   the books at the period end (ledger.close.snapshot)
+    closes/YYYY-MM/snapshot-files.tsv   the digests the open-period load checks
     closes.beancount                    the seal appended
     main.beancount                      'include "closes.beancount"' added once
 """
