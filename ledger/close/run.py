@@ -31,7 +31,7 @@ from ledger.as_of import AS_OF_ENV
 from ledger.books import Books, load
 from ledger.close import snapshot as snap
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import booked_entries, booked_hashes
+from ledger.close.hashes import FileHashes, booked_entries, booked_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, read_seals
 from ledger.close.statements import Statement, period_statements
@@ -118,6 +118,7 @@ class _Evaluation:
     statements: list[Statement]
     seals: list[Seal]
     booked: tuple[list[Any], dict[str, Any]] | None
+    hashes: list[FileHashes]
 
 
 def _snapshot(
@@ -146,7 +147,9 @@ def _snapshot(
         contents[main] = books.path.read_bytes() + include.encode()
     manifests = [s.manifest for s in evaluation.seals if s.manifest] + [seal.manifest_path]
     filenames = sorted({*booked[1]["include"], str(books.directory.absolute() / SEALS_FILE)})
-    records = snap.file_records(booked[0], filenames, end, books.directory, contents, manifests)
+    records = snap.file_records(
+        booked[0], evaluation.hashes, filenames, end, books.directory, contents, manifests
+    )
     previous = next((s for s in reversed(evaluation.seals) if s.snapshot), None)
     dcontext = snap.skipped_dcontext(
         records,
@@ -179,11 +182,13 @@ def _evaluate(path: Path, config: Config, period: str, as_of: datetime.date) -> 
     checklist = run_checklist(books, config, period, as_of, seals)
     seal = None
     booked = None
+    hashes: list[FileHashes] = []
     if not any(b.check == "period" for b in checklist.blockers):
         booked = booked_entries(path)
-        seal = prepare_seal(period, seals, booked_hashes(path, booked), books.directory)
+        hashes = booked_hashes(path, booked)
+        seal = prepare_seal(period, seals, hashes, books.directory)
     statements = period_statements(books.entries, start, end, books.options)
-    return _Evaluation(books, checklist, seal, statements, seals, booked)
+    return _Evaluation(books, checklist, seal, statements, seals, booked, hashes)
 
 
 def run_close(

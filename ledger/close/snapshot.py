@@ -66,7 +66,7 @@ from beancount.parser import parser, printer
 from ledger import meta as keys
 from ledger.breaks.model import BREAK, RESOLVED
 from ledger.close.canonical import entry_digest
-from ledger.close.hashes import is_seal
+from ledger.close.hashes import FileHashes, is_seal
 from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.documents import path_in_books
 from ledger.meta import get_source, get_source_sha256
@@ -398,6 +398,7 @@ def sealed_entries_digest(entries: Iterable[data.Directive], end: datetime.date,
 
 def file_records(
     booked: Sequence[data.Directive],
+    hashes: Sequence[FileHashes],
     filenames: Sequence[str],
     end: datetime.date,
     books_dir: Path,
@@ -407,8 +408,12 @@ def file_records(
     """The record of each file the books include, of each manifest and of each
     archived document an entry up to ``end`` cites (paths in the books); ``contents``
     gives a file's bytes as the close leaves them (the main file may get a line
-    appended), None for the seals file, whose bytes are not recorded."""
-    root = str(books_dir.absolute())
+    appended), None for the seals file, whose bytes are not recorded; ``hashes``: the
+    canonical hashes of ``booked`` by file, as the seal was computed from them."""
+    digests = {
+        file.filename: [digest for day, _, digest in file.records if day <= end.toordinal()]
+        for file in hashes
+    }
     by_file: dict[str, list[data.Directive]] = {name: [] for name in filenames}
     for entry in booked:
         found = by_file.get(entry.meta.get("filename"))  # type: ignore[arg-type]
@@ -429,7 +434,7 @@ def file_records(
                 path=path_in_books(name, books_dir),
                 sha256=hashlib.sha256(text).hexdigest() if text is not None else UNSTABLE,
                 mode=SKIP if skip else PARSE,
-                sealed=sealed_entries_digest(entries, end, root),
+                sealed=sealed_digest(digests.get(name, ())),
             )
         )
     for manifest in manifests:
