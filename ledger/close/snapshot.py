@@ -547,6 +547,7 @@ def snapshot_problems(
     if body != expected:
         problems.append(
             f"{snapshot_path(seal.period)} differs from the books' state at {seal.end} "
-            f"(rebuilt from the whole history); {hint}"
+            f"rebuilt from the whole history: the books (see the seals) or the snapshot "
+            f"changed since the close; {hint}"
         )
     return problems
