@@ -146,12 +146,14 @@ def check(
 
     path = app.require_books()
     config = app.config
-    app.as_of(as_of_option)
+    as_of = app.as_of(as_of_option)
 
     def log(line: str) -> None:
         click.echo(line, err=True)
 
-    books, errors = run_check(path, config, log_timings=log if timings else None, full=app.full)
+    books, errors = run_check(
+        path, config, log_timings=log if timings else None, full=app.full, since=as_of
+    )
     errors = sort_errors(errors)
     # Young fails are warnings: printed, but the exit status stays 0. Only the settlement
     # plugin flags them: books without it are not read again for them.

@@ -65,6 +65,7 @@ class AppContext:
         hardcore: bool = True,
         guard: bool = True,
         full: bool = False,
+        since: datetime.date | None = None,
     ) -> Opened:
         """How a command that reads the books starts: the books file checked, the config
         read (a bad one is a usage error), the as-of date resolved and published to the
@@ -73,12 +74,15 @@ class AppContext:
         seals would go unverified are refused (:class:`SealsUnverified`) unless the
         command reports that itself (``guard=False``: ``verify``). The books are
         loaded from their latest snapshot on (:func:`ledger.close.snapshot_load.load_books`)
-        unless ``--full``, ``BACKOFFICE_FULL`` or the command (``full``: one that
-        reads the sealed history) wants the whole history."""
+        unless ``--full``, ``BACKOFFICE_FULL`` or the command wants the whole history
+        (``full``: its answer sums up all of it; ``since``: it reads the entries from
+        that day on, which may be sealed) or the as-of date is sealed."""
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
-        books = load_books(path, full=full or self.full, hardcore=hardcore)
+        # an as-of date inside the sealed history needs the entries before it
+        since = day if since is None else min(since, day)
+        books = load_books(path, full=full or self.full, since=since, hardcore=hardcore)
         problems = seal_guard(books) if guard else []
         if problems:
             raise SealsUnverified(problems)

@@ -403,7 +403,20 @@ def test_a_chain_of_three_months_verifies(books: Path) -> None:
     )
     assert lines[4].startswith("2026-12  2026-12-01..2026-12-31  2 entries")
     assert lines[4].endswith("ok")
-    assert len(lines) == 5
+    # the snapshots of the periods after the change no longer match the books
+    assert lines[5:] == [
+        "2026-10  snapshot  ok",
+        "2026-11  snapshot  MISMATCH",
+        "    closes/2026-11/snapshot.beancount differs from the books' state at 2026-11-30 "
+        "rebuilt from the whole history: the books (see the seals) or the snapshot changed "
+        "since the close; delete it (commands then load the whole history) or restore it "
+        "from git",
+        "2026-12  snapshot  MISMATCH",
+        "    closes/2026-12/snapshot.beancount differs from the books' state at 2026-12-31 "
+        "rebuilt from the whole history: the books (see the seals) or the snapshot changed "
+        "since the close; delete it (commands then load the whole history) or restore it "
+        "from git",
+    ]
 
 
 def test_bad_period_is_a_usage_error(books: Path) -> None:

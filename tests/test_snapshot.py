@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount import loader as beancount_loader
 from beancount.ops import summarize
 from beancount.parser import printer
 from click.testing import CliRunner
@@ -27,6 +28,8 @@ from hypothesis import strategies as st
 
 from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
+from ledger.close.hashes import OPEN_PERIOD
+from ledger.close.seal import read_seals
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.config import load_config
 from ledger.serve import create_fava_app
@@ -76,7 +79,7 @@ ACCOUNTS = """\
   asset-class: "equity"
   market: "XETR"
 
-2026-01-02 * "Opening balances"
+2026-01-01 * "Opening balances"
   Assets:Bank:First:USD              1000000.00 USD
   Assets:Custody:Custodia:Cash:USD    500000.00 USD
   Assets:Custody:Custodia:Cash:EUR    400000.00 EUR
@@ -136,6 +139,7 @@ class Generator:
         self.rng = rng
         self.cycles = CycleBook(load_config(config_path, required=True).settlement)
         self.held = {"XYZ": 1000, "SAP": 200}
+        self.bought: dict[str, int] = {}
         self.trades = 0
         self.breaks: list[str] = []  # text of break entries, in order
         self.prices: list[str] = []
@@ -152,7 +156,7 @@ class Generator:
             [("XYZ", "USD", "AlphaSec"), ("SAP", "EUR", "BetaMarkets")]
         )
         days, calendars = self.cycle(security, currency, month.first)
-        day = month.first + datetime.timedelta(days=rng.randrange(0, month.end.day))
+        day = month.first + datetime.timedelta(days=rng.randrange(1, month.end.day))
         while not is_business_day(calendars, day):  # type: ignore[arg-type]
             day += datetime.timedelta(days=1)
         settle = add_business_days(calendars, day, days)  # type: ignore[arg-type]
@@ -160,10 +164,11 @@ class Generator:
         trade_id = f"T{self.trades}"
         price = Decimal(rng.randrange(3000, 6000)) / 100
         quantity = rng.randrange(1, 20) * 10
+        # sell only what was held when the month began: the days come in any order
         side = "sell" if rng.random() < 0.4 and self.held[security] > quantity else "buy"
         amount = (price * quantity).quantize(Decimal("0.01"))
         if side == "buy":
-            self.held[security] += quantity
+            self.bought[security] = self.bought.get(security, 0) + quantity
             cost = f"{{{price} {currency}}}"
             legs = (
                 f"  Assets:Custody:Custodia:Securities  {quantity} {security} {cost}\n"
@@ -232,8 +237,12 @@ class Generator:
 
     def month(self, month: Month, last_month: bool) -> None:
         rng = self.rng
+
         for _ in range(rng.randrange(2, 6)):
             self.trade(month, last_month)
+        for security, quantity in self.bought.items():
+            self.held[security] += quantity
+        self.bought.clear()
         for _ in range(rng.randrange(1, 3)):
             day = month.first + datetime.timedelta(days=rng.randrange(0, month.end.day))
             cents = Decimal(rng.randrange(100, 100000)) / 100
@@ -450,3 +459,284 @@ def test_fava_answers_from_the_snapshot_date_on_and_asks_for_full_before(
         b"serve the whole history: backoffice --full serve (or BACKOFFICE_FULL=1)."
     ) in earlier
     assert b"cannot be shown" not in fava_pages(books, "2026-02", full=True)["page"]
+
+
+SMALL = {
+    "main.beancount": """
+        option "operating_currency" "USD"
+        option "booking_method" "FIFO"
+        plugin "plugins.period_lock"
+        plugin "plugins.settlement"
+        plugin "plugins.breaks"
+        include "accounts.beancount"
+        include "prices.beancount"
+        include "breaks.beancount"
+        include "2026/10/trades.beancount"
+        include "2026/11/custody.beancount"
+        """,
+    "accounts.beancount": """
+        2026-01-01 open Assets:Bank:First:USD USD
+        2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"
+        2026-01-01 open Assets:Custody:Custodia:Cash:USD USD
+          cash-floor: "-900000000 USD"
+        2026-01-01 open Assets:Unsettled:AlphaSec
+        2026-01-01 open Income:Trading:Realized
+        2026-01-01 open Equity:Opening
+        2026-01-01 commodity XYZ
+          isin: "US8522341036"
+          asset-class: "equity"
+          market: "XNYS"
+        """,
+    "prices.beancount": """
+        2026-10-15 price XYZ  51.00 USD
+        2026-10-29 price XYZ  52.00 USD
+        2026-11-03 price XYZ  53.00 USD
+        """,
+    "breaks.beancount": """
+        2026-10-30 custom "break" "B-1" "settlement-fail"
+          link: "trade-A2"
+          description: "half delivered"
+        2026-11-03 custom "break-resolved" "B-1" "the rest came"
+        """,
+    "2026/10/trades.beancount": """
+        2026-10-01 * "Opening"
+          Assets:Bank:First:USD                100000.00 USD
+          Assets:Custody:Custodia:Cash:USD     100000.00 USD
+          Assets:Custody:Custodia:Securities       100 XYZ {50.00 USD}
+          Equity:Opening                      -205000.00 USD
+
+        2026-10-27 * "AlphaSec" "sell 40 XYZ" ^trade-A1
+          trade-id: "A1"
+          trade-date: 2026-10-27
+          settle-date: 2026-10-28
+          side: "sell"
+          Assets:Custody:Custodia:Securities       -40 XYZ {} @ 52.00 USD
+          Assets:Unsettled:AlphaSec              2080.00 USD
+          Income:Trading:Realized
+
+        2026-10-28 * "Custodia" "Settlement of A1" ^trade-A1
+          Assets:Unsettled:AlphaSec             -2080.00 USD
+          Assets:Custody:Custodia:Cash:USD       2080.00 USD
+
+        2026-10-29 * "AlphaSec" "buy 20 XYZ" ^trade-A2
+          trade-id: "A2"
+          trade-date: 2026-10-29
+          settle-date: 2026-10-30
+          side: "buy"
+          Assets:Custody:Custodia:Securities        20 XYZ {52.00 USD}
+          Assets:Unsettled:AlphaSec             -1040.00 USD
+
+        2026-10-30 * "Custodia" "Settlement of A2" ^trade-A2
+          partial: TRUE
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+
+        2026-10-30 * "AlphaSec" "buy 10 XYZ" ^trade-A3
+          trade-id: "A3"
+          trade-date: 2026-10-30
+          settle-date: 2026-11-02
+          side: "buy"
+          Assets:Custody:Custodia:Securities        10 XYZ {52.00 USD}
+          Assets:Unsettled:AlphaSec              -520.00 USD
+
+        2026-11-01 balance Assets:Bank:First:USD  100000.00 USD
+        """,
+    "2026/11/custody.beancount": """
+        2026-11-02 * "Custodia" "Settlement of A3" ^trade-A3
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+
+        2026-11-03 * "Custodia" "Settlement of A2, the rest" ^trade-A2
+          Assets:Unsettled:AlphaSec               520.00 USD
+          Assets:Custody:Custodia:Cash:USD       -520.00 USD
+        """,
+    "backoffice.toml": """
+        as-of = 2026-11-27
+
+        [counterparties.AlphaSec]
+        name = "Alpha Securities LLC"
+        cash-account = "Assets:Custody:Custodia:Cash:USD"
+
+        [matching.break-tolerance]
+        settlement-fail = 200
+
+        [close]
+        reconciled-accounts = ["Assets:Bank"]
+        """,
+}
+
+
+def test_the_snapshot_holds_lots_last_prices_balances_and_what_lives_on(books_dir: Path) -> None:
+    books = write_books(books_dir / "books", SMALL)
+    code, output = run(books, "close", "2026-10", "--as-of", "2026-11-27", full=False)
+    assert code == 0, output
+    text = (books.parent / "closes/2026-10/snapshot.beancount").read_text()
+    header, body = text.split("\n\n", 1)
+    assert header.splitlines()[3:5] == [
+        '2026-10-31 custom "snapshot" "2026-10"',
+        f'  seal: "{read_seals(load_books(books, full=True).entries)[0][0].digest}"',
+    ]
+    # The sale of 40 XYZ is summed up; the buy of A2, half settled with a break
+    # open, and A3, settling in November, live on, as parsed and booked.
+    assert body == SMALL_SNAPSHOT
+
+
+SMALL_SNAPSHOT = """\
+2026-10-29 S "Snapshot 2026-10: balances at 2026-10-31 less the entries carried below"
+  Assets:Bank:First:USD                100000.00 USD
+  Assets:Custody:Custodia:Cash:USD     102080.00 USD
+  Assets:Custody:Custodia:Securities          60 XYZ {50.00 USD, 2026-10-01}
+  Equity:Opening                      -205000.00 USD
+  Income:Trading:Realized                 -80.00 USD
+
+; the last price of each pair
+
+2026-10-29 price XYZ                                 52.00 USD
+  snapshot-from: "prices.beancount:2"
+
+; the last balance assertion of each account and currency that still holds
+
+; the entries alive after 2026-10-31, as parsed and booked
+
+2026-10-29 * "AlphaSec" "buy 20 XYZ" ^trade-A2
+  trade-id: "A2"
+  trade-date: 2026-10-29
+  settle-date: 2026-10-30
+  side: "buy"
+  snapshot-from: "2026/10/trades.beancount:20"
+  Assets:Custody:Custodia:Securities        20 XYZ {52.00 USD, 2026-10-29}
+  Assets:Unsettled:AlphaSec           -1040.00 USD
+
+2026-10-30 custom "break" "B-1" "settlement-fail"
+  link: "trade-A2"
+  description: "half delivered"
+  snapshot-from: "breaks.beancount:1"
+
+2026-10-30 * "Custodia" "Settlement of A2" ^trade-A2
+  partial: TRUE
+  snapshot-from: "2026/10/trades.beancount:28"
+  Assets:Unsettled:AlphaSec          520.00 USD
+  Assets:Custody:Custodia:Cash:USD  -520.00 USD
+
+2026-10-30 * "AlphaSec" "buy 10 XYZ" ^trade-A3
+  trade-id: "A3"
+  trade-date: 2026-10-30
+  settle-date: 2026-11-02
+  side: "buy"
+  snapshot-from: "2026/10/trades.beancount:33"
+  Assets:Custody:Custodia:Securities       10 XYZ {52.00 USD, 2026-10-30}
+  Assets:Unsettled:AlphaSec           -520.00 USD
+"""
+
+
+@pytest.fixture
+def small(books_dir: Path) -> Path:
+    books = write_books(books_dir / "books", SMALL)
+    code, output = run(books, "close", "2026-10", "--as-of", "2026-11-27", full=False)
+    assert code == 0, output
+    return books
+
+
+def small_answers(books: Path, full: bool) -> dict[str, object]:
+    return answers(books, datetime.date(2026, 11, 27), full=full)
+
+
+def test_the_open_period_load_starts_from_the_snapshot(small: Path) -> None:
+    fast = load_books(small)
+    assert {entry.date for entry in fast.entries if entry.date.month == 10} == {
+        datetime.date(2026, 10, 29),  # the summary and the price
+        datetime.date(2026, 10, 30),  # what lives on
+        datetime.date(2026, 10, 31),  # the seal
+    }
+    assert fast.errors == []
+    assert small_answers(small, full=False) == small_answers(small, full=True)
+
+
+def test_deleting_every_snapshot_only_makes_commands_load_in_full(small: Path) -> None:
+    before = small_answers(small, full=False)
+    for path in (small.parent / "closes").glob("*/snapshot*"):
+        path.unlink()
+    assert len(load_books(small).entries) == len(load_books(small, full=True).entries)
+    assert small_answers(small, full=False) == before
+    code, output = run(small, "verify", full=False)
+    assert code == 0, output
+
+
+def test_main_beancount_still_loads_the_whole_history_without_backoffice(small: Path) -> None:
+    entries, errors, options = beancount_loader.load_file(str(small))
+    assert errors == []
+    assert not any("snapshot" in name for name in options["include"])
+    assert len(entries) == len(load_books(small, full=True).entries)
+
+
+def test_a_change_in_a_sealed_month_falls_back_and_is_reported_as_period_lock_does(
+    small: Path,
+) -> None:
+    trades = small.parent / "2026/10/trades.beancount"
+    trades.write_text(trades.read_text().replace("2080.00 USD", "2081.00 USD"))
+    code, output = run(small, "check", "--json", full=False)
+    assert (code, output) == run(small, "check", "--json", full=True)
+    assert code == 1
+    assert "period 2026-10 is sealed (closes.beancount:3) but its entries changed" in output
+    assert "this entry was changed after the close" in output
+
+
+def test_an_edit_of_a_sealed_price_in_a_mixed_file_falls_back(small: Path) -> None:
+    prices = small.parent / "prices.beancount"
+    prices.write_text(prices.read_text().replace("51.00 USD", "51.50 USD"))
+    code, output = run(small, "check", "--json", full=False)
+    assert (code, output) == run(small, "check", "--json", full=True)
+    changed = [e for e in json.loads(output)["errors"] if "changed after the close" in e["message"]]
+    assert [(e["file"], e["line"]) for e in changed] == [("books/prices.beancount", 1)]
+
+
+def test_a_new_entry_in_a_mixed_file_dated_in_the_open_period_keeps_the_fast_load(
+    small: Path,
+) -> None:
+    with (small.parent / "prices.beancount").open("a") as handle:
+        handle.write("2026-11-20 price XYZ  54.00 USD\n")
+    assert OPEN_PERIOD in load_books(small).options
+    assert small_answers(small, full=False) == small_answers(small, full=True)
+
+
+def test_full_is_forced_by_the_option_and_the_environment(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert OPEN_PERIOD in load_books(small).options
+    assert OPEN_PERIOD not in load_books(small, full=True).options
+    monkeypatch.setenv(FULL_ENV, "1")
+    assert OPEN_PERIOD not in load_books(small).options
+
+
+def test_verify_proves_the_snapshot_and_names_an_edited_one(small: Path) -> None:
+    code, output = run(small, "verify", "--json", full=False)
+    assert code == 0, output
+    assert json.loads(output)["snapshots"] == [{"period": "2026-10", "ok": True, "problems": []}]
+    snapshot = small.parent / "closes/2026-10/snapshot.beancount"
+    snapshot.write_text(snapshot.read_text().replace("102080.00 USD", "102081.00 USD"))
+    code, output = run(small, "verify", "--json", full=False)
+    assert code == 1
+    assert json.loads(output)["snapshots"] == [
+        {
+            "period": "2026-10",
+            "ok": False,
+            "problems": [
+                "closes/2026-10/snapshot.beancount is not the snapshot its seal names; delete "
+                "it (commands then load the whole history) or restore it from git"
+            ],
+        }
+    ]
+    # the commands do not trust it: they load the whole history
+    assert OPEN_PERIOD not in load_books(small).options
+
+
+def test_an_as_of_date_in_the_sealed_history_loads_it_whole(small: Path) -> None:
+    day = datetime.date(2026, 10, 29)
+    assert answers(small, day, full=False) == answers(small, day, full=True)
+    code, output = run(
+        small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=False
+    )
+    assert (code, output) == run(
+        small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=True
+    )
+    assert '"trade_id": "A1"' in output

@@ -14,8 +14,8 @@ A refused close writes nothing; an accepted one writes, all or nothing::
     closes/YYYY-MM/balance-sheet.txt   .csv
     closes/YYYY-MM/income-statement.txt .csv
     closes/YYYY-MM/entries.tsv          the manifest of the sealed entries
-    closes/YYYY-MM/snapshot.beancount   the state at the period end, and
-    closes/YYYY-MM/snapshot-files.tsv   the files it was taken from (ledger.close.snapshot)
+    closes/YYYY-MM/snapshot.beancount   the books at the period end (ledger.close.snapshot)
+    closes/YYYY-MM/snapshot-files.tsv   the digests the open-period load checks
     closes.beancount                    the seal appended
     main.beancount                      'include "closes.beancount"' added once
 """
@@ -153,7 +153,9 @@ def _snapshot(
         contents[main] = books.path.read_bytes() + include.encode()
     manifests = [s.manifest for s in seals if s.manifest] + [seal.manifest_path]
     filenames = sorted({*booked[1]["include"], str(directory / SEALS_FILE)})
-    records = snap.file_records(booked[0], filenames, end, books.directory, contents, manifests)
+    records = snap.file_records(
+        booked[0], loaded.files, filenames, end, books.directory, contents, manifests
+    )
     previous = next((s for s in reversed(seals) if s.snapshot), None)
     previous_files = directory / snap.files_path(previous.period) if previous else None
     dcontext = snap.skipped_dcontext(
@@ -187,7 +189,7 @@ class Loaded:
 
     books: Books
     booked: tuple[list[data.Directive], dict[str, Any]]  # before the plugins, and the options
-    files: list[FileHashes]  # the entries after the last seal, to the last period's end
+    files: list[FileHashes]  # every entry's hash, by file
     totals: Totals
     breaks: list[Break]
 
@@ -211,8 +213,8 @@ def _ordinal(record: Record) -> int:
 def load_for_close(path: Path, end: datetime.date) -> Loaded:
     """The books loaded as of ``end``, with their entries as they reach the first
     plugin (parsed and booked: what a seal covers, what a snapshot starts from) and
-    the hashes of those dated after the last seal up to ``end``: the close reads
-    and books the files once."""
+    their hashes, once for every month it closes: the close reads and books the
+    files once."""
     captured: list[tuple[list[data.Directive], dict[str, Any]]] = []
 
     def keep_booked(entries: list[data.Directive], options: dict[str, Any]) -> None:
@@ -221,11 +223,8 @@ def load_for_close(path: Path, end: datetime.date) -> Loaded:
     with plugins_as_of(end):
         books = load(path, before_plugins=keep_booked)
     (booked,) = captured
-    seals, _ = read_seals(booked[0])
-    after = seals[-1].end if seals else datetime.date.min
     root = os.path.dirname(os.path.abspath(booked[1]["filename"]))
-    unsealed = [entry for entry in booked[0] if after < entry.date <= end]
-    files = entry_hashes(unsealed, booked[1]["include"], root)
+    files = entry_hashes(booked[0], booked[1]["include"], root)
     breaks, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
     return Loaded(books, booked, files, Totals(books.entries), breaks)
 

@@ -54,6 +54,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ from beancount.parser import parser, printer
 from ledger import meta as keys
 from ledger.breaks.model import BREAK, RESOLVED
 from ledger.close.canonical import entry_digest
-from ledger.close.hashes import is_seal
+from ledger.close.hashes import FileHashes, is_seal
 from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.documents import path_in_books
 from ledger.meta import get_source, get_source_sha256
@@ -74,6 +75,7 @@ SNAPSHOT = "snapshot"
 SNAPSHOT_NAME = "snapshot.beancount"
 FILES_NAME = "snapshot-files.tsv"
 FROM_KEY = "snapshot-from"  # where a carried entry was read, restored by the load
+RANK_KEY = "snapshot-rank"  # a summary posting's place in the account's inventory
 # Data a Custom entry carries: alive ones are in the snapshot, the rest are summed up.
 DATA_CUSTOMS = frozenset({BREAK, RESOLVED})
 _DIRECTIVE_RE = re.compile(rb"^\s*(include|option|plugin)\s", re.MULTILINE)
@@ -231,19 +233,47 @@ def balances(
     return {account: inv for account, inv in sorted(found.items()) if not _empty(inv)}
 
 
+def booking_order(
+    booked: Iterable[data.Directive], end: datetime.date, alive: Alive
+) -> dict[str, dict[tuple[Any, ...], int]]:
+    """Where each lot of each account stands in the inventory Beancount books with (the
+    entries as parsed, before the plugins re-date them): FIFO takes lots of the same
+    date in that order."""
+    found: dict[str, dict[tuple[Any, ...], int]] = defaultdict(dict)
+    for entry in booked:
+        if entry.date > end or not isinstance(entry, data.Transaction) or alive.holds(entry):
+            continue
+        for posting in entry.postings:
+            if posting.cost is not None and posting.units is not None:
+                lots = found[posting.account]
+                lots.setdefault((posting.units.currency, posting.cost), len(lots))
+    return found
+
+
 def summary_entry(
     period: str,
     end: datetime.date,
     day: datetime.date,
     by_account: Mapping[str, inventory.Inventory],
+    order: Mapping[str, Mapping[tuple[Any, ...], int]],
 ) -> data.Transaction:
+    """The summary: each account's positions in the order Beancount books with
+    (``order``); where the plugins' order differs (the one reports show), each
+    posting says its place there (``snapshot-rank``), which the load restores."""
     meta = data.new_metadata("<snapshot>", 0)
     postings = []
     for account, inv in by_account.items():
         positions: list[Position] = inv.get_positions()  # type: ignore[no-untyped-call]
-        # in the order the full load's inventory holds them, which reports show
-        for position in positions:
-            postings.append(data.Posting(account, position.units, position.cost, None, None, None))
+        lots = order.get(account, {})
+        written = sorted(
+            range(len(positions)),
+            key=lambda i: lots.get((positions[i].units.currency, positions[i].cost), len(lots)),
+        )
+        ranked = written != sorted(written)
+        for i in written:
+            position = positions[i]
+            rank = {RANK_KEY: Decimal(i)} if ranked else None
+            postings.append(data.Posting(account, position.units, position.cost, None, None, rank))
     narration = f"Snapshot {period}: balances at {end} less the entries carried below"
     return data.Transaction(
         meta, day, flags.FLAG_SUMMARIZE, None, narration, frozenset(), frozenset(), postings
@@ -302,7 +332,8 @@ def snapshot_body(
             *(entry.date - datetime.timedelta(days=1) for entry in asserted),
         ]
     )
-    summary = summary_entry(period, end, day, balances(processed, end, alive))
+    order = booking_order(booked, end, alive)
+    summary = summary_entry(period, end, day, balances(processed, end, alive), order)
     last_prices = price_ops.get_last_price_entries(  # type: ignore[no-untyped-call]
         list(booked), end + datetime.timedelta(days=1)
     )
@@ -367,6 +398,7 @@ def sealed_entries_digest(entries: Iterable[data.Directive], end: datetime.date,
 
 def file_records(
     booked: Sequence[data.Directive],
+    hashes: Sequence[FileHashes],
     filenames: Sequence[str],
     end: datetime.date,
     books_dir: Path,
@@ -376,8 +408,12 @@ def file_records(
     """The record of each file the books include, of each manifest and of each
     archived document an entry up to ``end`` cites (paths in the books); ``contents``
     gives a file's bytes as the close leaves them (the main file may get a line
-    appended), None for the seals file, whose bytes are not recorded."""
-    root = str(books_dir.absolute())
+    appended), None for the seals file, whose bytes are not recorded; ``hashes``: the
+    canonical hashes of ``booked`` by file, as the seal was computed from them."""
+    digests = {
+        file.filename: [digest for day, _, digest in file.records if day <= end.toordinal()]
+        for file in hashes
+    }
     by_file: dict[str, list[data.Directive]] = {name: [] for name in filenames}
     for entry in booked:
         found = by_file.get(entry.meta.get("filename"))  # type: ignore[arg-type]
@@ -398,7 +434,7 @@ def file_records(
                 path=path_in_books(name, books_dir),
                 sha256=hashlib.sha256(text).hexdigest() if text is not None else UNSTABLE,
                 mode=SKIP if skip else PARSE,
-                sealed=sealed_entries_digest(entries, end, root),
+                sealed=sealed_digest(digests.get(name, ())),
             )
         )
     for manifest in manifests:
@@ -517,6 +553,7 @@ def snapshot_problems(
     if body != expected:
         problems.append(
             f"{snapshot_path(seal.period)} differs from the books' state at {seal.end} "
-            f"(rebuilt from the whole history); {hint}"
+            f"rebuilt from the whole history: the books (see the seals) or the snapshot "
+            f"changed since the close; {hint}"
         )
     return problems

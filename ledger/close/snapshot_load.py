@@ -26,6 +26,7 @@ The cost is reading the sealed files' bytes and parsing the open period.
 
 from __future__ import annotations
 
+import datetime
 import glob
 import hashlib
 import os
@@ -45,6 +46,7 @@ from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
+from ledger.documents import OutsideBooks, inside_books
 from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
@@ -119,9 +121,20 @@ def _carried(entries: list[data.Directive], books_dir: Path) -> list[data.Direct
         else:
             meta["lineno"] = 0
             if isinstance(entry, data.Transaction):
-                meta[_ORDER] = {_key(p): i for i, p in enumerate(entry.postings)}
+                meta[_ORDER] = _report_order(entry.postings)
         out.append(entry._replace(meta=meta))
     return out
+
+
+def _report_order(postings: list[data.Posting]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Each summary posting's place: its account's first line, then its rank."""
+    first: dict[str, int] = {}
+    order = {}
+    for i, posting in enumerate(postings):
+        rank = (posting.meta or {}).get(snap.RANK_KEY)
+        start = first.setdefault(posting.account, i)
+        order[_key(posting)] = (start, int(rank) if rank is not None else i)
+    return order
 
 
 def _walk(
@@ -173,7 +186,11 @@ def _walk(
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
         if record.mode == snap.BYTES:
-            if stamps.value(Path(full), _sha256) != record.sha256:
+            try:  # inside the books, reached through no symbolic link, as check wants
+                where = inside_books(books_dir, path, "file")
+            except OutsideBooks as exc:
+                raise Fallback(str(exc)) from None
+            if stamps.value(where, _sha256) != record.sha256:
                 raise Fallback(f"{path} changed since the close")
         elif full not in seen:
             raise Fallback(f"{path} is no longer included")
@@ -193,15 +210,17 @@ def load_books(
     path: Path,
     *,
     full: bool = False,
+    since: datetime.date | None = None,
     hardcore: bool = True,
     log_timings: Callable[[str], None] | None = None,
 ) -> Books:
     """The open-period load (:func:`load_open_period`) unless ``full`` or
-    ``BACKOFFICE_FULL`` asks for the whole history or the sealed history cannot be
-    proven unchanged; then the full load (:func:`ledger.books.load`)."""
+    ``BACKOFFICE_FULL`` asks for the whole history, the caller reads entries from
+    ``since`` on and that day is sealed, or the sealed history cannot be proven
+    unchanged; then the full load (:func:`ledger.books.load`)."""
     if not full and not full_load_forced():
         try:
-            return load_open_period(path, hardcore=hardcore, log_timings=log_timings)
+            return load_open_period(path, since=since, hardcore=hardcore, log_timings=log_timings)
         except (Fallback, OSError, UnicodeDecodeError, ValueError) as why:
             if log_timings is not None:
                 log_timings(f"open-period load not possible ({why}): loading the full books")
@@ -214,22 +233,27 @@ def _key(posting: data.Posting) -> tuple[Any, ...]:
     return (posting.account, posting.units, number, getattr(cost, "date", None))
 
 
-def _in_written_order(entry: data.Directive) -> data.Directive:
-    """The snapshot's summary with its postings in the order it lists them: booking
-    groups a transaction's postings by currency, and the order of an account's lots
-    is the order the full load's inventory holds them (which reports show)."""
+def _in_report_order(entry: data.Directive) -> data.Directive:
+    """The snapshot's summary, booked, with its postings in the order of the full
+    load's inventory after the plugins (which reports show): booking grouped them
+    by currency, and each ``snapshot-rank`` says a lot's place in its account."""
     if entry.meta.get("lineno") != 0 or not isinstance(entry, data.Transaction):
         return entry
     written = entry.meta.get(_ORDER)
     if not isinstance(written, dict):
         return entry
-    postings = sorted(entry.postings, key=lambda p: written.get(_key(p), len(written)))
+    postings = sorted(entry.postings, key=lambda p: written.get(_key(p), (len(written), 0)))
+    postings = [p._replace(meta=None) if p.meta else p for p in postings]
     meta = {k: v for k, v in entry.meta.items() if k != _ORDER}
     return entry._replace(postings=postings, meta=meta)
 
 
 def load_open_period(
-    path: Path, *, hardcore: bool = True, log_timings: Callable[[str], None] | None = None
+    path: Path,
+    *,
+    since: datetime.date | None = None,
+    hardcore: bool = True,
+    log_timings: Callable[[str], None] | None = None,
 ) -> Books:
     """The books at ``path`` from their latest snapshot (see the module docstring);
     raises :class:`Fallback` when the sealed history cannot be proven unchanged."""
@@ -239,13 +263,15 @@ def load_open_period(
     with gc_paused(freeze=True):
         with misc_utils.log_time("prove the sealed history", log_timings, indent=1):
             found = _latest_snapshot(books_dir)
+            if since is not None and since <= found.seal.end:
+                raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
             entries, parse_errors, options = _walk(main, books_dir, found)
         entries += _carried(found.entries, books_dir)
         entries.sort(key=data.entry_sortkey)
         options[OPEN_PERIOD] = OpenPeriod(found.seal.period, found.seal.end, found.seal.digest)
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
-            entries = [_in_written_order(entry) for entry in entries]
+            entries = [_in_report_order(entry) for entry in entries]
         with misc_utils.log_time("run_transformations", log_timings, indent=1):
             entries, errors = loader.run_transformations(
                 entries, parse_errors + booking_errors, options, log_timings
