@@ -8,7 +8,7 @@ includes), the demo's ``accounts.beancount`` and ``commodities.beancount``
 copied as they are, ``opening.beancount`` (opening cash), one
 ``imported/YYYY-MM.beancount`` per month and a ``backoffice.toml``.
 
-The books hold exactly ``--size`` transactions (``10k``, ``100k``, ``300k`` or
+The books hold exactly ``--size`` transactions (``10k``, ``30k``, ``100k``, ``300k`` or
 a number), about 70 per business day from the first business day after the
 chart of accounts opens:
 
@@ -28,13 +28,20 @@ chart of accounts opens:
   transfers between each bank account and the custody cash account of its
   currency that keep every cash account at or above its ``cash-floor`` at the
   end of every day, counting every payment already due;
-- balance assertions on the 1st and 16th of each month for the cash accounts
-  and monthly per security; no trade in a security is pending across its
-  assertion date, so the assertions hold under the settlement-date and the
-  trade-date policy alike.
+- what the firm's statements give at every month end, as balance assertions
+  on the 1st of the next month: each cash account's balance (the banks' and
+  the custodian's cash statements) and each security's position (the
+  custodian's statement, which counts settled trades: under the trade-date
+  policy of ``backoffice.toml``, or without the plugins that re-date trades
+  to S, the books count a trade from T, so the assertion does too); the cash
+  accounts also on the 16th. Trades stay
+  pending across month ends, as they do in a firm's books.
 
-Every trade is settled by the last day; ``as-of`` in ``backoffice.toml`` is
-that day. The same seed, size and demo books give byte-identical output.
+So every month closes clean (``backoffice close``'s checklist: a passing
+assertion per reconciled account and currency at the period end, no fail, no
+open break, nothing in suspense). Every trade is settled by the last day;
+``as-of`` in ``backoffice.toml`` is that day. The same seed, size and demo
+books give byte-identical output.
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ from ledger.settlement.cycles import EU_MARKETS, US_MARKETS, CycleBook
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_BOOKS = REPO / "books"
-SIZES = {"10k": 10_000, "100k": 100_000, "300k": 300_000}
+SIZES = {"10k": 10_000, "30k": 30_000, "100k": 100_000, "300k": 300_000}
 # The currency a listing trades in, by market (ISO 10383 MIC).
 MARKET_CURRENCY = {**dict.fromkeys(US_MARKETS, "USD"), **dict.fromkeys(EU_MARKETS, "EUR")}
 
@@ -78,7 +85,7 @@ class GenerateError(Exception):
 
 
 def parse_size(text: str) -> int:
-    """``10k``, ``100k``, ``300k`` or a number of transactions (at least 10)."""
+    """``10k``, ``30k``, ``100k``, ``300k`` or a number of transactions (at least 10)."""
     size = SIZES.get(text.lower())
     if size is None:
         if not text.isdigit() or int(text) < 10:
@@ -106,7 +113,6 @@ class Security:
     asset_class: str
     currency: str
     exchange: Calendars  # the days it trades
-    assert_day: int  # day of the month of its balance assertion
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,6 @@ def read_firm(demo: Path) -> Firm:
                     str(entry.meta["asset-class"]),
                     MARKET_CURRENCY[market],
                     cycles.exchange_calendar(market),
-                    1 + (5 * len(securities)) % 28,
                 )
             )
     if not securities:
@@ -249,6 +254,7 @@ class Generator:
     firm: Firm
     seed: int
     size: int
+    from_trade_date: bool  # the books count a trade's securities from T, not S
     cycles: CycleBook = field(init=False)
     rng: random.Random = field(init=False)
     files: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -260,7 +266,8 @@ class Generator:
         default_factory=lambda: defaultdict(list)
     )
     lots: dict[str, list[Lot]] = field(default_factory=dict)
-    held: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)  # traded, from T
+    settled: dict[str, int] = field(default_factory=dict)  # from S: the custodian's figure
     prices: dict[str, int] = field(default_factory=dict)
     monthly: dict[str, tuple[int, int]] = field(default_factory=dict)
     trades: int = 0
@@ -273,6 +280,7 @@ class Generator:
         for security in self.firm.securities:
             self.lots[security.symbol] = []
             self.held[security.symbol] = 0
+            self.settled[security.symbol] = 0
             self.prices[security.symbol] = self.rng.randint(20_00, 400_00)
 
     # Writing ---------------------------------------------------------------
@@ -363,20 +371,24 @@ class Generator:
                 )
 
     def assertions(self, day: datetime.date) -> None:
+        """The statements' balances at the start of ``day`` (Beancount's balance is
+        checked before the day's entries): on the 1st, the month-end statements."""
         if day.day in (1, 16):
             for desk in self.firm.desks.values():
                 for account in (desk.bank, desk.custody):
                     cash = money(self.actual[account])
                     self.emit(day, f"{day} balance {account:<40} {cash} {desk.currency}\n")
-        for security in self.firm.securities:
-            if day.day == security.assert_day:
-                held = self.held[security.symbol]
-                account = self.firm.securities_account
-                self.emit(day, f"{day} balance {account:<40} {held} {security.symbol}\n")
+        if day.day == 1:
+            position = self.held if self.from_trade_date else self.settled
+            account = self.firm.securities_account
+            for security in self.firm.securities:
+                units = position[security.symbol]
+                self.emit(day, f"{day} balance {account:<40} {units} {security.symbol}\n")
 
     def settle(self, day: datetime.date) -> None:
         for item in self.due.pop(day, []):
             self.pending -= 1
+            self.settled[item.symbol] += item.quantity if item.side == "buy" else -item.quantity
             desk = item.desk
             self.actual[desk.custody] += item.cash
             if item.cash > 0:
@@ -477,10 +489,6 @@ class Generator:
         desk = self.firm.desks[security.currency]
         cycle = self.cycles.cycle(security.market, security.asset_class, [desk.currency], day)
         settle = add_business_days(cycle.calendars, day, cycle.days)
-        for month_start in (day.replace(day=1), (day.replace(day=28) + datetime.timedelta(4))):
-            check = month_start.replace(day=security.assert_day)
-            if day < check <= settle:
-                return  # would be pending across its balance assertion
         symbol = security.symbol
         held = self.held[symbol]
         price = self.prices[symbol]
@@ -581,7 +589,8 @@ def config_text(firm: Firm, as_of: datetime.date, command: str) -> str:
 
 def render(firm: Firm, size: int, seed: int, *, plugins: bool = True) -> dict[str, str]:
     """The books as file name -> text."""
-    generator = Generator(firm, seed, size)
+    trade_date = not plugins or firm.config.settlement.policy == "trade-date"
+    generator = Generator(firm, seed, size, trade_date)
     generator.run()
     flags = "" if plugins else " --no-plugins"
     command = f"bench/generate.py --size {size} --seed {seed}{flags}"
@@ -626,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--size",
         type=parse_size,
         default=SIZES["10k"],
-        help="10k, 100k, 300k or a number of transactions (default 10k)",
+        help="10k, 30k, 100k, 300k or a number of transactions (default 10k)",
     )
     args.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     args.add_argument(

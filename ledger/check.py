@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,9 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from ledger import meta as keys
-from ledger.books import Books, load
+from ledger.books import Books
 from ledger.close.guard import seal_guard
+from ledger.close.snapshot_load import load_books
 from ledger.close.verify import document_errors
 from ledger.config import CONFIG_NAME, Config
 from ledger.errors import BooksError, error_location
@@ -62,14 +64,21 @@ def config_errors(config: Config, books: Books) -> list[BooksError]:
 
 
 def run_check(
-    path: Path, config: Config, log_timings: Callable[[str], None] | None = None
+    path: Path,
+    config: Config,
+    log_timings: Callable[[str], None] | None = None,
+    *,
+    full: bool = False,
+    since: datetime.date | None = None,
 ) -> tuple[Books, Sequence[Any]]:
     """Load the books and collect Beancount's errors, the config's, what leaves a seal
     unverified (:func:`ledger.close.guard.seal_guard`) and the archived documents
     that changed (:func:`ledger.close.verify.document_errors`); ``log_timings`` gets a
-    line per step of the load (:func:`ledger.books.load`)."""
+    line per step of the load. The books are loaded from their latest snapshot on
+    unless ``full`` or ``since`` (the as-of date) is sealed
+    (:func:`ledger.close.snapshot_load.load_books`)."""
 
-    books = load(path, log_timings=log_timings)
+    books = load_books(path, full=full, since=since, log_timings=log_timings)
     found = [*books.errors, *config_errors(config, books), *seal_guard(books)]
     found += document_errors(books)
     # the guard repeats plugins.period_lock's own error when it is not first

@@ -18,6 +18,7 @@ from ledger.as_of import AS_OF_ENV, UsageError, parse_date
 from ledger.breaks.cli import breaks
 from ledger.cash.cli import cash
 from ledger.close.cli import audit, close, sign_off, verify
+from ledger.close.snapshot_load import FULL_ENV
 from ledger.context import BOOKS_ENV, DATE, AppContext, pass_app
 from ledger.errors import errors_json, format_error, sort_errors
 from ledger.imports.cli import import_, imports, reclassify
@@ -52,11 +53,17 @@ class _Commands(click.Group):
     show_default=True,
     help=f"The books' main file (or set {BOOKS_ENV}).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Load the books' whole history, not the latest close's snapshot and the open "
+    f"period after it (or set {FULL_ENV}=1). close, verify, audit and imports always do.",
+)
 @click.version_option(__version__, prog_name="backoffice")
 @click.pass_context
-def main(ctx: click.Context, books_path: Path) -> None:
+def main(ctx: click.Context, books_path: Path, full: bool) -> None:
     """Back-office accounting and cash management on Beancount books."""
-    ctx.obj = AppContext(books_path=books_path)
+    ctx.obj = AppContext(books_path=books_path, full=full)
     # Commands publish the as-of date to the plugins through the environment;
     # put it back when the command ends, so one invocation never leaks into the next.
     previous = os.environ.get(AS_OF_ENV)
@@ -139,12 +146,14 @@ def check(
 
     path = app.require_books()
     config = app.config
-    app.as_of(as_of_option)
+    as_of = app.as_of(as_of_option)
 
     def log(line: str) -> None:
         click.echo(line, err=True)
 
-    books, errors = run_check(path, config, log_timings=log if timings else None)
+    books, errors = run_check(
+        path, config, log_timings=log if timings else None, full=app.full, since=as_of
+    )
     errors = sort_errors(errors)
     # Young fails are warnings: printed, but the exit status stays 0. Only the settlement
     # plugin flags them: books without it are not read again for them.
@@ -199,7 +208,7 @@ def serve(app: AppContext, host: str, port: int, read_only: bool, allow_remote: 
     _ = app.config
     app.as_of(None)
     click.echo(f"Serving {path} on http://{host}:{port} ({'read-only' if read_only else 'edit'})")
-    run(path, host=host, port=port, read_only=read_only)
+    run(path, host=host, port=port, read_only=read_only, full=app.full)
 
 
 main.add_command(import_)

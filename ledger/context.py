@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 import click
 
 from ledger.as_of import AS_OF_ENV, UsageError, resolve_as_of
-from ledger.books import DEFAULT_BOOKS, Books, load
+from ledger.books import DEFAULT_BOOKS, Books
 from ledger.close.guard import seal_guard
+from ledger.close.snapshot_load import load_books
 from ledger.config import Config, ConfigError, load_config
 from ledger.errors import format_error
 from ledger.writer import BooksWriter
@@ -27,6 +28,7 @@ class AppContext:
     """Per-invocation state, hung on click's context object."""
 
     books_path: Path = DEFAULT_BOOKS
+    full: bool = False  # --full: load the whole history, not the latest snapshot on
     _config: Config | None = field(default=None, repr=False)
 
     @property
@@ -57,18 +59,30 @@ class AppContext:
         return as_of
 
     def open_books(
-        self, as_of: datetime.date | None = None, *, hardcore: bool = True, guard: bool = True
+        self,
+        as_of: datetime.date | None = None,
+        *,
+        hardcore: bool = True,
+        guard: bool = True,
+        full: bool = False,
+        since: datetime.date | None = None,
     ) -> Opened:
         """How a command that reads the books starts: the books file checked, the config
         read (a bad one is a usage error), the as-of date resolved and published to the
         plugins, then the books loaded (``hardcore``: with Beancount's extra validations,
         which change no entry; reports that only read entries skip them). Books whose
         seals would go unverified are refused (:class:`SealsUnverified`) unless the
-        command reports that itself (``guard=False``: ``verify``)."""
+        command reports that itself (``guard=False``: ``verify``). The books are
+        loaded from their latest snapshot on (:func:`ledger.close.snapshot_load.load_books`)
+        unless ``--full``, ``BACKOFFICE_FULL`` or the command wants the whole history
+        (``full``: its answer sums up all of it; ``since``: it reads the entries from
+        that day on, which may be sealed) or the as-of date is sealed."""
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
-        books = load(path, hardcore=hardcore)
+        # an as-of date inside the sealed history needs the entries before it
+        since = day if since is None else min(since, day)
+        books = load_books(path, full=full or self.full, since=since, hardcore=hardcore)
         problems = seal_guard(books) if guard else []
         if problems:
             raise SealsUnverified(problems)

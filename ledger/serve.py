@@ -13,15 +13,18 @@ books without that line are served without them, with a hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import fava.core as fava_core
 from cheroot.wsgi import Server
 from fava.application import create_app
 
 from ledger.books import Books
 from ledger.close.guard import seal_guard
+from ledger.close.snapshot_load import load_books
 from ledger.context import SealsUnverified
 from ledger.fava_edit import guard_edits
 from ledger.gcpause import gc_paused
@@ -33,10 +36,26 @@ EXTENSION_HINT = (
 )
 
 
-def create_fava_app(books: Path, *, read_only: bool, load: bool = False) -> Any:
+def _loader(full: bool) -> Callable[..., tuple[Any, Any, Any]]:
+    """Fava's loader, replaced: the books from the latest snapshot on
+    (:func:`ledger.close.snapshot_load.load_books`) unless ``full``."""
+
+    def load_uncached(path: str, *, is_encrypted: bool) -> tuple[Any, Any, Any]:
+        books = load_books(Path(path), full=full, hardcore=False)
+        return books.entries, books.errors, books.options
+
+    return load_uncached
+
+
+def create_fava_app(books: Path, *, read_only: bool, load: bool = False, full: bool = False) -> Any:
     """The Fava WSGI app for ``books``; ``load`` reads the books now rather than on the
     first request. An editing app writes only under the books' lock and never into a
-    sealed period (:mod:`ledger.fava_edit`); it loads the books now."""
+    sealed period (:mod:`ledger.fava_edit`); it loads the books now. Fava loads (and
+    reloads, when a file changes) the books from their latest snapshot on unless
+    ``full``; a time filter earlier than the snapshot then asks for ``--full``
+    (:mod:`ledger.fava_ext.open_period`)."""
+    # Fava has no hook for its loader; the serving process has one app.
+    fava_core.load_uncached = _loader(full)  # type: ignore[attr-defined]
     with gc_paused(freeze=True):
         # Beancount's loader asserts an absolute path; `--books books/main.beancount` is not.
         app = create_app([str(books.absolute())], read_only=read_only, load=load)
@@ -75,9 +94,9 @@ def has_review_pages(app: Any) -> bool:
     )
 
 
-def serve(books: Path, *, host: str, port: int, read_only: bool) -> None:
+def serve(books: Path, *, host: str, port: int, read_only: bool, full: bool = False) -> None:
     """Serve Fava until interrupted."""
-    app = create_fava_app(books, read_only=read_only, load=True)
+    app = create_fava_app(books, read_only=read_only, load=True, full=full)
     problems = seal_problems(app)
     if problems:
         raise SealsUnverified(problems)

@@ -24,6 +24,11 @@ Reordering, reformatting or splitting the files changes nothing. The hashes are
 of the entries as parsed and booked, before any other plugin changes them (see
 :mod:`ledger.close.hashes`), so this plugin must be listed first; listed after
 another plugin it reports a configuration error and verifies nothing.
+
+Loaded from a snapshot (:mod:`ledger.close.snapshot_load`), the books hold only
+the entries after it: the loader has proven the seals up to the snapshot from
+the files' bytes, and this plugin verifies the seals after it, chained from the
+snapshot's seal.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger.close.hashes import entry_hashes, plugin_order_error
+from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, entry_hashes, plugin_order_error
 from ledger.close.seal import read_seals, verify_chain
 from ledger.errors import BooksError
 
@@ -63,7 +68,15 @@ def period_lock(
         )
         return entries, errors
     root = os.path.dirname(os.path.abspath(options_map["filename"]))
-    files = entry_hashes(entries, filenames, root)
-    for state in verify_chain(seals, files, Path(root)):
+    hashed = entries
+    start = options_map.get(OPEN_PERIOD)
+    if isinstance(start, OpenPeriod):
+        # An open-period load proved the seals up to its snapshot from the files'
+        # bytes; the later ones cover entries it holds in full.
+        seals = [seal for seal in seals if seal.end > start.end]
+        hashed = [entry for entry in entries if entry.date > start.end]
+    files = entry_hashes(hashed, filenames, root)
+    first = (start.digest, start.end) if isinstance(start, OpenPeriod) else None
+    for state in verify_chain(seals, files, Path(root), first):
         errors.extend(state.problems)
     return entries, errors

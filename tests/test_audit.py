@@ -87,6 +87,8 @@ def test_close_commit_lists_each_document_and_its_sha256(repo: Path) -> None:
         "closes/2026-10/entries.tsv",
         "closes/2026-10/income-statement.csv",
         "closes/2026-10/income-statement.txt",
+        "closes/2026-10/snapshot-files.tsv",
+        "closes/2026-10/snapshot.beancount",
         "closes/2026-10/stock-record.csv",
         "closes/2026-10/stock-record.txt",
         "closes/2026-10/trial-balance.csv",

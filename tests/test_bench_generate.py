@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from beancount.core import data
 
 from bench.generate import Firm, read_firm, render, write
 from ledger.books import Books, load
+from ledger.config import parse_config
 from ledger.meta import get_cash_floor
 from tests.conftest import DEMO_BOOKS
 
@@ -85,12 +87,14 @@ def test_balance_assertions_on_every_cash_account_and_each_security(
         ("Assets:Bank:Rheinbank:EUR", "EUR"),
         ("Assets:Custody:Custodia:Cash:EUR", "EUR"),
     }
-    securities = {e.amount.currency for e in balances if e.account.endswith(":Securities")}
-    assert securities == {s.symbol for s in firm.securities}
-    # Cash on the 1st and 16th of each month, from the first after the opening.
+    held = [e for e in balances if e.account.endswith(":Securities")]
+    assert {e.amount.currency for e in held} == {s.symbol for s in firm.securities}
+    # Cash on the 1st and 16th of each month, from the first after the opening;
+    # every security on the 1st: the month-end statements.
     days = sorted({e.date for e in balances if e.amount.currency == "USD"})
     assert days[:2] == [datetime.date(2026, 1, 16), datetime.date(2026, 2, 1)]
     assert {day.day for day in days} == {1, 16}
+    assert {e.date for e in held} == {day for day in days if day.day == 1}
 
 
 def test_trades_carry_the_settlement_vocabulary_and_settle_on_s(bare: Books) -> None:
@@ -177,15 +181,36 @@ def test_write_refuses_a_directory_with_files(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_assertions_hold_under_the_trade_date_policy_too(
-    files: dict[str, str], tmp_path: Path
+def test_trades_stay_pending_across_month_ends(bare: Books) -> None:
+    """As in a firm's books: the custodian's month-end position leaves them out."""
+    across = [
+        e
+        for e in transactions(bare)
+        if "settle-date" in e.meta and e.meta["settle-date"].month != e.date.month
+    ]
+    assert across
+
+
+def test_under_the_trade_date_policy_the_assertions_count_trades_from_t(
+    firm: Firm, files: dict[str, str], tmp_path: Path
 ) -> None:
+    """The settlement-date books' security assertions fail under the trade-date
+    policy (a trade pending at the month end counts there); books generated for
+    that policy assert what it counts, and load clean."""
     config = files["backoffice.toml"]
     assert 'policy = "settlement-date"' in config
-    write(
-        {**files, "backoffice.toml": config.replace('"settlement-date"', '"trade-date"')}, tmp_path
+    text = firm.config_text.replace('"settlement-date"', '"trade-date"')
+    trade_date = replace(
+        firm, config_text=text, config=parse_config(text, DEMO_BOOKS / "backoffice.toml")
     )
-    assert load(tmp_path / "main.beancount").errors == []
+    write(
+        {**files, "backoffice.toml": config.replace('"settlement-date"', '"trade-date"')},
+        tmp_path / "mixed",
+    )
+    failing = load(tmp_path / "mixed" / "main.beancount").errors
+    assert failing and {type(error).__name__ for error in failing} == {"BalanceError"}
+    write(render(trade_date, SIZE, seed=7), tmp_path / "trade-date")
+    assert load(tmp_path / "trade-date" / "main.beancount").errors == []
 
 
 def test_the_floor_benchmarks_least_pass_re_dates_as_the_plugin_does(bare: Books) -> None:

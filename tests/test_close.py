@@ -133,6 +133,8 @@ def test_close_writes_reports_and_seal_that_tie_to_the_books(books: Path) -> Non
         "closes/2026-10/entries.tsv",
         "closes/2026-10/income-statement.csv",
         "closes/2026-10/income-statement.txt",
+        "closes/2026-10/snapshot-files.tsv",
+        "closes/2026-10/snapshot.beancount",
         "closes/2026-10/stock-record.csv",
         "closes/2026-10/stock-record.txt",
         "closes/2026-10/trial-balance.csv",
@@ -400,14 +402,27 @@ def test_a_chain_of_three_months_verifies(books: Path) -> None:
     assert lines[0].startswith("2026-10  start..2026-10-31  8 entries") and lines[0].endswith("ok")
     assert lines[1].startswith("2026-11  2026-11-01..2026-11-30  2 entries")
     assert lines[1].endswith("BROKEN")
-    assert lines[2].startswith("    books/closes.beancount:9: period 2026-11 is sealed")
+    assert lines[2].startswith("    books/closes.beancount:10: period 2026-11 is sealed")
     assert lines[3].startswith(
-        "    books/october.beancount:15: period 2026-11 is sealed (closes.beancount:9): this "
+        "    books/october.beancount:15: period 2026-11 is sealed (closes.beancount:10): this "
         "entry was changed after the close"
     )
     assert lines[4].startswith("2026-12  2026-12-01..2026-12-31  2 entries")
     assert lines[4].endswith("ok")
-    assert len(lines) == 5
+    # the snapshots of the periods after the change no longer match the books
+    assert lines[5:] == [
+        "2026-10  snapshot  ok",
+        "2026-11  snapshot  MISMATCH",
+        "    closes/2026-11/snapshot.beancount differs from the books' state at 2026-11-30 "
+        "rebuilt from the whole history: the books (see the seals) or the snapshot changed "
+        "since the close; delete it (commands then load the whole history) or restore it "
+        "from git",
+        "2026-12  snapshot  MISMATCH",
+        "    closes/2026-12/snapshot.beancount differs from the books' state at 2026-12-31 "
+        "rebuilt from the whole history: the books (see the seals) or the snapshot changed "
+        "since the close; delete it (commands then load the whole history) or restore it "
+        "from git",
+    ]
 
 
 def test_bad_period_is_a_usage_error(books: Path) -> None:
@@ -448,6 +463,8 @@ def test_close_report_shows_the_seals_and_the_next_period(books: Path) -> None:
             "entries.tsv",
             "income-statement.csv",
             "income-statement.txt",
+            "snapshot-files.tsv",
+            "snapshot.beancount",
             "stock-record.csv",
             "stock-record.txt",
             "trial-balance.csv",

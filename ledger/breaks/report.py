@@ -8,6 +8,7 @@ from typing import Any
 
 from ledger.books import Books
 from ledger.breaks.model import Break, age, overdue, read_breaks
+from ledger.close.sealed_periods import sealed_periods
 from ledger.config import Config
 from ledger.errors import error_to_json
 
@@ -37,12 +38,19 @@ def breaks_report(
 ) -> dict[str, Any]:
     """Breaks found on or before ``as_of``; ``status`` keeps ``open`` or ``resolved`` ones.
 
-    A break resolved after ``as_of`` counts as open as of that date.
+    A break resolved after ``as_of`` counts as open as of that date. A break resolved
+    by the end of the last sealed period is left out once ``as_of`` is after it: it
+    is closed with that period, and the books loaded from the close's snapshot no
+    longer hold it (:mod:`ledger.close.snapshot`).
     """
     breaks, errors = read_breaks(books.entries)
+    sealed = sealed_periods(books.entries).last_end
+    closed = sealed if sealed is not None and as_of > sealed else None
     rows = []
     for item in breaks:
         if item.date > as_of:
+            continue
+        if closed is not None and item.resolved is not None and item.resolved <= closed:
             continue
         if item.resolved is not None and item.resolved > as_of:
             item = replace(item, resolved=None, resolution=None)

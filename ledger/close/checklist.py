@@ -34,7 +34,7 @@ from ledger.breaks.model import Break, age, read_breaks
 from ledger.check import config_errors
 from ledger.close.seal import Seal, period_bounds
 from ledger.close.sign_off import read_sign_offs
-from ledger.close.statements import balances
+from ledger.close.statements import Totals
 from ledger.config import Config
 from ledger.errors import BooksError, error_location
 from ledger.settlement.state import trade_states
@@ -138,7 +138,7 @@ def books_blockers(books: Books, config: Config, end: datetime.date) -> list[Blo
 
 
 def balance_blockers(
-    books: Books, config: Config, start: datetime.date, end: datetime.date
+    books: Books, config: Config, start: datetime.date, end: datetime.date, totals: Totals
 ) -> list[Blocker]:
     """A passing balance assertion at the period end per reconciled account and currency.
 
@@ -150,7 +150,7 @@ def balance_blockers(
     day_after = end + datetime.timedelta(days=1)
     opens: dict[str, data.Open] = {}
     closed: set[str] = set()
-    for entry in books.entries:
+    for entry in totals.entries[: totals.upto(end)]:
         if (
             isinstance(entry, data.Open)
             and entry.date <= end
@@ -162,15 +162,15 @@ def balance_blockers(
     failing = {error_location(error) for error in books.errors}
     asserted: dict[tuple[str, str], data.Balance] = {}
     last_posting: dict[tuple[str, str], datetime.date] = {}
-    for entry in books.entries:
-        if isinstance(entry, data.Balance) and start < entry.date <= day_after:
+    for entry in totals.between(start, day_after):
+        if isinstance(entry, data.Balance) and start < entry.date:
             asserted[(entry.account, entry.amount.currency)] = entry  # the last one wins
-        elif isinstance(entry, data.Transaction) and start <= entry.date <= end:
+        elif isinstance(entry, data.Transaction) and entry.date <= end:
             for posting in entry.postings:
                 if posting.units is not None:
                     last_posting[(posting.account, posting.units.currency)] = entry.date
     held: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for (account, currency), amount in balances(books.entries, None, end, at_cost=False).items():
+    for (account, currency), amount in totals.balances(None, end, at_cost=False).items():
         held[account][currency] = amount
     blockers = []
     for account, opened in sorted(opens.items()):
@@ -254,19 +254,19 @@ def fail_blockers(
     return blockers
 
 
-def suspense_blockers(books: Books, config: Config, end: datetime.date) -> list[Blocker]:
+def suspense_blockers(config: Config, end: datetime.date, totals: Totals) -> list[Blocker]:
     suspense = config.accounts.suspense
     left = {
         currency: amount
-        for (account, currency), amount in balances(books.entries, None, end).items()
+        for (account, currency), amount in totals.balances(None, end).items()
         if account == suspense or account.startswith(suspense + ":")
     }
     if not left:
         return []
     shown = ", ".join(f"{amount} {currency}" for currency, amount in sorted(left.items()))
     blockers = []
-    for entry in books.entries:
-        if not isinstance(entry, data.Transaction) or entry.date > end:
+    for entry in totals.entries[: totals.upto(end)]:
+        if not isinstance(entry, data.Transaction):
             continue
         if any(
             p.account == suspense or p.account.startswith(suspense + ":") for p in entry.postings
@@ -283,18 +283,30 @@ def suspense_blockers(books: Books, config: Config, end: datetime.date) -> list[
 
 
 def run_checklist(
-    books: Books, config: Config, period: str, as_of: datetime.date, seals: Sequence[Seal]
+    books: Books,
+    config: Config,
+    period: str,
+    as_of: datetime.date,
+    seals: Sequence[Seal],
+    *,
+    totals: Totals | None = None,
+    found: Sequence[Break] | None = None,
 ) -> Checklist:
-    """Every check of the close of ``period``; ``books`` loaded as of the period end."""
+    """Every check of the close of ``period``; ``books`` loaded as of the period end.
+    ``totals`` and the breaks ``found`` in the books, when given, are those of
+    ``books.entries``, shared by the closes of several months."""
     start, end = period_bounds(period)
-    found, _ = read_breaks(books.entries)  # malformed ones: plugins.breaks errors, in books.errors
+    if totals is None:
+        totals = Totals(books.entries)
+    if found is None:
+        found, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
     blockers = [
         *period_blockers(period, as_of, seals, books),
         *books_blockers(books, config, end),
-        *balance_blockers(books, config, start, end),
+        *balance_blockers(books, config, start, end, totals),
         *fail_blockers(books, found, config, end),
         *break_blockers(found, config, end),
-        *suspense_blockers(books, config, end),
+        *suspense_blockers(config, end, totals),
         *sign_off_blockers(books, config, period, as_of),
     ]
     return Checklist(period, blockers)

@@ -16,7 +16,12 @@ from ledger.writer import LockTimeout
 
 
 @click.command("close")
-@click.argument("period")
+@click.argument("period", required=False)
+@click.option(
+    "--through",
+    metavar="YYYY-MM",
+    help="Close every month not yet sealed up to this one, from one load of the books.",
+)
 @click.option("--dry-run", is_flag=True, help="Run the checklist and show the seal; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
@@ -26,46 +31,58 @@ from ledger.writer import LockTimeout
 @pass_app
 def close(
     app: AppContext,
-    period: str,
+    period: str | None,
+    through: str | None,
     dry_run: bool,
     as_json: bool,
     commit: bool,
     as_of_option: datetime.date | None,
 ) -> None:
-    """Close PERIOD (YYYY-MM): run the checklist, write the reports, seal it."""
+    """Close PERIOD (YYYY-MM): run the checklist, write the reports, seal it.
+
+    With --through YYYY-MM instead of PERIOD: every month not yet sealed up to
+    that one, in order, stopping at the first refused month."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
-    from ledger.close.run import run_close
+    from ledger.close.run import run_close, run_close_through
     from ledger.close.seal import PeriodError, period_bounds
 
     path = app.require_books()
     config = app.config
     as_of = app.as_of(as_of_option)
+    if (period is None) == (through is None):
+        raise UsageError("give either PERIOD or --through YYYY-MM (e.g. close 2026-10)")
+    last = period or through or ""
     try:
-        period_bounds(period)
+        period_bounds(last)
     except PeriodError as exc:
         raise UsageError(str(exc)) from None
     if commit and dry_run:
         raise UsageError("--commit and --dry-run exclude each other: a dry run writes nothing")
     try:
-        result = run_close(path, config, period, as_of, dry_run=dry_run)
+        if period is not None:
+            results = [run_close(path, config, period, as_of, dry_run=dry_run)]
+        else:
+            results = run_close_through(path, config, last, as_of, dry_run=dry_run)
     except LockTimeout as exc:
         raise click.ClickException(str(exc)) from None
-    report = result.to_json(path.parent)
+    reports = [result.to_json(path.parent) for result in results]
     problem = None
-    if result.closed and commit and result.seal is not None:
+    closed = [result for result in results if result.closed and result.seal is not None]
+    if closed and commit:
+        title = ", ".join(f"{r.period}: seal {r.seal.digest}" for r in closed if r.seal)
+        written = sorted({target for result in closed for target in result.written})
         try:
-            report["commit"] = commit_books_change(
-                path.parent, result.written, f"close {period}: seal {result.seal.digest}"
-            )
+            reports[-1]["commit"] = commit_books_change(path.parent, written, f"close {title}")
         except GitError as exc:
             problem = f"the period is closed but not committed: {exc}"
     if as_json:
-        echo_json(report)
+        echo_json(reports[0] if period is not None else {"through": last, "periods": reports})
     else:
-        _print_close(report)
+        for report in reports:
+            _print_close(report)
     if problem:
         click.echo(problem, err=True)
-    sys.exit(0 if result.checklist.ok and problem is None else 1)
+    sys.exit(0 if results[-1].checklist.ok and problem is None else 1)
 
 
 def _print_close(report: dict[str, Any]) -> None:
@@ -104,7 +121,8 @@ def verify(app: AppContext, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.verify import verify_books
 
-    result = verify_books(app.open_books(guard=False).books)
+    opened = app.open_books(guard=False, full=True)
+    result = verify_books(opened.books, opened.config)
     if as_json:
         echo_json(result.to_json())
     else:
@@ -122,7 +140,7 @@ def audit(app: AppContext, ref: str, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.audit import audit as trails_of
 
-    trails = trails_of(app.open_books().books, ref)
+    trails = trails_of(app.open_books(full=True).books, ref)
     if as_json:
         echo_json({"ref": ref, "entries": [trail.to_json() for trail in trails]})
     else:

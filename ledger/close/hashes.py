@@ -13,9 +13,11 @@ So ``plugins.period_lock`` must be the first plugin of ``main.beancount``
 (:func:`plugin_order_error`), and hashes the entries it is handed: no second
 parse. Entries that no books file holds (``beancount.ops.documents`` runs
 before any plugin and adds the files it finds under ``option "documents"``) and
-the seals themselves are left out. ``backoffice close`` and ``verify`` do the
-same from the files (:func:`booked_hashes`: Beancount's own parse and booking,
-no plugin), so they do not depend on the plugin list at all.
+the seals themselves are left out. ``backoffice verify`` does the same from the
+files (:func:`booked_hashes`: Beancount's own parse and booking, no plugin), and
+``backoffice close`` from its one load, on the entries booked and not yet handed
+to any plugin (``ledger.books.load``'s ``before_plugins``), so neither depends on
+the plugin list at all.
 
 There is no cache: booking makes an entry's canonical form depend on the
 entries before it in other files (the lot a ``{}`` reduction takes), so a
@@ -26,6 +28,7 @@ docs/performance.md).
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +37,7 @@ from typing import Any, TypeGuard
 
 from beancount import loader
 from beancount.core import data
-from beancount.parser import booking, parser
+from beancount.parser import booking
 
 from ledger.close.canonical import entry_digest
 from ledger.errors import BooksError
@@ -42,6 +45,19 @@ from ledger.plugin_env import plugin_line
 
 PERIOD_CLOSE = "period-close"
 PERIOD_LOCK = "plugins.period_lock"
+# Set in the options by the open-period load (ledger.close.snapshot_load): the
+# sealed history up to the snapshot is proven, only the later seals are left.
+OPEN_PERIOD = "backoffice_open_period"
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """The snapshot an open-period load started from."""
+
+    period: str
+    end: datetime.date
+    digest: str  # the seal's
+
 
 # (date ordinal, line number, SHA-256 of the canonical text): plain tuples, as
 # a 100k-entry book makes this many of them on every load.
@@ -77,23 +93,23 @@ def entry_hashes(
     return [FileHashes(name, records) for name, records in by_file.items()]
 
 
-def booked_hashes(path: Path, overlay: tuple[Path, str] | None = None) -> list[FileHashes]:
-    """The records of the books at ``path``, parsed and booked by Beancount as
-    its loader does before the first plugin (no plugin runs). ``overlay``: a
-    file and the text it is about to hold, read in its place (``close`` seals
-    the revaluation it writes in the same commit)."""
+def booked_entries(path: Path) -> tuple[list[data.Directive], dict[str, Any]]:
+    """The entries of the books at ``path`` and their options, parsed and booked by
+    Beancount as its loader does before the first plugin (no plugin runs)."""
     main = os.path.abspath(path)
     entries, _, options = loader._parse_recursive([(main, True)], None)
-    filenames = list(options["include"])
-    if overlay is not None:
-        name = os.path.abspath(overlay[0])
-        entries = [entry for entry in entries if entry.meta.get("filename") != name]
-        entries.extend(parser.parse_string(overlay[1], report_filename=name)[0])
-        if name not in filenames:
-            filenames.append(name)
     entries.sort(key=data.entry_sortkey)
     entries, _ = booking.book(entries, options)  # type: ignore[no-untyped-call]
-    return entry_hashes(entries, filenames, os.path.dirname(main))
+    return entries, options
+
+
+def booked_hashes(
+    path: Path, booked: tuple[list[data.Directive], dict[str, Any]] | None = None
+) -> list[FileHashes]:
+    """The records of the books at ``path``, parsed and booked (:func:`booked_entries`,
+    or ``booked`` when the caller has them already)."""
+    entries, options = booked or booked_entries(path)
+    return entry_hashes(entries, options["include"], os.path.dirname(os.path.abspath(path)))
 
 
 def plugin_order_error(options_map: Mapping[str, Any]) -> BooksError | None:

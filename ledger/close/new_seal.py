@@ -49,14 +49,16 @@ class NewSeal:
     count: int
     manifest_path: str
     manifest: str
+    snapshot: str | None = None  # SHA-256 of the snapshot written with it
 
     def entry_text(self) -> str:
+        snapshot = f'  snapshot: "{self.snapshot}"\n' if self.snapshot else ""
         return (
             f'{self.end} custom "{PERIOD_CLOSE}" "{self.period}"\n'
             f'  digest: "{self.digest}"\n'
             f'  previous: "{self.previous}"\n'
             f"  entries: {self.count}\n"
-            f'  manifest: "{self.manifest_path}"\n'
+            f'  manifest: "{self.manifest_path}"\n' + snapshot
         )
 
 

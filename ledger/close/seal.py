@@ -84,6 +84,7 @@ class Seal:
     entries: int | None
     manifest: str | None
     entry: data.Custom = field(repr=False, compare=False)
+    snapshot: str | None = None  # SHA-256 of the snapshot the close wrote beside it
 
     @property
     def meta(self) -> Mapping[str, Any]:
@@ -153,6 +154,7 @@ def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
     if count is not None and not isinstance(count, Decimal | int):
         return None, f"period-close of {period}: entries {count!r} is not a number; {usage}"
     manifest = entry.meta.get("manifest")
+    snapshot = entry.meta.get("snapshot")
     return (
         Seal(
             period=period,
@@ -162,6 +164,7 @@ def _read_seal(entry: data.Custom) -> tuple[Seal | None, str | None]:
             entries=int(count) if count is not None else None,
             manifest=manifest if isinstance(manifest, str) else None,
             entry=entry,
+            snapshot=snapshot if isinstance(snapshot, str) else None,
         ),
         None,
     )
@@ -205,14 +208,18 @@ class SealState:
 
 
 def verify_chain(
-    seals: Sequence[Seal], files: Sequence[FileHashes], books_dir: Path
+    seals: Sequence[Seal],
+    files: Sequence[FileHashes],
+    books_dir: Path,
+    after: tuple[str, datetime.date] | None = None,
 ) -> list[SealState]:
     """Recompute each seal's digest from the files, check the chain, the count and
-    the manifest."""
+    the manifest; ``after`` is the digest and end of a seal proven otherwise, which
+    the first of ``seals`` follows (the open-period load's snapshot)."""
     buckets = covered_ranges([seal.end for seal in seals], files)
     states = []
-    previous_digest = GENESIS
-    previous_end: datetime.date | None = None
+    previous_digest = after[0] if after else GENESIS
+    previous_end: datetime.date | None = after[1] if after else None
     for seal, digests in zip(seals, buckets, strict=True):
         start = previous_end + datetime.timedelta(days=1) if previous_end else None
         computed = compute_digest(seal.period, seal.previous, digests)

@@ -11,6 +11,7 @@ to date as retained earnings, so assets equal liabilities plus equity.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
 import io
@@ -68,20 +69,10 @@ class Statement:
         return buffer.getvalue()
 
 
-def balances(
-    entries: Iterable[data.Directive],
-    start: datetime.date | None,
-    end: datetime.date,
-    *,
-    at_cost: bool = True,
-) -> Balances:
-    """Sum of postings per (account, currency) dated from ``start`` to ``end``, at cost
-    (``at_cost``) or in units; zero sums left out."""
-    totals: Balances = defaultdict(Decimal)
+def _add(totals: Balances, entries: Iterable[data.Directive], at_cost: bool) -> None:
+    """Add the postings of ``entries`` to ``totals``, at cost or in units."""
     for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.date > end:
-            continue
-        if start is not None and entry.date < start:
+        if not isinstance(entry, data.Transaction):
             continue
         for posting in entry.postings:
             units = posting.units
@@ -92,7 +83,74 @@ def balances(
                 totals[(posting.account, cost.currency)] += units.number * cost.number
             else:
                 totals[(posting.account, units.currency)] += units.number
+
+
+def _nonzero(totals: Balances) -> Balances:
     return {key: value for key, value in sorted(totals.items()) if value != 0}
+
+
+def balances(
+    entries: Iterable[data.Directive],
+    start: datetime.date | None,
+    end: datetime.date,
+    *,
+    at_cost: bool = True,
+) -> Balances:
+    """Sum of postings per (account, currency) dated from ``start`` to ``end``, at cost
+    (``at_cost``) or in units; zero sums left out."""
+    totals: Balances = defaultdict(Decimal)
+    _add(
+        totals,
+        (e for e in entries if e.date <= end and (start is None or e.date >= start)),
+        at_cost,
+    )
+    return _nonzero(totals)
+
+
+class Totals:
+    """The entries in date order, read once for the closes of many months: a
+    period's entries found by bisection, and the sums from the start of the books
+    kept at the last end asked, so that ends moving forward (``close --through``)
+    read each entry once."""
+
+    def __init__(self, entries: Sequence[data.Directive]) -> None:
+        dates = [entry.date for entry in entries]
+        if dates != sorted(dates):
+            entries = sorted(entries, key=lambda entry: entry.date)
+            dates.sort()
+        self.entries = entries
+        self.dates = dates
+        self._running: dict[bool, tuple[int, Balances]] = {}
+
+    def upto(self, end: datetime.date) -> int:
+        """How many entries are dated on or before ``end``."""
+        return bisect.bisect_right(self.dates, end)
+
+    def between(self, start: datetime.date, end: datetime.date) -> Sequence[data.Directive]:
+        return self.entries[bisect.bisect_left(self.dates, start) : self.upto(end)]
+
+    def balances(
+        self, start: datetime.date | None, end: datetime.date, *, at_cost: bool = True
+    ) -> Balances:
+        """What :func:`balances` gives for these entries."""
+        if start is not None:
+            totals: Balances = defaultdict(Decimal)
+            _add(totals, self.between(start, end), at_cost)
+            return _nonzero(totals)
+        stop = self.upto(end)
+        position, running = self._running.get(at_cost, (0, defaultdict(Decimal)))
+        if position > stop:
+            position, running = 0, defaultdict(Decimal)
+        _add(running, self.entries[position:stop], at_cost)
+        self._running[at_cost] = (stop, running)
+        return _nonzero(running)
+
+
+Entries = Sequence[data.Directive] | Totals
+
+
+def _totals(entries: Entries) -> Totals:
+    return entries if isinstance(entries, Totals) else Totals(entries)
 
 
 def _root(account: str) -> str:
@@ -110,11 +168,9 @@ def conversions_account(options: dict[str, Any]) -> str:
     return f"{options['name_equity']}:{options['account_current_conversions']}"
 
 
-def trial_balance(
-    entries: Sequence[data.Directive], end: datetime.date, options: dict[str, Any]
-) -> Statement:
+def trial_balance(entries: Entries, end: datetime.date, options: dict[str, Any]) -> Statement:
     """Every account's balance at ``end``; each currency totals zero."""
-    closing = balances(entries, None, end)
+    closing = _totals(entries).balances(None, end)
     lines = [Line("Accounts", acc, ccy, amount) for (acc, ccy), amount in closing.items()]
     residual = _by_currency((ccy, amount) for (_, ccy), amount in closing.items())
     lines += [
@@ -127,11 +183,9 @@ def trial_balance(
     return Statement("trial-balance", f"Trial balance at {end}", lines)
 
 
-def balance_sheet(
-    entries: Sequence[data.Directive], end: datetime.date, options: dict[str, Any]
-) -> Statement:
+def balance_sheet(entries: Entries, end: datetime.date, options: dict[str, Any]) -> Statement:
     """Assets, liabilities and equity at ``end`` (credit balances shown positive)."""
-    closing = balances(entries, None, end)
+    closing = _totals(entries).balances(None, end)
     names = {
         options["name_assets"]: "Assets",
         options["name_liabilities"]: "Liabilities",
@@ -173,13 +227,13 @@ def balance_sheet(
 
 
 def income_statement(
-    entries: Sequence[data.Directive],
+    entries: Entries,
     start: datetime.date,
     end: datetime.date,
     options: dict[str, Any],
 ) -> Statement:
     """Income (shown positive) and expenses from ``start`` to ``end``, and net income."""
-    flows = balances(entries, start, end)
+    flows = _totals(entries).balances(start, end)
     lines = [
         Line("Income", acc, ccy, -amount)
         for (acc, ccy), amount in flows.items()
@@ -198,13 +252,14 @@ def income_statement(
 
 
 def period_statements(
-    entries: Sequence[data.Directive],
+    entries: Entries,
     start: datetime.date,
     end: datetime.date,
     options: dict[str, Any],
 ) -> list[Statement]:
+    totals = _totals(entries)
     return [
-        trial_balance(entries, end, options),
-        balance_sheet(entries, end, options),
-        income_statement(entries, start, end, options),
+        trial_balance(totals, end, options),
+        balance_sheet(totals, end, options),
+        income_statement(totals, start, end, options),
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,10 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
-from ledger.close.hashes import booked_hashes
+from ledger.close.hashes import booked_entries, booked_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
+from ledger.close.snapshot import snapshot_problems
+from ledger.config import Config
 from ledger.documents import OutsideBooks, inside_books
 from ledger.errors import BooksError, error_to_json, format_error
 from ledger.meta import get_source, get_source_sha256
@@ -52,10 +54,22 @@ class DocumentState:
 
 
 @dataclass(frozen=True)
+class SnapshotState:
+    """A close's snapshot against the full load's state at its date."""
+
+    period: str
+    problems: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"period": self.period, "ok": not self.problems, "problems": self.problems}
+
+
+@dataclass(frozen=True)
 class Verification:
     seals: list[SealState]
     seal_errors: list[BooksError]
     documents: list[DocumentState]
+    snapshots: list[SnapshotState] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +77,7 @@ class Verification:
             not self.seal_errors
             and all(state.ok for state in self.seals)
             and all(not doc.problems for doc in self.documents)
+            and all(not snapshot.problems for snapshot in self.snapshots)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +86,7 @@ class Verification:
             "seals": [seal_json(state) for state in self.seals],
             "seal_errors": [error_to_json(e) for e in self.seal_errors],
             "documents": [doc.to_json() for doc in self.documents],
+            "snapshots": [snapshot.to_json() for snapshot in self.snapshots],
         }
 
     def lines(self) -> list[str]:
@@ -87,6 +103,10 @@ class Verification:
         out += [format_error(error) for error in self.seal_errors]
         if not self.seals:
             out.append("no sealed periods")
+        for snapshot in self.snapshots:
+            status = "ok" if not snapshot.problems else "MISMATCH"
+            out.append(f"{snapshot.period}  snapshot  {status}")
+            out += ["    " + problem for problem in snapshot.problems]
         for doc in self.documents:
             status = "ok" if not doc.problems else "MISMATCH"
             out.append(f"{doc.source}  {doc.entries} entries  {status}")
@@ -109,16 +129,40 @@ def seal_json(state: SealState) -> dict[str, Any]:
     }
 
 
-def verify_seals(books: Books) -> tuple[list[SealState], list[BooksError]]:
+def verify_seals(
+    books: Books, booked: tuple[list[data.Directive], dict[str, Any]] | None = None
+) -> tuple[list[SealState], list[BooksError]]:
     """Every seal recomputed from the files; malformed seals, and what leaves them
     unverified (:func:`ledger.close.guard.seal_guard`: a close whose seal is gone, a
-    removed last seal leaving no broken chain behind it, the plugin lines)."""
+    removed last seal leaving no broken chain behind it, the plugin lines).
+    ``booked``: the books parsed and booked, when the caller has them."""
     seals, errors = read_seals(books.entries)
     errors += seal_guard(books)
     if not seals:
         return [], errors
-    files = booked_hashes(books.path)
+    files = booked_hashes(books.path, booked)
     return verify_chain(seals, files, books.directory), errors
+
+
+def verify_snapshots(
+    books: Books, booked: list[data.Directive], config: Config
+) -> list[SnapshotState]:
+    """Each close's snapshot equals the state the full load gives at its date
+    (:func:`ledger.close.snapshot.snapshot_problems`); a deleted one is not listed."""
+    seals, _ = read_seals(books.entries)
+    states = []
+    for seal in seals:
+        problems = snapshot_problems(
+            seal,
+            books.directory,
+            booked,
+            books.entries,
+            config.accounts.unsettled,
+            config.accounts.suspense,
+        )
+        if problems is not None:
+            states.append(SnapshotState(seal.period, problems))
+    return states
 
 
 def _citing(entries: Sequence[data.Directive]) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
@@ -191,6 +235,9 @@ def document_errors(books: Books) -> list[BooksError]:
     return [problem for state in states for problem in state.problems]
 
 
-def verify_books(books: Books) -> Verification:
-    seals, errors = verify_seals(books)
-    return Verification(seals, errors, verify_documents(books))
+def verify_books(books: Books, config: Config) -> Verification:
+    """The seals, the archived documents and the snapshots of ``books`` (a full load)."""
+    booked = booked_entries(books.path)
+    seals, errors = verify_seals(books, booked)
+    snapshots = verify_snapshots(books, booked[0], config)
+    return Verification(seals, errors, verify_documents(books), snapshots)

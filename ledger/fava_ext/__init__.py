@@ -38,7 +38,7 @@ from ledger.cash.report import cash_report
 from ledger.close.report import close_report
 from ledger.close.sign_off import SignOffError, write_sign_off
 from ledger.config import Config
-from ledger.fava_ext import actions, ageing, charts, files, page
+from ledger.fava_ext import actions, ageing, charts, files, open_period, page
 from ledger.fava_ext.records import Blotter as Blotter  # pages: Fava looks for them here
 from ledger.fava_ext.records import StockRecord as StockRecord
 from ledger.fava_ext.records import Valuation as Valuation
@@ -363,3 +363,11 @@ class Imports(actions.Actions):
         """Fava's journal filter for entries whose metadata ``key`` is exactly ``value``."""
         pattern = re.escape(value).replace('"', r"\x22")
         return f'{key}:"^{pattern}$"'
+
+
+class OpenPeriod(FavaExtensionBase):
+    """No page: a time filter earlier than the snapshot the books were loaded from
+    gets a message that it needs the whole history (:mod:`ledger.fava_ext.open_period`)."""
+
+    def before_request(self) -> None:
+        open_period.check_time_filter(self.ledger, request.args.get("time"))

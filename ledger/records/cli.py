@@ -51,7 +51,7 @@ def blotter(
         raise UsageError("--json and --csv: choose one")
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}")
-    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False, since=start)
     report = blotter_report(books, config, start, end, as_of)
     if as_json:
         echo_json(report)
@@ -98,7 +98,8 @@ def valuation(
 
     if as_json and as_csv:
         raise UsageError("--json and --csv: choose one")
-    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
+    # full: the cash's historical base sums every posting, each at the rate of its day
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False, full=True)
     report = valuation_report(books, config, as_of)
     if as_json:
         echo_json(report)

@@ -30,6 +30,7 @@ period's. The same books give the same bytes.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -96,8 +97,11 @@ def _opens(books: Books, config: Config, day: datetime.date) -> list[str]:
     return [f"{day} open {account}" for account in wanted if account not in opened]
 
 
-def plan_revaluation(books: Books, config: Config, period: str) -> Revaluation | None:
-    """The revaluation of ``period`` (None when not configured, or nothing moves)."""
+def plan_revaluation(
+    books: Books, config: Config, period: str, pending: Mapping[Path, str] | None = None
+) -> Revaluation | None:
+    """The revaluation of ``period`` (None when not configured, or nothing moves);
+    ``pending``: files a close of earlier months in the same run will write."""
     if not config.close.revaluation:
         return None
     _, end = period_bounds(period)
@@ -105,7 +109,10 @@ def plan_revaluation(books: Books, config: Config, period: str) -> Revaluation |
     if not lines:
         return None
     path = books.directory.absolute() / REVALUATIONS_FILE
-    current = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    if pending and path in pending:
+        current = pending[path]
+    else:
+        current = path.read_text(encoding="utf-8") if path.exists() else HEADER
     opens = _opens(books, config, end)
     added = "\n" + "".join(line + "\n" for line in [*opens, *([""] if opens else []), *lines])
     text = current + added.rstrip("\n") + "\n"

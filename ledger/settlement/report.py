@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.books import Books
+from ledger.close.sealed_periods import sealed_periods
 from ledger.config import Config
 from ledger.documents import path_in_books
 from ledger.settlement.state import TradeState, trade_states
@@ -84,8 +85,17 @@ def settlements_report(
     status: str | None = None,
     counterparty: str | None = None,
 ) -> dict[str, Any]:
-    """The settlement of every live trade as of ``as_of``, filtered, with totals."""
+    """The settlement of every live trade as of ``as_of``, filtered, with totals.
+
+    A trade settled by the end of the last sealed period is left out once ``as_of``
+    is after it: it is in that close's reports, and the books loaded from the
+    close's snapshot no longer hold it (:mod:`ledger.close.snapshot`)."""
     states = trade_states(books.entries, config, as_of)
+    sealed = sealed_periods(books.entries).last_end
+    if sealed is not None and as_of > sealed:
+        before = trade_states(books.entries, config, sealed)
+        closed = {state.trade_id for state in before if state.status == "settled"}
+        states = [s for s in states if s.trade_id not in closed]
     if counterparty is not None:
         known = set(config.counterparties) | {s.counterparty for s in states}
         if counterparty not in known:
