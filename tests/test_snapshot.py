@@ -194,8 +194,8 @@ class Generator:
         flow = rng.random()
         if last_month and flow < 0.3:
             return  # still pending, or a fail, in the open period
-        if flow < 0.25:  # a late settlement, explained by a break until it comes
-            late = add_business_days(calendars, settle, rng.randrange(1, 6))  # type: ignore[arg-type]
+        if flow < 0.25:  # late, within fail-warning-days; a break explains it until it comes
+            late = add_business_days(calendars, settle, rng.randrange(1, 3))  # type: ignore[arg-type]
             break_id = f"B-{trade_id}"
             self.breaks.append(
                 f'{settle} custom "break" "{break_id}" "settlement-fail"\n'
