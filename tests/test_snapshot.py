@@ -740,3 +740,24 @@ def test_an_as_of_date_in_the_sealed_history_loads_it_whole(small: Path) -> None
         small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=True
     )
     assert '"trade_id": "A1"' in output
+
+
+def test_seals_after_the_latest_snapshot_are_verified_by_period_lock(books_dir: Path) -> None:
+    books, _ = generate(books_dir / "books", 11)
+    close(books, "2026-01")
+    close(books, "2026-02")
+    for path in (books.parent / "closes/2026-02").glob("snapshot*"):
+        path.unlink()
+    loaded = load_books(books)
+    assert loaded.options[OPEN_PERIOD].period == "2026-01"
+    assert loaded.errors == []
+    day = datetime.date(2026, 3, 20)
+    assert answers(books, day, full=False) == answers(books, day, full=True)
+    # a sealed February entry changed: the open-period load starts from January, and
+    # period_lock, verifying February's seal over the entries it holds, reports it
+    february = books.parent / "2026/02/trades.beancount"
+    february.write_text(february.read_text().replace(" * ", " ! ", 1))
+    assert OPEN_PERIOD in load_books(books).options
+    assert answers(books, day, full=False) == answers(books, day, full=True)
+    code, output = run(books, "check", "--json", full=False)
+    assert code == 1 and "period 2026-02 is sealed" in output
