@@ -26,8 +26,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.breaks import model as breaks_model
 from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
+from ledger.close import snapshot
 from ledger.close.hashes import OPEN_PERIOD
 from ledger.close.seal import read_seals
 from ledger.close.snapshot_load import FULL_ENV, load_books
@@ -761,3 +763,7 @@ def test_seals_after_the_latest_snapshot_are_verified_by_period_lock(books_dir: 
     assert answers(books, day, full=False) == answers(books, day, full=True)
     code, output = run(books, "check", "--json", full=False)
     assert code == 1 and "period 2026-02 is sealed" in output
+
+
+def test_the_snapshot_knows_the_break_entries_as_the_breaks_model_writes_them() -> None:
+    assert (snapshot.BREAK, snapshot.RESOLVED) == (breaks_model.BREAK, breaks_model.RESOLVED)
