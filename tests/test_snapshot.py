@@ -26,8 +26,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.breaks import model as breaks_model
 from ledger.calendars import add_business_days, is_business_day
 from ledger.cli import main
+from ledger.close import snapshot
 from ledger.close.hashes import OPEN_PERIOD
 from ledger.close.seal import read_seals
 from ledger.close.snapshot_load import FULL_ENV, load_books
@@ -194,8 +196,8 @@ class Generator:
         flow = rng.random()
         if last_month and flow < 0.3:
             return  # still pending, or a fail, in the open period
-        if flow < 0.25:  # a late settlement, explained by a break until it comes
-            late = add_business_days(calendars, settle, rng.randrange(1, 6))  # type: ignore[arg-type]
+        if flow < 0.25:  # late, within fail-warning-days; a break explains it until it comes
+            late = add_business_days(calendars, settle, rng.randrange(1, 3))  # type: ignore[arg-type]
             break_id = f"B-{trade_id}"
             self.breaks.append(
                 f'{settle} custom "break" "{break_id}" "settlement-fail"\n'
@@ -740,3 +742,28 @@ def test_an_as_of_date_in_the_sealed_history_loads_it_whole(small: Path) -> None
         small, "blotter", "--from", "2026-10-01", "--to", "2026-11-30", "--json", full=True
     )
     assert '"trade_id": "A1"' in output
+
+
+def test_seals_after_the_latest_snapshot_are_verified_by_period_lock(books_dir: Path) -> None:
+    books, _ = generate(books_dir / "books", 11)
+    close(books, "2026-01")
+    close(books, "2026-02")
+    for path in (books.parent / "closes/2026-02").glob("snapshot*"):
+        path.unlink()
+    loaded = load_books(books)
+    assert loaded.options[OPEN_PERIOD].period == "2026-01"
+    assert loaded.errors == []
+    day = datetime.date(2026, 3, 20)
+    assert answers(books, day, full=False) == answers(books, day, full=True)
+    # a sealed February entry changed: the open-period load starts from January, and
+    # period_lock, verifying February's seal over the entries it holds, reports it
+    february = books.parent / "2026/02/trades.beancount"
+    february.write_text(february.read_text().replace(" * ", " ! ", 1))
+    assert OPEN_PERIOD in load_books(books).options
+    assert answers(books, day, full=False) == answers(books, day, full=True)
+    code, output = run(books, "check", "--json", full=False)
+    assert code == 1 and "period 2026-02 is sealed" in output
+
+
+def test_the_snapshot_knows_the_break_entries_as_the_breaks_model_writes_them() -> None:
+    assert (snapshot.BREAK, snapshot.RESOLVED) == (breaks_model.BREAK, breaks_model.RESOLVED)

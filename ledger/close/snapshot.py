@@ -64,7 +64,6 @@ from beancount.core.position import Position
 from beancount.parser import parser, printer
 
 from ledger import meta as keys
-from ledger.breaks.model import BREAK, RESOLVED
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import FileHashes, is_seal
 from ledger.close.seal import CLOSES_DIR, Seal
@@ -77,6 +76,9 @@ FILES_NAME = "snapshot-files.tsv"
 FROM_KEY = "snapshot-from"  # where a carried entry was read, restored by the load
 RANK_KEY = "snapshot-rank"  # a summary posting's place in the account's inventory
 # Data a Custom entry carries: alive ones are in the snapshot, the rest are summed up.
+# ledger.breaks.model's BREAK and RESOLVED, spelled here: importing the model pulls in
+# the holiday calendars, and every command imports this module to load the books.
+BREAK, RESOLVED = "break", "break-resolved"
 DATA_CUSTOMS = frozenset({BREAK, RESOLVED})
 _DIRECTIVE_RE = re.compile(rb"^\s*(include|option|plugin)\s", re.MULTILINE)
 

@@ -175,7 +175,8 @@ def _walk(
             others.append(src_options)
         cwd = os.path.dirname(filename)
         for name in src_options["include"]:
-            matched = glob.glob(name if os.path.isabs(name) else os.path.join(cwd, name))
+            pattern = name if os.path.isabs(name) else os.path.join(cwd, name)
+            matched = glob.glob(pattern, recursive=True)
             if not matched:
                 raise Fallback(f"include {name} matches no file")
             stack += [os.path.join(cwd, match) for match in matched]
