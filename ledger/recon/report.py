@@ -24,6 +24,7 @@ from beancount.core.amount import Amount
 
 from ledger.books import Books
 from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
+from ledger.close.sealed_periods import sealed_periods
 from ledger.config import Config
 from ledger.recon import candidates as cand
 from ledger.recon.ledger_index import Line, PostingIndex
@@ -195,6 +196,16 @@ class _Run:
         self.found: list[Break] = []
         self.resolutions: list[Resolution] = []
         self._states: dict[datetime.date, list[TradeState]] = {}
+        sealed = sealed_periods(books.entries).last_end
+        self.sealed = sealed if sealed is not None and as_of > sealed else None
+
+    def open_period(self, balances: list[StatementBalance]) -> list[StatementBalance]:
+        """The balances of the open period: the history of sealed months is in their
+        close reports, and the books loaded from a snapshot do not carry it, so both
+        loads show the same."""
+        if self.sealed is None:
+            return balances
+        return [b for b in balances if b.date > self.sealed]
 
     def rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -204,7 +215,8 @@ class _Run:
                 account, currency, latest, self.index.balance(account, currency, latest.date)
             )
             row["history"] = _history(
-                [b for b in balances if b.listed], self.index.lines(account, currency)
+                self.open_period([b for b in balances if b.listed]),
+                self.index.lines(account, currency),
             )
             self.age(row)
             since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
@@ -224,6 +236,9 @@ class _Run:
         """The age of the account's latest statement (not a hand-written balance), and
         whether it is older than ``[recon] stale-after-days``."""
         dates = [h["statement_date"] for h in row["history"] if h["kind"] == "statement"]
+        if not dates and self.sealed is not None and row["status"] != "no-statement":
+            # none since the last sealed month: its latest is at least that old
+            row["stale"] = (self.as_of - self.sealed).days > self.config.recon.stale_after_days
         if not dates:
             return
         row["last_statement"] = dates[-1]
