@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from ledger.books import Books, load
 from ledger.cache import CACHE_ENV
 from ledger.writer import LOCK_NAME
+
+# No test may depend on how fast the machine is: Hypothesis's deadline and its
+# "generation is slow" health check are timings, and fail on a loaded machine.
+settings.register_profile("backoffice", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("backoffice")
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_BOOKS = REPO / "books"
