@@ -77,8 +77,8 @@ def variant(source: Path, target: Path, with_plugin: bool) -> Path:
     text = re.sub(r'^plugin "plugins\.[a-z_]+"\n', "", main.read_text(), flags=re.M)
     if with_plugin:
         text = text.replace(
-            'plugin "beancount.plugins.noduplicates"\n',
-            'plugin "beancount.plugins.noduplicates"\nplugin "plugins.settlement"\n',
+            'plugin "plugins.noduplicates"\n',
+            'plugin "plugins.noduplicates"\nplugin "plugins.settlement"\n',
         )
     main.write_text(text)
     return main

@@ -63,7 +63,7 @@ def test_new_books_load_the_period_lock_first(tmp_path: Path) -> None:
     assert [name for name, _ in books.options["plugin"]] == [
         "plugins.period_lock",
         "beancount.plugins.check_commodity",
-        "beancount.plugins.noduplicates",
+        "plugins.noduplicates",
         "plugins.settlement",
         "plugins.cash",
         "plugins.breaks",

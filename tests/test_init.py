@@ -118,6 +118,7 @@ def test_init_books_load_every_plugin_of_the_demo_in_its_order(tmp_path: Path) -
     assert _plugins(main_text) == _plugins(demo)
     assert [p for p in _plugins(main_text) if p.startswith("plugins.")] == [
         "plugins.period_lock",
+        "plugins.noduplicates",
         "plugins.settlement",
         "plugins.cash",
         "plugins.breaks",
