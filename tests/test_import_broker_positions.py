@@ -49,7 +49,7 @@ def test_the_first_statement_opens_the_positions_it_sells(books: Path) -> None:
         "booked from the first statement\n"
     ) in result.output
     month = books / "2012" / "07" / "assets-custody-maincustodian-securities.beancount"
-    source = "documents/Assets/Custody/MainCustodian/Securities/2012-09-01.ofxparse-fidelity.ofx"
+    source = "documents/Assets/Custody/MainCustodian/Securities/2012-09-08.ofxparse-fidelity.ofx"
     assert SPY_OPENING.format(source=source) in without_hashes(month.read_text(encoding="utf-8"))
     assert invoke(books, "check").exit_code == 0
 
