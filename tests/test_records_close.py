@@ -137,6 +137,8 @@ def test_close_books_the_month_end_revaluation_and_seals_it(
     assert path.read_text(encoding="utf-8").endswith(
         'include "closes.beancount"\ninclude "revaluations.beancount"\n'
     )
+    # what the close lists as written is what --commit commits
+    assert "wrote revaluations.beancount" in result.output.splitlines()
     income = (path.parent / "closes/2026-10/income-statement.csv").read_text(encoding="utf-8")
     assert "Income,Income:Unrealized,USD,3292.00" in income
     check = CliRunner().invoke(main, ["--books", str(path), "check"])

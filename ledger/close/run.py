@@ -400,6 +400,8 @@ def _close(
                 for target in written
                 if target in (seals_file, path.absolute())
                 or path_in_books(target, books.directory).startswith(month)
+                # a file the months share (revaluations.beancount): every month's
+                or not path_in_books(target, books.directory).startswith(f"{CLOSES_DIR}/")
             ]
             results[index] = replace(result, written=sorted(own))
     return results
