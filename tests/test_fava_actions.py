@@ -6,6 +6,7 @@ books are served read-only."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -245,3 +246,20 @@ def test_favas_account_filter_narrows_the_imports_page(books: Path) -> None:
         source.startswith("documents/Assets/Bank/Rheinbank/") for source in sources
     )
     assert f'data-source-ref="{SUSPENSE_REF}"' not in html  # a First Harbor line
+
+
+def test_a_reclassified_line_leaves_its_documents_suspense_count(
+    books: Path, runner: CliRunner
+) -> None:
+    def waiting() -> tuple[int, int]:
+        result = runner.invoke(main, ["--books", str(books), "imports", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        (row,) = [r for r in report["documents"] if r["source"] == SUSPENSE_SOURCE]
+        return row["suspense"], report["totals"]["suspense"]
+
+    count, total = waiting()
+    assert count >= 1
+    cli = ["--books", str(books), "reclassify", SUSPENSE_REF, "Income:Interest"]
+    assert runner.invoke(main, cli).exit_code == 0
+    assert waiting() == (count - 1, total - 1)

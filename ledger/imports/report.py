@@ -8,7 +8,7 @@ and every line booked to suspense, oldest first, for someone to classify.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from beancount.core import data
@@ -20,8 +20,9 @@ from ledger.imports.reclassify import suspense_lines
 
 
 def _document_row(
-    source: str, entries: list[data.Directive], books: Books, config: Config
+    source: str, entries: list[data.Directive], books: Books, suspense: int
 ) -> dict[str, Any]:
+    """One document's row; ``suspense``: its lines still waiting in suspense."""
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
     # A custom entry (a corporate action's entitlement) names its account in its metadata.
     accounts = sorted(
@@ -42,11 +43,7 @@ def _document_row(
         "last_date": max(e.date for e in entries),
         "transactions": len(transactions),
         "balances": sum(1 for e in entries if isinstance(e, data.Balance)),
-        "suspense": sum(
-            1
-            for e in transactions
-            if any(p.account == config.accounts.suspense for p in e.postings)
-        ),
+        "suspense": suspense,
         "archived": archived.is_file(),
     }
 
@@ -76,8 +73,10 @@ def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[s
         for line in suspense_lines(books.entries, config.accounts.suspense)
         if line.entry.date <= as_of and line.amount.number is not None
     ]
+    # a document's count is of the same lines as the list: a reclassified line is done
+    waiting = Counter(row["source"] for row in suspense)
     documents = [
-        _document_row(source, entries, books, config)
+        _document_row(source, entries, books, waiting[source])
         for source, entries in sorted(by_source.items())
     ]
     suspense.sort(key=lambda row: (row["date"], row["account"], row["source_ref"]))
