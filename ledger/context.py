@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import click
 
 from ledger.as_of import AS_OF_ENV, UsageError, resolve_as_of
-from ledger.books import DEFAULT_BOOKS, Books
+from ledger.books import DEFAULT_BOOKS, BeforePlugins, Books
 from ledger.close.guard import seal_guard
 from ledger.close.snapshot_load import load_books
 from ledger.config import Config, ConfigError, load_config
@@ -66,6 +66,7 @@ class AppContext:
         guard: bool = True,
         full: bool = False,
         since: datetime.date | None = None,
+        before_plugins: BeforePlugins | None = None,
     ) -> Opened:
         """How a command that reads the books starts: the books file checked, the config
         read (a bad one is a usage error), the as-of date resolved and published to the
@@ -76,13 +77,20 @@ class AppContext:
         loaded from their latest snapshot on (:func:`ledger.close.snapshot_load.load_books`)
         unless ``--full``, ``BACKOFFICE_FULL`` or the command wants the whole history
         (``full``: its answer sums up all of it; ``since``: it reads the entries from
-        that day on, which may be sealed) or the as-of date is sealed."""
+        that day on, which may be sealed; ``before_plugins``: it reads the entries as
+        they reach the first plugin, :func:`ledger.books.load`) or the as-of date is sealed."""
         path = self.require_books()
         config = self.config
         day = self.as_of(as_of)
         # an as-of date inside the sealed history needs the entries before it
         since = day if since is None else min(since, day)
-        books = load_books(path, full=full or self.full, since=since, hardcore=hardcore)
+        books = load_books(
+            path,
+            full=full or self.full,
+            since=since,
+            hardcore=hardcore,
+            before_plugins=before_plugins,
+        )
         problems = seal_guard(books) if guard else []
         if problems:
             raise SealsUnverified(problems)

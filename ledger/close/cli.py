@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from ledger.cli_output import echo_json
 from ledger.context import DATE, AppContext, pass_app
 from ledger.gitlog import GitError, commit_books_change
 from ledger.writer import LockTimeout
+
+if TYPE_CHECKING:
+    from beancount.core import data
 
 
 @click.command("close")
@@ -121,8 +124,14 @@ def verify(app: AppContext, as_json: bool) -> None:
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.close.verify import verify_books
 
-    opened = app.open_books(guard=False, full=True)
-    result = verify_books(opened.books, opened.config)
+    booked: list[tuple[list[data.Directive], dict[str, Any]]] = []
+
+    def keep(entries: list[data.Directive], options: dict[str, Any]) -> None:
+        booked.append((list(entries), options))
+
+    # the seals' hashes and the snapshots from this one load: no second parse
+    opened = app.open_books(guard=False, full=True, before_plugins=keep)
+    result = verify_books(opened.books, opened.config, booked[0])
     if as_json:
         echo_json(result.to_json())
     else:

@@ -41,7 +41,7 @@ from beancount.ops import validation
 from beancount.parser import booking, parser
 from beancount.utils import misc_utils
 
-from ledger.books import Books, hardcore_errors, load
+from ledger.books import BeforePlugins, Books, hardcore_errors, load
 from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
@@ -214,18 +214,20 @@ def load_books(
     since: datetime.date | None = None,
     hardcore: bool = True,
     log_timings: Callable[[str], None] | None = None,
+    before_plugins: BeforePlugins | None = None,
 ) -> Books:
     """The open-period load (:func:`load_open_period`) unless ``full`` or
     ``BACKOFFICE_FULL`` asks for the whole history, the caller reads entries from
     ``since`` on and that day is sealed, or the sealed history cannot be proven
-    unchanged; then the full load (:func:`ledger.books.load`)."""
-    if not full and not full_load_forced():
+    unchanged; then the full load (:func:`ledger.books.load`; ``before_plugins`` is
+    called there, with the entries parsed and booked, and asks for it)."""
+    if not full and before_plugins is None and not full_load_forced():
         try:
             return load_open_period(path, since=since, hardcore=hardcore, log_timings=log_timings)
         except (Fallback, OSError, UnicodeDecodeError, ValueError) as why:
             if log_timings is not None:
                 log_timings(f"open-period load not possible ({why}): loading the full books")
-    return load(path, hardcore=hardcore, log_timings=log_timings)
+    return load(path, hardcore=hardcore, log_timings=log_timings, before_plugins=before_plugins)
 
 
 def _key(posting: data.Posting) -> tuple[Any, ...]:

@@ -23,7 +23,7 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
-from ledger.close.hashes import booked_entries, booked_hashes
+from ledger.close.hashes import booked_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
 from ledger.close.snapshot import snapshot_problems
 from ledger.config import Config
@@ -235,9 +235,11 @@ def document_errors(books: Books) -> list[BooksError]:
     return [problem for state in states for problem in state.problems]
 
 
-def verify_books(books: Books, config: Config) -> Verification:
-    """The seals, the archived documents and the snapshots of ``books`` (a full load)."""
-    booked = booked_entries(books.path)
+def verify_books(
+    books: Books, config: Config, booked: tuple[list[data.Directive], dict[str, Any]]
+) -> Verification:
+    """The seals, the archived documents and the snapshots of ``books`` (a full load);
+    ``booked``: its entries as they reached the first plugin, and the options."""
     seals, errors = verify_seals(books, booked)
     snapshots = verify_snapshots(books, booked[0], config)
     return Verification(seals, errors, verify_documents(books), snapshots)
