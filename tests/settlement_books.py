@@ -55,3 +55,22 @@ name = "Beta Markets GmbH"
 auto-settle = true
 cash-account = "Assets:Custody:Custodia:Cash:EUR"
 """
+
+
+# Booking splits the sale's ``-900 XYZ {}`` into one posting per lot it reduces (600, 300).
+SALE_ACROSS_LOTS = """
+2026-11-02 * "Opening"
+  Assets:Custody:Custodia:Securities  600 XYZ {60.00 USD}
+  Assets:Custody:Custodia:Securities  300 XYZ {61.00 USD}
+  Equity:Opening
+
+2026-11-25 * "AlphaSec" "Sell 900 XYZ" ^trade-S1
+  trade-id: "S1"
+  trade-date: 2026-11-25
+  settle-date: 2026-11-26
+  side: "sell"
+  counterparty: "AlphaSec"
+  Assets:Custody:Custodia:Securities  -900 XYZ {} @ 62.00 USD
+  Assets:Unsettled:AlphaSec  55800.00 USD
+  Income:Trading:Realized
+"""

@@ -23,6 +23,7 @@ from ledger.matching.model import TradeRecord
 from ledger.matching.ours import our_trades
 from ledger.matching.pairing import pair
 from tests.conftest import write_books
+from tests.settlement_books import SALE_ACROSS_LOTS
 
 
 @pytest.fixture(autouse=True)
@@ -341,6 +342,24 @@ def test_our_trades_read_price_amounts_and_skip_settlements() -> None:
             "USD",
             S,
         ),
+    ]
+
+
+def test_a_sale_across_lots_is_one_trade_of_the_whole_quantity() -> None:
+    """Booking splits ``-900 XYZ {}`` into one posting per lot it reduces: one trade
+    of 900 to match, not an error."""
+    books = load_string(
+        'option "booking_method" "FIFO"\n'
+        '2026-01-01 open Assets:Custody:Custodia:Securities "FIFO"\n'
+        "2026-01-01 open Assets:Unsettled:AlphaSec\n"
+        "2026-01-01 open Income:Trading:Realized\n"
+        "2026-01-01 open Equity:Opening\n" + SALE_ACROSS_LOTS
+    )
+    assert books.errors == []
+    trades, errors = our_trades(books.entries, Config())
+    assert errors == []
+    assert [(t.ref, t.side, t.security, t.quantity, t.price, t.gross, t.net) for t in trades] == [
+        ("S1", "sell", "XYZ", D(900), D("62.00"), D("55800.00"), D("55800.00"))
     ]
 
 

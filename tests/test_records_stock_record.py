@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount.core import data
 from beancount.ops.summarize import balance_by_account
 from click.testing import CliRunner
 
@@ -19,7 +20,7 @@ from ledger.cli import main
 from ledger.config import load_config
 from ledger.records.entries import read_trade_entries
 from ledger.records.stock_record import stock_record_report
-from ledger.settlement.report import settlements_report
+from ledger.settlement.state import trade_states
 from tests.conftest import DEMO_BOOKS, write_books
 from tests.records_books import records_books
 
@@ -127,31 +128,60 @@ def test_json_before_settlement(runner: CliRunner, tmp_path: Path) -> None:
     assert report["securities"][0] == msft
 
 
+def trade_legs(books: Books) -> dict[str, tuple[data.Transaction, str, str, Decimal]]:
+    """Each live trade's entry, securities account, security and signed quantity, read
+    from its postings (booking splits a sale into one posting per lot it reduces)."""
+    legs: dict[str, tuple[data.Transaction, str, str, Decimal]] = {}
+    for trade_id, read in read_trade_entries(books.entries).items():
+        assert read.account is not None and read.security is not None, trade_id
+        number = sum(
+            (
+                p.units.number
+                for p in read.entry.postings
+                if p.account == read.account and p.units.currency == read.security
+            ),
+            Decimal(0),
+        )
+        legs[trade_id] = (read.entry, read.account, read.security, number)
+    return legs
+
+
 def ties_to_the_books(books: Books, as_of: datetime.date) -> None:
-    """Each security's position is the books' balance (Beancount's own sum) plus the
-    live trades whose entries the policy dated after ``as_of`` (pending, or under the
-    actual policy not yet settled); long equals short."""
+    """The record against the books, summed here from the postings: each security's
+    position is its balance (Beancount's own sum) plus the live trades the policy dated
+    after ``as_of``; at the custodian is the securities account's balance less what
+    the trades booked but not settled moved (all of it: these books settle no trade in
+    part); long equals short; the custodian's statements agree (no break)."""
     config = load_config(books.path)
     report = stock_record_report(books, config, as_of)
     balances = balance_by_account(books.entries, as_of + datetime.timedelta(days=1))[0]
-    books_total: dict[str, Decimal] = defaultdict(Decimal)
-    for inventory in balances.values():
-        for position in inventory:
-            books_total[position.units.currency] += position.units.number
-    entries = read_trade_entries(books.entries)
-    pending: dict[str, Decimal] = defaultdict(Decimal)
-    for trade in settlements_report(books, config, as_of)["trades"]:
-        if entries[trade["trade_id"]].entry.date > as_of:
-            sign = 1 if trade["side"] == "buy" else -1
-            pending[trade["security"]] += sign * trade["quantity"]
+    position: dict[str, Decimal] = defaultdict(Decimal)
+    custody: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for account, inventory in balances.items():
+        for held in inventory:
+            position[held.units.currency] += held.units.number
+            custody[(account, held.units.currency)] += held.units.number
+    books_total = dict(position)
+    legs = trade_legs(books)
+    for state in trade_states(books.entries, config, as_of):
+        entry, account, security, number = legs[state.trade_id]
+        assert state.status != "partial", state.trade_id
+        if entry.date > as_of:
+            position[security] += number
+        elif state.status != "settled":
+            custody[(account, security)] -= number
     assert report["unbalanced"] == []
     assert report["breaks"] == []
     assert report["securities"], "no securities: the tie would prove nothing"
     for security in report["securities"]:
         name = security["security"]
         assert security["books"] == books_total[name], name
-        position = [r["quantity"] for r in security["locations"] if r["kind"] == "position"]
-        assert sum(position, Decimal(0)) == books_total[name] + pending[name], name
+        rows = security["locations"]
+        in_position = sum((r["quantity"] for r in rows if r["kind"] == "position"), Decimal(0))
+        assert in_position == position[name], name
+        at_custodian = {r["location"]: r["quantity"] for r in rows if r["kind"] == "custody"}
+        expected = {a: n for (a, s), n in custody.items() if s == name and n and a in at_custodian}
+        assert at_custodian == expected, name
         assert security["long"] == security["short"], name
 
 
@@ -168,10 +198,29 @@ def test_demo_ties_to_the_books(demo_books: Path, runner: CliRunner, policy: str
         ties_to_the_books(books, datetime.date.fromisoformat(day))
 
 
-def test_generated_books_tie_to_the_books(tmp_path: Path) -> None:
-    write(render(read_firm(DEMO_BOOKS), 1500, seed=3), tmp_path)
+@pytest.mark.parametrize("policy", ["settlement-date", "trade-date"])
+def test_generated_books_tie_to_the_books(tmp_path: Path, policy: str) -> None:
+    """On the benchmark's books: at every month end (the custodian's statement of
+    holdings is asserted the next day), mid-month with trades pending, and on the
+    last day, when every trade has settled and the custodian holds the books'
+    balance of the securities account."""
+    write(render(read_firm(DEMO_BOOKS), 3000, seed=3), tmp_path)
+    config = tmp_path / "backoffice.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('policy = "settlement-date"', f'policy = "{policy}"'))
     books = load(tmp_path / "main.beancount", hardcore=False)
     as_of = load_config(books.path).as_of
     assert as_of is not None
-    for day in (as_of - datetime.timedelta(days=9), as_of):
+    months = sorted({(e.date.year, e.date.month) for e in books.entries if e.date <= as_of})
+    days = [as_of]
+    for year, month in months[1:]:
+        first = datetime.date(year, month, 1)
+        days += [first - datetime.timedelta(days=1), first + datetime.timedelta(days=14)]
+    for day in sorted(d for d in days if d <= as_of):
         ties_to_the_books(books, day)
+    last = stock_record_report(books, load_config(books.path), as_of)
+    securities = balance_by_account(books.entries, as_of + datetime.timedelta(days=1))[0]
+    for security in last["securities"]:
+        (custody,) = [r for r in security["locations"] if r["kind"] == "custody"]
+        balance = securities[custody["location"]].get_currency_units(security["security"])
+        assert custody["quantity"] == balance.number, security["security"]

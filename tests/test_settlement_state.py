@@ -16,7 +16,7 @@ from ledger.config import CONFIG_NAME, Config, load_config
 from ledger.settlement import state as state_module
 from ledger.settlement.scan import Scan, scan
 from ledger.settlement.state import TradeState, trade_states
-from tests.settlement_books import CONFIG, HEADER
+from tests.settlement_books import CONFIG, HEADER, SALE_ACROSS_LOTS
 
 BOOKS = Path(__file__).parent / "data" / "settlement" / "books" / "main.beancount"
 USD_CASH = "Assets:Custody:Custodia:Cash:USD"
@@ -263,3 +263,21 @@ def test_states_of_the_same_entries_are_read_once(monkeypatch: pytest.MonkeyPatc
         USD_CASH,
         "Assets:Bank:FirstHarbor:USD",
     ]
+
+
+def test_a_sale_across_lots_is_the_whole_sale(tmp_path: Path) -> None:
+    """Booking splits ``-900 XYZ {}`` into one posting per lot it reduces (600 and 300);
+    the trade is of 900, not of its first lot's 600."""
+    text = HEADER + SALE_ACROSS_LOTS
+    (tmp_path / "main.beancount").write_text(text, encoding="utf-8")
+    (tmp_path / CONFIG_NAME).write_text(CONFIG.format(policy="trade-date"), encoding="utf-8")
+    books = load(tmp_path / "main.beancount")
+    [entry] = [e for e in books.entries if isinstance(e, data.Transaction) and e.links]
+    assert [p.units.number for p in entry.postings[:2]] == [Decimal(-600), Decimal(-300)]
+    [s1] = trade_states(books.entries, load_config(books.path), date(2026, 11, 25))
+    assert (s1.side, s1.quantity, s1.amount, s1.status) == (
+        "sell",
+        Decimal(900),
+        Decimal("55800.00"),
+        "pending",
+    )

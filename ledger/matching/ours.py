@@ -56,6 +56,8 @@ def trade_record(entry: data.Transaction, config: Config) -> TradeRecord | None:
     commission = fees = net = Decimal(0)
     currency: str | None = None
     security: data.Posting | None = None
+    quantity = Decimal(0)
+    held_in = ("", "")  # the securities posting's account and security
     for posting in entry.postings:
         units = posting.units
         if units is None or units.number is None:
@@ -68,13 +70,16 @@ def trade_record(entry: data.Transaction, config: Config) -> TradeRecord | None:
         elif _under(posting.account, config.accounts.fees):
             fees += units.number
         elif posting.cost is not None or posting.price is not None:
-            if security is not None:
+            # booking splits a sale into one posting per lot it reduces: one security
+            if security is None:
+                security, held_in = posting, (posting.account, units.currency)
+            elif (posting.account, units.currency) != held_in:
                 raise ValueError(f"trade {trade_id} has more than one securities posting")
-            security = posting
+            quantity += units.number
     held = security.units if security is not None else None
     if security is None or held is None or held.number is None:
         raise ValueError(f"trade {trade_id} has no securities posting with a cost or price")
-    quantity = abs(held.number)
+    quantity = abs(quantity)
     cost = security.cost if isinstance(security.cost, Cost) else None
     if security.price is not None and security.price.number is not None:
         price: Decimal | None = security.price.number

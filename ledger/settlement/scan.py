@@ -82,10 +82,17 @@ def legs(postings: Iterable[data.Posting]) -> list[Leg]:
 
 
 def _security_leg(entry_legs: list[Leg], cash_currency: str) -> Leg | None:
+    """The securities leg: the postings at cost (else in another currency than the
+    cash) in the first one's security, summed (booking splits a sale into one posting
+    per lot it reduces)."""
     at_cost = [leg for leg in entry_legs if leg.at_cost]
     others = [leg for leg in entry_legs if leg.currency != cash_currency]
     candidates = at_cost or others
-    return candidates[0] if candidates else None
+    if not candidates:
+        return None
+    first = candidates[0]
+    number = sum((leg.number for leg in candidates if leg.currency == first.currency), ZERO)
+    return first._replace(number=number)
 
 
 class _Reader:
@@ -222,12 +229,17 @@ class _Reader:
                 if units is not None and isinstance(units.number, Decimal):
                     direct = direct or []
                     direct.append(Leg(account, units.number, units.currency, False))
-            elif security is None and posting.cost is not None:
+            elif posting.cost is not None:
                 units = posting.units
                 if units is not None:
                     quantity = units.number
-                    if isinstance(quantity, Decimal):
+                    if not isinstance(quantity, Decimal):
+                        continue
+                    if security is None:
                         security = (units.currency, quantity)
+                    elif security[0] == units.currency:
+                        # booking splits a sale into one posting per lot it reduces
+                        security = (units.currency, security[1] + quantity)
         cash_account = clearing_account
         if cash_account is None:
             if not direct:
