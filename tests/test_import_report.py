@@ -14,7 +14,7 @@ from ledger.cli import main
 from ledger.cli_output import json_value
 from ledger.config import load_config
 from ledger.imports.report import imports_report
-from tests.test_import_pipeline import BANK_FILES, run_import
+from tests.test_import_pipeline import BANK_FILES, INBOX, run_import
 
 
 def test_report_lists_documents_and_suspense(demo_books: Path) -> None:
@@ -107,4 +107,45 @@ def test_imports_command_prints_the_report_the_imports_page_serves(demo_books: P
     assert lines[-1] == (
         f"{len(report['documents'])} document(s), {report['totals']['transactions']} "
         "transaction(s), 0 line(s) in suspense; as of 2026-11-20"
+    )
+
+
+def test_a_price_file_is_listed_under_the_account_it_is_archived_under(demo_books: Path) -> None:
+    """A price names no account: the vendor's closing prices and the ECB's rates are
+    listed under the account whose folder archives them, with the prices they wrote."""
+    files = [INBOX / "closing-prices-2026-11-27.csv", INBOX / "eurofxref-hist-90d.xml"]
+    imported = run_import(demo_books, *files)
+    assert imported.exit_code == 0, imported.output
+    assert imported.output.splitlines()[:2] == [
+        f"{files[0]}: prices.csv.closing -> Assets:Custody:Custodia:Securities: "
+        "0 transaction(s) (0 to suspense), 0 balance(s), 6 price(s), 0 duplicate(s)",
+        f"{files[1]}: prices.fx-rates -> Assets:Custody:Custodia:Securities: "
+        "0 transaction(s) (0 to suspense), 0 balance(s), 65 price(s), 0 duplicate(s)",
+    ]
+    report = imports_report(load(demo_books), load_config(demo_books), datetime.date(2026, 11, 27))
+    folder = "documents/Assets/Custody/Custodia/Securities"
+    assert [
+        (row["source"], row["accounts"], row["first_date"], row["transactions"], row["prices"])
+        for row in report["documents"]
+    ] == [
+        (
+            f"{folder}/2026-11-27.closing-prices-2026-11-27.csv",
+            ["Assets:Custody:Custodia:Securities"],
+            datetime.date(2026, 11, 27),
+            0,
+            6,
+        ),
+        (
+            f"{folder}/2026-11-27.eurofxref-hist-90d.xml",
+            ["Assets:Custody:Custodia:Securities"],
+            datetime.date(2026, 8, 31),
+            0,
+            65,
+        ),
+    ]
+    table = CliRunner().invoke(main, ["--books", str(demo_books), "imports"])
+    assert table.output.splitlines()[0] == (
+        f"{folder}/2026-11-27.closing-prices-2026-11-27.csv  2026-11-27..2026-11-27  "
+        "Assets:Custody:Custodia:Securities: 0 transaction(s), 0 balance(s), 6 price(s), "
+        "0 in suspense"
     )

@@ -3,12 +3,18 @@ base currency, FX revaluation of cash; missing and stale prices listed, not hidd
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
 import pytest
+from beancount.core import data
+from beancount.core.convert import convert_position
+from beancount.core.prices import build_price_map
+from beancount.ops.summarize import balance_by_account
 from click.testing import CliRunner
 
+from ledger.books import load
 from ledger.cli import main
 from tests.conftest import write_books
 
@@ -244,10 +250,38 @@ def test_a_rate_through_the_euro(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_priced_demo_books_are_clean(runner: CliRunner, demo_books: Path) -> None:
-    """The demo books carry a price for every position and a rate for every euro."""
-    code, out = valuation(runner, demo_books, "--json")
-    assert code == 0
-    report = json.loads(out)
-    assert (report["missing"], report["stale"]) == ([], [])
-    assert [r["security"] for r in report["securities"]] == ["AAPL", "MSFT", "SAP", "SPY", "TTE"]
-    assert all(r["revaluation"] is not None for r in report["cash"])
+    """The demo's documents price every position and give a rate for every euro's day,
+    on the last day and at the October month-end; each price names its document."""
+    inbox = sorted(str(p) for p in (demo_books.parent / "inbox").iterdir() if p.is_file())
+    imported = runner.invoke(main, ["--books", str(demo_books), "import", *inbox])
+    assert imported.exit_code == 0, imported.output
+    held = {"2026-11-27": ["AAPL", "MSFT", "SAP", "SPY", "TTE", "XYZ"]}
+    held["2026-10-31"] = ["AAPL", "MSFT", "SAP", "SPY", "TTE"]
+    for day, securities in held.items():
+        code, out = valuation(runner, demo_books, "--json", "--as-of", day)
+        assert code == 0, out
+        report = json.loads(out)
+        assert (report["missing"], report["stale"]) == ([], [])
+        assert [r["security"] for r in report["securities"]] == securities
+        assert all(r["revaluation"] is not None for r in report["cash"])
+    books = load(demo_books)
+    # Fava's "converted to USD": every position of every account (at cost: through its
+    # cost currency) into dollars on the last day, nothing left in "Other"
+    price_map = build_price_map(books.entries)
+    last = datetime.date(2026, 11, 27)
+    balances = balance_by_account(books.entries, last + datetime.timedelta(days=1))[0]
+    left = {
+        position.units.currency
+        for inventory in balances.values()
+        for position in inventory
+        if convert_position(position, "USD", price_map, last).currency != "USD"
+    }
+    assert left == set()
+    prices = [e for e in books.entries if isinstance(e, data.Price)]
+    assert all(e.meta.get("source-ref") and e.meta.get("source-sha256") for e in prices)
+    assert {Path(e.meta["source"]).name for e in prices} == {
+        "2026-10-31.custodia-mt535.txt",
+        "2026-11-25.alphasec-2026-11-25.ofx",
+        "2026-11-27.closing-prices-2026-11-27.csv",
+        "2026-11-27.eurofxref-hist-90d.xml",
+    }

@@ -120,10 +120,11 @@ def import_(
         return
     for item in result.files:
         summary = item.to_json()
+        prices = f"{summary['prices']} price(s), " if summary["prices"] else ""
         click.echo(
             f"{item.path}: {item.importer} -> {', '.join(item.accounts)}: "
             f"{summary['transactions']} transaction(s) ({summary['suspense']} to suspense), "
-            f"{summary['balances']} balance(s), {item.duplicates} duplicate(s)"
+            f"{summary['balances']} balance(s), {prices}{item.duplicates} duplicate(s)"
         )
     for item in result.files:
         for opening in item.openings():
@@ -170,10 +171,11 @@ def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) 
         return
     for row in report["documents"]:
         flags = "" if row["archived"] else "  (archived file missing)"
+        prices = f"{row['prices']} price(s), " if row["prices"] else ""
         click.echo(
             f"{row['source']}  {row['first_date']}..{row['last_date']}  "
             f"{', '.join(row['accounts'])}: {row['transactions']} transaction(s), "
-            f"{row['balances']} balance(s), {row['suspense']} in suspense{flags}"
+            f"{row['balances']} balance(s), {prices}{row['suspense']} in suspense{flags}"
         )
     for line in report["suspense"]:
         click.echo(

@@ -1,7 +1,8 @@
 """What was imported, from which document, and what still needs review.
 
 ``imports_report`` serves the Fava "Imports" page (and any ``--json`` caller):
-per archived document, its hash, the accounts and the entries written from it;
+per archived document, its hash, the accounts and the entries written from it
+(transactions, balance assertions, prices);
 and every line booked to suspense, oldest first, for someone to classify.
 """
 
@@ -19,12 +20,24 @@ from ledger.config import Config
 from ledger.imports.reclassify import suspense_lines
 
 
+def _archived_under(source: str, documents: str) -> set[str]:
+    """The account whose folder holds the archived ``source``
+    (``<documents>/Assets/Custody/Custodia/Securities/<file>``), if it is one."""
+    root = documents.strip("/").split("/")
+    parts = source.split("/")
+    if parts[: len(root)] != root or len(parts) < len(root) + 2:
+        return set()
+    return {":".join(parts[len(root) : -1])}
+
+
 def _document_row(
-    source: str, entries: list[data.Directive], books: Books, suspense: int
+    source: str, entries: list[data.Directive], books: Books, config: Config, suspense: int
 ) -> dict[str, Any]:
     """One document's row; ``suspense``: its lines still waiting in suspense."""
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
-    # A custom entry (a corporate action's entitlement) names its account in its metadata.
+    prices = sum(1 for e in entries if isinstance(e, data.Price))
+    # A custom entry (a corporate action's entitlement) names its account in its metadata;
+    # a price names none: a price file's is the one it is archived under.
     accounts = sorted(
         {e.postings[0].account for e in transactions if e.postings}
         | {e.account for e in entries if isinstance(e, data.Balance)}
@@ -33,7 +46,7 @@ def _document_row(
             for e in entries
             if isinstance(e, data.Custom) and isinstance(e.meta.get(keys.CA_ACCOUNT), str)
         }
-    )
+    ) or sorted(_archived_under(source, config.documents) if prices else set())
     archived = books.directory / source
     return {
         "source": source,
@@ -43,6 +56,7 @@ def _document_row(
         "last_date": max(e.date for e in entries),
         "transactions": len(transactions),
         "balances": sum(1 for e in entries if isinstance(e, data.Balance)),
+        "prices": prices,
         "suspense": suspense,
         "archived": archived.is_file(),
     }
@@ -76,7 +90,7 @@ def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[s
     # a document's count is of the same lines as the list: a reclassified line is done
     waiting = Counter(row["source"] for row in suspense)
     documents = [
-        _document_row(source, entries, books, waiting[source])
+        _document_row(source, entries, books, config, waiting[source])
         for source, entries in sorted(by_source.items())
     ]
     suspense.sort(key=lambda row: (row["date"], row["account"], row["source_ref"]))

@@ -79,6 +79,7 @@ class FileImport:
             "accounts": list(self.accounts),
             "transactions": self.count(data.Transaction),
             "balances": self.count(data.Balance),
+            "prices": self.count(data.Price),
             "suspense": sum(
                 1 for entry in self.new if isinstance(entry, data.Transaction) and entry.flag == "!"
             ),
