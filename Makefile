@@ -60,8 +60,12 @@ demo: $(VENV)/.installed
 	$(BIN)/backoffice --books $(DEMO_BOOKS) valuation
 	@echo "== backoffice valuation --as-of 2026-10-31: the October month-end, at Custodia's MT535 prices"
 	$(BIN)/backoffice --books $(DEMO_BOOKS) valuation --as-of 2026-10-31
-	@echo "== backoffice close 2026-10 --dry-run: the October checklist passes"
-	$(BIN)/backoffice --books $(DEMO_BOOKS) close 2026-10 --dry-run
+	@echo "== backoffice close 2026-10: the October checklist passes; the month is sealed with its mark-to-market"
+	$(BIN)/backoffice --books $(DEMO_BOOKS) close 2026-10
+	@echo "== revaluations.beancount: October's mark-to-market at the valuation above, reversed on 1 November"
+	@cat $(DEMO)/revaluations.beancount
+	@echo "== backoffice verify: every seal holds"
+	$(BIN)/backoffice --books $(DEMO_BOOKS) verify
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "== Fava on http://$(HOST):$(PORT) (Ctrl-C to stop)"; \
 	  $(BIN)/backoffice --books $(DEMO_BOOKS) serve --host $(HOST) --port $(PORT); \

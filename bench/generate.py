@@ -576,12 +576,18 @@ class Generator:
 
 
 def config_text(firm: Firm, as_of: datetime.date, command: str) -> str:
-    """The demo's ``backoffice.toml`` with ``as-of`` at the last day and no auto-settle
-    (the generated books carry every settlement)."""
+    """The demo's ``backoffice.toml`` with ``as-of`` at the last day, no auto-settle
+    (the generated books carry every settlement) and no month-end revaluation (they
+    carry no prices: it would book nothing, at the cost of a valuation per close)."""
     text = re.sub(r"(?m)^as-of\s*=.*$", "", firm.config_text)
     text = re.sub(
         r"(?m)^(auto-settle\s*=\s*)true\b.*$",
         r"\1false  # the synthetic books carry every settlement",
+        text,
+    )
+    text = re.sub(
+        r"(?m)^(revaluation\s*=\s*)true\b.*$",
+        r"\1false  # the synthetic books carry no prices",
         text,
     )
     return f"# Synthetic books: {command}\nas-of = {as_of}\n{text}"

@@ -76,6 +76,15 @@ def ledger(tmp_path: Path) -> Callable[..., Books]:
     return load_ledger
 
 
+def ask_for_sign_off(books_dir: Path) -> None:
+    """Turn on ``[close] sign-off`` in the demo's ``backoffice.toml`` (in its ``[close]``
+    table: TOML refuses a second)."""
+    config = books_dir / "backoffice.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n[close]\n" in text, "the demo's config has a [close] table"
+    config.write_text(text.replace("\n[close]\n", "\n[close]\nsign-off = true\n", 1))
+
+
 @pytest.fixture
 def demo_books(tmp_path: Path) -> Path:
     """A private copy of the demo books; returns its main.beancount."""

@@ -162,7 +162,7 @@ def test_cash_never_below_its_floor(bare: Books) -> None:
     assert all(lowest[account] >= floors[account] for account in lowest)
 
 
-def test_config_is_the_demos_with_as_of_at_the_end_and_no_auto_settle(
+def test_config_is_the_demos_with_as_of_at_the_end_no_auto_settle_nor_revaluation(
     files: dict[str, str], bare: Books
 ) -> None:
     config = files["backoffice.toml"]
@@ -170,6 +170,7 @@ def test_config_is_the_demos_with_as_of_at_the_end_and_no_auto_settle(
     assert f"\nas-of = {last}\n" in config
     assert "auto-settle = true" not in config
     assert "auto-settle = false" in config
+    assert parse_config(config, Path("backoffice.toml")).close.revaluation is False
 
 
 def test_write_refuses_a_directory_with_files(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
-from tests.conftest import DEMO_BOOKS, snapshot
+from tests.conftest import DEMO_BOOKS, ask_for_sign_off, snapshot
 
 
 @pytest.fixture
@@ -18,8 +18,7 @@ def books(tmp_path: Path) -> Path:
     """The demo books (not imported: October cannot close yet), with sign-off asked for."""
     target = tmp_path / "books"
     shutil.copytree(DEMO_BOOKS, target)
-    config = target / "backoffice.toml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n[close]\nsign-off = true\n")
+    ask_for_sign_off(target)
     return target / "main.beancount"
 
 

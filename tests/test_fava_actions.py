@@ -18,7 +18,7 @@ from fava.application import create_app
 
 from ledger.cli import main
 from ledger.serve import create_fava_app
-from tests.conftest import snapshot
+from tests.conftest import ask_for_sign_off, snapshot
 
 SUSPENSE_REF = "FH2611240009"  # the demo's unexplained receipt of 2026-11-24
 SUSPENSE_SOURCE = "documents/Assets/Bank/FirstHarbor/USD/2026-11-26.firstharbor-2026-11.xml"
@@ -147,8 +147,7 @@ def test_an_app_not_served_for_editing_refuses_the_action(books: Path) -> None:
 def test_sign_off_from_the_page_writes_what_the_command_writes(
     books: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
-    config = books.parent / "backoffice.toml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n[close]\nsign-off = true\n")
+    ask_for_sign_off(books.parent)
     by_cli = tmp_path / "cli"
     shutil.copytree(books.parent, by_cli)
     result = runner.invoke(

@@ -24,7 +24,7 @@ from ledger.books import load
 from tests.browser.conftest import FavaServer, books_and_config, run_backoffice, serving
 from tests.browser.test_review_filters import choose
 from tests.browser.test_review_pages import cells, number, table
-from tests.conftest import snapshot
+from tests.conftest import ask_for_sign_off, snapshot
 
 pytestmark = pytest.mark.browser
 
@@ -57,8 +57,7 @@ def edit_server(
     shutil.copytree(served_books.parent, books)
     closed = run_backoffice(books / "main.beancount", "close", "2026-10")
     assert closed.returncode == 0, closed.stdout + closed.stderr
-    config = books / "backoffice.toml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n[close]\nsign-off = true\n")
+    ask_for_sign_off(books)
     shutil.copytree(books, root / "twin")
     with serving(books / "main.beancount", root, "--edit") as fava:
         yield EditServer(fava, root / "twin" / "main.beancount")
