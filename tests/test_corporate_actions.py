@@ -312,6 +312,7 @@ def refused(books: Path, tmp_path: Path, name: str, text: str) -> Result:
 
 
 DVCA = (CUSTODY / "mt564-dvca.txt").read_text(encoding="latin-1")
+WITHDRAWAL_TEXT = (CUSTODY / "mt564-dvca-withdrawal.txt").read_text(encoding="latin-1")
 
 
 @pytest.mark.parametrize(
@@ -336,9 +337,11 @@ DVCA = (CUSTODY / "mt564-dvca.txt").read_text(encoding="latin-1")
         (DVCA.replace("-}", ""), "block 4 does not end with a line '-}'"),
         (DVCA.replace("EUR0,85", "EUR0.85"), "'0.85' is not an ISO 15022 decimal"),
         (
-            DVCA.replace(":23G:NEWM", ":23G:WITH"),
-            "a WITH notification withdraws or cancels an event",
+            DVCA.replace(":23G:NEWM", ":23G:CANC"),
+            "CORP TTE-DVCA-2026-11: a CANC message names the message it undoes in "
+            "GENL/LINK :20C::PREV//; this one has none",
         ),
+        (DVCA.replace(":23G:NEWM", ":23G:INST"), ":23G:INST is no MT564 function"),
     ],
     ids=[
         "no-record-date",
@@ -347,7 +350,8 @@ DVCA = (CUSTODY / "mt564-dvca.txt").read_text(encoding="latin-1")
         "no-rate",
         "cut-off",
         "decimal-point",
-        "withdrawn",
+        "cancel-without-linkage",
+        "unknown-function",
     ],
 )
 def test_damaged_notifications_are_refused(
@@ -355,6 +359,77 @@ def test_damaged_notifications_are_refused(
 ) -> None:
     result = refused(books, tmp_path, "mt564.txt", text)
     assert message in result.output
+
+
+WITHDRAWAL = """\
+2026-11-09 custom "entitlement-cancelled" "TTE-DVCA-2026-11" "WITH"
+  source: "documents/Assets/Custody/Custodia/Securities/2026-11-09.mt564-dvca-withdrawal.txt"
+  source-ref: "CUS564-2611090003"
+  security: "TTE"
+  account: "Assets:Custody:Custodia:Securities"
+  corp-ref: "TTE-DVCA-2026-11"
+  cancels: "CUS564-2611060001"
+"""
+
+
+def test_a_withdrawal_voids_the_entitlement_and_its_expected_cash(books: Path) -> None:
+    """The issuer withdraws the dividend (:23G:WITH naming the notification by
+    :20C::PREV//): the entitlement stays in the books as history, a cancellation
+    voids it, the cash ladder no longer expects the 765.00 EUR, and a confirmation
+    of the event is refused."""
+    assert import_files(books, "mt564-dvca.txt").exit_code == 0
+    result = import_files(books, "mt564-dvca-withdrawal.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books) == ENTITLEMENT + "\n" + WITHDRAWAL
+    report = json.loads(run(books, "cash", "--days", "6", "--json").output)
+    assert report["expected_income"] == []
+    [ladder] = report["ladders"]
+    assert {row["other"] for row in ladder["accounts"][0]["rows"]} == {"0"}
+    assert run(books, "check").exit_code == 0
+    before = snapshot(books.parent)
+    again = import_files(books, "mt564-dvca.txt", "mt564-dvca-withdrawal.txt")
+    assert again.exit_code == 0, again.output
+    assert "nothing new to write" in again.output
+    assert snapshot(books.parent) == before
+    refused = import_files(books, "mt566-dvca.txt")
+    assert refused.exit_code == 1
+    assert "of which the books hold no entitlement" in refused.output
+
+
+def test_a_new_notification_after_a_cancellation_counts_again(books: Path, tmp_path: Path) -> None:
+    """A notification sent in error is cancelled (:23G:CANC), then sent again with a new
+    reference: the last one after the cancellation is the entitlement."""
+    cancel = WITHDRAWAL_TEXT.replace(":23G:WITH", ":23G:CANC")
+    renewed = DVCA.replace("CUS564-2611060001", "CUS564-2611100004").replace(
+        "PREP//20261106", "PREP//20261110"
+    )
+    (tmp_path / "cancel.txt").write_text(cancel, encoding="latin-1")
+    (tmp_path / "renewed.txt").write_text(renewed.replace("EUR0,85", "EUR0,90"), "latin-1")
+    assert import_files(books, "mt564-dvca.txt").exit_code == 0
+    result = run(books, "import", str(tmp_path / "cancel.txt"), str(tmp_path / "renewed.txt"))
+    assert result.exit_code == 0, result.output
+    report = json.loads(run(books, "cash", "--days", "6", "--json").output)
+    [income] = report["expected_income"]
+    assert (income["gross"], income["net"]) == ("1080.00", "810.00")
+
+
+def test_a_cancellation_of_no_notification_or_of_a_confirmed_event_is_refused(
+    books: Path, tmp_path: Path
+) -> None:
+    result = refused(books, tmp_path, "cancel.txt", WITHDRAWAL_TEXT)
+    assert (
+        "mt564-dvca-withdrawal" not in result.output
+        and "cancel.txt:12: MT564 CUS564-2611090003: withdraws CORP TTE-DVCA-2026-11 (cash "
+        "dividend on TTE, notification CUS564-2611060001), of which the books hold no "
+        "notification; import the notification it cancels first"
+    ) in result.output
+    assert import_files(books, "mt564-dvca.txt", "mt566-dvca.txt").exit_code == 0
+    result = refused(books, tmp_path, "cancel.txt", WITHDRAWAL_TEXT)
+    assert (
+        "cancel.txt:5: MT564 CUS564-2611090003: withdraws CORP TTE-DVCA-2026-11 (cash dividend "
+        "on TTE), which an MT566 confirmation in the books already booked; the custodian "
+        "undoes a booked event with an MT566 reversal (:23G:REVR)"
+    ) in result.output
 
 
 def test_a_confirmation_of_no_notification_is_refused(books: Path, tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ from ledger.posting import posting
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 NOTICE_FUNCTIONS = frozenset({"NEWM", "REPL", "REPE", "RMDR"})
+CANCEL_FUNCTIONS = frozenset({"CANC", "WITH"})
 TAX_QUALIFIERS = ("TAXR", "WITF", "WITL")
 MISMATCH = "entitlement-mismatch"
 
@@ -219,14 +220,16 @@ class _Context:
 
 
 def entitlement(message: iso15022.Message, head: Header, context: _Context) -> data.Custom:
-    """The entitlement an MT564 announces, on the holding at its record date."""
+    """The entitlement an MT564 announces, on the holding at its record date (or, for
+    a cancellation or withdrawal, the entry that voids it)."""
     function = head.function.value[:4]
+    if function in CANCEL_FUNCTIONS:
+        return cancellation(message, head, context)
     if function not in NOTICE_FUNCTIONS:
         raise message.error(
             head.function.line,
-            f"CORP {head.corp_ref}: a {function} notification withdraws or cancels an event; "
-            'remove its entitlement from the books by hand (custom "entitlement" '
-            f'"{head.corp_ref}")',
+            f"CORP {head.corp_ref}: :23G:{function} is no MT564 function "
+            "(NEWM, REPL, REPE, RMDR, CANC, WITH)",
         )
     _supported(message, head)
     body = message.body
@@ -294,6 +297,77 @@ def entitlement(message: iso15022.Message, head: Header, context: _Context) -> d
         **common,
     )
     return ca.entitlement_entry(item, meta)
+
+
+def _previous(message: iso15022.Message, head: Header) -> iso15022.Field:
+    """The linkage ``:20C::PREV//`` (sequence A1 LINK) that a cancellation, withdrawal or
+    reversal must give: the ``:20C::SEME//`` of the message it undoes."""
+    genl = message.sequence(message.body, "GENL")
+    for link in genl.sequences("LINK"):
+        found = link.get("20C", "PREV")
+        if found is not None:
+            return found
+    function = head.function.value[:4]
+    raise message.error(
+        head.function.line,
+        f"CORP {head.corp_ref}: a {function} message names the message it undoes in "
+        "GENL/LINK :20C::PREV//; this one has none",
+    )
+
+
+def _prepared(message: iso15022.Message) -> datetime.date | None:
+    """The message's preparation date, ``:98A::PREP//`` or ``:98C::PREP//`` in GENL."""
+    found = message.sequence(message.body, "GENL").get("98", "PREP")
+    return message.date(found) if found is not None and found.tag != "98E" else None
+
+
+def cancellation(message: iso15022.Message, head: Header, context: _Context) -> data.Custom:
+    """What an MT564 CANC or WITH writes: the entitlement of its event no longer counts.
+
+    It voids the notification its linkage names (``:20C::PREV//``) and the earlier ones
+    of the event (all of them when the books lack the one named), dated when the
+    custodian prepared it (else the record date). A confirmed event is refused: the
+    custodian undoes a confirmation with an MT566 reversal."""
+    previous = _previous(message, head)
+    existing = context.builder.existing
+    items = ca.notifications(existing).get(head.corp_ref, [])
+    function = head.function.value[:4]
+    what = "withdraws" if function == "WITH" else "cancels"
+    if not items:
+        raise ImportFailure(
+            message.filename,
+            previous.line,
+            f"MT564 {head.seme}: {what} CORP {head.corp_ref} ({head.name} on "
+            f"{head.security}, notification {previous.value}), of which the books hold no "
+            "notification",
+            hint="import the notification it cancels first; a cancellation of an event "
+            "never booked has nothing to cancel",
+        )
+    named = [item for item in items if item.source_ref == previous.value]
+    cancels = (named or items)[-1].source_ref
+    assert cancels is not None
+    written = any(
+        isinstance(entry, data.Custom)
+        and entry.type == ca.CANCELLED
+        and keys.get_source_ref(entry.meta) == head.seme
+        for entry in existing
+    )
+    if not written and head.corp_ref in ca.confirmed(existing):
+        raise ImportFailure(
+            message.filename,
+            head.function.line,
+            f"MT564 {head.seme}: {what} CORP {head.corp_ref} ({head.name} on "
+            f"{head.security}), which an MT566 confirmation in the books already booked",
+            hint="the custodian undoes a booked event with an MT566 reversal (:23G:REVR); "
+            "import that, or ask the custodian which message stands",
+        )
+    day = _prepared(message) or (named or items)[-1].record_date
+    meta = context.meta(
+        head.function.line,
+        head.seme,
+        **{keys.CA_SECURITY: head.security, keys.CA_ACCOUNT: head.account},
+    )
+    return ca.cancellation_entry(head.corp_ref, function, cancels, day, meta)
 
 
 def _entitled(message: iso15022.Message, head: Header, context: _Context) -> ca.Entitlement:
