@@ -80,6 +80,7 @@ FUZZ_CONFIG = parse_config(CONFIG, Path("backoffice.toml"))
 FUZZ_BOOKS = loader.load_string(MAIN)[0]
 
 MONTH = "2026/11/assets-custody-custodia-securities.beancount"
+ARCHIVE = "documents/Assets/Custody/Custodia/Securities"
 
 
 @pytest.fixture
@@ -99,6 +100,15 @@ def run(books: Path, *args: str) -> Result:
 
 def import_files(books: Path, *names: str) -> Result:
     return run(books, "import", *(str(CUSTODY / name) for name in names))
+
+
+def writes_nothing_again(books: Path, *names: str) -> None:
+    """Importing ``names`` again leaves every file of the books as it is."""
+    before = snapshot(books.parent)
+    again = import_files(books, *names)
+    assert again.exit_code == 0, again.output
+    assert "nothing new to write" in again.output
+    assert snapshot(books.parent) == before
 
 
 def entries_text(books: Path, month_file: str = MONTH) -> str:
@@ -178,11 +188,7 @@ def test_confirmation_books_income_tax_and_cash_once(books: Path) -> None:
     report = json.loads(run(books, "cash", "--as-of", "2026-11-16", "--json").output)
     assert report["expected_income"] == []  # confirmed: the cash is booked, not expected
     assert run(books, "check").exit_code == 0
-    before = snapshot(books.parent)
-    again = import_files(books, "mt564-dvca.txt", "mt566-dvca.txt")
-    assert again.exit_code == 0, again.output
-    assert "nothing new to write" in again.output
-    assert snapshot(books.parent) == before
+    writes_nothing_again(books, "mt564-dvca.txt", "mt566-dvca.txt")
 
 
 def test_interest_is_booked_to_the_interest_account(books: Path, tmp_path: Path) -> None:
@@ -386,11 +392,7 @@ def test_a_withdrawal_voids_the_entitlement_and_its_expected_cash(books: Path) -
     [ladder] = report["ladders"]
     assert {row["other"] for row in ladder["accounts"][0]["rows"]} == {"0"}
     assert run(books, "check").exit_code == 0
-    before = snapshot(books.parent)
-    again = import_files(books, "mt564-dvca.txt", "mt564-dvca-withdrawal.txt")
-    assert again.exit_code == 0, again.output
-    assert "nothing new to write" in again.output
-    assert snapshot(books.parent) == before
+    writes_nothing_again(books, "mt564-dvca.txt", "mt564-dvca-withdrawal.txt")
     refused = import_files(books, "mt566-dvca.txt")
     assert refused.exit_code == 1
     assert "of which the books hold no entitlement" in refused.output
@@ -429,6 +431,84 @@ def test_a_cancellation_of_no_notification_or_of_a_confirmed_event_is_refused(
         "cancel.txt:5: MT564 CUS564-2611090003: withdraws CORP TTE-DVCA-2026-11 (cash dividend "
         "on TTE), which an MT566 confirmation in the books already booked; the custodian "
         "undoes a booked event with an MT566 reversal (:23G:REVR)"
+    ) in result.output
+
+
+REVERSAL = (
+    '2026-11-19 * "Custodia" "MT566 reversal of CUS566-2611170001: MT566 cash dividend TTE: '
+    '1200 TTE at 0.85 EUR" ^corp-TTE-DVCA-2026-11\n'
+    f'  source: "{ARCHIVE}/2026-11-19.mt566-dvca-reversal.txt"\n'
+    """\
+  source-ref: "CUS566-2611190005"
+  corp-ref: "TTE-DVCA-2026-11"
+  reverses: "CUS566-2611170001"
+  Assets:Custody:Custodia:Cash:EUR  -765.00 EUR
+  Expenses:Taxes:Withholding        -255.00 EUR
+  Income:Dividends                  1020.00 EUR
+"""
+)
+
+
+def test_a_reversal_undoes_the_confirmation_and_the_cash_is_expected_again(
+    books: Path,
+) -> None:
+    """The custodian reverses its confirmation (:23G:REVR naming it by :20C::PREV//):
+    the income, tax and cash are booked back out, and the entitlement's 765.00 EUR is
+    expected again (on the as-of date, its pay date being past) until a new
+    confirmation books it."""
+    assert import_files(books, "mt564-dvca.txt", "mt566-dvca.txt").exit_code == 0
+    result = import_files(books, "mt566-dvca-reversal.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books) == ENTITLEMENT + "\n" + DIVIDEND + "\n" + REVERSAL
+    assert run(books, "check").exit_code == 0
+    report = json.loads(run(books, "cash", "--as-of", "2026-11-20", "--json").output)
+    [income] = report["expected_income"]
+    assert (income["corp_ref"], income["net"]) == ("TTE-DVCA-2026-11", "765.00")
+    [position] = report["positions"]
+    assert (position["settled"], position["pending_in"]) == ("50000.00", "765.00")
+    writes_nothing_again(books, "mt566-dvca.txt", "mt566-dvca-reversal.txt")
+    # the custodian confirms the event again, with a new reference: booked, no longer expected
+    again = (CUSTODY / "mt566-dvca.txt").read_text(encoding="latin-1")
+    path = books.parent / "mt566-again.txt"
+    path.write_text(again.replace("CUS566-2611170001", "CUS566-2611200006"), "latin-1")
+    assert run(books, "import", str(path)).exit_code == 0
+    report = json.loads(run(books, "cash", "--as-of", "2026-11-20", "--json").output)
+    assert report["expected_income"] == []
+
+
+def test_a_reversal_resolves_the_break_its_confirmation_raised(two_lots: Path) -> None:
+    assert import_files(two_lots, "mt564-dvca.txt", "mt566-dvca.txt").exit_code == 0
+    assert import_files(two_lots, "mt566-dvca-reversal.txt").exit_code == 0
+    text = entries_text(two_lots)
+    assert text[text.index('2026-11-19 custom "break-resolved"') :] == (
+        '2026-11-19 custom "break-resolved" "B-b7ef95fbd8bb" "confirmation CUS566-2611170001 '
+        'reversed by MT566 CUS566-2611190005"\n'
+        f'  source: "{ARCHIVE}/2026-11-19.mt566-dvca-reversal.txt"\n'
+        '  source-ref: "CUS566-2611190005/resolved"\n'
+    )
+    found, errors = read_breaks(load(two_lots).entries)
+    assert errors == []
+    assert [(b.id, b.resolved) for b in found] == [("B-b7ef95fbd8bb", datetime.date(2026, 11, 19))]
+
+
+def test_a_reversal_of_a_confirmation_not_booked_or_reversed_already_is_refused(
+    books: Path, tmp_path: Path
+) -> None:
+    reversal = (CUSTODY / "mt566-dvca-reversal.txt").read_text(encoding="latin-1")
+    assert import_files(books, "mt564-dvca.txt").exit_code == 0
+    result = refused(books, tmp_path, "revr.txt", reversal)
+    assert (
+        "revr.txt:10: MT566 CUS566-2611190005: reverses confirmation CUS566-2611170001 of CORP "
+        "TTE-DVCA-2026-11 (cash dividend on TTE), which is not in the books; import the "
+        "confirmation it reverses first"
+    ) in result.output
+    assert import_files(books, "mt566-dvca.txt").exit_code == 0
+    assert import_files(books, "mt566-dvca-reversal.txt").exit_code == 0
+    second = reversal.replace("CUS566-2611190005", "CUS566-2611190007")
+    result = refused(books, tmp_path, "revr.txt", second)
+    assert (
+        "revr.txt:10: MT566 CUS566-2611190007: CORP TTE-DVCA-2026-11: reverses confirmation "
+        "CUS566-2611170001, which reversal CUS566-2611190005 in the books has undone already"
     ) in result.output
 
 

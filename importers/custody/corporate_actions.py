@@ -5,8 +5,9 @@ MT566 message references (Category 5, corporate actions):
 
 - GENL ``:20C::CORP//`` the event's reference (it ties the confirmation to the
   notification), ``:20C::SEME//`` the message's own (the ``source-ref``),
-  ``:23G:`` the function (``NEWM``, ``REPL``, ``REPE``, ``RMDR``; an MT566
-  ``REVR`` and an MT564 ``CANC``/``WITH`` are refused), ``:22F::CAEV//`` the
+  ``:23G:`` the function (``NEWM``, ``REPL``, ``REPE``, ``RMDR``; an MT564
+  ``CANC``/``WITH`` voids the entitlement, an MT566 ``REVR`` undoes the
+  confirmation: both name the message in GENL/LINK ``:20C::PREV//``), ``:22F::CAEV//`` the
   event: ``DVCA`` cash dividend, ``INTR`` interest, ``SPLF`` split, ``MRGR``
   merger (parsed, then refused: see below);
 - USECU ``:35B:`` the security (ISIN), ``:97A::SAFE//`` the safekeeping account
@@ -46,7 +47,7 @@ from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
-from beancount.core.position import CostSpec
+from beancount.core.position import Cost, CostSpec
 from beancount.parser.grammar import ValueType
 
 from importers.common import ImportFailure
@@ -61,7 +62,7 @@ from importers.custody.builder import (
 from importers.securities import SecurityResolver
 from ledger import corporate_actions as ca
 from ledger import meta as keys
-from ledger.breaks.model import BREAK, new_break
+from ledger.breaks.model import BREAK, RESOLVED, new_break
 from ledger.config import Config
 from ledger.posting import posting
 
@@ -628,17 +629,94 @@ def _split_confirmation(
     return _booked(head, context, credit, day, narration, postings, differences)
 
 
+def _undone(posting_: data.Posting) -> data.Posting:
+    """``posting_`` of a booked entry, the other way (a lot reduced at its own cost)."""
+    units = posting_.units
+    assert units is not None
+    cost = posting_.cost
+    spec = (
+        CostSpec(cost.number, None, cost.currency, cost.date, cost.label, False)
+        if isinstance(cost, Cost)
+        else None
+    )
+    return posting(posting_.account, -ca.number(units), units.currency, spec)
+
+
+def reversal(message: iso15022.Message, head: Header, context: _Context) -> list[data.Directive]:
+    """What an MT566 REVR books: the confirmation its linkage names
+    (``:20C::PREV//``) undone, every posting the other way, dated when the custodian
+    prepared it (never before the confirmation); the break that confirmation raised
+    is resolved. The entitlement counts again until a new confirmation."""
+    previous = _previous(message, head)
+    existing = context.builder.existing
+    original = next(
+        (
+            entry
+            for entry in existing
+            if isinstance(entry, data.Transaction)
+            and keys.get_source_ref(entry.meta) == previous.value
+            and entry.meta.get(keys.CORP_REF) == head.corp_ref
+            and keys.CA_REVERSES not in entry.meta
+        ),
+        None,
+    )
+    if original is None:
+        raise ImportFailure(
+            message.filename,
+            previous.line,
+            f"MT566 {head.seme}: reverses confirmation {previous.value} of CORP "
+            f"{head.corp_ref} ({head.name} on {head.security}), which is not in the books",
+            hint="import the confirmation it reverses first; a reversal of a confirmation "
+            "never booked has nothing to undo",
+        )
+    done = ca.reversed_refs(existing).get(previous.value)
+    if done is not None and done != head.seme:
+        raise message.error(
+            previous.line,
+            f"CORP {head.corp_ref}: reverses confirmation {previous.value}, which reversal "
+            f"{done} in the books has undone already",
+        )
+    day = max(_prepared(message) or original.date, original.date)
+    entry = data.Transaction(
+        context.meta(
+            head.function.line,
+            head.seme,
+            **{keys.CORP_REF: head.corp_ref, keys.CA_REVERSES: previous.value},
+        ),
+        day,
+        "*",
+        original.payee,
+        f"MT566 reversal of {previous.value}: {original.narration}",
+        data.EMPTY_SET,
+        original.links,
+        [_undone(leg) for leg in original.postings],
+    )
+    out: list[data.Directive] = [entry]
+    for found in existing:
+        if (
+            isinstance(found, data.Custom)
+            and found.type == BREAK
+            and keys.get_source_ref(found.meta) == f"{previous.value}/break"
+        ):
+            meta = context.meta(head.function.line, f"{head.seme}/resolved")
+            text = f"confirmation {previous.value} reversed by MT566 {head.seme}"
+            values = [ValueType(found.values[0].value, str), ValueType(text, str)]
+            out.append(data.Custom(meta, max(day, found.date), RESOLVED, values))
+    return out
+
+
 def confirmation(
     message: iso15022.Message, head: Header, context: _Context
 ) -> list[data.Directive]:
     """What an MT566 books: the income and tax, or the split; and a break where it
     differs from the entitlement."""
     function = head.function.value[:4]
+    if function == "REVR":
+        return reversal(message, head, context)
     if function != "NEWM":
         raise message.error(
             head.function.line,
-            f"CORP {head.corp_ref}: a {function} confirmation (a reversal) is not booked; "
-            "reverse the entry of the original confirmation by hand",
+            f"CORP {head.corp_ref}: :23G:{function} is no MT566 function (NEWM, REVR)",
         )
     _supported(message, head)
     item = _entitled(message, head, context)
