@@ -521,13 +521,112 @@ def test_a_confirmation_of_no_notification_is_refused(books: Path, tmp_path: Pat
     ) in result.output
 
 
-def test_a_merger_is_parsed_and_refused(books: Path, tmp_path: Path) -> None:
+BNP = """
+2026-01-01 commodity BNP
+  isin: "FR0000131104"
+  name: "BNP Paribas"
+  asset-class: "equity"
+  market: "XPAR"
+"""
+DECEMBER = "2026/12/assets-custody-custodia-securities.beancount"
+
+MERGER_ENTITLEMENT = f"""\
+2026-12-14 custom "entitlement" "TTE-MRGR-2026-12" "MRGR"
+  source: "{ARCHIVE}/2026-12-14.mt564-mrgr.txt"
+  source-ref: "CUS564-2612010009"
+  corp-ref: "TTE-MRGR-2026-12"
+  security: "TTE"
+  account: "Assets:Custody:Custodia:Securities"
+  record-date: 2026-12-14
+  pay-date: 2026-12-15
+  quantity: 1200 TTE
+  rate: 5 EUR
+  gross: 6000.00 EUR
+  net: 6000.00 EUR
+  cash-account: "Assets:Custody:Custodia:Cash:EUR"
+  ratio-new: 1
+  ratio-old: 2
+  new-security: "BNP"
+"""
+
+MERGER = (
+    '2026-12-15 * "Custodia" "MT566 merger TTE into BNP 1 for 2: 1200 TTE become 600 BNP and '
+    '6000.00 EUR" ^corp-TTE-MRGR-2026-12\n'
+    f"""\
+  source: "{ARCHIVE}/2026-12-15.mt566-mrgr.txt"
+  source-ref: "CUS566-2612150010"
+  corp-ref: "TTE-MRGR-2026-12"
+  Assets:Custody:Custodia:Securities    -1200 TTE {{57.35 EUR, 2026-10-01}}
+  Assets:Custody:Custodia:Securities      600 BNP {{104.70 EUR, 2026-10-01}}
+  Assets:Custody:Custodia:Cash:EUR    6000.00 EUR
+"""
+)
+
+
+def test_a_merger_exchanges_the_lots_at_their_cost_less_the_cash(tmp_path: Path) -> None:
+    """TTE merges into BNP, 1 new for 2 old and 5.00 EUR per old share: the
+    notification is an entitlement to 600 BNP and 6000.00 EUR (expected in the cash
+    ladder on the pay date); the confirmation takes the 1200 TTE out at their cost,
+    68,820.00 EUR, and brings 600 BNP in at that cost less the cash received,
+    62,820.00 EUR (104.70 each), with the lot's date."""
+    books = write_books(tmp_path / "b", {"main.beancount": MAIN + BNP, "backoffice.toml": CONFIG})
+    result = import_files(books, "mt564-mrgr.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books, DECEMBER) == MERGER_ENTITLEMENT
+    report = json.loads(run(books, "cash", "--as-of", "2026-12-14", "--json").output)
+    [cash] = report["expected_income"]
+    assert (cash["event"], cash["pay_date"], cash["net"]) == ("MRGR", "2026-12-15", "6000.00")
+    result = import_files(books, "mt566-mrgr.txt")
+    assert result.exit_code == 0, result.output
+    assert entries_text(books, DECEMBER) == MERGER_ENTITLEMENT + "\n" + MERGER
+    assert run(books, "check").exit_code == 0
+    writes_nothing_again(books, "mt564-mrgr.txt", "mt566-mrgr.txt")
+
+
+def test_a_merger_of_two_lots_keeps_each_its_date_and_breaks_on_a_difference(
+    tmp_path: Path,
+) -> None:
+    """1200 TTE at 57.35 and 300 at 60.00: each lot becomes BNP at its own cost less its
+    share of the cash (4800.00 and 1200.00 EUR), so FIFO still sells the older first;
+    the custodian confirmed 1200 and paid for 1200: a break of -1500.00 EUR."""
+    files = {"main.beancount": MAIN + SECOND_LOT + BNP, "backoffice.toml": CONFIG}
+    books = write_books(tmp_path / "b", files)
+    assert import_files(books, "mt564-mrgr.txt").exit_code == 0
+    assert import_files(books, "mt566-mrgr.txt").exit_code == 0
+    text = entries_text(books, DECEMBER)
+    assert text[text.index("  Assets:Custody:Custodia:Securities    -1200") :] == (
+        "  Assets:Custody:Custodia:Securities    -1200 TTE {57.35 EUR, 2026-10-01}\n"
+        "  Assets:Custody:Custodia:Securities      600 BNP {106.70 EUR, 2026-10-01}\n"
+        "  Assets:Custody:Custodia:Securities     -300 TTE {60.00 EUR, 2026-10-15}\n"
+        "  Assets:Custody:Custodia:Securities      150 BNP {112.00 EUR, 2026-10-15}\n"
+        "  Assets:Custody:Custodia:Cash:EUR    6000.00 EUR\n"
+        "\n"
+        '2026-12-15 custom "break" "B-3ebb59430489" "entitlement-mismatch"\n'
+        f'  source: "{ARCHIVE}/2026-12-15.mt566-mrgr.txt"\n'
+        '  source-ref: "CUS566-2612150010/break"\n'
+        '  link: "corp-TTE-MRGR-2026-12"\n'
+        '  description: "MT566 CUS566-2612150010 for CORP TTE-MRGR-2026-12 (merger TTE): '
+        'credited 600 BNP, the books expect 750; paid 6000.00 EUR, entitled 7500.00 EUR"\n'
+        "  amount: -1500.00 EUR\n"
+    )
+    assert load(books).errors == []
+
+
+def test_a_merger_into_a_security_not_in_the_books_is_refused_with_its_directive(
+    books: Path, tmp_path: Path
+) -> None:
+    """The new security must be in the books: the import is refused with the directive
+    to add, or, with --create-accounts, adds it as every importer does."""
     text = (CUSTODY / "mt564-mrgr.txt").read_text(encoding="latin-1")
     result = refused(books, tmp_path, "mt564-mrgr.txt", text)
+    assert "mt564-mrgr.txt: securities not in the books: FR0000131104" in result.output
     assert (
-        "MT564 CUS564-2612010009: CORP TTE-MRGR-2026-12: a merger (:22F::CAEV//MRGR) of TTE "
-        "is not booked by Backoffice; book the exchange by hand"
+        '    2026-12-14 commodity FR0000131104\n      isin: "FR0000131104"\n'
+        '      name: "BNP PARIBAS"\n      asset-class: "equity"\n      market: "XPAR"\n'
     ) in result.output
+    created = run(books, "import", "--create-accounts", str(tmp_path / "mt564-mrgr.txt"))
+    assert created.exit_code == 0, created.output
+    assert 'new-security: "FR0000131104"' in entries_text(books, DECEMBER)
 
 
 def test_a_notification_of_a_security_not_held_is_refused(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from beancount.core import data
@@ -128,6 +128,8 @@ class Header:
     security: str
     account: str
     usecu: iso15022.Sequence
+    # the security an exchange credits in place of the old (a merger's), if another
+    new_security: str | None = None
 
     @property
     def name(self) -> str:
@@ -151,23 +153,35 @@ def header(message: iso15022.Message, config: Config, resolver: SecurityResolver
         if safe is not None
         else config.trades.securities_account
     )
-    return Header(corp.value, seme.value, function, event, symbol, account, usecu)
+    new_security = None
+    for move in message.body.walk("SECMOVE"):
+        direction = move.get("22H", "CRDB")
+        credited = move.get("35B")
+        if direction is None or direction.value != "CRED" or credited is None:
+            continue
+        isin = message.isin(credited)
+        if isin is not None and isin != message.isin(security):
+            new_security = resolver.symbol(
+                credited.line, isin, None, name=message.description(credited)
+            )
+            break
+    return Header(corp.value, seme.value, function, event, symbol, account, usecu, new_security)
 
 
 def _supported(message: iso15022.Message, head: Header) -> None:
     event = head.event.value
-    if event == "MRGR":
-        raise message.error(
-            head.event.line,
-            f"CORP {head.corp_ref}: a merger (:22F::CAEV//MRGR) of {head.security} is not "
-            "booked by Backoffice; book the exchange by hand (the old lots out, the new "
-            "securities in at the same total cost, against the cash paid if any)",
-        )
     if event not in ca.EVENT_NAMES:
         raise message.error(
             head.event.line,
             f"CORP {head.corp_ref}: event :22F::CAEV//{event} is not booked by Backoffice "
-            "(it books DVCA cash dividends, INTR interest and SPLF splits); book it by hand",
+            "(it books DVCA cash dividends, INTR interest, SPLF splits and MRGR mergers); "
+            "book it by hand",
+        )
+    if event in ca.EXCHANGE_EVENTS and head.new_security is None:
+        raise message.error(
+            head.event.line,
+            f"CORP {head.corp_ref}: a {head.name} of {head.security} that credits no other "
+            "security (a SECMOVE :22H::CRDB//CRED with the new :35B:ISIN); book it by hand",
         )
 
 
@@ -235,14 +249,15 @@ def entitlement(message: iso15022.Message, head: Header, context: _Context) -> d
     _supported(message, head)
     body = message.body
     record_date = _date(message, body, "RDTE")
-    if record_date is None and head.event.value == "SPLF":
-        # a split without a record date applies to the holding of its effective or ex date
+    exchange = head.event.value == "SPLF" or head.event.value in ca.EXCHANGE_EVENTS
+    if record_date is None and exchange:
+        # an exchange without a record date applies to the holding of its effective or ex date
         record_date = _date(message, body, "EFFD") or _date(message, body, "XDTE")
     if record_date is None:
         raise message.error(
             body.line,
             f"CORP {head.corp_ref}: no record date (:98A::RDTE//, or :98A::EFFD// or "
-            ":98A::XDTE// for a split); the entitled holding is unknown",
+            ":98A::XDTE// for a split or merger); the entitled holding is unknown",
         )
     existing = context.builder.existing
     quantity = ca.held(existing, head.account, head.security, record_date)
@@ -270,6 +285,8 @@ def entitlement(message: iso15022.Message, head: Header, context: _Context) -> d
     if head.event.value == "SPLF":
         new, old = _ratio(message, body, head.corp_ref)
         return ca.entitlement_entry(ca.Entitlement(ratio_new=new, ratio_old=old, **common), meta)
+    if head.event.value in ca.EXCHANGE_EVENTS:
+        return ca.entitlement_entry(_exchange(message, head, context, common), meta)
     if pay_date is None:
         raise message.error(
             body.line, f"CORP {head.corp_ref}: no pay date :98A::PAYD//; the cash is not expected"
@@ -298,6 +315,49 @@ def entitlement(message: iso15022.Message, head: Header, context: _Context) -> d
         **common,
     )
     return ca.entitlement_entry(item, meta)
+
+
+def _exchange(
+    message: iso15022.Message, head: Header, context: _Context, common: dict[str, Any]
+) -> ca.Entitlement:
+    """A merger's entitlement: new for old (``:92D::NEWO//`` in the SECMOVE crediting
+    the new security) and the cash per old unit, if any (a CASHMOVE crediting
+    ``:90B::OFFR//ACTU/CCYprice``, or ``:92F::GRSS//CCYrate``), paid on ``:98A::PAYD//``."""
+    new, old = _ratio(message, message.body, head.corp_ref)
+    rate: Amount | None = None
+    for move in message.body.walk("CASHMOVE"):
+        direction = move.get("22H", "CRDB")
+        if direction is None or direction.value != "CRED":
+            continue
+        offer = move.get("90B", "OFFR")
+        if offer is not None:
+            currency, price = message.price(offer)
+            rate = Amount(price, currency or "")
+        else:
+            rate = _gross_rate(message, move, head.corp_ref)
+        break
+    if rate is None:
+        return ca.Entitlement(
+            ratio_new=new, ratio_old=old, new_security=head.new_security, **common
+        )
+    if common["pay_date"] is None:
+        raise message.error(
+            message.body.line,
+            f"CORP {head.corp_ref}: no pay date :98A::PAYD//; the merger's cash is not expected",
+        )
+    gross = Amount(_cents(common["quantity"] * ca.number(rate)), rate.currency)
+    return ca.Entitlement(
+        ratio_new=new,
+        ratio_old=old,
+        new_security=head.new_security,
+        rate=rate,
+        gross=gross,
+        net=gross,
+        cash_account=context.config.corporate_actions.cash_account(
+            rate.currency, context.config.trades.securities_account
+        ),
+        **common,
+    )
 
 
 def _previous(message: iso15022.Message, head: Header) -> iso15022.Field:
@@ -547,9 +607,71 @@ def _cash_confirmation(
     return _booked(head, context, cash, day, narration, postings, differences, difference, **extra)
 
 
-def _split_confirmation(
+def _lot_cost(total: Decimal, units: Decimal, cost: Cost) -> CostSpec:
+    """The cost of ``units`` new units bought for ``total``, with the old lot's date and
+    label: per unit where it divides exactly (with the old cost's decimals where they
+    suffice: 60.00 -> 30.00), else the total (``{# total CCY, date}``), so no cent of
+    the cost is lost to rounding."""
+    per_unit = total / units if units else ZERO
+    if per_unit * units != total:
+        return CostSpec(None, total, cost.currency, cost.date, cost.label, False)
+    exact = per_unit.quantize(cost.number)
+    per_unit = exact if exact == per_unit else per_unit.normalize()
+    return CostSpec(per_unit, None, cost.currency, cost.date, cost.label, False)
+
+
+def _shares(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` (cents) shared by ``weights``, in cents, the last taking the remainder."""
+    whole = sum(weights, ZERO)
+    out = [_cents(total * weight / whole) if whole else ZERO for weight in weights]
+    if out:
+        out[-1] = total - sum(out[:-1], ZERO)
+    return out
+
+
+@dataclass(frozen=True)
+class _Cash:
+    """A cash movement of an exchange's confirmation: what was posted, where."""
+
+    amount: Decimal
+    currency: str
+    line: int
+
+
+def _cash_moves(
+    message: iso15022.Message, caconf: iso15022.Sequence, event_cash: bool
+) -> tuple[_Cash | None, _Cash | None]:
+    """(the event's cash, the cash in lieu of fractions) an exchange's MT566 credits.
+
+    A CASHMOVE with a cash-in-lieu price (``:90B::CINL//``) is for fractions; of the
+    others, the first is the event's cash when the entitlement has one, else the
+    cash in lieu."""
+    event = in_lieu = None
+    for seq in caconf.sequences("CASHMOVE"):
+        direction = seq.get("22H", "CRDB")
+        if direction is None or direction.value != "CRED":
+            continue
+        posted = seq.get("19B", "PSTA") or seq.get("19B", "NETT")
+        if posted is None:
+            raise message.error(seq.line, "sequence CASHMOVE has no :19B::PSTA// amount posted")
+        currency, amount = message.amount(posted)
+        found = _Cash(money(amount), currency, seq.line)
+        if seq.get("90", "CINL") is None and event_cash and event is None:
+            event = found
+        elif in_lieu is None:
+            in_lieu = found
+        else:
+            raise message.error(seq.line, "a third cash credit (CASHMOVE); book this by hand")
+    return event, in_lieu
+
+
+def _exchange_confirmation(
     message: iso15022.Message, head: Header, item: ca.Entitlement, context: _Context
 ) -> list[data.Directive]:
+    """A split or a merger: every lot of the old security out at its cost, the new
+    units in at that cost, less the event's cash (a recovery of cost; beyond the
+    lot's cost, a gain), with the lot's date; the fraction of a unit sold for cash
+    in lieu goes out at its share of the cost, against the cash and a gain or loss."""
     caconf, credit = _credit(message, head, "SECMOVE", "securities")
     debit = _movement(caconf, "SECMOVE", "DEBT")
     credited = message.quantity(message.require(credit, "36B", "PSTA"))[1]
@@ -563,6 +685,12 @@ def _split_confirmation(
             hint="import the MT564 notification again, or write the ratio on the entitlement",
         )
     new, old = item.ratio_new, item.ratio_old
+    target = item.new_security or head.security
+    if head.new_security is not None and head.new_security != target:
+        raise message.error(
+            credit.line,
+            f"CORP {head.corp_ref}: credits {head.new_security}, the entitlement names {target}",
+        )
     try:
         lots = ca.lots(
             context.builder.existing, head.account, head.security, day, excluding=head.corp_ref
@@ -571,62 +699,95 @@ def _split_confirmation(
         raise ImportFailure(
             message.filename,
             credit.line,
-            f"MT566 {head.seme}: the split of {head.security} on {day} needs the booked lots, "
-            f"and an entry of this batch moves {head.security} before it ({exc})",
+            f"MT566 {head.seme}: the {item.name} of {head.security} on {day} needs the booked "
+            f"lots, and an entry of this batch moves {head.security} before it ({exc})",
             hint="import that file first, then this confirmation in a batch of its own",
         ) from None
     if not lots:
         raise ImportFailure(
             message.filename,
             credit.line,
-            f"MT566 {head.seme}: splits {head.security}, of which {head.account} holds no lots "
-            f"on {day}",
+            f"MT566 {head.seme}: a {item.name} of {head.security}, of which {head.account} "
+            f"holds no lots on {day}",
             hint="import the trades or the opening position first",
         )
-    postings = []
-    held = ZERO
-    for lot in lots:
-        units = ca.number(lot.units)
+    event_cash, in_lieu = _cash_moves(message, caconf, item.rate is not None)
+    units = [ca.number(lot.units) for lot in lots]
+    held = sum(units, ZERO)
+    exact = [count * new / old for count in units]
+    whole = [value.to_integral_value(rounding=ROUND_FLOOR) for value in exact]
+    fractions = [value - count for value, count in zip(exact, whole, strict=True)]
+    if sum(fractions, ZERO) >= 1:
+        raise message.error(
+            credit.line,
+            f"the {new:f} for {old:f} {item.name} leaves fractions of {head.security} in "
+            "several lots that add up to a whole unit; book it by hand",
+        )
+    received = _shares(event_cash.amount, units) if event_cash else [ZERO] * len(lots)
+    sold = _shares(in_lieu.amount, fractions) if in_lieu else [ZERO] * len(lots)
+    postings: list[data.Posting] = []
+    gain = ZERO
+    for lot, count, value, after, part, cash, proceeds in zip(
+        lots, units, exact, whole, fractions, received, sold, strict=True
+    ):
         cost = lot.cost
         assert cost is not None
-        after = units * new / old
-        if after != after.to_integral_value():
-            raise message.error(
-                credit.line,
-                f"the split {new:f} for {old:f} of the lot of {units:f} {head.security} "
-                f"at {cost.number} {cost.currency} gives {after:f}: fractions (cash in lieu) "
-                "are not booked; book this split by hand",
-            )
-        after = after.to_integral_value()
-        per_unit = cost.number * old / new
-        if per_unit * after != cost.number * units:
-            raise message.error(
-                credit.line,
-                f"the split {new:f} for {old:f} does not divide the cost {cost.number} "
-                f"{cost.currency} of the lot of {units:f} {head.security} exactly; book it by hand",
-            )
+        remaining = cost.number * count - cash
+        if remaining < 0:
+            gain -= remaining
+            remaining = ZERO
+        # without cash in lieu (rounded down) the fraction's cost stays with the units
+        fraction_cost = _cents(remaining * part / value) if in_lieu and part else ZERO
+        gain += proceeds - fraction_cost
         spec_old = CostSpec(cost.number, None, cost.currency, cost.date, cost.label, False)
-        # as many decimals as the old cost where they suffice (60.00 -> 30.00), else all
-        exact = per_unit.quantize(cost.number)
-        per_unit = exact if exact == per_unit else per_unit.normalize()
-        spec_new = CostSpec(per_unit, None, cost.currency, cost.date, cost.label, False)
-        postings.append(posting(head.account, -units, head.security, spec_old))
-        postings.append(posting(head.account, after, head.security, spec_new))
-        held += units
-    total_after = held * new / old
+        postings.append(posting(head.account, -count, head.security, spec_old))
+        if after:
+            spec = _lot_cost(remaining - fraction_cost, after, cost)
+            postings.append(posting(head.account, after, target, spec))
+    total_after = sum(whole, ZERO)
+    cash_account = context.config.corporate_actions.cash_account
+    securities = context.config.trades.securities_account
+    for found in (event_cash, in_lieu):
+        if found is not None:
+            account = item.cash_account or cash_account(found.currency, securities)
+            postings.append(posting(account, found.amount, found.currency))
+    if gain:
+        currency = lots[0].cost.currency if lots[0].cost else ""
+        postings.append(posting(context.config.accounts.realized, -gain, currency))
+    what = f"{total_after:f} {target}" if target != head.security else f"{total_after:f}"
     narration = (
-        f"MT566 {item.name} {head.security} {new:f} for {old:f}: {held:f} {head.security} "
-        f"become {total_after:f}"
+        f"MT566 {item.name} {head.security}"
+        + (f" into {target}" if target != head.security else "")
+        + f" {new:f} for {old:f}: {held:f} {head.security} become {what}"
     )
+    if event_cash is not None:
+        narration += f" and {event_cash.amount:f} {event_cash.currency}"
+    fraction = sum(fractions, ZERO)
+    if in_lieu is not None:
+        narration += f", {fraction:f} sold for {in_lieu.amount:f} {in_lieu.currency} cash in lieu"
     # A custodian either takes the old shares out and credits the new (DEBT and CRED),
-    # or credits only the additional shares.
-    expected = total_after if debit is not None else total_after - held
+    # or, for a split, credits only the additional shares.
+    expected = total_after if debit is not None or target != head.security else total_after - held
     differences = []
+    difference: Amount | None = None
     if credited != expected:
-        differences.append(f"credited {credited:f} {head.security}, the books expect {expected:f}")
+        differences.append(f"credited {credited:f} {target}, the books expect {expected:f}")
     if item.quantity != held:
         differences.append(f"the books hold {held:f}, entitled {item.quantity:f}")
-    return _booked(head, context, credit, day, narration, postings, differences)
+    if item.gross is not None and (
+        event_cash is None
+        or (event_cash.currency, event_cash.amount) != (item.gross.currency, item.gross.number)
+    ):
+        paid = f"{event_cash.amount:f} {event_cash.currency}" if event_cash else "no cash"
+        differences.append(f"paid {paid}, entitled {item.gross}")
+        if event_cash is None or event_cash.currency == item.gross.currency:
+            paid_amount = event_cash.amount if event_cash else ZERO
+            difference = Amount(money(paid_amount - ca.number(item.gross)), item.gross.currency)
+    if in_lieu is not None and not fraction:
+        differences.append(
+            f"cash in lieu {in_lieu.amount:f} {in_lieu.currency}, the books expect no fraction"
+        )
+    return _booked(head, context, credit, day, narration, postings, differences, difference)
 
 
 def _undone(posting_: data.Posting) -> data.Posting:
@@ -720,8 +881,8 @@ def confirmation(
         )
     _supported(message, head)
     item = _entitled(message, head, context)
-    if item.event == "SPLF":
-        return _split_confirmation(message, head, item, context)
+    if item.event == "SPLF" or item.event in ca.EXCHANGE_EVENTS:
+        return _exchange_confirmation(message, head, item, context)
     return _cash_confirmation(message, head, item, context)
 
 
