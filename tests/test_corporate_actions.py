@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from beancount import loader
 from beancount.core import data
+from beancount.core.position import Position
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -299,7 +300,82 @@ def test_a_split_keeps_each_lot_its_date_and_total_cost_and_fifo_sells_the_oldes
     assert total_cost == Decimal("1200") * Decimal("57.35") + Decimal("300") * Decimal("60.00")
 
 
-def _inventory(entries: list[data.Directive], day: datetime.date) -> list[object]:
+def test_a_split_sells_the_fraction_for_cash_in_lieu_at_its_share_of_the_cost(
+    tmp_path: Path,
+) -> None:
+    """A 3-for-2 split of 1200 TTE at 57.35 and 25 at 60.00: the first lot becomes
+    1800 (at 68,820.00 EUR in all, which 1800 does not divide: kept as the total), the
+    second 37.5, of which 37 are credited (at 1480.00 EUR, 40.00 each) and the half
+    is sold for 14.75 EUR cash in lieu: its cost, 20.00 EUR, goes out, a loss of
+    5.25 EUR."""
+    books_text = (
+        MAIN
+        + "2026-01-01 open Income:Trading:Realized\n"
+        + (
+            '\n2026-10-15 * "Bought more"\n'
+            "  Assets:Custody:Custodia:Securities     25 TTE {60.00 EUR}\n"
+            "  Assets:Custody:Custodia:Cash:EUR   -1500.00 EUR\n"
+        )
+    )
+    books = write_books(tmp_path / "b", {"main.beancount": books_text, "backoffice.toml": CONFIG})
+    notice = (CUSTODY / "mt564-splf-bare.txt").read_text(encoding="latin-1")
+    (tmp_path / "mt564.txt").write_text(notice.replace("NEWO//2,/1,", "NEWO//3,/2,"), "latin-1")
+    assert run(books, "import", str(tmp_path / "mt564.txt")).exit_code == 0
+    result = import_files(books, "mt566-splf-cash-in-lieu.txt")
+    assert result.exit_code == 0, result.output
+    text = entries_text(books)
+    assert text[text.index("2026-11-20 *") :] == (
+        '2026-11-20 * "Custodia" "MT566 stock split TTE 3 for 2: 1225 TTE become 1837, 0.5 '
+        'sold for 14.75 EUR cash in lieu" ^corp-TTE-SPLF-2026-11\n'
+        f'  source: "{ARCHIVE}/2026-11-20.mt566-splf-cash-in-lieu.txt"\n'
+        """\
+  source-ref: "CUS566-2611200008"
+  corp-ref: "TTE-SPLF-2026-11"
+  Assets:Custody:Custodia:Securities  -1200 TTE {57.35 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Securities   1800 TTE {# 68820.00 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Securities    -25 TTE {60.00 EUR, 2026-10-15}
+  Assets:Custody:Custodia:Securities     37 TTE {40.00 EUR, 2026-10-15}
+  Assets:Custody:Custodia:Cash:EUR    14.75 EUR
+  Income:Trading:Realized              5.25 EUR
+"""
+    )
+    loaded = load(books)
+    assert loaded.errors == []
+    held = _inventory(loaded.entries, datetime.date(2026, 11, 20))
+    assert [(str(p.units), p.cost.date) for p in held] == [
+        ("1800 TTE", datetime.date(2026, 10, 1)),
+        ("37 TTE", datetime.date(2026, 10, 15)),
+    ]
+    writes_nothing_again(books, "mt566-splf-cash-in-lieu.txt")
+    # a second confirmation of the split, at another price for the fraction: refused
+    # (the lots are exchanged already) until a reversal undoes the first; then a break
+    other = (CUSTODY / "mt566-splf-cash-in-lieu.txt").read_text(encoding="latin-1")
+    other = other.replace("CINL//ACTU/EUR29,5", "CINL//ACTU/EUR29,4").replace("0008", "0009")
+    result = refused(books, tmp_path, "mt566.txt", other)
+    assert (
+        "mt566.txt:30: MT566 CUS566-2611200009: CORP TTE-SPLF-2026-11: the stock split of TTE "
+        "is booked already (confirmation CUS566-2611200008); the custodian corrects it with "
+        "a reversal (:23G:REVR) of that one first"
+    ) in result.output
+    reversal = other.replace(":23G:NEWM", ":23G:REVR").replace(
+        "RELA//CUS564-2611060002", "PREV//CUS566-2611200008"
+    )
+    (tmp_path / "revr.txt").write_text(reversal.replace("0009", "0010"), encoding="latin-1")
+    result = run(books, "import", str(tmp_path / "revr.txt"))
+    assert result.exit_code == 0, result.output
+    assert run(books, "import", str(tmp_path / "mt566.txt")).exit_code == 0
+    loaded = load(books)
+    assert loaded.errors == []
+    found, _ = read_breaks(loaded.entries)
+    assert [b.description for b in found] == [
+        "MT566 CUS566-2611200009 for CORP TTE-SPLF-2026-11 (stock split TTE): cash in lieu "
+        "14.75 EUR, the books expect 0.5 at 29.4: 14.70"
+    ]
+    held = _inventory(loaded.entries, datetime.date(2026, 11, 20))
+    assert [str(p.units) for p in held] == ["1800 TTE", "37 TTE"]
+
+
+def _inventory(entries: list[data.Directive], day: datetime.date) -> list[Position]:
     from ledger.corporate_actions import lots
 
     return list(lots(entries, "Assets:Custody:Custodia:Securities", "TTE", day))

@@ -631,11 +631,13 @@ def _shares(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
 
 @dataclass(frozen=True)
 class _Cash:
-    """A cash movement of an exchange's confirmation: what was posted, where."""
+    """A cash movement of an exchange's confirmation: what was posted, and the price
+    per unit it gives for fractions (``:90B::CINL//``), if any."""
 
     amount: Decimal
     currency: str
     line: int
+    price: Decimal | None = None
 
 
 def _cash_moves(
@@ -655,8 +657,9 @@ def _cash_moves(
         if posted is None:
             raise message.error(seq.line, "sequence CASHMOVE has no :19B::PSTA// amount posted")
         currency, amount = message.amount(posted)
-        found = _Cash(money(amount), currency, seq.line)
-        if seq.get("90", "CINL") is None and event_cash and event is None:
+        price = seq.get("90", "CINL")
+        found = _Cash(money(amount), currency, seq.line, message.price(price)[1] if price else None)
+        if price is None and event_cash and event is None:
             event = found
         elif in_lieu is None:
             in_lieu = found
@@ -686,6 +689,22 @@ def _exchange_confirmation(
         )
     new, old = item.ratio_new, item.ratio_old
     target = item.new_security or head.security
+    undone = ca.reversed_refs(context.builder.existing)
+    for entry in context.builder.existing:
+        ref = keys.get_source_ref(entry.meta)
+        if (
+            isinstance(entry, data.Transaction)
+            and entry.meta.get(keys.CORP_REF) == head.corp_ref
+            and keys.CA_REVERSES not in entry.meta
+            and ref not in undone
+            and ref != head.seme
+        ):
+            raise message.error(
+                credit.line,
+                f"CORP {head.corp_ref}: the {item.name} of {head.security} is booked already "
+                f"(confirmation {ref}); the custodian corrects it with a reversal (:23G:REVR) "
+                "of that one first",
+            )
     if head.new_security is not None and head.new_security != target:
         raise message.error(
             credit.line,
@@ -787,6 +806,13 @@ def _exchange_confirmation(
         differences.append(
             f"cash in lieu {in_lieu.amount:f} {in_lieu.currency}, the books expect no fraction"
         )
+    elif in_lieu is not None and in_lieu.price is not None:
+        priced = _cents(fraction * in_lieu.price)
+        if priced != in_lieu.amount:
+            differences.append(
+                f"cash in lieu {in_lieu.amount:f} {in_lieu.currency}, the books expect "
+                f"{fraction:f} at {in_lieu.price:f}: {priced:f}"
+            )
     return _booked(head, context, credit, day, narration, postings, differences, difference)
 
 
