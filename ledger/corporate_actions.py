@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from beancount.core import data
@@ -56,6 +56,7 @@ from ledger import meta as keys
 ENTITLEMENT = "entitlement"
 CANCELLED = "entitlement-cancelled"
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 # ISO 15022 corporate action event codes (:22F::CAEV//) and what they are called here.
 EVENT_NAMES = {
@@ -279,6 +280,104 @@ def expected_receipts(entries: Iterable[data.Directive]) -> list[Entitlement]:
         ),
         key=lambda item: (item.pay_date or item.record_date, item.corp_ref),
     )
+
+
+@dataclass(frozen=True)
+class MarketClaim:
+    """Income one of our trades moves between us and its counterparty: the trade's
+    quantity x the gross rate, positive when the counterparty owes it to us."""
+
+    corp_ref: str
+    event: str
+    trade_id: str
+    counterparty: str | None
+    security: str
+    quantity: Decimal
+    amount: Amount
+    pay_date: datetime.date
+    cash_account: str
+
+
+def _claimed_units(
+    item: Entitlement, trade_date: datetime.date, settle_date: datetime.date, units: Decimal
+) -> Decimal:
+    """The units of a trade of ``units`` (+ bought, - sold) whose income belongs to the
+    other side of what the register pays at the record date: + owed to us, - by us."""
+    assert item.ex_date is not None
+    cum = trade_date < item.ex_date
+    settles_after = settle_date > item.record_date
+    if cum and settles_after:
+        return units  # bought cum, not yet ours at the record date: the seller owes it
+    if not cum and not settles_after:
+        return -units  # bought ex, ours by the record date: we owe it (a reverse claim)
+    return ZERO
+
+
+def market_claims(entries: Iterable[data.Directive]) -> list[MarketClaim]:
+    """The open market claims of every cash entitlement with an ex date and a rate: a
+    trade dated before the ex date that settles after the record date (or after the
+    ex date, settling by the record date) in the entitled account and security. A
+    claim is open until a transaction carries both the event's and the trade's links
+    (its payment), by pay date, reference and trade."""
+    entries = list(entries)
+    items = [
+        item
+        for item in entitlements(entries).values()
+        if item.event in CASH_EVENTS
+        and item.ex_date is not None
+        and item.rate is not None
+        and item.pay_date is not None
+        and item.cash_account is not None
+    ]
+    if not items:
+        return []
+    linked = [
+        entry.links
+        for entry in entries
+        if isinstance(entry, data.Transaction)
+        and any(link.startswith(keys.CORP_LINK_PREFIX) for link in entry.links)
+    ]
+    claims = []
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or keys.TRADE_ID not in entry.meta:
+            continue
+        trade_id = keys.get_trade_id(entry.meta)
+        trade_date = _date(entry.meta, keys.TRADE_DATE)
+        settle_date = _date(entry.meta, keys.SETTLE_DATE)
+        if trade_id is None or trade_date is None or settle_date is None:
+            continue
+        for item in items:
+            units = sum(
+                (
+                    leg.units.number
+                    for leg in entry.postings
+                    if leg.account == item.account
+                    and leg.units is not None
+                    and leg.units.currency == item.security
+                    and isinstance(leg.units.number, Decimal)
+                ),
+                ZERO,
+            )
+            claimed = _claimed_units(item, trade_date, settle_date, units) if units else ZERO
+            links = {keys.corp_link(item.corp_ref), keys.trade_link(trade_id)}
+            if not claimed or any(links <= found for found in linked):
+                continue
+            rate = item.rate
+            assert rate is not None and item.pay_date is not None and item.cash_account
+            claims.append(
+                MarketClaim(
+                    item.corp_ref,
+                    item.event,
+                    trade_id,
+                    keys.get_counterparty(entry.meta),
+                    item.security,
+                    claimed,
+                    Amount((claimed * number(rate)).quantize(CENT, ROUND_HALF_UP), rate.currency),
+                    item.pay_date,
+                    item.cash_account,
+                )
+            )
+    return sorted(claims, key=lambda c: (c.pay_date, c.corp_ref, c.trade_id))
 
 
 def _movement_date(entry: data.Transaction) -> datetime.date:

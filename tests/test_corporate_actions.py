@@ -215,6 +215,87 @@ def test_interest_is_booked_to_the_interest_account(books: Path, tmp_path: Path)
     )
 
 
+CLAIM_TRADES = """
+2026-01-01 open Assets:Unsettled:AlphaSec
+2026-01-01 open Assets:Unsettled:BetaBroker
+2026-01-01 open Income:Trading:Realized
+
+2026-11-10 * "BetaBroker" "Buy 100 TTE, settling late" ^trade-GA-B1
+  trade-id: "GA-B1"
+  trade-date: 2026-11-10
+  settle-date: 2026-11-16
+  side: "buy"
+  counterparty: "BetaBroker"
+  Assets:Custody:Custodia:Securities   100 TTE {60.00 EUR}
+  Assets:Unsettled:BetaBroker        -6000.00 EUR
+
+2026-11-11 * "AlphaSec" "Sell 200 TTE cum, settling after the record date" ^trade-GA-S1
+  trade-id: "GA-S1"
+  trade-date: 2026-11-11
+  settle-date: 2026-11-16
+  side: "sell"
+  counterparty: "AlphaSec"
+  Assets:Custody:Custodia:Securities  -200 TTE {} @ 61.00 EUR
+  Assets:Unsettled:AlphaSec          12200.00 EUR
+  Income:Trading:Realized
+
+2026-11-12 * "AlphaSec" "Buy 50 TTE ex, settled by the record date" ^trade-GA-B2
+  trade-id: "GA-B2"
+  trade-date: 2026-11-12
+  settle-date: 2026-11-13
+  side: "buy"
+  counterparty: "AlphaSec"
+  Assets:Custody:Custodia:Securities    50 TTE {59.00 EUR}
+  Assets:Unsettled:AlphaSec          -2950.00 EUR
+"""
+
+
+def test_trades_across_the_ex_and_record_dates_are_market_claims_in_the_cash_ladder(
+    tmp_path: Path,
+) -> None:
+    """Ex date 11-12, record date 11-13, 0.85 EUR gross. The register pays on what is
+    settled at the record date: 1200 + 50 (bought ex, settled 11-13); 1062.50 EUR
+    gross. But the 100 bought cum (11-10) and settling 11-16 earn their income from the
+    seller: +85.00 EUR owed to us; the 200 sold cum and delivered 11-16 earn it for the
+    buyer: -170.00 EUR owed by us; the 50 bought ex are not ours to keep: -42.50 EUR
+    (a reverse claim). Each is expected in the ladder on the pay date, until an entry
+    linking the event and the trade books its payment."""
+    books = write_books(
+        tmp_path / "b", {"main.beancount": MAIN + CLAIM_TRADES, "backoffice.toml": CONFIG}
+    )
+    assert import_files(books, "mt564-dvca.txt").exit_code == 0
+    assert "  quantity: 1250 TTE\n" in entries_text(books)
+    report = json.loads(run(books, "cash", "--days", "6", "--json").stdout)
+    claims = [
+        (c["trade_id"], c["counterparty"], c["quantity"], c["amount"], c["pay_date"])
+        for c in report["market_claims"]
+    ]
+    assert claims == [
+        ("GA-B1", "BetaBroker", "100", "85.00", "2026-11-17"),
+        ("GA-B2", "AlphaSec", "-50", "-42.50", "2026-11-17"),
+        ("GA-S1", "AlphaSec", "-200", "-170.00", "2026-11-17"),
+    ]
+    [ladder] = report["ladders"]
+    rows = {row["date"]: row for row in ladder["accounts"][0]["rows"]}
+    # 796.87 net of the entitlement (1062.50 less 25 %: 265.63), and the claims, gross
+    assert rows["2026-11-17"]["other"] == "669.37"
+    text = run(books, "cash", "--days", "6").stdout
+    assert text[text.index("Market claims") :].splitlines()[:2] == [
+        "Market claims (trades across the ex and record dates; + owed to us)",
+        "  pay date                             account  ccy  security  quantity  counterparty"
+        "  trade   amount",
+    ]
+    paid = (
+        '\n2026-11-18 * "BetaBroker" "Market claim on TTE-DVCA-2026-11" '
+        "^corp-TTE-DVCA-2026-11 ^trade-GA-B1\n"
+        "  Assets:Custody:Custodia:Cash:EUR    85.00 EUR\n"
+        "  Income:Dividends                   -85.00 EUR\n"
+    )
+    books.write_text(books.read_text(encoding="utf-8") + paid, encoding="utf-8")
+    report = json.loads(run(books, "cash", "--days", "6", "--json").stdout)
+    assert [c["trade_id"] for c in report["market_claims"]] == ["GA-B2", "GA-S1"]
+
+
 def test_a_confirmation_that_differs_is_booked_with_a_break(two_lots: Path) -> None:
     """The books hold 1500 TTE at the record date, the custodian paid on 1200: what it
     paid is booked, and the difference is a break to chase."""
