@@ -31,6 +31,11 @@ MT566 that books the income or the split) and no reversal (MT566 ``REVR``, a
 transaction with ``reverses:`` its ``source-ref``) undoes it; until then
 ``backoffice cash`` shows its net amount as an expected receipt on the pay date.
 
+A trade across the ex and record dates (dated before the ex date, settling after
+the record date, or the reverse) moves the income between us and its
+counterparty: :func:`market_claims` computes each from the books, open until a
+transaction linking the event and the trade pays it.
+
 The quantity held on a date is the settled position: a trade counts from its
 ``settle-date`` (whatever the settlement policy dated its entry), every other
 movement from its date, which is what the issuer's register shows at the

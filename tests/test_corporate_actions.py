@@ -769,6 +769,50 @@ def test_a_merger_of_two_lots_keeps_each_its_date_and_breaks_on_a_difference(
     assert load(books).errors == []
 
 
+def test_a_merger_with_a_fraction_sells_it_for_cash_in_lieu(tmp_path: Path) -> None:
+    """1 BNP for 7 TTE and 5.00 EUR per TTE: 1200 TTE give 171 3/7 BNP. The 6000.00 EUR
+    reduce the cost carried to 62,820.00 EUR; the 3/7 of a BNP (cost 157.05 EUR: 3 of
+    the 1200 TTE's) are sold at 410.00 EUR each, 175.71 EUR: a gain of 18.66 EUR. The
+    171 BNP keep the rest, 62,662.95 EUR, 366.45 each."""
+    books = write_books(tmp_path / "b", {"main.beancount": MAIN + BNP, "backoffice.toml": CONFIG})
+    books.write_text(
+        books.read_text(encoding="utf-8") + "2026-01-01 open Income:Trading:Realized\n",
+        encoding="utf-8",
+    )
+    notice = (CUSTODY / "mt564-mrgr.txt").read_text(encoding="latin-1")
+    confirmation = (CUSTODY / "mt566-mrgr.txt").read_text(encoding="latin-1")
+    in_lieu = (
+        ":16R:CASHMOVE\n:22H::CRDB//CRED\n:19B::PSTA//EUR175,71\n:98A::POST//20261215\n"
+        ":90B::CINL//ACTU/EUR410,\n:16S:CASHMOVE\n:16S:CACONF\n"
+    )
+    confirmation = (
+        confirmation.replace("NEWO//1,/2,", "NEWO//1,/7,")
+        .replace("PSTA//UNIT/600,", "PSTA//UNIT/171,")
+        .replace(":16S:CACONF\n", in_lieu)
+    )
+    (tmp_path / "mt564.txt").write_text(notice.replace("NEWO//1,/2,", "NEWO//1,/7,"), "latin-1")
+    (tmp_path / "mt566.txt").write_text(confirmation, encoding="latin-1")
+    assert run(books, "import", str(tmp_path / "mt564.txt")).exit_code == 0
+    result = run(books, "import", str(tmp_path / "mt566.txt"))
+    assert result.exit_code == 0, result.output
+    text = entries_text(books, DECEMBER)
+    assert text[text.index("2026-12-15 *") :] == (
+        '2026-12-15 * "Custodia" "MT566 merger TTE into BNP 1 for 7: 1200 TTE become 171 BNP '
+        'and 6000.00 EUR, 0.428571 sold for 175.71 EUR cash in lieu" ^corp-TTE-MRGR-2026-12\n'
+        f'  source: "{ARCHIVE}/2026-12-15.mt566.txt"\n'
+        """\
+  source-ref: "CUS566-2612150010"
+  corp-ref: "TTE-MRGR-2026-12"
+  Assets:Custody:Custodia:Securities    -1200 TTE {57.35 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Securities      171 BNP {366.45 EUR, 2026-10-01}
+  Assets:Custody:Custodia:Cash:EUR    6000.00 EUR
+  Assets:Custody:Custodia:Cash:EUR     175.71 EUR
+  Income:Trading:Realized              -18.66 EUR
+"""
+    )
+    assert load(books).errors == []
+
+
 def test_a_merger_into_a_security_not_in_the_books_is_refused_with_its_directive(
     books: Path, tmp_path: Path
 ) -> None:

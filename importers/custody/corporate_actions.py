@@ -9,7 +9,7 @@ MT566 message references (Category 5, corporate actions):
   ``CANC``/``WITH`` voids the entitlement, an MT566 ``REVR`` undoes the
   confirmation: both name the message in GENL/LINK ``:20C::PREV//``), ``:22F::CAEV//`` the
   event: ``DVCA`` cash dividend, ``INTR`` interest, ``SPLF`` split, ``MRGR``
-  merger (parsed, then refused: see below);
+  merger; GENL/LINK ``:20C::PREV//`` the message a CANC, WITH or REVR undoes;
 - USECU ``:35B:`` the security (ISIN), ``:97A::SAFE//`` the safekeeping account
   (mapped by ``[[statement-accounts]]``; in ACCTINFO in an MT564),
   ``:93B::CONB//`` the confirmed balance (MT566);
@@ -18,20 +18,24 @@ MT566 message references (Category 5, corporate actions):
   effective date; ``:92F::GRSS//`` (or ``:92A::GRSS//`` with ``:11A::OPTN//``)
   the gross rate per unit, ``:92F::NETT//`` the net rate, ``:92A::TAXR//`` or
   ``:92A::WITF//`` the withholding rate in percent, ``:92D::NEWO//new/old`` a
-  split's ratio;
+  split's or merger's ratio, ``:90B::OFFR//`` a merger's cash per old unit,
+  ``:90B::CINL//`` the price of fractions paid in cash;
 - MT566 CACONF/CASHMOVE ``:19B::PSTA//`` the amount posted (else ``NETT``),
   ``:19B::GRSS//``, ``:19B::TAXR//``/``WITF//``/``WITL//`` tax withheld,
   ``:98A::POST//`` the posting date, ``:98A::VALU//`` the value date;
   CACONF/SECMOVE ``:22H::CRDB//CRED|DEBT`` with ``:36B::PSTA//`` the quantity
   posted and ``:98A::POST//``.
 
-An MT564 of a cash event or a split writes a ``custom "entitlement"``
+An MT564 of a cash event, a split or a merger writes a ``custom "entitlement"``
 (:mod:`ledger.corporate_actions`) on the quantity the books hold at the record
-date. An MT566 books what the entitlement of its ``CORP`` announced: the income
+date; a CANC or WITH writes the ``custom "entitlement-cancelled"`` that voids it.
+An MT566 books what the entitlement of its ``CORP`` announced: the income
 (``[accounts] dividends`` or ``interest``), the tax withheld
-(``[corporate-actions] withholding-account``) and the cash; or the split, every
-lot reduced at its cost and added back at cost * old / new, with its date, so
-the total cost is kept and FIFO still sells the oldest lot first. Where the
+(``[corporate-actions] withholding-account``) and the cash; or the exchange of a
+split or merger, every lot taken out at its cost and the new units added at that
+cost less the event's cash, with its date, so the total cost is kept and FIFO
+still sells the oldest lot first; a fraction paid in cash is sold at its share
+of the cost. A REVR books the confirmation it names the other way. Where the
 confirmation's quantity or amount differs from the entitlement, what the
 custodian paid is booked and a ``custom "break"`` (kind
 ``entitlement-mismatch``) is written beside it.
@@ -782,8 +786,10 @@ def _exchange_confirmation(
     if event_cash is not None:
         narration += f" and {event_cash.amount:f} {event_cash.currency}"
     fraction = sum(fractions, ZERO)
+    # a fraction like 3/7 to six places in what people read; the postings stay exact
+    shown = fraction if fraction == round(fraction, 6) else round(fraction, 6)
     if in_lieu is not None:
-        narration += f", {fraction:f} sold for {in_lieu.amount:f} {in_lieu.currency} cash in lieu"
+        narration += f", {shown:f} sold for {in_lieu.amount:f} {in_lieu.currency} cash in lieu"
     # A custodian either takes the old shares out and credits the new (DEBT and CRED),
     # or, for a split, credits only the additional shares.
     expected = total_after if debit is not None or target != head.security else total_after - held
@@ -811,7 +817,7 @@ def _exchange_confirmation(
         if priced != in_lieu.amount:
             differences.append(
                 f"cash in lieu {in_lieu.amount:f} {in_lieu.currency}, the books expect "
-                f"{fraction:f} at {in_lieu.price:f}: {priced:f}"
+                f"{shown:f} at {in_lieu.price:f}: {priced:f}"
             )
     return _booked(head, context, credit, day, narration, postings, differences, difference)
 
