@@ -77,8 +77,18 @@ SECOND_LOT = """
   Assets:Custody:Custodia:Cash:EUR   -18000.00 EUR
 """
 
+BNP = """
+2026-01-01 commodity BNP
+  isin: "FR0000131104"
+  name: "BNP Paribas"
+  asset-class: "equity"
+  market: "XPAR"
+"""
+
 FUZZ_CONFIG = parse_config(CONFIG, Path("backoffice.toml"))
-FUZZ_BOOKS = loader.load_string(MAIN)[0]
+FUZZ_BOOKS = loader.load_string(
+    MAIN + "2026-01-01 open Income:Trading:Realized\n" + SECOND_LOT + BNP
+)[0]
 
 MONTH = "2026/11/assets-custody-custodia-securities.beancount"
 ARCHIVE = "documents/Assets/Custody/Custodia/Securities"
@@ -678,13 +688,6 @@ def test_a_confirmation_of_no_notification_is_refused(books: Path, tmp_path: Pat
     ) in result.output
 
 
-BNP = """
-2026-01-01 commodity BNP
-  isin: "FR0000131104"
-  name: "BNP Paribas"
-  asset-class: "equity"
-  market: "XPAR"
-"""
 DECEMBER = "2026/12/assets-custody-custodia-securities.beancount"
 
 MERGER_ENTITLEMENT = f"""\
@@ -905,19 +908,36 @@ def test_a_third_party_notification_is_an_entitlement(tmp_path: Path) -> None:
     )
 
 
-FUZZ_MESSAGES = DVCA + (CUSTODY / "mt566-dvca.txt").read_text(encoding="latin-1")
+def _messages(*names: str) -> str:
+    return "".join((CUSTODY / name).read_text(encoding="latin-1") for name in names)
+
+
+# Each a file whose messages the books take in turn (a notification, its confirmation,
+# the reversal), so that an edit reaches every step.
+FUZZ_FILES = [
+    _messages("mt564-dvca.txt", "mt566-dvca.txt", "mt566-dvca-reversal.txt"),
+    _messages("mt564-dvca.txt", "mt564-dvca-withdrawal.txt"),
+    _messages("mt564-mrgr.txt", "mt566-mrgr.txt"),
+    _messages("mt564-splf-bare.txt").replace("2,/1,", "3,/2,")
+    + "\n-\n"
+    + _messages("mt566-splf-cash-in-lieu.txt"),
+]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.integers(min_value=0, max_value=len(FUZZ_MESSAGES)),
+    st.sampled_from(FUZZ_FILES),
+    st.floats(min_value=0, max_value=1),
     st.integers(min_value=0, max_value=40),
     st.text(alphabet=":/,.-{}NUEROCAPSD0123456789\n", max_size=6),
 )
-def test_damaged_messages_raise_only_import_failures(position: int, cut: int, insert: str) -> None:
-    """An edited notification and confirmation, read against the books: entries or the
-    importer's own error, never another exception."""
-    text = FUZZ_MESSAGES[:position] + insert + FUZZ_MESSAGES[position + cut :]
+def test_damaged_messages_raise_only_import_failures(
+    messages: str, where: float, cut: int, insert: str
+) -> None:
+    """An edited notification, confirmation, cancellation or reversal, read against the
+    books: entries or the importer's own error, never another exception."""
+    position = int(where * len(messages))
+    text = messages[:position] + insert + messages[position + cut :]
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "ca.txt"
         path.write_text(text, encoding="latin-1")

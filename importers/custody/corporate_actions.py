@@ -734,8 +734,14 @@ def _exchange_confirmation(
             f"holds no lots on {day}",
             hint="import the trades or the opening position first",
         )
-    event_cash, in_lieu = _cash_moves(message, caconf, item.rate is not None)
     units = [ca.number(lot.units) for lot in lots]
+    if min(units) < 0:
+        raise message.error(
+            credit.line,
+            f"a {item.name} of {head.security}, of which {head.account} is short on {day}; "
+            "book it by hand",
+        )
+    event_cash, in_lieu = _cash_moves(message, caconf, item.rate is not None)
     held = sum(units, ZERO)
     exact = [count * new / old for count in units]
     whole = [value.to_integral_value(rounding=ROUND_FLOOR) for value in exact]
