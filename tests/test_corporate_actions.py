@@ -29,6 +29,7 @@ from ledger.books import load
 from ledger.breaks.model import read_breaks
 from ledger.cli import main
 from ledger.config import parse_config
+from ledger.serve import create_fava_app
 from tests.conftest import REPO, snapshot, write_books
 
 CUSTODY = REPO / "tests" / "data" / "custody"
@@ -304,6 +305,18 @@ def test_trades_across_the_ex_and_record_dates_are_market_claims_in_the_cash_lad
     books.write_text(books.read_text(encoding="utf-8") + paid, encoding="utf-8")
     report = json.loads(run(books, "cash", "--days", "6", "--json").stdout)
     assert [c["trade_id"] for c in report["market_claims"]] == ["GA-B2", "GA-S1"]
+    # the Fava Cash page lists them too
+    extension = '2026-01-01 custom "fava-extension" "ledger.fava_ext"\n'
+    books.write_text(books.read_text(encoding="utf-8") + extension, encoding="utf-8")
+    app = create_fava_app(books, read_only=True)
+    app.testing = True
+    client = app.test_client()
+    slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
+    page = client.get(f"/{slug}/extension/Cash/?days=6&partial=true").get_data(as_text=True)
+    table = page[page.index('<table class="backoffice-rows" id="cash-market-claims">') :]
+    rows = table[: table.index("</table>")].count('<tr data-currency="EUR">')
+    assert rows == 2
+    assert "<td>GA-S1</td>" in table
 
 
 def test_a_confirmation_that_differs_is_booked_with_a_break(two_lots: Path) -> None:
