@@ -846,6 +846,18 @@ def test_a_merger_into_a_security_not_in_the_books_is_refused_with_its_directive
     assert 'new-security: "FR0000131104"' in entries_text(books, DECEMBER)
 
 
+def test_an_exchange_not_booked_is_refused_for_what_it_is(books: Path, tmp_path: Path) -> None:
+    """A spin-off (SOFF) credits another security too: refused as an event Backoffice
+    does not book, not for its new security missing from the books."""
+    text = (CUSTODY / "mt564-mrgr.txt").read_text(encoding="latin-1")
+    result = refused(books, tmp_path, "soff.txt", text.replace("CAEV//MRGR", "CAEV//SOFF"))
+    assert (
+        "soff.txt:6: MT564 CUS564-2612010009: CORP TTE-MRGR-2026-12: event :22F::CAEV//SOFF is "
+        "not booked by Backoffice (it books DVCA cash dividends, INTR interest, SPLF splits and "
+        "MRGR mergers); book it by hand"
+    ) in result.output
+
+
 def test_a_notification_of_a_security_not_held_is_refused(tmp_path: Path) -> None:
     main_text = MAIN[: MAIN.index('2026-10-01 * "Opening')]
     books = write_books(tmp_path / "b", {"main.beancount": main_text, "backoffice.toml": CONFIG})

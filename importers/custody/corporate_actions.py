@@ -158,7 +158,9 @@ def header(message: iso15022.Message, config: Config, resolver: SecurityResolver
         else config.trades.securities_account
     )
     new_security = None
-    for move in message.body.walk("SECMOVE"):
+    # only an event booked as an exchange needs it: another is refused for what it is
+    moves = message.body.walk("SECMOVE") if event.value in ca.EXCHANGE_EVENTS else iter(())
+    for move in moves:
         direction = move.get("22H", "CRDB")
         credited = move.get("35B")
         if direction is None or direction.value != "CRED" or credited is None:
