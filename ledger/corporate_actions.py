@@ -69,10 +69,12 @@ EVENT_NAMES = {
     "INTR": "interest payment",
     "SPLF": "stock split",
     "MRGR": "merger",
+    "EXOF": "exchange",
 }
 CASH_EVENTS = frozenset({"DVCA", "INTR"})
-# One security exchanged for another at a ratio, with cash or not.
-EXCHANGE_EVENTS = frozenset({"MRGR"})
+# One security exchanged for another at a ratio, with cash or not (an exchange offer
+# only when mandatory: a voluntary one is booked as the firm elected, by hand).
+EXCHANGE_EVENTS = frozenset({"MRGR", "EXOF"})
 
 
 @dataclass(frozen=True)

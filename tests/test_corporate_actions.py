@@ -846,6 +846,34 @@ def test_a_merger_into_a_security_not_in_the_books_is_refused_with_its_directive
     assert 'new-security: "FR0000131104"' in entries_text(books, DECEMBER)
 
 
+def test_a_mandatory_exchange_is_booked_as_a_merger_a_voluntary_one_refused(
+    tmp_path: Path,
+) -> None:
+    books = write_books(tmp_path / "b", {"main.beancount": MAIN + BNP, "backoffice.toml": CONFIG})
+    for name in ("mt564-mrgr.txt", "mt566-mrgr.txt"):
+        text = (CUSTODY / name).read_text(encoding="latin-1").replace("MRGR", "EXOF")
+        (tmp_path / name).write_text(text, encoding="latin-1")
+    voluntary = (tmp_path / "mt564-mrgr.txt").read_text(encoding="latin-1")
+    result = refused(
+        books, tmp_path, "voluntary.txt", voluntary.replace("CAMV//MAND", "CAMV//VOLU")
+    )
+    assert (
+        "voluntary.txt:6: MT564 CUS564-2612010009: CORP TTE-EXOF-2026-12: a voluntary exchange "
+        "offer (:22F::CAEV//EXOF without :22F::CAMV//MAND) of TTE is booked as the firm "
+        "elected; book it by hand"
+    ) in result.output
+    result = run(books, "import", str(tmp_path / "mt564-mrgr.txt"))
+    assert result.exit_code == 0, result.output
+    result = run(books, "import", str(tmp_path / "mt566-mrgr.txt"))
+    assert result.exit_code == 0, result.output
+    text = entries_text(books, DECEMBER)
+    assert text[text.index("2026-12-15 *") :].splitlines()[0] == (
+        '2026-12-15 * "Custodia" "MT566 exchange TTE into BNP 1 for 2: 1200 TTE become 600 BNP '
+        'and 6000.00 EUR" ^corp-TTE-EXOF-2026-12'
+    )
+    assert MERGER[MERGER.index("  Assets:") :] in text
+
+
 def test_an_exchange_not_booked_is_refused_for_what_it_is(books: Path, tmp_path: Path) -> None:
     """A spin-off (SOFF) credits another security too: refused as an event Backoffice
     does not book, not for its new security missing from the books."""
@@ -853,8 +881,8 @@ def test_an_exchange_not_booked_is_refused_for_what_it_is(books: Path, tmp_path:
     result = refused(books, tmp_path, "soff.txt", text.replace("CAEV//MRGR", "CAEV//SOFF"))
     assert (
         "soff.txt:6: MT564 CUS564-2612010009: CORP TTE-MRGR-2026-12: event :22F::CAEV//SOFF is "
-        "not booked by Backoffice (it books DVCA cash dividends, INTR interest, SPLF splits and "
-        "MRGR mergers); book it by hand"
+        "not booked by Backoffice (it books DVCA cash dividends, INTR interest, SPLF splits, "
+        "MRGR mergers and mandatory EXOF exchanges); book it by hand"
     ) in result.output
 
 

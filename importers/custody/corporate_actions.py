@@ -9,7 +9,8 @@ MT566 message references (Category 5, corporate actions):
   ``CANC``/``WITH`` voids the entitlement, an MT566 ``REVR`` undoes the
   confirmation: both name the message in GENL/LINK ``:20C::PREV//``), ``:22F::CAEV//`` the
   event: ``DVCA`` cash dividend, ``INTR`` interest, ``SPLF`` split, ``MRGR``
-  merger; GENL/LINK ``:20C::PREV//`` the message a CANC, WITH or REVR undoes;
+  merger, ``EXOF`` exchange (``:22F::CAMV//MAND`` only); GENL/LINK
+  ``:20C::PREV//`` the message a CANC, WITH or REVR undoes;
 - USECU ``:35B:`` the security (ISIN), ``:97A::SAFE//`` the safekeeping account
   (mapped by ``[[statement-accounts]]``; in ACCTINFO in an MT564),
   ``:93B::CONB//`` the confirmed balance (MT566);
@@ -180,8 +181,17 @@ def _supported(message: iso15022.Message, head: Header) -> None:
         raise message.error(
             head.event.line,
             f"CORP {head.corp_ref}: event :22F::CAEV//{event} is not booked by Backoffice "
-            "(it books DVCA cash dividends, INTR interest, SPLF splits and MRGR mergers); "
-            "book it by hand",
+            "(it books DVCA cash dividends, INTR interest, SPLF splits, MRGR mergers and "
+            "mandatory EXOF exchanges); book it by hand",
+        )
+    # the notification says whether it is mandatory; a confirmation follows its entitlement
+    movement = message.sequence(message.body, "GENL").get("22F", "CAMV")
+    voluntary = movement is None or movement.value != "MAND"
+    if event == "EXOF" and message.message_type == "564" and voluntary:
+        raise message.error(
+            head.event.line,
+            f"CORP {head.corp_ref}: a voluntary exchange offer (:22F::CAEV//EXOF without "
+            f":22F::CAMV//MAND) of {head.security} is booked as the firm elected; book it by hand",
         )
     if event in ca.EXCHANGE_EVENTS and head.new_security is None:
         raise message.error(
