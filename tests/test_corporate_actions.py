@@ -874,6 +874,19 @@ def test_a_mandatory_exchange_is_booked_as_a_merger_a_voluntary_one_refused(
     assert MERGER[MERGER.index("  Assets:") :] in text
 
 
+def test_a_merger_paying_cash_in_another_currency_than_the_cost_is_refused(
+    tmp_path: Path,
+) -> None:
+    books = write_books(tmp_path / "b", {"main.beancount": MAIN + BNP, "backoffice.toml": CONFIG})
+    assert import_files(books, "mt564-mrgr.txt").exit_code == 0
+    text = (CUSTODY / "mt566-mrgr.txt").read_text(encoding="latin-1")
+    result = refused(books, tmp_path, "mt566.txt", text.replace("PSTA//EUR6000,", "PSTA//USD6000,"))
+    assert (
+        "mt566.txt:37: MT566 CUS566-2612150010: cash in USD for lots of TTE held at cost in "
+        "EUR: the cost it reduces is in another currency; book this exchange by hand"
+    ) in result.output
+
+
 def test_an_exchange_not_booked_is_refused_for_what_it_is(books: Path, tmp_path: Path) -> None:
     """A spin-off (SOFF) credits another security too: refused as an event Backoffice
     does not book, not for its new security missing from the books."""

@@ -754,6 +754,15 @@ def _exchange_confirmation(
             "book it by hand",
         )
     event_cash, in_lieu = _cash_moves(message, caconf, item.rate is not None)
+    currencies = {lot.cost.currency for lot in lots if lot.cost is not None}
+    for found in (event_cash, in_lieu):
+        if found is not None and currencies != {found.currency}:
+            raise message.error(
+                found.line,
+                f"cash in {found.currency} for lots of {head.security} held at cost in "
+                f"{', '.join(sorted(currencies))}: the cost it reduces is in another "
+                "currency; book this exchange by hand",
+            )
     held = sum(units, ZERO)
     exact = [count * new / old for count in units]
     whole = [value.to_integral_value(rounding=ROUND_FLOOR) for value in exact]
