@@ -18,10 +18,23 @@ money and states what the holding is owed::
       cash-account: "Assets:Custody:Custodia:Cash:USD"
 
 A later notification of the same event (``:23G:REPL``) replaces it: the last
-entitlement of a ``corp-ref`` wins. An entitlement is *confirmed* once a
-transaction carries its ``corp-ref`` (the MT566 that books the income or the
-split); until then ``backoffice cash`` shows its net amount as an expected
-receipt on the pay date.
+entitlement of a ``corp-ref`` wins. A cancellation or withdrawal (MT564
+``:23G:CANC``/``WITH``) voids the notification it names and the earlier ones of
+its event, so the event no longer counts (a later notification brings it back)::
+
+    2026-11-09 custom "entitlement-cancelled" "XYZ-DVCA-2026-4" "WITH"
+      corp-ref: "XYZ-DVCA-2026-4"
+      cancels: "CUS564-0001"
+
+An entitlement is *confirmed* once a transaction carries its ``corp-ref`` (the
+MT566 that books the income or the split) and no reversal (MT566 ``REVR``, a
+transaction with ``reverses:`` its ``source-ref``) undoes it; until then
+``backoffice cash`` shows its net amount as an expected receipt on the pay date.
+
+A trade across the ex and record dates (dated before the ex date, settling after
+the record date, or the reverse) moves the income between us and its
+counterparty: :func:`market_claims` computes each from the books, open until a
+transaction linking the event and the trade pays it.
 
 The quantity held on a date is the settled position: a trade counts from its
 ``settle-date`` (whatever the settlement policy dated its entry), every other
@@ -33,8 +46,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from beancount.core import data
@@ -46,7 +59,9 @@ from beancount.parser.grammar import ValueType
 from ledger import meta as keys
 
 ENTITLEMENT = "entitlement"
+CANCELLED = "entitlement-cancelled"
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 # ISO 15022 corporate action event codes (:22F::CAEV//) and what they are called here.
 EVENT_NAMES = {
@@ -54,8 +69,12 @@ EVENT_NAMES = {
     "INTR": "interest payment",
     "SPLF": "stock split",
     "MRGR": "merger",
+    "EXOF": "exchange",
 }
 CASH_EVENTS = frozenset({"DVCA", "INTR"})
+# One security exchanged for another at a ratio, with cash or not (an exchange offer
+# only when mandatory: a voluntary one is booked as the firm elected, by hand).
+EXCHANGE_EVENTS = frozenset({"MRGR", "EXOF"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,9 @@ class Entitlement:
     cash_account: str | None = None
     ratio_new: Decimal | None = None
     ratio_old: Decimal | None = None
+    new_security: str | None = None
+    # the notification's own reference (a cancellation names it); not part of what it says
+    source_ref: str | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -103,6 +125,7 @@ def entitlement_entry(item: Entitlement, meta: Mapping[str, Any]) -> data.Custom
         (keys.CA_CASH_ACCOUNT, item.cash_account),
         (keys.CA_RATIO_NEW, item.ratio_new),
         (keys.CA_RATIO_OLD, item.ratio_old),
+        (keys.CA_NEW_SECURITY, item.new_security),
     ]
     for key, value in optional:
         if value is not None:
@@ -167,46 +190,201 @@ def read_entitlement(entry: data.Custom) -> Entitlement | None:
         cash_account=_str(meta, keys.CA_CASH_ACCOUNT),
         ratio_new=_decimal(meta, keys.CA_RATIO_NEW),
         ratio_old=_decimal(meta, keys.CA_RATIO_OLD),
+        new_security=_str(meta, keys.CA_NEW_SECURITY),
+        source_ref=keys.get_source_ref(meta),
     )
 
 
-def entitlements(entries: Iterable[data.Directive]) -> dict[str, Entitlement]:
-    """Every event's entitlement by ``corp-ref``; a later notification replaces an earlier."""
-    found: dict[str, Entitlement] = {}
+def cancellation_entry(
+    corp_ref: str, function: str, cancels: str, day: datetime.date, meta: Mapping[str, Any]
+) -> data.Custom:
+    """The ``custom "entitlement-cancelled"`` entry voiding the notification ``cancels``
+    (a ``source-ref``) of event ``corp_ref`` and the earlier ones of that event."""
+    out: dict[str, Any] = dict(meta)
+    out[keys.CORP_REF] = corp_ref
+    out[keys.CA_CANCELS] = cancels
+    values = [ValueType(corp_ref, str), ValueType(function, str)]
+    return data.Custom(out, day, CANCELLED, values)
+
+
+def notifications(entries: Iterable[data.Directive]) -> dict[str, list[Entitlement]]:
+    """Every event's notifications by ``corp-ref``, in the books' order, cancelled or not."""
+    found: dict[str, list[Entitlement]] = {}
     for entry in entries:
         if isinstance(entry, data.Custom) and entry.type == ENTITLEMENT:
             item = read_entitlement(entry)
             if item is not None:
-                found[item.corp_ref] = item
+                found.setdefault(item.corp_ref, []).append(item)
     return found
 
 
+def _cancelled(entries: Iterable[data.Directive]) -> set[tuple[str, str]]:
+    """(corp-ref, source-ref) of every notification a cancellation names."""
+    out = set()
+    for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == CANCELLED:
+            corp_ref = _str(entry.meta, keys.CORP_REF)
+            cancels = _str(entry.meta, keys.CA_CANCELS)
+            if corp_ref and cancels:
+                out.add((corp_ref, cancels))
+    return out
+
+
+def entitlements(entries: Iterable[data.Directive]) -> dict[str, Entitlement]:
+    """Every event's entitlement by ``corp-ref``: its last notification after the last
+    one a cancellation voids (an event whose every notification is voided has none)."""
+    entries = list(entries)
+    cancelled = _cancelled(entries)
+    found: dict[str, Entitlement] = {}
+    for corp_ref, items in notifications(entries).items():
+        voided = [i for i, item in enumerate(items) if (corp_ref, item.source_ref) in cancelled]
+        alive = items[voided[-1] + 1 :] if voided else items
+        if alive:
+            found[corp_ref] = alive[-1]
+    return found
+
+
+def reversed_refs(entries: Iterable[data.Directive]) -> dict[str, str]:
+    """The ``source-ref`` of every confirmation a reversal undoes -> the reversal's."""
+    out = {}
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            undone = _str(entry.meta, keys.CA_REVERSES)
+            ref = keys.get_source_ref(entry.meta)
+            if undone is not None and ref is not None:
+                out[undone] = ref
+    return out
+
+
 def confirmed(entries: Iterable[data.Directive]) -> set[str]:
-    """The ``corp-ref`` of every event a transaction books (its MT566)."""
+    """The ``corp-ref`` of every event a transaction books (its MT566) and no reversal
+    undoes."""
+    entries = list(entries)
+    undone = reversed_refs(entries)
     return {
         ref
         for entry in entries
         if isinstance(entry, data.Transaction)
         and isinstance(ref := entry.meta.get(keys.CORP_REF), str)
+        and keys.CA_REVERSES not in entry.meta
+        and keys.get_source_ref(entry.meta) not in undone
     }
 
 
 def expected_receipts(entries: Iterable[data.Directive]) -> list[Entitlement]:
-    """The cash entitlements no confirmation books yet, by pay date and reference."""
+    """The entitlements to cash (an income, a merger's cash) no confirmation books yet,
+    by pay date and reference."""
     entries = list(entries)
     done = confirmed(entries)
     return sorted(
         (
             item
             for item in entitlements(entries).values()
-            if item.event in CASH_EVENTS
-            and item.corp_ref not in done
+            if item.corp_ref not in done
             and item.net is not None
             and item.pay_date is not None
             and item.cash_account is not None
         ),
         key=lambda item: (item.pay_date or item.record_date, item.corp_ref),
     )
+
+
+@dataclass(frozen=True)
+class MarketClaim:
+    """Income one of our trades moves between us and its counterparty: the trade's
+    quantity x the gross rate, positive when the counterparty owes it to us."""
+
+    corp_ref: str
+    event: str
+    trade_id: str
+    counterparty: str | None
+    security: str
+    quantity: Decimal
+    amount: Amount
+    pay_date: datetime.date
+    cash_account: str
+
+
+def _claimed_units(
+    item: Entitlement, trade_date: datetime.date, settle_date: datetime.date, units: Decimal
+) -> Decimal:
+    """The units of a trade of ``units`` (+ bought, - sold) whose income belongs to the
+    other side of what the register pays at the record date: + owed to us, - by us."""
+    assert item.ex_date is not None
+    cum = trade_date < item.ex_date
+    settles_after = settle_date > item.record_date
+    if cum and settles_after:
+        return units  # bought cum, not yet ours at the record date: the seller owes it
+    if not cum and not settles_after:
+        return -units  # bought ex, ours by the record date: we owe it (a reverse claim)
+    return ZERO
+
+
+def market_claims(entries: Iterable[data.Directive]) -> list[MarketClaim]:
+    """The open market claims of every cash entitlement with an ex date and a rate: a
+    trade dated before the ex date that settles after the record date (or after the
+    ex date, settling by the record date) in the entitled account and security. A
+    claim is open until a transaction carries both the event's and the trade's links
+    (its payment), by pay date, reference and trade."""
+    entries = list(entries)
+    items = [
+        item
+        for item in entitlements(entries).values()
+        if item.event in CASH_EVENTS
+        and item.ex_date is not None
+        and item.rate is not None
+        and item.pay_date is not None
+        and item.cash_account is not None
+    ]
+    if not items:
+        return []
+    linked = [
+        entry.links
+        for entry in entries
+        if isinstance(entry, data.Transaction)
+        and any(link.startswith(keys.CORP_LINK_PREFIX) for link in entry.links)
+    ]
+    claims = []
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or keys.TRADE_ID not in entry.meta:
+            continue
+        trade_id = keys.get_trade_id(entry.meta)
+        trade_date = _date(entry.meta, keys.TRADE_DATE)
+        settle_date = _date(entry.meta, keys.SETTLE_DATE)
+        if trade_id is None or trade_date is None or settle_date is None:
+            continue
+        for item in items:
+            units = sum(
+                (
+                    leg.units.number
+                    for leg in entry.postings
+                    if leg.account == item.account
+                    and leg.units is not None
+                    and leg.units.currency == item.security
+                    and isinstance(leg.units.number, Decimal)
+                ),
+                ZERO,
+            )
+            claimed = _claimed_units(item, trade_date, settle_date, units) if units else ZERO
+            links = {keys.corp_link(item.corp_ref), keys.trade_link(trade_id)}
+            if not claimed or any(links <= found for found in linked):
+                continue
+            rate = item.rate
+            assert rate is not None and item.pay_date is not None and item.cash_account
+            claims.append(
+                MarketClaim(
+                    item.corp_ref,
+                    item.event,
+                    trade_id,
+                    keys.get_counterparty(entry.meta),
+                    item.security,
+                    claimed,
+                    Amount((claimed * number(rate)).quantize(CENT, ROUND_HALF_UP), rate.currency),
+                    item.pay_date,
+                    item.cash_account,
+                )
+            )
+    return sorted(claims, key=lambda c: (c.pay_date, c.corp_ref, c.trade_id))
 
 
 def _movement_date(entry: data.Transaction) -> datetime.date:

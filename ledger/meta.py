@@ -71,6 +71,11 @@ CA_NET = "net"
 CA_CASH_ACCOUNT = "cash-account"
 CA_RATIO_NEW = "ratio-new"
 CA_RATIO_OLD = "ratio-old"
+# a merger's new security; the notification a cancellation (MT564 CANC/WITH) voids,
+# the confirmation a reversal (MT566 REVR) undoes, by their ``source-ref``
+CA_NEW_SECURITY = "new-security"
+CA_CANCELS = "cancels"
+CA_REVERSES = "reverses"
 CORP_LINK_PREFIX = "corp-"
 
 # Open-directive metadata.

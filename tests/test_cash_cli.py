@@ -68,6 +68,7 @@ def test_json_is_the_report(runner: CliRunner, short_books: Path) -> None:
         "expected_income",
         "exposure",
         "ladders",
+        "market_claims",
         "positions",
         "transfers",
         "unassigned_counterparties",

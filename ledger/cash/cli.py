@@ -221,6 +221,25 @@ def report_text(report: dict[str, Any], firm: str) -> str:
                 for i in report["expected_income"]
             ],
         )
+    if report["market_claims"]:
+        lines += ["", "Market claims (trades across the ex and record dates; + owed to us)"]
+        headers = ["pay date", "account", "ccy", "security", "quantity", "counterparty"]
+        lines += table(
+            [*headers, "trade", "amount"],
+            [
+                [
+                    str(c["pay_date"]),
+                    c["account"],
+                    c["currency"],
+                    c["security"],
+                    f"{c['quantity']:f}",
+                    c["counterparty"] or "",
+                    c["trade_id"],
+                    amount_text(c["amount"]),
+                ]
+                for c in report["market_claims"]
+            ],
+        )
     if report["transfers"]:
         lines += ["", "Suggested transfers (flagged !: review, then book them)", ""]
         lines += [t["beancount"] for t in report["transfers"]]

@@ -24,6 +24,12 @@ One dict, for ``backoffice cash --json`` and the Fava Cash page alike
   and the positions (``pending_in``) on its pay date (on the as-of date once
   that is past), as an expected receipt. The cash plugin does not count them: a
   receipt not yet confirmed never covers a shortfall.
+- ``market_claims``: the open market claims of those events
+  (:func:`ledger.corporate_actions.market_claims`): ``corp_ref``, ``event``,
+  ``trade_id``, ``counterparty``, ``security``, ``quantity`` (positive: owed to
+  us), ``pay_date``, ``account``, ``currency``, ``amount``; each in the ladder
+  (``other``) on its pay date (or the as-of date) like an expected receipt, a
+  payable as a negative amount.
 - ``without_failed``: whether the fails' settlements are left out of the
   projection (what the ladder is if none of them settles);
 - ``base``: the positions in the base currency at the as-of date's rates
@@ -39,6 +45,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from beancount.core.amount import Amount
+
 from ledger.books import Books
 from ledger.cash.base import base_totals
 from ledger.cash.days import currency_calendar, ladder_dates
@@ -46,7 +54,13 @@ from ledger.cash.ladder import LadderRow, account_ladder, total_ladder
 from ledger.cash.positions import ZERO, CashBook, Flow, cash_book
 from ledger.cash.transfers import suggest_transfers, transfer_text
 from ledger.config import Config
-from ledger.corporate_actions import Entitlement, expected_receipts, number
+from ledger.corporate_actions import (
+    Entitlement,
+    MarketClaim,
+    expected_receipts,
+    market_claims,
+    number,
+)
 from ledger.settlement.state import TradeState
 
 
@@ -129,10 +143,19 @@ def _unassigned_ladder(
     return account_ladder(flows, dates, as_of, ZERO) if flows else None
 
 
+def _expected(account: str, amount: Amount, day: datetime.date, label: str) -> Flow:
+    """A projected flow the books expect, not yet booked."""
+    return Flow(account, amount.currency, day, number(amount), False, True, None, label, {}, None)
+
+
 def _income_flows(
-    receipts: Sequence[Entitlement], book: CashBook, as_of: datetime.date
+    receipts: Sequence[Entitlement],
+    claims: Sequence[MarketClaim],
+    book: CashBook,
+    as_of: datetime.date,
 ) -> list[Flow]:
-    """The expected receipts on cash accounts of the books, as projected flows."""
+    """The expected receipts and market claims on cash accounts of the books, as
+    projected flows."""
     flows = []
     for item in receipts:
         if item.net is None or item.pay_date is None or item.cash_account not in book.accounts:
@@ -141,21 +164,37 @@ def _income_flows(
             f"expected {item.name}: {item.quantity:f} {item.security}, "
             f"CORP {item.corp_ref}, pay date {item.pay_date}"
         )
-        flows.append(
-            Flow(
-                item.cash_account,
-                item.net.currency,
-                max(item.pay_date, as_of),
-                number(item.net),
-                False,
-                True,
-                None,
-                label,
-                {},
-                None,
-            )
+        flows.append(_expected(item.cash_account, item.net, max(item.pay_date, as_of), label))
+    for claim in claims:
+        if claim.cash_account not in book.accounts:
+            continue
+        side = "from" if claim.quantity > 0 else "to"
+        label = (
+            f"expected market claim {side} {claim.counterparty or 'the counterparty'}: "
+            f"{claim.quantity:f} {claim.security}, trade {claim.trade_id}, CORP {claim.corp_ref}"
         )
+        day = max(claim.pay_date, as_of)
+        flows.append(_expected(claim.cash_account, claim.amount, day, label))
     return flows
+
+
+def _claim_rows(claims: Sequence[MarketClaim], currency: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "corp_ref": claim.corp_ref,
+            "event": claim.event,
+            "trade_id": claim.trade_id,
+            "counterparty": claim.counterparty,
+            "security": claim.security,
+            "quantity": claim.quantity,
+            "pay_date": claim.pay_date,
+            "account": claim.cash_account,
+            "currency": claim.amount.currency,
+            "amount": number(claim.amount),
+        }
+        for claim in claims
+        if currency in (None, claim.amount.currency)
+    ]
 
 
 def _income_rows(receipts: Sequence[Entitlement], currency: str | None) -> list[dict[str, Any]]:
@@ -189,10 +228,12 @@ def build_report(
     days: int,
     currency: str | None = None,
     receipts: Sequence[Entitlement] = (),
+    claims: Sequence[MarketClaim] = (),
 ) -> dict[str, Any]:
-    """The report from a cash book and the expected receipts of corporate actions
-    (see the module docstring for its keys)."""
-    book = dataclasses.replace(book, flows=[*book.flows, *_income_flows(receipts, book, as_of)])
+    """The report from a cash book and the expected receipts and market claims of
+    corporate actions (see the module docstring for its keys)."""
+    expected = _income_flows(receipts, claims, book, as_of)
+    book = dataclasses.replace(book, flows=[*book.flows, *expected])
     all_pairs = _pairs(book)
     known = sorted({ccy for _, ccy in all_pairs} | {flow.currency for flow in book.unassigned})
     if currency is not None and currency not in known:
@@ -254,6 +295,7 @@ def build_report(
         "transfers": transfers,
         "uncovered": uncovered,
         "expected_income": _income_rows(receipts, currency),
+        "market_claims": _claim_rows(claims, currency),
     }
 
 
@@ -270,7 +312,9 @@ def cash_report(
     ``without_failed`` leaves the fails' settlements out of the projection."""
     book = cash_book(books.entries, config, as_of, without_failed=without_failed)
     receipts = expected_receipts(books.entries)
-    report = build_report(book, config, as_of, days or config.cash.days, currency, receipts)
+    claims = market_claims(books.entries)
+    days = days or config.cash.days
+    report = build_report(book, config, as_of, days, currency, receipts, claims)
     report["without_failed"] = without_failed
     report["base"] = base_totals(
         books.entries, report["positions"], config.firm.base_currency, as_of
