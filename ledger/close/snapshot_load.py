@@ -51,6 +51,10 @@ from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
 FULL_ENV = "BACKOFFICE_FULL"
+# In the options of an open-period load whose books hold seals after the snapshot:
+# the entries after it as parsed and booked, which those seals cover (the Close
+# page recomputes them as plugins.period_lock does, not from a second parse).
+BOOKED_AFTER = "backoffice_open_period_booked"
 _ORDER = "__snapshot_order__"  # the summary's postings in written order, until booked
 
 
@@ -275,6 +279,8 @@ def load_open_period(
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
             entries = [_in_report_order(entry) for entry in entries]
+        if any(is_seal(entry) and entry.date > found.seal.end for entry in entries):
+            options[BOOKED_AFTER] = [entry for entry in entries if entry.date > found.seal.end]
         with misc_utils.log_time("run_transformations", log_timings, indent=1):
             entries, errors = loader.run_transformations(
                 entries, parse_errors + booking_errors, options, log_timings
