@@ -8,16 +8,19 @@ and the seals are recomputed).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from ledger.cli import main
 from ledger.close import report as close_report_module
 from ledger.close.hashes import OPEN_PERIOD
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.serve import create_fava_app
-from tests.conftest import write_books
+from tests.conftest import snapshot, write_books
 from tests.test_snapshot import SMALL, run
 
 AS_OF = "2026-11-27"
@@ -141,3 +144,133 @@ def test_a_seal_after_the_latest_snapshot_is_recomputed_from_the_entries_loaded(
     ]
     full = page_report(books, "Close", "as_of=2026-12-02", full=True)
     assert fast["seals"][1]["problems"] == full["seals"][1]["problems"]
+
+
+# -- match and breaks open: a trade settled in a sealed month ---------------------------
+
+MATCHING = """
+[[matching.confirmations]]
+name = "alphasec"
+counterparty = "AlphaSec"
+
+[matching.confirmations.columns]
+confirmation-id = "Confirm No"
+reference = "Client Ref"
+isin = "ISIN"
+side = "B/S"
+trade-date = "Trade Date"
+settle-date = "Settle Date"
+quantity = "Quantity"
+price = "Price"
+net = "Net"
+currency = "Ccy"
+"""
+HEADER = "Confirm No,Client Ref,ISIN,B/S,Trade Date,Settle Date,Quantity,Price,Net,Ccy\n"
+
+
+def cli(books: Path, *args: str, full: bool) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of a command."""
+    prefix = ["--full"] if full else []
+    result = CliRunner().invoke(main, ["--books", str(books), *prefix, *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        pytest.param(
+            "AS-1,A1,US8522341036,S,2026-10-27,2026-10-28,40,52.00,2080.00,USD",
+            "match: 1 trade(s) or confirmation(s) dated up to 2026-10-31",
+            id="a confirmation of a trade settled in the sealed month",
+        ),
+        pytest.param(
+            "AS-2,A1,US8522341036,S,2026-11-02,2026-11-03,40,52.00,2080.00,USD",
+            "match: confirmation(s) AS-2 pair with no trade of the open period",
+            id="a confirmation dated later that quotes it",
+        ),
+    ],
+)
+def test_match_finds_a_trade_settled_in_a_sealed_month(books: Path, line: str, why: str) -> None:
+    with (books.parent / "backoffice.toml").open("a") as handle:
+        handle.write(MATCHING)
+    confirmations = books.parent / "inbox/alphasec.csv"
+    confirmations.parent.mkdir()
+    confirmations.write_text(HEADER + line + "\n")
+    args = ("match", str(confirmations), "--json", "--dry-run")
+    fast = cli(books, *args, full=False)
+    full = cli(books, *args, full=True)
+    assert fast[:2] == full[:2]
+    [row] = json.loads(fast[1])["rows"]
+    assert (row["trade_id"], row["confirmation"]) == ("A1", line.split(",")[0])
+    assert fast[2] == (
+        f"{why}: the books were loaded from the snapshot of 2026-10, which sums up the "
+        "entries up to 2026-10-31; loading the full books\n"
+    )
+    assert full[2] == ""
+
+
+def test_a_match_within_the_open_period_keeps_the_snapshot_load(books: Path) -> None:
+    with (books.parent / "backoffice.toml").open("a") as handle:
+        handle.write(MATCHING)
+    with (books.parent / "2026/11/custody.beancount").open("a") as handle:
+        handle.write(
+            '\n2026-11-05 * "AlphaSec" "buy 5 XYZ" ^trade-A4\n'
+            '  trade-id: "A4"\n  trade-date: 2026-11-05\n  settle-date: 2026-11-06\n'
+            '  side: "buy"\n  counterparty: "AlphaSec"\n'
+            "  Assets:Custody:Custodia:Securities  5 XYZ {53.00 USD}\n"
+            "  Assets:Unsettled:AlphaSec  -265.00 USD\n"
+        )
+    confirmations = books.parent / "inbox/alphasec.csv"
+    confirmations.parent.mkdir()
+    confirmations.write_text(
+        HEADER + "AS-4,A4,US8522341036,B,2026-11-05,2026-11-06,5,53.00,265.00,USD\n"
+    )
+    args = ("match", str(confirmations), "--json", "--dry-run")
+    code, out, err = cli(books, *args, full=False)
+    assert "loading the full books" not in err
+    assert (code, out) == cli(books, *args, full=True)[:2]
+    assert [(r["trade_id"], r["status"]) for r in json.loads(out)["rows"]] == [("A4", "matched")]
+
+
+BREAK_ARGS = ("breaks", "open", "settlement-fail", "A1", "the buyer disputes the delivery")
+
+
+def test_breaks_open_finds_a_trade_settled_in_a_sealed_month(books: Path, tmp_path: Path) -> None:
+    by_full = tmp_path / "full"
+    shutil.copytree(books.parent, by_full)
+    code, out, err = cli(books, *BREAK_ARGS, "--as-of", AS_OF, full=False)
+    assert code == 0, err
+    assert err == (
+        "breaks open: 'A1' is no trade and no account of the open period: the books were "
+        "loaded from the snapshot of 2026-10, which sums up the entries up to 2026-10-31; "
+        "loading the full books\n"
+    )
+    assert (code, out) == cli(by_full / "main.beancount", *BREAK_ARGS, "--as-of", AS_OF, full=True)[
+        :2
+    ]
+    assert 'link: "trade-A1"' in out
+    assert snapshot(books.parent) == snapshot(by_full)
+    # a reference that is nowhere is refused after the full load, nothing written
+    code, out, err = cli(books, "breaks", "open", "other", "A9", "why", full=False)
+    assert code == 2
+    assert "'A9' is no trade id and no account of the books" in err
+    assert snapshot(books.parent) == snapshot(by_full)
+
+
+def test_the_breaks_button_finds_a_trade_settled_in_a_sealed_month(
+    books: Path, tmp_path: Path
+) -> None:
+    by_cli = tmp_path / "cli"
+    shutil.copytree(books.parent, by_cli)
+    code, _, err = cli(by_cli / "main.beancount", *BREAK_ARGS, "--as-of", AS_OF, full=True)
+    assert code == 0, err
+    app = create_fava_app(books, read_only=False)
+    app.testing = True
+    client = app.test_client()
+    slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
+    kind, reference, text = BREAK_ARGS[2:]
+    form = {"kind": kind, "reference": reference, "text": text, "date": AS_OF, "back": ""}
+    answer = client.post(f"/{slug}/extension/Breaks/open_break", data=form)
+    assert "written=" in answer.headers["Location"], answer.headers["Location"]
+    assert snapshot(books.parent) == snapshot(by_cli)

@@ -7,10 +7,10 @@ from typing import Any
 
 from ledger.books import Books
 from ledger.close.checklist import run_checklist
-from ledger.close.hashes import OPEN_PERIOD, OpenPeriod
 from ledger.close.seal import CLOSES_DIR, SealState, period_bounds, period_of, read_seals
 from ledger.close.sign_off import SignOff, read_sign_offs
 from ledger.close.snapshot import files_path
+from ledger.close.snapshot_load import loaded_from
 from ledger.close.verify import loaded_seal_states, seal_json, verify_seals
 from ledger.config import Config
 from ledger.documents import path_in_books
@@ -60,8 +60,8 @@ def _signed(sign_off: SignOff) -> dict[str, str]:
 def _proof(books: Books, recompute: bool) -> dict[str, str] | None:
     """How the seals up to the snapshot were proven when ``books`` were loaded from
     one (and the page does not ``recompute`` them): the snapshot's file list."""
-    start = books.options.get(OPEN_PERIOD)
-    if recompute or not isinstance(start, OpenPeriod):
+    start = loaded_from(books.options)
+    if recompute or start is None:
         return None
     return {
         "snapshot": start.period,

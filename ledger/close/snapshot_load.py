@@ -30,7 +30,7 @@ import datetime
 import glob
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,12 @@ def _walk(
     options = loader.aggregate_options_map(options, others)
     options["dcontext"].update_from(found.dcontext)
     return entries, errors, options
+
+
+def loaded_from(options: Mapping[str, Any]) -> OpenPeriod | None:
+    """The snapshot books were loaded from (their ``options``), None for a full load."""
+    start = options.get(OPEN_PERIOD)
+    return start if isinstance(start, OpenPeriod) else None
 
 
 def full_load_forced() -> bool:

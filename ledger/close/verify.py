@@ -30,10 +30,10 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
-from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, booked_hashes, entry_hashes
+from ledger.close.hashes import booked_hashes, entry_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
 from ledger.close.snapshot import snapshot_problems
-from ledger.close.snapshot_load import BOOKED_AFTER
+from ledger.close.snapshot_load import BOOKED_AFTER, loaded_from
 from ledger.config import Config
 from ledger.documents import OutsideBooks, inside_books
 from ledger.errors import BooksError, error_to_json, format_error
@@ -160,8 +160,8 @@ def loaded_seal_states(books: Books) -> tuple[list[SealState], list[BooksError]]
     ``plugins.period_lock`` does. None for books loaded in full: nothing was
     proven, :func:`verify_seals` recomputes them. Malformed seals and
     :func:`~ledger.close.guard.seal_guard`'s problems as :func:`verify_seals`."""
-    start = books.options.get(OPEN_PERIOD)
-    if not isinstance(start, OpenPeriod):
+    start = loaded_from(books.options)
+    if start is None:
         return None
     seals, errors = read_seals(books.entries)
     errors += seal_guard(books)
