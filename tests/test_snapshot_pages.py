@@ -21,6 +21,7 @@ from ledger.close.hashes import OPEN_PERIOD
 from ledger.close.snapshot_load import FULL_ENV, load_books
 from ledger.serve import create_fava_app
 from tests.conftest import snapshot, write_books
+from tests.test_match import CONFIG as MATCH_CONFIG
 from tests.test_snapshot import SMALL, run
 
 AS_OF = "2026-11-27"
@@ -148,24 +149,9 @@ def test_a_seal_after_the_latest_snapshot_is_recomputed_from_the_entries_loaded(
 
 # -- match and breaks open: a trade settled in a sealed month ---------------------------
 
-MATCHING = """
-[[matching.confirmations]]
-name = "alphasec"
-counterparty = "AlphaSec"
-
-[matching.confirmations.columns]
-confirmation-id = "Confirm No"
-reference = "Client Ref"
-isin = "ISIN"
-side = "B/S"
-trade-date = "Trade Date"
-settle-date = "Settle Date"
-quantity = "Quantity"
-price = "Price"
-net = "Net"
-currency = "Ccy"
-"""
-HEADER = "Confirm No,Client Ref,ISIN,B/S,Trade Date,Settle Date,Quantity,Price,Net,Ccy\n"
+# test_match's confirmation format of AlphaSec's CSV (its other keys are the books')
+MATCHING = "\n" + MATCH_CONFIG[MATCH_CONFIG.index("[[matching.confirmations]]") :]
+HEADER = "Confirm No,Client Ref,ISIN,B/S,Trade Date,Settle Date,Quantity,Price,Commission,Net,Ccy\n"
 
 
 def cli(books: Path, *args: str, full: bool) -> tuple[int, str, str]:
@@ -180,12 +166,12 @@ def cli(books: Path, *args: str, full: bool) -> tuple[int, str, str]:
     ("line", "why"),
     [
         pytest.param(
-            "AS-1,A1,US8522341036,S,2026-10-27,2026-10-28,40,52.00,2080.00,USD",
+            "AS-1,A1,US8522341036,S,2026-10-27,2026-10-28,40,52.00,0.00,2080.00,USD",
             "match: 1 trade(s) or confirmation(s) dated up to 2026-10-31",
             id="a confirmation of a trade settled in the sealed month",
         ),
         pytest.param(
-            "AS-2,A1,US8522341036,S,2026-11-02,2026-11-03,40,52.00,2080.00,USD",
+            "AS-2,A1,US8522341036,S,2026-11-02,2026-11-03,40,52.00,0.00,2080.00,USD",
             "match: confirmation(s) AS-2 pair with no trade of the open period",
             id="a confirmation dated later that quotes it",
         ),
@@ -224,7 +210,7 @@ def test_a_match_within_the_open_period_keeps_the_snapshot_load(books: Path) -> 
     confirmations = books.parent / "inbox/alphasec.csv"
     confirmations.parent.mkdir()
     confirmations.write_text(
-        HEADER + "AS-4,A4,US8522341036,B,2026-11-05,2026-11-06,5,53.00,265.00,USD\n"
+        HEADER + "AS-4,A4,US8522341036,B,2026-11-05,2026-11-06,5,53.00,0.00,265.00,USD\n"
     )
     args = ("match", str(confirmations), "--json", "--dry-run")
     code, out, err = cli(books, *args, full=False)
