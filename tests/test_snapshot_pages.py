@@ -7,6 +7,7 @@ and the seals are recomputed).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -28,15 +29,52 @@ AS_OF = "2026-11-27"
 FAVA_EXTENSION = '2026-01-01 custom "fava-extension" "ledger.fava_ext"\n'
 
 
+# Euro cash moved in October at two rates, from an archived statement: its
+# historical value and its document are in the sealed month.
+STATEMENT = "documents/Assets/Custody/Custodia/Cash/EUR/2026-10-21.custodia-eur.csv"
+STATEMENT_TEXT = "date,amount\n2026-10-21,100.00\n"
+EURO = """
+2026-01-01 open Assets:Custody:Custodia:Cash:EUR EUR
+  cash-floor: "-900000000 EUR"
+
+2026-10-02 * "Custodia" "Euro cash"
+  Assets:Custody:Custodia:Cash:EUR   1000.00 EUR
+  Equity:Opening                    -1000.00 EUR
+
+2026-10-21 * "Custodia" "Euro interest"
+  source: "{source}"
+  source-ref: "EUR-1"
+  source-sha256: "{sha256}"
+  Assets:Custody:Custodia:Cash:EUR    100.00 EUR
+  Income:Trading:Realized            -100.00 EUR
+"""
+RATES = """\
+2026-10-01 price EUR  1.1000 USD
+2026-10-20 price EUR  1.2000 USD
+2026-11-10 price EUR  1.1500 USD
+"""
+
+
 @pytest.fixture
 def books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The small books of test_snapshot, with the review pages, October sealed."""
+    """The small books of test_snapshot with euro cash (:data:`EURO`), the review pages,
+    October sealed."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BACKOFFICE_AS_OF", AS_OF)
     monkeypatch.delenv(FULL_ENV, raising=False)
-    main = write_books(tmp_path / "books", SMALL)
+    sha256 = hashlib.sha256(STATEMENT_TEXT.encode()).hexdigest()
+    main = write_books(
+        tmp_path / "books",
+        {
+            **SMALL,
+            "2026/10/euro.beancount": EURO.format(source=STATEMENT, sha256=sha256),
+            STATEMENT: STATEMENT_TEXT,
+        },
+    )
+    with (main.parent / "prices.beancount").open("a") as handle:
+        handle.write(RATES)
     with main.open("a") as handle:
-        handle.write(FAVA_EXTENSION)
+        handle.write(FAVA_EXTENSION + 'include "2026/10/euro.beancount"\n')
     code, output = run(main, "close", "2026-10", "--as-of", AS_OF, full=False)
     assert code == 0, output
     return main
@@ -260,3 +298,23 @@ def test_the_breaks_button_finds_a_trade_settled_in_a_sealed_month(
     answer = client.post(f"/{slug}/extension/Breaks/open_break", data=form)
     assert "written=" in answer.headers["Location"], answer.headers["Location"]
     assert snapshot(books.parent) == snapshot(by_cli)
+
+
+# -- Valuation and Imports: the CLI's answers ------------------------------------------
+
+
+@pytest.mark.parametrize(("page", "command"), [("Valuation", "valuation"), ("Imports", "imports")])
+def test_the_valuation_and_imports_pages_served_from_a_snapshot_answer_as_the_cli(
+    books: Path, page: str, command: str
+) -> None:
+    assert OPEN_PERIOD in load_books(books).options
+    fast = cli(books, command, "--json", "--as-of", AS_OF, full=False)
+    assert fast[:2] == cli(books, command, "--json", "--as-of", AS_OF, full=True)[:2]
+    expected = json.loads(fast[1])
+    assert page_report(books, page, full=False) == expected
+    assert page_report(books, page, full=True) == expected
+    if page == "Valuation":  # each euro at the rate of its day: 1000 x 1.10 + 100 x 1.20
+        [euro] = [row for row in expected["cash"] if row["currency"] == "EUR"]
+        assert (euro["balance"], euro["historical_base"]) == ("1100.00", "1220.00")
+    else:
+        assert [row["source"] for row in expected["documents"]] == [STATEMENT]

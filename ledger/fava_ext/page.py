@@ -36,6 +36,12 @@ drops them.
 A report is computed with the cyclic garbage collector paused: the reports make
 tens of thousands of rows, and each collection they would trigger walks every
 object the process holds, the kept reports included.
+
+Books served from a snapshot (:mod:`ledger.close.snapshot_load`) hold the sealed
+history summed up. A page whose report needs it all (:attr:`ReviewPage.whole_history`:
+Valuation, each posting at the rate of its day; Imports, every document imported)
+computes its report on the full books, as its CLI command does: loaded on the
+first such request after each load of Fava's, and shared by those pages.
 """
 
 from __future__ import annotations
@@ -61,8 +67,9 @@ from fava.util.date import parse_date
 from flask import Response, request
 
 from ledger.as_of import resolve_as_of
-from ledger.books import Books
+from ledger.books import Books, load
 from ledger.cli_output import amount_text, json_value
+from ledger.close.snapshot_load import loaded_from
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
 from ledger.fava_ext.rows import FavaScope, RowTest, Select, both, selected
 from ledger.gcpause import gc_paused
@@ -148,6 +155,25 @@ def flag(text: str) -> bool:
     raise ValueError(text)
 
 
+# Per books file, the full books of Fava's current load (its mtime and entries).
+_FULL: dict[str, tuple[CacheKey, Books]] = {}
+_FULL_LOCK = threading.Lock()
+
+
+def full_books(ledger: FavaLedger) -> Books:
+    """The whole history of the books ``ledger`` serves from a snapshot, loaded as the
+    CLI's ``--full`` does, once per load of Fava's (a reload drops it)."""
+    path = ledger.beancount_file_path
+    key: CacheKey = (ledger.mtime, id(ledger.all_entries))
+    with _FULL_LOCK:  # one load when two pages ask at once
+        found = _FULL.get(path)
+        if found is None or found[0] != key:
+            _FULL.pop(path, None)  # the previous load's books are freed first
+            found = (key, load(Path(path), hardcore=False))
+            _FULL[path] = found
+        return found[1]
+
+
 class ReviewPage(FavaExtensionBase):
     """A review page: subclasses name their report function, its arguments, their
     select boxes, and what they derive from the report for the template."""
@@ -164,6 +190,9 @@ class ReviewPage(FavaExtensionBase):
     own_inputs: ClassVar[tuple[str, ...]] = ()
     #: Row keys that hold an account, for Fava's account filter.
     account_keys: ClassVar[tuple[str, ...]] = ("account",)
+    #: The report reads the whole history, as its CLI command does (which always loads
+    #: the books in full): served from a snapshot, it is computed on the full books.
+    whole_history: ClassVar[bool] = False
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
         """Keyword arguments the CLI takes from the config when the option is not given."""
@@ -341,12 +370,7 @@ class ReviewPage(FavaExtensionBase):
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-            books = Books(
-                path=self.books_path,
-                entries=self.entries,
-                errors=list(self.ledger.load_errors),
-                options=cast("dict[str, Any]", self.ledger.options),
-            )
+            books = self.report_books()
             with gc_paused():
                 try:
                     report = self.report_function(books, config, as_of, **arguments)
@@ -357,6 +381,19 @@ class ReviewPage(FavaExtensionBase):
                 self._cache.clear()
             self._cache[key] = cached
             return cached
+
+    def report_books(self) -> Books:
+        """The books the report is computed on: Fava's, or, for a :attr:`whole_history`
+        page served from a snapshot, the full books (:func:`full_books`)."""
+        options = cast("dict[str, Any]", self.ledger.options)
+        if self.whole_history and loaded_from(options) is not None:
+            return full_books(self.ledger)
+        return Books(
+            path=self.books_path,
+            entries=self.entries,
+            errors=list(self.ledger.load_errors),
+            options=options,
+        )
 
     def scope(self, account: str, advanced: str) -> FavaScope:
         """Fava's account and advanced filters over the loaded entries, once per load."""

@@ -36,6 +36,7 @@ class Valuation(page.ReviewPage):
 
     report_title = "Valuation"
     report_function = staticmethod(valuation_report)
+    whole_history = True  # cash at the rate of each posting's day
     selects = (
         Select("currency", "currency", key="currency"),
         Select("price", "price", key="price_state"),
