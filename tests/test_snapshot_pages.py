@@ -318,3 +318,46 @@ def test_the_valuation_and_imports_pages_served_from_a_snapshot_answer_as_the_cl
         assert (euro["balance"], euro["historical_base"]) == ("1100.00", "1220.00")
     else:
         assert [row["source"] for row in expected["documents"]] == [STATEMENT]
+
+
+# -- backoffice.toml changed since the close --------------------------------------------
+
+
+def test_a_change_of_what_the_plugins_read_in_the_config_falls_back_and_says_why(
+    books: Path,
+) -> None:
+    files = (books.parent / "closes/2026-10/snapshot-files.tsv").read_text().splitlines()
+    [line] = [line for line in files if line.endswith("\tbackoffice.toml")]
+    assert line.split("\t")[1:] == ["config", "-", "backoffice.toml"]
+    with (books.parent / "backoffice.toml").open("a") as handle:
+        handle.write("\n[settlement]\nfail-warning-days = 9\n")
+    assert OPEN_PERIOD not in load_books(books, warn=lambda message: None).options
+    fast = cli(books, "check", "--json", full=False)
+    assert fast[:2] == cli(books, "check", "--json", full=True)[:2]
+    assert fast[2] == (
+        "backoffice.toml changed since the close of 2026-10 in what the plugins read "
+        "([accounts], [cash], [counterparties], [firm], [settlement]): loading the full books, "
+        "whose plugins apply it to the sealed months too; the next close records it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param("\n# a comment\n", id="a comment"),
+        pytest.param("\n[recon]\nstale-after-days = 3\n", id="what only the reports read"),
+        pytest.param(MATCHING, id="a confirmation format"),
+    ],
+)
+def test_a_change_the_plugins_do_not_read_keeps_the_snapshot_load(books: Path, change: str) -> None:
+    with (books.parent / "backoffice.toml").open("a") as handle:
+        handle.write(change)
+    assert OPEN_PERIOD in load_books(books).options
+    code, out, err = cli(books, "check", "--json", full=False)
+    assert err == ""
+    full = cli(books, "check", "--json", full=True)
+    # the same answer but for the count of the entries loaded
+    assert (code, {**json.loads(out), "entries": None}) == (
+        full[0],
+        {**json.loads(full[1]), "entries": None},
+    )

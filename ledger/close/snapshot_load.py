@@ -30,6 +30,7 @@ import datetime
 import glob
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,9 @@ from ledger.books import BeforePlugins, Books, hardcore_errors, load
 from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
+from ledger.close.plugin_config import PLUGIN_SECTIONS, plugin_config_digest
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
+from ledger.config import CONFIG_NAME, ConfigError
 from ledger.documents import OutsideBooks, inside_books
 from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
@@ -61,6 +64,11 @@ _ORDER = "__snapshot_order__"  # the summary's postings in written order, until 
 class Fallback(Exception):
     """The open-period load cannot prove the sealed history unchanged (the message
     says why); the full load decides what changed."""
+
+
+class ConfigChanged(Fallback):
+    """What the plugins read of ``backoffice.toml`` changed since the close: the full
+    load applies it to the sealed months too (said on stderr, not only with --timings)."""
 
 
 @dataclass(frozen=True)
@@ -188,8 +196,11 @@ def _walk(
     # Manifests and archived documents: hashed again only when their stamp changed,
     # as check does (ledger.cache.StampCache); verify hashes every one.
     stamps = StampCache(books_dir, "documents")
+    _check_config(books_dir, found)
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
+        if record.mode == snap.CONFIG:
+            continue
         if record.mode == snap.BYTES:
             try:  # inside the books, reached through no symbolic link, as check wants
                 where = inside_books(books_dir, path, "file")
@@ -206,10 +217,35 @@ def _walk(
     return entries, errors, options
 
 
+def _check_config(books_dir: Path, found: _Snapshot) -> None:
+    """What the plugins read of ``backoffice.toml`` is as it was at the close."""
+    recorded = [r for r in found.records.values() if r.mode == snap.CONFIG]
+    if not recorded:
+        raise Fallback(
+            f"{snap.files_path(found.seal.period)} records no digest of {CONFIG_NAME} "
+            "(written before it did): the next close records it"
+        )
+    try:
+        now = plugin_config_digest(books_dir)
+    except ConfigError as exc:
+        raise Fallback(str(exc)) from None
+    if now != recorded[0].sha256:
+        sections = ", ".join(f"[{name}]" for name in sorted(PLUGIN_SECTIONS))
+        raise ConfigChanged(
+            f"{CONFIG_NAME} changed since the close of {found.seal.period} in what the "
+            f"plugins read ({sections}): loading the full books, whose plugins apply it "
+            "to the sealed months too; the next close records it"
+        )
+
+
 def loaded_from(options: Mapping[str, Any]) -> OpenPeriod | None:
     """The snapshot books were loaded from (their ``options``), None for a full load."""
     start = options.get(OPEN_PERIOD)
     return start if isinstance(start, OpenPeriod) else None
+
+
+def _to_stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 def full_load_forced() -> bool:
@@ -225,16 +261,21 @@ def load_books(
     hardcore: bool = True,
     log_timings: Callable[[str], None] | None = None,
     before_plugins: BeforePlugins | None = None,
+    warn: Callable[[str], None] = _to_stderr,
 ) -> Books:
     """The open-period load (:func:`load_open_period`) unless ``full`` or
     ``BACKOFFICE_FULL`` asks for the whole history, the caller reads entries from
     ``since`` on and that day is sealed, or the sealed history cannot be proven
     unchanged; then the full load (:func:`ledger.books.load`; ``before_plugins`` is
-    called there, with the entries parsed and booked, and asks for it)."""
+    called there, with the entries parsed and booked, and asks for it). ``warn``
+    (stderr by default) is told when a changed ``backoffice.toml`` is the reason:
+    unlike a tamper, which ``plugins.period_lock`` reports, nothing else says it."""
     if not full and before_plugins is None and not full_load_forced():
         try:
             return load_open_period(path, since=since, hardcore=hardcore, log_timings=log_timings)
         except (Fallback, OSError, UnicodeDecodeError, ValueError) as why:
+            if isinstance(why, ConfigChanged):
+                warn(str(why))
             if log_timings is not None:
                 log_timings(f"open-period load not possible ({why}): loading the full books")
     return load(path, hardcore=hardcore, log_timings=log_timings, before_plugins=before_plugins)
