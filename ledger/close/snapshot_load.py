@@ -5,6 +5,8 @@ that reads the books need not parse and book their whole history. This load:
 
 1. finds the latest seal that names a snapshot whose bytes hash to it, and the
    snapshot's file list (``snapshot-files.tsv``, whose hash the snapshot holds);
+   what the plugins read of ``backoffice.toml`` must have the digest the list
+   records (:mod:`ledger.close.plugin_config`; a change is said on stderr);
 2. walks the includes from ``main.beancount`` as Beancount's loader does. A file
    the list marks ``skip`` (all its entries sealed, none kept) is read and hashed,
    not parsed; any other file is parsed, and when its bytes changed since the
@@ -22,6 +24,12 @@ that reads the books need not parse and book their whole history. This load:
 Any difference anywhere, and the caller falls back to the full load
 (:func:`ledger.books.load`), whose ``plugins.period_lock`` names what changed.
 The cost is reading the sealed files' bytes and parsing the open period.
+
+Whoever needs the history the snapshot sums up asks :func:`loaded_from` which
+snapshot books were loaded from, and loads them in full (``match``, ``breaks
+open``, Fava's Valuation and Imports pages); the Close page reports the seals
+from this load's proof (:func:`ledger.close.verify.loaded_seal_states`), the
+later ones from the entries it booked (``options_map[BOOKED_AFTER]``).
 """
 
 from __future__ import annotations
@@ -196,7 +204,6 @@ def _walk(
     # Manifests and archived documents: hashed again only when their stamp changed,
     # as check does (ledger.cache.StampCache); verify hashes every one.
     stamps = StampCache(books_dir, "documents")
-    _check_config(books_dir, found)
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
         if record.mode == snap.CONFIG:
@@ -319,6 +326,7 @@ def load_open_period(
             found = _latest_snapshot(books_dir)
             if since is not None and since <= found.seal.end:
                 raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
+            _check_config(books_dir, found)
             entries, parse_errors, options = _walk(main, books_dir, found)
         entries += _carried(found.entries, books_dir)
         entries.sort(key=data.entry_sortkey)
