@@ -86,7 +86,8 @@ def page_report(books: Path, page: str, query: str = "", *, full: bool) -> dict[
     app.testing = True
     client = app.test_client()
     slug = str(client.get("/").headers["Location"]).strip("/").split("/")[0]
-    response = client.get(f"/{slug}/extension/{page}/report?as_of={AS_OF}&{query}")
+    args = query if "as_of=" in query else f"as_of={AS_OF}&{query}"
+    response = client.get(f"/{slug}/extension/{page}/report?{args}")
     assert response.status_code == 200, response.data
     found: dict[str, Any] = json.loads(response.data)
     return found
@@ -361,3 +362,31 @@ def test_a_change_the_plugins_do_not_read_keeps_the_snapshot_load(books: Path, c
         full[0],
         {**json.loads(full[1]), "entries": None},
     )
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "command"),
+    [
+        pytest.param(
+            "Settlements",
+            "as_of=2026-10-30",
+            ("settlements", "--as-of", "2026-10-30"),
+            id="an as-of date in the sealed month",
+        ),
+        pytest.param(
+            "Blotter",
+            "from=2026-10-01&to=2026-11-30",
+            ("blotter", "--from", "2026-10-01", "--to", "2026-11-30"),
+            id="trades from the sealed month on",
+        ),
+    ],
+)
+def test_a_page_reading_into_the_sealed_history_answers_as_the_cli(
+    books: Path, page: str, query: str, command: tuple[str, ...]
+) -> None:
+    fast = cli(books, *command, "--json", full=False)
+    assert fast[:2] == cli(books, *command, "--json", full=True)[:2]
+    expected = json.loads(fast[1])
+    assert page_report(books, page, query, full=False) == expected
+    assert page_report(books, page, query, full=True) == expected
+    assert "A1" in fast[1]  # the trade settled in October, summed up in the snapshot

@@ -38,10 +38,12 @@ tens of thousands of rows, and each collection they would trigger walks every
 object the process holds, the kept reports included.
 
 Books served from a snapshot (:mod:`ledger.close.snapshot_load`) hold the sealed
-history summed up. A page whose report needs it all (:attr:`ReviewPage.whole_history`:
+history summed up. A report that reads into it (:meth:`ReviewPage.reads_from`: an
+``?as_of=`` date in a sealed month, the Blotter's ``from``, and every date for a
+page whose report needs the whole history, :attr:`ReviewPage.whole_history`:
 Valuation, each posting at the rate of its day; Imports, every document imported)
-computes its report on the full books, as its CLI command does: loaded on the
-first such request after each load of Fava's, and shared by those pages.
+is computed on the full books, as its CLI command loads them: loaded on the first
+such request after each load of Fava's, and shared by the pages.
 """
 
 from __future__ import annotations
@@ -197,6 +199,13 @@ class ReviewPage(FavaExtensionBase):
     def filter_defaults(self, config: Config) -> dict[str, object]:
         """Keyword arguments the CLI takes from the config when the option is not given."""
         return {}
+
+    def reads_from(
+        self, as_of: datetime.date, arguments: Mapping[str, object]
+    ) -> datetime.date | None:
+        """The first day the report reads, as its CLI command's ``since``: the as-of
+        date; None for the whole history (:attr:`whole_history`)."""
+        return None if self.whole_history else as_of
 
     def derive(self, report: Report, keep: RowTest) -> dict[str, Any]:
         """What the template needs beyond the report (groupings, charts) from the rows
@@ -370,7 +379,7 @@ class ReviewPage(FavaExtensionBase):
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-            books = self.report_books()
+            books = self.report_books(self.reads_from(as_of, arguments))
             with gc_paused():
                 try:
                     report = self.report_function(books, config, as_of, **arguments)
@@ -382,11 +391,13 @@ class ReviewPage(FavaExtensionBase):
             self._cache[key] = cached
             return cached
 
-    def report_books(self) -> Books:
-        """The books the report is computed on: Fava's, or, for a :attr:`whole_history`
-        page served from a snapshot, the full books (:func:`full_books`)."""
+    def report_books(self, since: datetime.date | None) -> Books:
+        """The books a report reading from ``since`` (None: all of them) is computed on:
+        Fava's, or the full books (:func:`full_books`) when Fava's were loaded from a
+        snapshot that sums that day up."""
         options = cast("dict[str, Any]", self.ledger.options)
-        if self.whole_history and loaded_from(options) is not None:
+        start = loaded_from(options)
+        if start is not None and (since is None or since <= start.end):
             return full_books(self.ledger)
         return Books(
             path=self.books_path,
