@@ -17,6 +17,7 @@ ages only the breaks still open, which the snapshot carries as entries.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -28,8 +29,21 @@ PLUGIN_SECTIONS = frozenset({"firm", "accounts", "settlement", "counterparties",
 
 def plugin_config_digest(books_dir: Path) -> str:
     """SHA-256 of the validated :data:`PLUGIN_SECTIONS` of the books' configuration (so a
-    comment or a reordering changes nothing); raises ``ConfigError`` as ``load_config``."""
-    config = load_config(books_dir / CONFIG_NAME)  # it reads the config beside this path
+    comment or a reordering changes nothing); raises ``ConfigError`` as ``load_config``.
+    Validating the file takes longer than a command should spend on it, and
+    ``close --through`` asks once per month: it is done again only when the file's
+    size, modification time or inode changed."""
+    path = books_dir.absolute() / CONFIG_NAME
+    try:
+        found = path.stat()
+    except OSError:
+        return _digest(path, None)
+    return _digest(path, (found.st_size, found.st_mtime_ns, found.st_ino))
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: Path, stamp: tuple[int, int, int] | None) -> str:
+    config = load_config(path)  # it reads the config beside the path it is given: this one
     sections = config.model_dump(mode="json", include=set(PLUGIN_SECTIONS))
     text = json.dumps(sections, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
