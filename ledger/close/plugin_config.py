@@ -22,28 +22,32 @@ import hashlib
 import json
 from pathlib import Path
 
-from ledger.config import CONFIG_NAME, load_config
+from ledger.config import CONFIG_NAME, Config, load_config
 
 PLUGIN_SECTIONS = frozenset({"firm", "accounts", "settlement", "counterparties", "cash"})
 
 
-def plugin_config_digest(books_dir: Path) -> str:
-    """SHA-256 of the validated :data:`PLUGIN_SECTIONS` of the books' configuration (so a
-    comment or a reordering changes nothing); raises ``ConfigError`` as ``load_config``.
-    Validating the file takes longer than a command should spend on it, and
-    ``close --through`` asks once per month: it is done again only when the file's
-    size, modification time or inode changed."""
+def books_config(books_dir: Path) -> Config:
+    """The books' configuration, validated again only when the file's size,
+    modification time or inode changed: validating takes longer than a command
+    should spend on it, and ``close --through`` asks once per month."""
     path = books_dir.absolute() / CONFIG_NAME
     try:
         found = path.stat()
     except OSError:
-        return _digest(path, None)
-    return _digest(path, (found.st_size, found.st_mtime_ns, found.st_ino))
+        return _config(path, None)
+    return _config(path, (found.st_size, found.st_mtime_ns, found.st_ino))
 
 
 @functools.lru_cache(maxsize=8)
-def _digest(path: Path, stamp: tuple[int, int, int] | None) -> str:
-    config = load_config(path)  # it reads the config beside the path it is given: this one
+def _config(path: Path, stamp: tuple[int, int, int] | None) -> Config:
+    return load_config(path)  # it reads the config beside the path it is given: this one
+
+
+def plugin_config_digest(books_dir: Path) -> str:
+    """SHA-256 of the validated :data:`PLUGIN_SECTIONS` of the books' configuration (so a
+    comment or a reordering changes nothing); raises ``ConfigError`` as ``load_config``."""
+    config = books_config(books_dir)
     sections = config.model_dump(mode="json", include=set(PLUGIN_SECTIONS))
     text = json.dumps(sections, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -68,6 +68,7 @@ from ledger.close.canonical import entry_digest
 from ledger.close.hashes import FileHashes, is_seal
 from ledger.close.plugin_config import plugin_config_digest
 from ledger.close.seal import CLOSES_DIR, Seal
+from ledger.close.snapshot_history import history_text
 from ledger.config import CONFIG_NAME
 from ledger.documents import path_in_books
 from ledger.meta import get_source, get_source_sha256
@@ -348,6 +349,8 @@ def snapshot_body(
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in asserted]
     parts.append(f"; the entries alive after {end}, as parsed and booked\n")
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in alive.entries]
+    parts.append(f"; for the valuation and the imports: every entry up to {end} added up\n")
+    parts.append(history_text(processed, end, books_dir))
     return "\n".join(parts)
 
 

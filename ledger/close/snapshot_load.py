@@ -56,6 +56,8 @@ from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
 from ledger.close.plugin_config import PLUGIN_SECTIONS, plugin_config_digest
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
+from ledger.close.sealed_history import HISTORY
+from ledger.close.snapshot_history import take_history
 from ledger.config import CONFIG_NAME, ConfigError
 from ledger.documents import OutsideBooks, inside_books
 from ledger.gcpause import gc_paused
@@ -328,9 +330,16 @@ def load_open_period(
                 raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
             _check_config(books_dir, found)
             entries, parse_errors, options = _walk(main, books_dir, found)
-        entries += _carried(found.entries, books_dir)
+        history, kept = take_history(found.entries, found.seal.end)
+        if history is None:
+            raise Fallback(
+                f"{snap.snapshot_path(found.seal.period)} holds no valuation and imports "
+                "section (written before it did): the next close writes it"
+            )
+        entries += _carried(kept, books_dir)
         entries.sort(key=data.entry_sortkey)
         options[OPEN_PERIOD] = OpenPeriod(found.seal.period, found.seal.end, found.seal.digest)
+        options[HISTORY] = history
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
             entries = [_in_report_order(entry) for entry in entries]

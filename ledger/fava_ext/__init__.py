@@ -298,7 +298,6 @@ class Imports(actions.Actions):
 
     report_title = "Imports"
     report_function = staticmethod(imports_report)
-    whole_history = True  # every document ever imported
 
     def derive(self, report: page.Report, keep: RowTest) -> dict[str, Any]:
         """The documents with an account Fava's account filter keeps, the suspense lines

@@ -39,11 +39,9 @@ object the process holds, the kept reports included.
 
 Books served from a snapshot (:mod:`ledger.close.snapshot_load`) hold the sealed
 history summed up. A report that reads into it (:meth:`ReviewPage.reads_from`: an
-``?as_of=`` date in a sealed month, the Blotter's ``from``, and every date for a
-page whose report needs the whole history, :attr:`ReviewPage.whole_history`:
-Valuation, each posting at the rate of its day; Imports, every document imported)
-is computed on the full books, as its CLI command loads them: loaded on the first
-such request after each load of Fava's, and shared by the pages.
+``?as_of=`` date in a sealed month, the Blotter's ``from``) is computed on the full
+books, as its CLI command loads them: loaded on the first such request after each
+load of Fava's, and shared by the pages.
 """
 
 from __future__ import annotations
@@ -192,20 +190,15 @@ class ReviewPage(FavaExtensionBase):
     own_inputs: ClassVar[tuple[str, ...]] = ()
     #: Row keys that hold an account, for Fava's account filter.
     account_keys: ClassVar[tuple[str, ...]] = ("account",)
-    #: The report reads the whole history, as its CLI command does (which always loads
-    #: the books in full): served from a snapshot, it is computed on the full books.
-    whole_history: ClassVar[bool] = False
 
     def filter_defaults(self, config: Config) -> dict[str, object]:
         """Keyword arguments the CLI takes from the config when the option is not given."""
         return {}
 
-    def reads_from(
-        self, as_of: datetime.date, arguments: Mapping[str, object]
-    ) -> datetime.date | None:
+    def reads_from(self, as_of: datetime.date, arguments: Mapping[str, object]) -> datetime.date:
         """The first day the report reads, as its CLI command's ``since``: the as-of
-        date; None for the whole history (:attr:`whole_history`)."""
-        return None if self.whole_history else as_of
+        date (the Blotter reads from its ``from``)."""
+        return as_of
 
     def derive(self, report: Report, keep: RowTest) -> dict[str, Any]:
         """What the template needs beyond the report (groupings, charts) from the rows
@@ -391,13 +384,13 @@ class ReviewPage(FavaExtensionBase):
             self._cache[key] = cached
             return cached
 
-    def report_books(self, since: datetime.date | None) -> Books:
-        """The books a report reading from ``since`` (None: all of them) is computed on:
-        Fava's, or the full books (:func:`full_books`) when Fava's were loaded from a
-        snapshot that sums that day up."""
+    def report_books(self, since: datetime.date) -> Books:
+        """The books a report reading from ``since`` is computed on: Fava's, or the full
+        books (:func:`full_books`) when Fava's were loaded from a snapshot that sums
+        that day up."""
         options = cast("dict[str, Any]", self.ledger.options)
         start = loaded_from(options)
-        if start is not None and (since is None or since <= start.end):
+        if start is not None and since <= start.end:
             return full_books(self.ledger)
         return Books(
             path=self.books_path,

@@ -36,7 +36,6 @@ class Valuation(page.ReviewPage):
 
     report_title = "Valuation"
     report_function = staticmethod(valuation_report)
-    whole_history = True  # cash at the rate of each posting's day
     selects = (
         Select("currency", "currency", key="currency"),
         Select("price", "price", key="price_state"),
@@ -140,9 +139,7 @@ class Blotter(page.ReviewPage):
     )
     account_keys = ()
 
-    def reads_from(
-        self, as_of: datetime.date, arguments: Mapping[str, object]
-    ) -> datetime.date | None:
+    def reads_from(self, as_of: datetime.date, arguments: Mapping[str, object]) -> datetime.date:
         """From the first trade date shown, as ``blotter --from``."""
         return min(as_of, _blotter_start(as_of, arguments))
 
