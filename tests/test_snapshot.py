@@ -633,9 +633,10 @@ SMALL_SNAPSHOT = """\
 
 ; for the valuation and the imports: every entry up to 2026-10-31 added up
 
-2026-10-31 custom "snapshot-historical" Assets:Bank:First:USD "USD" "100000.00" "USD"
-2026-10-31 custom "snapshot-historical" Assets:Custody:Custodia:Cash:USD "USD" "101560.00" "USD"
-2026-10-31 custom "snapshot-historical" Assets:Unsettled:AlphaSec "USD" "-520.00" "USD"
+2026-10-31 custom "snapshot-history" "USD"
+2026-10-31 custom "snapshot-historical" Assets:Bank:First:USD "USD" "100000.00"
+2026-10-31 custom "snapshot-historical" Assets:Custody:Custodia:Cash:USD "USD" "101560.00"
+2026-10-31 custom "snapshot-historical" Assets:Unsettled:AlphaSec "USD" "-520.00"
 """
 
 

@@ -3,18 +3,19 @@
 ``backoffice close`` appends to the snapshot (:mod:`ledger.close.snapshot`), for
 the months it sums up (:mod:`ledger.close.sealed_history` says why)::
 
+    2026-10-31 custom "snapshot-history" "USD"
     2026-10-31 custom "snapshot-historical" Assets:Custody:Custodia:Cash:EUR "EUR"
-      "1220.0000" "USD"
+      "1220.0000"
     2026-10-31 custom "snapshot-document" "documents/…/2026-10-21.custodia-eur.csv"
       "9f2c…" 2026-10-21 2026-10-21 1 0 "Assets:Custody:Custodia:Cash:EUR"
 
-(each on one line)
-one line per asset or liability account and currency held without cost (its value
-in the base currency, each posting at the rate of its day, or ``"none"`` when a
-rate is missing), and one per imported document (its ``source-sha256``, first and
-last day, transactions, balances, accounts), each over every entry up to the
-period end, as the plugins leave them. The open-period load takes them out of the
-entries (:func:`take_history`) into the options.
+(each on one line): the base currency, then one line per asset or liability
+account and currency held without cost (its value in the base currency, each
+posting at the rate of its day, or ``"none"`` when a rate is missing), and one per
+imported document (its ``source-sha256``, first and last day, transactions,
+balances, accounts), each over every entry up to the period end, as the plugins
+leave them. The open-period load takes them out of the entries
+(:func:`take_history`) into the options.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ledger.config import Config
 from ledger.imports.documents import Document, add_documents
 from ledger.records.valuation import historical_walk
 
+HISTORY = "snapshot-history"
 HISTORICAL = "snapshot-historical"
 DOCUMENT = "snapshot-document"
 NONE = "none"
@@ -91,11 +93,10 @@ def history_text(processed: Sequence[data.Directive], end: datetime.date, books_
     in date order) up to ``end`` added up for the valuation and the imports."""
     config = books_config(books_dir)
     running = _running(processed, end, config)
-    base = config.firm.base_currency
-    lines = []
+    lines = [_custom(end, HISTORY, [(config.firm.base_currency, str)])]
     for (account, currency), value in sorted(running.walk.historical.items()):
         number = NONE if value is None else str(value)
-        values: Values = [(account, account_type.TYPE), (currency, str), (number, str), (base, str)]
+        values: Values = [(account, account_type.TYPE), (currency, str), (number, str)]
         lines.append(_custom(end, HISTORICAL, values))
     for source, found in sorted(running.documents.items()):
         values = [
@@ -121,12 +122,14 @@ def take_history(
     base = None
     rest = []
     for entry in entries:
-        if not isinstance(entry, data.Custom) or entry.type not in (HISTORICAL, DOCUMENT):
+        if not isinstance(entry, data.Custom) or entry.type not in (HISTORY, HISTORICAL, DOCUMENT):
             rest.append(entry)
             continue
         values = [value.value for value in entry.values]
-        if entry.type == HISTORICAL:
-            account, currency, number, base = values
+        if entry.type == HISTORY:
+            [base] = values
+        elif entry.type == HISTORICAL:
+            account, currency, number = values
             historical[account, currency] = None if number == NONE else Decimal(number)
         else:
             source, sha256, first, last, transactions, balances, accounts = values
@@ -138,6 +141,6 @@ def take_history(
                 int(transactions),
                 int(balances),
             )
-    if base is None and not documents:
+    if base is None:
         return None, rest
-    return SealedHistory(end, base or "", historical, documents), rest
+    return SealedHistory(end, base, historical, documents), rest

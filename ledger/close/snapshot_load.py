@@ -25,11 +25,14 @@ Any difference anywhere, and the caller falls back to the full load
 (:func:`ledger.books.load`), whose ``plugins.period_lock`` names what changed.
 The cost is reading the sealed files' bytes and parsing the open period.
 
-Whoever needs the history the snapshot sums up asks :func:`loaded_from` which
-snapshot books were loaded from, and loads them in full (``match``, ``breaks
-open``, Fava's Valuation and Imports pages); the Close page reports the seals
-from this load's proof (:func:`ledger.close.verify.loaded_seal_states`), the
-later ones from the entries it booked (``options_map[BOOKED_AFTER]``).
+What the valuation and the imports need of the months summed up, the snapshot's
+last section, is handed to them in the options
+(:func:`ledger.close.sealed_history.sealed_history`). Whoever needs more of the
+history asks :func:`loaded_from` which snapshot books were loaded from, and loads
+them in full (``match`` and ``breaks open`` when what they are given reaches
+back, a Fava page as of a sealed day); the Close page reports the seals from this
+load's proof (:func:`ledger.close.verify.loaded_seal_states`), the later ones from
+the entries it booked (``options_map[BOOKED_AFTER]``).
 """
 
 from __future__ import annotations
