@@ -162,7 +162,7 @@ class Walk:
     is the difference with today's value). One pass, not Beancount's
     balance_by_account and a second walk: the books are far larger than the
     processor's caches. It goes on from where it stopped (:meth:`advance`), so a
-    ``close --through`` adds each month to the last (:func:`historical_values`).
+    ``close --through`` adds each month to the last (:func:`historical_walk`).
 
     Books loaded from a snapshot (``sealed``): the historical values start from the
     snapshot's, which hold every posting up to its day at the rates of those days
