@@ -57,7 +57,7 @@ class _Commands(click.Group):
     "--full",
     is_flag=True,
     help="Load the books' whole history, not the latest close's snapshot and the open "
-    f"period after it (or set {FULL_ENV}=1). close, verify, audit and imports always do.",
+    f"period after it (or set {FULL_ENV}=1). close, verify, audit and import always do.",
 )
 @click.version_option(__version__, prog_name="backoffice")
 @click.pass_context

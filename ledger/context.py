@@ -15,7 +15,7 @@ import click
 from ledger.as_of import AS_OF_ENV, UsageError, resolve_as_of
 from ledger.books import DEFAULT_BOOKS, BeforePlugins, Books
 from ledger.close.guard import seal_guard
-from ledger.close.snapshot_load import load_books
+from ledger.close.snapshot_load import load_books, loaded_from
 from ledger.config import Config, ConfigError, load_config
 from ledger.errors import format_error
 from ledger.writer import BooksWriter
@@ -95,6 +95,21 @@ class AppContext:
         if problems:
             raise SealsUnverified(problems)
         return Opened(path, config, day, books)
+
+    def reopen_in_full(self, opened: Opened, why: str) -> Opened | None:
+        """``opened`` loaded again with the whole history, when it was loaded from a
+        snapshot and the command's answer reaches back into the history it sums up
+        (``why``, said on stderr with what happens); None when it holds it already.
+        A writing command keeps its lock: the books are read again under it."""
+        start = loaded_from(opened.books.options)
+        if start is None:
+            return None
+        click.echo(
+            f"{why}: the books were loaded from the snapshot of {start.period}, which sums "
+            f"up the entries up to {start.end}; loading the full books",
+            err=True,
+        )
+        return self.open_books(opened.as_of, full=True)
 
     @contextlib.contextmanager
     def writing(

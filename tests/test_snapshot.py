@@ -349,6 +349,8 @@ def answers(books: Path, as_of: datetime.date, full: bool) -> dict[str, object]:
         ["breaks"],
         ["recon", "--dry-run"],
         ["stock-record"],
+        ["valuation"],
+        ["imports"],
     ):
         found[command[0]] = run(books, *command, "--json", "--as-of", day, full=full)
     return found
@@ -628,6 +630,13 @@ SMALL_SNAPSHOT = """\
   snapshot-from: "2026/10/trades.beancount:33"
   Assets:Custody:Custodia:Securities       10 XYZ {52.00 USD, 2026-10-30}
   Assets:Unsettled:AlphaSec           -520.00 USD
+
+; for the valuation and the imports: every entry up to 2026-10-31 added up
+
+2026-10-31 custom "snapshot-history" "USD"
+2026-10-31 custom "snapshot-historical" Assets:Bank:First:USD "USD" "100000.00"
+2026-10-31 custom "snapshot-historical" Assets:Custody:Custodia:Cash:USD "USD" "101560.00"
+2026-10-31 custom "snapshot-historical" Assets:Unsettled:AlphaSec "USD" "-520.00"
 """
 
 

@@ -37,6 +37,11 @@ class BreakRefused(Exception):
     """The break cannot be opened or resolved as asked; nothing was written."""
 
 
+class UnknownReference(BreakRefused):
+    """The reference is no trade and no account of the entries given (books loaded
+    from a snapshot hold no trade summed up in it: load them in full and ask again)."""
+
+
 def parse_amount(text: str | None) -> Amount | None:
     """``61275.00 USD`` as an amount (None for none)."""
     if text is None or not text.strip():
@@ -60,7 +65,7 @@ def reference_of(
             accounts.add(entry.account)
     if reference in accounts:
         return None, reference
-    raise BreakRefused(
+    raise UnknownReference(
         f"{reference!r} is no trade id and no account of the books; give the id of the "
         "trade (as 'backoffice settlements' lists it) or an account such as Assets:Bank:..."
     )

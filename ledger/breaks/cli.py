@@ -108,9 +108,19 @@ def open_break(
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks import actions
 
-    path, _, date, books = app.open_books(as_of)
+    opened = app.open_books(as_of)
+    path, _, date, books = opened
     try:
-        entry = actions.open_break(path, books.entries, kind, reference, text, amount, date)
+        try:
+            entry = actions.open_break(path, books.entries, kind, reference, text, amount, date)
+        except actions.UnknownReference:
+            why = f"breaks open: {reference!r} is no trade and no account of the open period"
+            again = app.reopen_in_full(opened, why)
+            if again is None:
+                raise
+            entry = actions.open_break(
+                path, again.books.entries, kind, reference, text, amount, date
+            )
     except actions.BreakRefused as exc:
         raise UsageError(str(exc)) from None
     click.echo(entry, nl=False)

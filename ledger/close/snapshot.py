@@ -66,7 +66,10 @@ from beancount.parser import parser, printer
 from ledger import meta as keys
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import FileHashes, is_seal
+from ledger.close.plugin_config import plugin_config_digest
 from ledger.close.seal import CLOSES_DIR, Seal
+from ledger.close.snapshot_history import history_text
+from ledger.config import CONFIG_NAME
 from ledger.documents import path_in_books
 from ledger.meta import get_source, get_source_sha256
 
@@ -346,6 +349,8 @@ def snapshot_body(
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in asserted]
     parts.append(f"; the entries alive after {end}, as parsed and booked\n")
     parts += [printer.format_entry(_with_origin(e, books_dir)) for e in alive.entries]
+    parts.append(f"; for the valuation and the imports: every entry up to {end} added up\n")
+    parts.append(history_text(processed, end, books_dir))
     return "\n".join(parts)
 
 
@@ -365,6 +370,7 @@ def snapshot_text(
 
 
 SKIP, PARSE, BYTES = "skip", "parse", "bytes"
+CONFIG = "config"  # the digest of what the plugins read of backoffice.toml
 DCONTEXT = "dcontext"
 UNSTABLE = "-"  # the seals file: its bytes hold the seal that names the snapshot
 
@@ -374,7 +380,9 @@ class FileRecord:
     """One file of the books at the close. ``skip``: the open-period load need not
     parse it (every entry dated in a sealed period, none it keeps, no include);
     ``parse``: it must (its entries up to the period end have digest ``sealed``);
-    ``bytes``: not a books file but a sealed period's manifest."""
+    ``bytes``: not a books file but a sealed period's manifest or an archived document;
+    ``config``: ``backoffice.toml``, its ``sha256`` the digest of what the plugins read
+    (:mod:`ledger.close.plugin_config`)."""
 
     path: str
     sha256: str
@@ -448,6 +456,7 @@ def file_records(
         if entry.date <= end and source and sha256:
             cited[source] = sha256
     records += [FileRecord(path, sha, BYTES, UNSTABLE) for path, sha in sorted(cited.items())]
+    records.append(FileRecord(CONFIG_NAME, plugin_config_digest(books_dir), CONFIG, UNSTABLE))
     return records
 
 
@@ -478,7 +487,7 @@ def read_files(text: str) -> tuple[dict[str, FileRecord], display_context.Displa
             for pair in filter(None, parts[4].split(",")):
                 digits, count = pair.split(":")
                 context.fractional_dist.hist[int(digits)] += int(count)  # type: ignore[attr-defined]
-        elif len(parts) == 4 and parts[1] in (SKIP, PARSE, BYTES):
+        elif len(parts) == 4 and parts[1] in (SKIP, PARSE, BYTES, CONFIG):
             records[parts[3]] = FileRecord(parts[3], parts[0], parts[1], parts[2])
         else:
             raise ValueError(f"not a line of {FILES_NAME}: {line!r}")

@@ -5,6 +5,8 @@ that reads the books need not parse and book their whole history. This load:
 
 1. finds the latest seal that names a snapshot whose bytes hash to it, and the
    snapshot's file list (``snapshot-files.tsv``, whose hash the snapshot holds);
+   what the plugins read of ``backoffice.toml`` must have the digest the list
+   records (:mod:`ledger.close.plugin_config`; a change is said on stderr);
 2. walks the includes from ``main.beancount`` as Beancount's loader does. A file
    the list marks ``skip`` (all its entries sealed, none kept) is read and hashed,
    not parsed; any other file is parsed, and when its bytes changed since the
@@ -22,6 +24,15 @@ that reads the books need not parse and book their whole history. This load:
 Any difference anywhere, and the caller falls back to the full load
 (:func:`ledger.books.load`), whose ``plugins.period_lock`` names what changed.
 The cost is reading the sealed files' bytes and parsing the open period.
+
+What the valuation and the imports need of the months summed up, the snapshot's
+last section, is handed to them in the options
+(:func:`ledger.close.sealed_history.sealed_history`). Whoever needs more of the
+history asks :func:`loaded_from` which snapshot books were loaded from, and loads
+them in full (``match`` and ``breaks open`` when what they are given reaches
+back, a Fava page as of a sealed day); the Close page reports the seals from this
+load's proof (:func:`ledger.close.verify.loaded_seal_states`), the later ones from
+the entries it booked (``options_map[BOOKED_AFTER]``).
 """
 
 from __future__ import annotations
@@ -30,7 +41,8 @@ import datetime
 import glob
 import hashlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,18 +57,31 @@ from ledger.books import BeforePlugins, Books, hardcore_errors, load
 from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
+from ledger.close.plugin_config import PLUGIN_SECTIONS, plugin_config_digest
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
+from ledger.close.sealed_history import HISTORY
+from ledger.close.snapshot_history import take_history
+from ledger.config import CONFIG_NAME, ConfigError
 from ledger.documents import OutsideBooks, inside_books
 from ledger.gcpause import gc_paused
 from ledger.writer import complete_interrupted
 
 FULL_ENV = "BACKOFFICE_FULL"
+# In the options of an open-period load whose books hold seals after the snapshot:
+# the entries after it as parsed and booked, which those seals cover (the Close
+# page recomputes them as plugins.period_lock does, not from a second parse).
+BOOKED_AFTER = "backoffice_open_period_booked"
 _ORDER = "__snapshot_order__"  # the summary's postings in written order, until booked
 
 
 class Fallback(Exception):
     """The open-period load cannot prove the sealed history unchanged (the message
     says why); the full load decides what changed."""
+
+
+class ConfigChanged(Fallback):
+    """What the plugins read of ``backoffice.toml`` changed since the close: the full
+    load applies it to the sealed months too (said on stderr, not only with --timings)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +211,8 @@ def _walk(
     stamps = StampCache(books_dir, "documents")
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
+        if record.mode == snap.CONFIG:
+            continue
         if record.mode == snap.BYTES:
             try:  # inside the books, reached through no symbolic link, as check wants
                 where = inside_books(books_dir, path, "file")
@@ -202,6 +229,37 @@ def _walk(
     return entries, errors, options
 
 
+def _check_config(books_dir: Path, found: _Snapshot) -> None:
+    """What the plugins read of ``backoffice.toml`` is as it was at the close."""
+    recorded = [r for r in found.records.values() if r.mode == snap.CONFIG]
+    if not recorded:
+        raise Fallback(
+            f"{snap.files_path(found.seal.period)} records no digest of {CONFIG_NAME} "
+            "(written before it did): the next close records it"
+        )
+    try:
+        now = plugin_config_digest(books_dir)
+    except ConfigError as exc:
+        raise Fallback(str(exc)) from None
+    if now != recorded[0].sha256:
+        sections = ", ".join(f"[{name}]" for name in sorted(PLUGIN_SECTIONS))
+        raise ConfigChanged(
+            f"{CONFIG_NAME} changed since the close of {found.seal.period} in what the "
+            f"plugins read ({sections}): loading the full books, whose plugins apply it "
+            "to the sealed months too; the next close records it"
+        )
+
+
+def loaded_from(options: Mapping[str, Any]) -> OpenPeriod | None:
+    """The snapshot books were loaded from (their ``options``), None for a full load."""
+    start = options.get(OPEN_PERIOD)
+    return start if isinstance(start, OpenPeriod) else None
+
+
+def _to_stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
 def full_load_forced() -> bool:
     """``BACKOFFICE_FULL=1``: every command loads the whole history."""
     return os.environ.get(FULL_ENV, "").strip() not in ("", "0")
@@ -215,16 +273,21 @@ def load_books(
     hardcore: bool = True,
     log_timings: Callable[[str], None] | None = None,
     before_plugins: BeforePlugins | None = None,
+    warn: Callable[[str], None] = _to_stderr,
 ) -> Books:
     """The open-period load (:func:`load_open_period`) unless ``full`` or
     ``BACKOFFICE_FULL`` asks for the whole history, the caller reads entries from
     ``since`` on and that day is sealed, or the sealed history cannot be proven
     unchanged; then the full load (:func:`ledger.books.load`; ``before_plugins`` is
-    called there, with the entries parsed and booked, and asks for it)."""
+    called there, with the entries parsed and booked, and asks for it). ``warn``
+    (stderr by default) is told when a changed ``backoffice.toml`` is the reason:
+    unlike a tamper, which ``plugins.period_lock`` reports, nothing else says it."""
     if not full and before_plugins is None and not full_load_forced():
         try:
             return load_open_period(path, since=since, hardcore=hardcore, log_timings=log_timings)
         except (Fallback, OSError, UnicodeDecodeError, ValueError) as why:
+            if isinstance(why, ConfigChanged):
+                warn(str(why))
             if log_timings is not None:
                 log_timings(f"open-period load not possible ({why}): loading the full books")
     return load(path, hardcore=hardcore, log_timings=log_timings, before_plugins=before_plugins)
@@ -268,13 +331,23 @@ def load_open_period(
             found = _latest_snapshot(books_dir)
             if since is not None and since <= found.seal.end:
                 raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
+            _check_config(books_dir, found)
             entries, parse_errors, options = _walk(main, books_dir, found)
-        entries += _carried(found.entries, books_dir)
+        history, kept = take_history(found.entries, found.seal.end)
+        if history is None:
+            raise Fallback(
+                f"{snap.snapshot_path(found.seal.period)} holds no valuation and imports "
+                "section (written before it did): the next close writes it"
+            )
+        entries += _carried(kept, books_dir)
         entries.sort(key=data.entry_sortkey)
         options[OPEN_PERIOD] = OpenPeriod(found.seal.period, found.seal.end, found.seal.digest)
+        options[HISTORY] = history
         with misc_utils.log_time("booking", log_timings, indent=1):
             entries, booking_errors = booking.book(entries, options)  # type: ignore[no-untyped-call]
             entries = [_in_report_order(entry) for entry in entries]
+        if any(is_seal(entry) and entry.date > found.seal.end for entry in entries):
+            options[BOOKED_AFTER] = [entry for entry in entries if entry.date > found.seal.end]
         with misc_utils.log_time("run_transformations", log_timings, indent=1):
             entries, errors = loader.run_transformations(
                 entries, parse_errors + booking_errors, options, log_timings

@@ -7,11 +7,18 @@ archived document is hashed and compared with the ``source-sha256`` of every
 entry that cites it (``source``, relative to the books, inside them, reached
 through no symbolic link). ``check`` runs the same comparison of the documents,
 hashing only those whose file stamp changed (:func:`document_errors`).
+
+Books loaded from a snapshot (:mod:`ledger.close.snapshot_load`) have had their
+seals up to it proven by the load, from the sealed files' bytes:
+:func:`loaded_seal_states` reports them from that proof, and the later seals
+recomputed as ``plugins.period_lock`` does, without parsing the history again.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +30,10 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
-from ledger.close.hashes import booked_hashes
+from ledger.close.hashes import booked_hashes, entry_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
 from ledger.close.snapshot import snapshot_problems
+from ledger.close.snapshot_load import BOOKED_AFTER, loaded_from
 from ledger.config import Config
 from ledger.documents import OutsideBooks, inside_books
 from ledger.errors import BooksError, error_to_json, format_error
@@ -142,6 +150,36 @@ def verify_seals(
         return [], errors
     files = booked_hashes(books.path, booked)
     return verify_chain(seals, files, books.directory), errors
+
+
+def loaded_seal_states(books: Books) -> tuple[list[SealState], list[BooksError]] | None:
+    """The seals of ``books`` loaded from a snapshot, from what the load proved: each
+    seal up to the snapshot holds (its files' bytes and manifests hashed as the
+    snapshot's file list says, and the list bound to the seal by digest), each later
+    one recomputed from the entries after the snapshot as parsed and booked, as
+    ``plugins.period_lock`` does. None for books loaded in full: nothing was
+    proven, :func:`verify_seals` recomputes them. Malformed seals and
+    :func:`~ledger.close.guard.seal_guard`'s problems as :func:`verify_seals`."""
+    start = loaded_from(books.options)
+    if start is None:
+        return None
+    seals, errors = read_seals(books.entries)
+    errors += seal_guard(books)
+    states = []
+    previous: datetime.date | None = None
+    for seal in (seal for seal in seals if seal.end <= start.end):
+        first = previous + datetime.timedelta(days=1) if previous else None
+        states.append(SealState(seal, first, seal.digest, seal.entries or 0, []))
+        previous = seal.end
+    later = [seal for seal in seals if seal.end > start.end]
+    if later:
+        files = entry_hashes(
+            books.options.get(BOOKED_AFTER) or [],
+            books.options.get("include") or [],
+            os.path.dirname(os.path.abspath(books.path)),
+        )
+        states += verify_chain(later, files, books.directory, (start.digest, start.end))
+    return states, errors
 
 
 def verify_snapshots(

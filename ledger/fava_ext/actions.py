@@ -31,6 +31,7 @@ from flask import Response, redirect, request
 from ledger.books import Books, load
 from ledger.breaks import actions
 from ledger.breaks.store import BREAKS_FILE
+from ledger.close.snapshot_load import loaded_from
 from ledger.fava_edit import LOCK_TIMEOUT, GuardedFile
 from ledger.fava_ext.page import ReviewPage
 from ledger.writer import BooksWriter, LockTimeout
@@ -107,15 +108,24 @@ class BreakActions(Actions):
         form = request.form
 
         def write(books: Path, date: datetime.date) -> str:
-            return actions.open_break(
-                books,
-                self.entries,
-                form.get("kind", ""),
-                form.get("reference", ""),
-                form.get("text", ""),
-                form.get("amount") or None,
-                date,
-            )
+            def with_entries(entries: list[Any]) -> str:
+                return actions.open_break(
+                    books,
+                    entries,
+                    form.get("kind", ""),
+                    form.get("reference", ""),
+                    form.get("text", ""),
+                    form.get("amount") or None,
+                    date,
+                )
+
+            try:
+                return with_entries(self.entries)
+            except actions.UnknownReference:
+                # served from a snapshot, a trade settled in a sealed month is summed up
+                if loaded_from(self.ledger.options) is None:
+                    raise
+                return with_entries(load(books, hardcore=False).entries)
 
         return self.act(write, (actions.BreakRefused,))
 

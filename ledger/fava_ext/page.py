@@ -36,6 +36,12 @@ drops them.
 A report is computed with the cyclic garbage collector paused: the reports make
 tens of thousands of rows, and each collection they would trigger walks every
 object the process holds, the kept reports included.
+
+Books served from a snapshot (:mod:`ledger.close.snapshot_load`) hold the sealed
+history summed up. A report that reads into it (:meth:`ReviewPage.reads_from`: an
+``?as_of=`` date in a sealed month, the Blotter's ``from``) is computed on the full
+books, as its CLI command loads them: loaded on the first such request after each
+load of Fava's, and shared by the pages.
 """
 
 from __future__ import annotations
@@ -61,8 +67,9 @@ from fava.util.date import parse_date
 from flask import Response, request
 
 from ledger.as_of import resolve_as_of
-from ledger.books import Books
+from ledger.books import Books, load
 from ledger.cli_output import amount_text, json_value
+from ledger.close.snapshot_load import loaded_from
 from ledger.config import CONFIG_NAME, Config, ConfigError, load_config
 from ledger.fava_ext.rows import FavaScope, RowTest, Select, both, selected
 from ledger.gcpause import gc_paused
@@ -148,6 +155,25 @@ def flag(text: str) -> bool:
     raise ValueError(text)
 
 
+# Per books file, the full books of Fava's current load (its mtime and entries).
+_FULL: dict[str, tuple[CacheKey, Books]] = {}
+_FULL_LOCK = threading.Lock()
+
+
+def full_books(ledger: FavaLedger) -> Books:
+    """The whole history of the books ``ledger`` serves from a snapshot, loaded as the
+    CLI's ``--full`` does, once per load of Fava's (a reload drops it)."""
+    path = ledger.beancount_file_path
+    key: CacheKey = (ledger.mtime, id(ledger.all_entries))
+    with _FULL_LOCK:  # one load when two pages ask at once
+        found = _FULL.get(path)
+        if found is None or found[0] != key:
+            _FULL.pop(path, None)  # the previous load's books are freed first
+            found = (key, load(Path(path), hardcore=False))
+            _FULL[path] = found
+        return found[1]
+
+
 class ReviewPage(FavaExtensionBase):
     """A review page: subclasses name their report function, its arguments, their
     select boxes, and what they derive from the report for the template."""
@@ -168,6 +194,11 @@ class ReviewPage(FavaExtensionBase):
     def filter_defaults(self, config: Config) -> dict[str, object]:
         """Keyword arguments the CLI takes from the config when the option is not given."""
         return {}
+
+    def reads_from(self, as_of: datetime.date, arguments: Mapping[str, object]) -> datetime.date:
+        """The first day the report reads, as its CLI command's ``since``: the as-of
+        date (the Blotter reads from its ``from``)."""
+        return as_of
 
     def derive(self, report: Report, keep: RowTest) -> dict[str, Any]:
         """What the template needs beyond the report (groupings, charts) from the rows
@@ -341,12 +372,7 @@ class ReviewPage(FavaExtensionBase):
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-            books = Books(
-                path=self.books_path,
-                entries=self.entries,
-                errors=list(self.ledger.load_errors),
-                options=cast("dict[str, Any]", self.ledger.options),
-            )
+            books = self.report_books(self.reads_from(as_of, arguments))
             with gc_paused():
                 try:
                     report = self.report_function(books, config, as_of, **arguments)
@@ -357,6 +383,21 @@ class ReviewPage(FavaExtensionBase):
                 self._cache.clear()
             self._cache[key] = cached
             return cached
+
+    def report_books(self, since: datetime.date) -> Books:
+        """The books a report reading from ``since`` is computed on: Fava's, or the full
+        books (:func:`full_books`) when Fava's were loaded from a snapshot that sums
+        that day up."""
+        options = cast("dict[str, Any]", self.ledger.options)
+        start = loaded_from(options)
+        if start is not None and since <= start.end:
+            return full_books(self.ledger)
+        return Books(
+            path=self.books_path,
+            entries=self.entries,
+            errors=list(self.ledger.load_errors),
+            options=options,
+        )
 
     def scope(self, account: str, advanced: str) -> FavaScope:
         """Fava's account and advanced filters over the loaded entries, once per load."""

@@ -104,12 +104,17 @@ class StockRecord(page.ReviewPage):
         }
 
 
+def _blotter_start(as_of: datetime.date, dates: Mapping[str, object]) -> datetime.date:
+    start = dates.get("from")
+    return start if isinstance(start, datetime.date) else as_of.replace(day=1)
+
+
 def blotter_page_report(
     books: Books, config: Config, as_of: datetime.date, **dates: datetime.date
 ) -> dict[str, Any]:
     """``blotter_report`` from ``?from=`` to ``?to=``; by default the as-of date's month
     up to the as-of date (so Fava's ``?time=2026-10`` shows October's trades)."""
-    start = dates.get("from", as_of.replace(day=1))
+    start = _blotter_start(as_of, dates)
     end = dates.get("to", as_of)
     if end < start:
         raise ValueError(f"to={end} is before from={start}")
@@ -133,6 +138,10 @@ class Blotter(page.ReviewPage):
         Select("kind", "kind", key="kind"),
     )
     account_keys = ()
+
+    def reads_from(self, as_of: datetime.date, arguments: Mapping[str, object]) -> datetime.date:
+        """From the first trade date shown, as ``blotter --from``."""
+        return min(as_of, _blotter_start(as_of, arguments))
 
     def select_rows(self, report: page.Report) -> Rows:
         return self._trades(report)

@@ -164,7 +164,7 @@ def imports(app: AppContext, as_of_option: datetime.date | None, as_json: bool) 
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.imports.report import imports_report
 
-    _, config, as_of, books = app.open_books(as_of_option, hardcore=False, full=True)
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
     report = imports_report(books, config, as_of)
     if as_json:
         echo_json(report)

@@ -8,15 +8,15 @@ and every line booked to suspense, oldest first, for someone to classify.
 
 from __future__ import annotations
 
+import copy
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
-from beancount.core import data
-
-from ledger import meta as keys
 from ledger.books import Books
+from ledger.close.sealed_history import sealed_history
 from ledger.config import Config
+from ledger.imports.documents import Document, add_documents
 from ledger.imports.reclassify import suspense_lines
 
 
@@ -31,47 +31,36 @@ def _archived_under(source: str, documents: str) -> set[str]:
 
 
 def _document_row(
-    source: str, entries: list[data.Directive], books: Books, config: Config, suspense: int
+    source: str, document: Document, books: Books, config: Config, suspense: int
 ) -> dict[str, Any]:
     """One document's row; ``suspense``: its lines still waiting in suspense."""
-    transactions = [e for e in entries if isinstance(e, data.Transaction)]
-    prices = sum(1 for e in entries if isinstance(e, data.Price))
-    # A custom entry (a corporate action's entitlement) names its account in its metadata;
-    # a price names none: a price file's is the one it is archived under.
-    accounts = sorted(
-        {e.postings[0].account for e in transactions if e.postings}
-        | {e.account for e in entries if isinstance(e, data.Balance)}
-        | {
-            e.meta[keys.CA_ACCOUNT]
-            for e in entries
-            if isinstance(e, data.Custom) and isinstance(e.meta.get(keys.CA_ACCOUNT), str)
-        }
-    ) or sorted(_archived_under(source, config.documents) if prices else set())
-    archived = books.directory / source
+    # a price names no account: a price file's is the one it is archived under
+    accounts = document.accounts or (
+        _archived_under(source, config.documents) if document.prices else set()
+    )
     return {
         "source": source,
-        "sha256": keys.get_source_sha256(entries[0].meta),
-        "accounts": accounts,
-        "first_date": min(e.date for e in entries),
-        "last_date": max(e.date for e in entries),
-        "transactions": len(transactions),
-        "balances": sum(1 for e in entries if isinstance(e, data.Balance)),
-        "prices": prices,
+        "sha256": document.sha256,
+        "accounts": sorted(accounts),
+        "first_date": document.first,
+        "last_date": document.last,
+        "transactions": document.transactions,
+        "balances": document.balances,
+        "prices": document.prices,
         "suspense": suspense,
-        "archived": archived.is_file(),
+        "archived": (books.directory / source).is_file(),
     }
 
 
 def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
     """Documents imported up to ``as_of`` and the suspense lines awaiting review (those
     no correcting entry reclassifies, :mod:`ledger.imports.reclassify`)."""
-    by_source: dict[str, list[data.Directive]] = defaultdict(list)
-    for entry in books.entries:
-        if entry.date > as_of:
-            continue
-        source = keys.get_source(entry.meta)
-        if source is not None and keys.get_source_ref(entry.meta) is not None:
-            by_source[source].append(entry)
+    # Loaded from a snapshot, the documents of the sealed months as it sums them up
+    # (their entries up to its day are summed up too), then the later entries.
+    sealed = sealed_history(books.options)
+    by_source = copy.deepcopy(dict(sealed.documents)) if sealed else {}
+    after = sealed.end if sealed else datetime.date.min
+    add_documents(by_source, (e for e in books.entries if after < e.date <= as_of))
     suspense = [
         {
             "date": line.entry.date,
@@ -90,8 +79,8 @@ def imports_report(books: Books, config: Config, as_of: datetime.date) -> dict[s
     # a document's count is of the same lines as the list: a reclassified line is done
     waiting = Counter(row["source"] for row in suspense)
     documents = [
-        _document_row(source, entries, books, config, waiting[source])
-        for source, entries in sorted(by_source.items())
+        _document_row(source, found, books, config, waiting[source])
+        for source, found in sorted(by_source.items())
     ]
     suspense.sort(key=lambda row: (row["date"], row["account"], row["source_ref"]))
     return {

@@ -89,11 +89,19 @@ def match(
     """
     # lazy: a command loads only the code it runs, so the CLI starts fast
     from ledger.breaks.store import stage_breaks
-    from ledger.matching.report import run_match
+    from ledger.close.snapshot_load import loaded_from
+    from ledger.matching.report import reaches_back, run_match
 
-    with app.writing(as_of, dry_run=dry_run) as ((path, config, date, books), writer):
+    with app.writing(as_of, dry_run=dry_run) as (opened, writer):
+        path, config, date, books = opened
         try:
             found = run_match(books, config, date, files)
+            start = loaded_from(books.options)
+            why = reaches_back(found.report, start.end) if start else None
+            again = app.reopen_in_full(opened, why) if why else None
+            if again is not None:
+                books = again.books
+                found = run_match(books, config, date, files)
         except ImportFailure as exc:
             if as_json:
                 click.echo(json.dumps({"errors": [{"message": str(exc)}]}, indent=2))

@@ -247,6 +247,22 @@ def run_match(
     return Findings(report, [item for item in found if item.id not in known.by_id], resolutions)
 
 
+def reaches_back(report: dict[str, Any], sealed_end: datetime.date) -> str | None:
+    """Why a match made on the entries after ``sealed_end`` (a load from the snapshot
+    of that day) may be wrong, or None: a confirmation of a trade dated up to that
+    day (the trade, or a trade of that day it might pair with, is summed up), or a
+    confirmation that pairs with no trade loaded (it may quote a trade summed up)."""
+    sealed = [row for row in report["rows"] if row["trade_date"] <= sealed_end.isoformat()]
+    if sealed:
+        return f"match: {len(sealed)} trade(s) or confirmation(s) dated up to {sealed_end}"
+    strays = [
+        row["confirmation"] for row in report["rows"] if row["status"] == cmp.UNMATCHED_THEIRS
+    ]
+    if strays:
+        return f"match: confirmation(s) {', '.join(strays)} pair with no trade of the open period"
+    return None
+
+
 def match_report(
     books: Books, config: Config, as_of: datetime.date, files: Sequence[Path] = ()
 ) -> dict[str, Any]:

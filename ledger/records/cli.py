@@ -98,8 +98,8 @@ def valuation(
 
     if as_json and as_csv:
         raise UsageError("--json and --csv: choose one")
-    # full: the cash's historical base sums every posting, each at the rate of its day
-    _, config, as_of, books = app.open_books(as_of_option, hardcore=False, full=True)
+    # from a snapshot, the cash's historical base up to its day is the snapshot's
+    _, config, as_of, books = app.open_books(as_of_option, hardcore=False)
     report = valuation_report(books, config, as_of)
     if as_json:
         echo_json(report)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,7 @@ from beancount.core import data, prices
 
 from ledger import meta as keys
 from ledger.books import Books
+from ledger.close.sealed_history import SealedHistory, sealed_history
 from ledger.config import Config
 
 ZERO = Decimal(0)
@@ -74,7 +76,7 @@ def _get_price(
 class _Prices:
     """The price map, and what it could not price (or priced from an old price)."""
 
-    def __init__(self, entries: list[data.Directive], config: Config, as_of: datetime.date):
+    def __init__(self, entries: Sequence[data.Directive], config: Config, as_of: datetime.date):
         self.map = prices.build_price_map(entries)  # type: ignore[no-untyped-call]
         self.as_of = as_of
         self.base = config.firm.base_currency
@@ -82,7 +84,7 @@ class _Prices:
         self.missing: dict[tuple[str, str], dict[str, Any]] = {}
         self.stale: dict[tuple[str, str], dict[str, Any]] = {}
         self.crossed: dict[tuple[str, str, datetime.date], PricePair] = {}
-        self.revaluation_account = config.close.revaluation_account
+        self.revaluation_account: str | None = config.close.revaluation_account
         self.rates: dict[tuple[str, datetime.date], Decimal | None] = {}
 
     def price(
@@ -154,45 +156,75 @@ Held = dict[tuple[str, str, str], list[Decimal]]  # (account, security, cost ccy
 Balances = dict[tuple[str, str], Decimal]  # (account, currency) -> balance
 
 
-def _walk(entries: list[data.Directive], book: _Prices) -> tuple[Held, Balances, dict[Any, Any]]:
-    """One pass over the entries to the as-of date: the positions held at cost, and
-    each balance held without cost with its value at the rates of the days it moved
-    (the FX revaluation is the difference with today's value). One pass, not
-    Beancount's balance_by_account and a second walk: the books are far larger
-    than the processor's caches."""
-    held: Held = defaultdict(lambda: [ZERO, ZERO])
-    balance: Balances = defaultdict(Decimal)
-    historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
-    as_of, skipped = book.as_of, book.revaluation_account
-    for entry in entries:
-        if entry.date > as_of:
-            break
-        if not isinstance(entry, data.Transaction):
-            continue
-        for posting in entry.postings:
-            units = posting.units
-            if units is None or not isinstance(units.number, Decimal):
+class Walk:
+    """The one pass over the entries: the positions held at cost, and each balance held
+    without cost with its value at the rates of the days it moved (the FX revaluation
+    is the difference with today's value). One pass, not Beancount's
+    balance_by_account and a second walk: the books are far larger than the
+    processor's caches. It goes on from where it stopped (:meth:`advance`), so a
+    ``close --through`` adds each month to the last (:func:`historical_walk`).
+
+    Books loaded from a snapshot (``sealed``): the historical values start from the
+    snapshot's, which hold every posting up to its day at the rates of those days
+    (the summary's postings carry no such day)."""
+
+    def __init__(self, book: _Prices, sealed: SealedHistory | None = None) -> None:
+        self.book = book
+        self.held: Held = defaultdict(lambda: [ZERO, ZERO])
+        self.balance: Balances = defaultdict(Decimal)
+        self.historical: dict[tuple[str, str], Decimal | None] = defaultdict(Decimal)
+        self.frozen = datetime.date.min
+        if sealed is not None:
+            self.historical.update(sealed.historical)
+            self.frozen = sealed.end
+        self.index = 0  # the first entry not walked yet
+
+    def advance(self, entries: Sequence[data.Directive], until: datetime.date) -> None:
+        """Walk ``entries`` (the same list each time, in date order) up to ``until``."""
+        book, held, balance, historical = self.book, self.held, self.balance, self.historical
+        skipped, frozen = book.revaluation_account, self.frozen
+        index = self.index
+        while index < len(entries) and entries[index].date <= until:
+            entry = entries[index]
+            index += 1
+            if not isinstance(entry, data.Transaction):
                 continue
-            account = posting.account
-            if not account.startswith(("Assets:", "Liabilities:")) or account == skipped:
-                continue
-            cost = posting.cost
-            if cost is not None:
-                # booked: a Cost, never a CostSpec (typed as either)
-                number = getattr(cost, "number", None)
-                if isinstance(number, Decimal) and isinstance(cost.currency, str):
-                    totals = held[(account, units.currency, cost.currency)]
-                    totals[0] += units.number
-                    totals[1] += units.number * number
-                continue
-            key = (account, units.currency)
-            balance[key] += units.number
-            rate = book.rate_on(units.currency, entry.date)
-            before = historical[key]
-            historical[key] = (
-                None if rate is None or before is None else before + units.number * rate
-            )
-    return held, balance, historical
+            for posting in entry.postings:
+                units = posting.units
+                if units is None or not isinstance(units.number, Decimal):
+                    continue
+                account = posting.account
+                if not account.startswith(("Assets:", "Liabilities:")) or account == skipped:
+                    continue
+                cost = posting.cost
+                if cost is not None:
+                    # booked: a Cost, never a CostSpec (typed as either)
+                    number = getattr(cost, "number", None)
+                    if isinstance(number, Decimal) and isinstance(cost.currency, str):
+                        totals = held[(account, units.currency, cost.currency)]
+                        totals[0] += units.number
+                        totals[1] += units.number * number
+                    continue
+                key = (account, units.currency)
+                balance[key] += units.number
+                if entry.date <= frozen:
+                    continue  # in the snapshot's historical value
+                rate = book.rate_on(units.currency, entry.date)
+                before = historical[key]
+                historical[key] = (
+                    None if rate is None or before is None else before + units.number * rate
+                )
+        self.index = index
+
+
+def historical_walk(entries: Sequence[data.Directive], config: Config) -> Walk:
+    """A :class:`Walk` of every asset and liability account (the revaluation account
+    too) at the rates of ``entries``' prices: advanced to a period end, its
+    ``historical`` is what a snapshot carries for :func:`valuation_report`
+    (:mod:`ledger.close.snapshot_history`)."""
+    book = _Prices(entries, config, datetime.date.max)
+    book.revaluation_account = None  # the report leaves it out; the snapshot keeps all
+    return Walk(book)
 
 
 def _securities(held: Held, book: _Prices) -> list[dict[str, Any]]:
@@ -275,7 +307,9 @@ def _total(rows: list[dict[str, Any]], key: str) -> Decimal:
 def valuation_report(books: Books, config: Config, as_of: datetime.date) -> dict[str, Any]:
     """Every position at market and at cost as of ``as_of``; cash and its FX revaluation."""
     book = _Prices(books.entries, config, as_of)
-    held, balance, historical = _walk(books.entries, book)
+    walk = Walk(book, sealed_history(books.options))
+    walk.advance(books.entries, as_of)
+    held, balance, historical = walk.held, walk.balance, walk.historical
     securities = _securities(held, book)
     cash_names = cash_accounts(books.entries, config)
     balances_rows = _balances(balance, historical, book)

@@ -10,6 +10,7 @@ directives, metadata, postings), not taken from the report functions.
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -196,6 +197,25 @@ def test_close_lists_sealed_months_with_their_reports_and_signs_off(
     assert answer.body() == (fava.books.parent / "closes/2026-10/trial-balance.txt").read_bytes()
     blocker = page.locator('#close-checklist tr[data-check="sign-off"] li').inner_text()
     assert "period 2026-11 needs a sign-off" in blocker
+    # Served from October's snapshot: the seal as the load proved it, and a link that
+    # recomputes it from the files (a parse of the whole history), with the same verdict.
+    state = seal.locator("td.seal-state")
+    assert (state.get_attribute("data-proven"), state.inner_text().split()[0]) == (
+        "snapshot",
+        "intact",
+    )
+    proof = page.locator("#close-proof").inner_text()
+    assert "The seals up to 2026-10 were proven when the books were loaded from its snapshot" in (
+        proof
+    )
+    page.locator("#close-recompute").click()
+    page.wait_for_url("**verify=1**")
+    assert (state.get_attribute("data-proven"), state.inner_text().split()[0]) == (
+        "recomputed",
+        "intact",
+    )
+    assert "Every seal recomputed from the files" in page.locator("#close-proof").inner_text()
+    page.goto(fava.url("extension/Close/?as_of=2026-11-30"))
 
     page.locator('form.backoffice-sign-off input[name="by"]').fill("Jane Doe")
     page.locator("form.backoffice-sign-off button").click()
@@ -239,6 +259,27 @@ def test_valuation_filters_and_sorting(fava: FavaServer, page: Any) -> None:
     assert {r[1] for r in table(page, "#valuation-cash")} == {"EUR"}
     page.goto(fava.url("extension/Valuation/"))
     sorts(page, "#valuation-securities", "quantity", 2, as_number=True)
+
+
+def test_valuation_served_from_a_snapshot_shows_what_the_command_prints(
+    edit_server: EditServer, page: Any
+) -> None:
+    fava = edit_server.fava
+    done = run_backoffice(fava.books, "valuation", "--json")
+    report = json.loads(done.stdout)
+    page.goto(fava.url("extension/Valuation/"))
+    shown = [
+        [row[0], row[1], *map(number, row[2:3] + row[4:])] for row in table(page, "#valuation-cash")
+    ]
+    assert shown == [
+        [
+            r["account"],
+            r["currency"],
+            *(Decimal(r[k]) for k in ("balance", "value_base", "historical_base", "revaluation")),
+        ]
+        for r in report["cash"]
+    ]
+    assert any(row[5] for row in shown)  # an FX revaluation: rates of many days summed up
 
 
 def test_stock_record_filters_and_sorting(fava: FavaServer, page: Any) -> None:
