@@ -47,6 +47,10 @@ FAIL_OUTSTANDING = "fail-outstanding"
 # custodian reports but the assertion leaves out.
 PENDING_QUANTITY = "pending-quantity"
 BLOCKED_QUANTITY = "blocked-quantity"
+# A holding the books see differently because of known trades (a fail under the
+# contractual policy): the custodian's own quantity, and the trades adjusting it.
+CUSTODIAN_QUANTITY = "custodian-quantity"
+ADJUSTED_FOR = "adjusted-for"
 # Breaks (custom "break", ledger/breaks): the trade link or the account it is
 # about, what went wrong, and the money at stake.
 BREAK_LINK = "link"

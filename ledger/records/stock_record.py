@@ -45,8 +45,9 @@ from beancount.core import data
 from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
-from ledger.records.entries import read_trade_entries, signed, unsettled_quantity, where
-from ledger.settlement.state import TradeState, trade_states
+from ledger.records.custody import trades_at_custody
+from ledger.records.entries import read_trade_entries, where
+from ledger.settlement.state import TradeState
 
 ZERO = Decimal(0)
 ONE_DAY = datetime.timedelta(days=1)
@@ -94,21 +95,6 @@ def _securities(entries: list[data.Directive]) -> tuple[list[_Holding], dict[str
     return holdings, commodities
 
 
-def _kind(state: TradeState, as_of: datetime.date) -> str:
-    overdue = state.status == "failed" or (state.status == "partial" and state.settle_date < as_of)
-    if state.side == "buy":
-        return "fail-to-receive" if overdue else "unsettled-purchase"
-    return "fail-to-deliver" if overdue else "unsettled-sale"
-
-
-def _unsettled(state: TradeState) -> Decimal:
-    if state.status == "settled":
-        return ZERO
-    if state.status == "partial":
-        return unsettled_quantity(state.quantity, state.amount, state.remaining)
-    return state.quantity
-
-
 class _Reader:
     """The books read once; a record made for each date asked."""
 
@@ -128,18 +114,12 @@ class _Reader:
         for (_, security), number in balances.items():
             position[security] += number
         open_trades = []
-        for state in trade_states(self.books.entries, self.config, as_of):
-            read = self.trades.get(state.trade_id)
-            if read is None or read.account is None:
-                continue
-            key = (read.account, state.security)
-            moved = signed(state.side, state.quantity)
-            booked = moved if read.entry.date <= as_of else ZERO
-            unsettled = _unsettled(state)
-            custody[key] = custody.get(key, ZERO) + moved - signed(state.side, unsettled) - booked
-            position[state.security] += moved - booked
-            if unsettled:
-                open_trades.append((state, unsettled, _kind(state, as_of)))
+        for trade in trades_at_custody(self.books.entries, self.config, as_of, self.trades):
+            key = (trade.account, trade.state.security)
+            custody[key] = custody.get(key, ZERO) + trade.difference
+            position[trade.state.security] += trade.moved - trade.booked
+            if trade.unsettled:
+                open_trades.append((trade.state, trade.unsettled, trade.kind))
         return _Record(dict(balances), custody, dict(position), open_trades)
 
 

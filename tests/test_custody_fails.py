@@ -1,0 +1,115 @@
+"""Custodia's statement of holdings while the demo's MSFT sale fails.
+
+The demo's sale of 300 MSFT to AlphaSec (GA-20261119-001, S 2026-11-20) is not
+delivered by 2026-11-27. Under the contractual (``settlement-date``) policy the
+books hold 1,600 MSFT from S on; Custodia still holds 1,900. Its MT535 of
+2026-11-27 (``tests/data/custody/mt535-2026-11-27.txt``) is a valid statement:
+the import asserts the books' 1,600 and keeps Custodia's 1,900 and the fail it
+was adjusted for; a quantity the fail does not explain is refused as before.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.books import load
+from ledger.cli import main
+from ledger.config import load_config
+from ledger.imports.pipeline import run_import
+from tests.conftest import DEMO_BOOKS, REPO
+
+MT535 = REPO / "tests" / "data" / "custody" / "mt535-2026-11-27.txt"
+SECURITIES = "2026/11/assets-custody-custodia-securities.beancount"
+
+
+@pytest.fixture(autouse=True)
+def _as_of_not_inherited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI publishes its as-of date in the environment; undo that after each test."""
+    monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
+
+
+def demo_after_inbox(tmp_path: Path, policy: str = "settlement-date") -> Path:
+    """A copy of the demo books with their inbox imported; returns main.beancount."""
+    books = tmp_path / "books"
+    shutil.copytree(DEMO_BOOKS, books)
+    toml = books / "backoffice.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('policy = "settlement-date"', f'policy = "{policy}"'), encoding="utf-8"
+    )
+    main_file = books / "main.beancount"
+    inbox = sorted(p for p in (books / "inbox").iterdir() if p.is_file())
+    run_import(main_file, load_config(main_file), inbox)
+    return main_file
+
+
+def statement(tmp_path: Path, msft: int) -> Path:
+    """The MT535 of 2026-11-27 with Custodia's MSFT quantity set to ``msft``."""
+    text = MT535.read_text(encoding="latin-1").replace("UNIT/1900,", f"UNIT/{msft},")
+    path = tmp_path / "custodia-mt535-2026-11-27.txt"
+    path.write_text(text, encoding="latin-1")
+    return path
+
+
+def balance_block(main_file: Path, security: str) -> str:
+    """The text of the 2026-11-28 balance of ``security`` in the securities journal."""
+    text = (main_file.parent / SECURITIES).read_text(encoding="utf-8")
+    blocks = [b for b in text.split("\n\n") if "2026-11-28 balance" in b and f" {security}\n" in b]
+    assert len(blocks) == 1, blocks
+    return blocks[0].strip() + "\n"
+
+
+def test_mt535_with_the_failed_msft_is_imported_as_the_books_quantity(tmp_path: Path) -> None:
+    main_file = demo_after_inbox(tmp_path)
+    result = CliRunner().invoke(main, ["--books", str(main_file), "import", str(MT535)])
+    assert result.exit_code == 0, result.output
+    assert balance_block(main_file, "MSFT") == (
+        "2026-11-28 balance Assets:Custody:Custodia:Securities              1600 MSFT\n"
+        '  source: "documents/Assets/Custody/Custodia/Securities/'
+        '2026-11-28.mt535-2026-11-27.txt"\n'
+        '  source-ref: "CUS535261127/GAISAFE001/MSFT"\n'
+        '  source-sha256: "a17a55c912af528ca868e81f1327c8e7292f3ff093546893e9839f1a2f1f3ae9"\n'
+        "  custodian-quantity: 1900\n"
+        '  adjusted-for: "GA-20261119-001 (fail to deliver 300 MSFT to AlphaSec, '
+        'due 2026-11-20: +300)"\n'
+    )
+    # a security without a fail is asserted as the custodian states it
+    assert "2026-11-28 balance Assets:Custody:Custodia:Securities              1000 XYZ\n" in (
+        balance_block(main_file, "XYZ")
+    )
+    assert "custodian-quantity" not in balance_block(main_file, "XYZ")
+    assert load(main_file).errors == []
+
+
+def test_a_difference_the_fail_does_not_explain_is_refused(tmp_path: Path) -> None:
+    main_file = demo_after_inbox(tmp_path)
+    before = (main_file.parent / SECURITIES).read_bytes()
+    result = CliRunner().invoke(
+        main, ["--books", str(main_file), "import", str(statement(tmp_path, 1850))]
+    )
+    assert result.exit_code == 1
+    assert (
+        "custodia-mt535-2026-11-27.txt:23: the statement says Assets:Custody:Custodia:Securities "
+        "holds 1850 MSFT, 1550 MSFT in the books' terms after the trades GA-20261119-001 "
+        "(fail to deliver 300 MSFT to AlphaSec, due 2026-11-20: +300), at the start of "
+        "2026-11-28; the books with this import hold 1600 MSFT (difference -50 MSFT)"
+    ) in result.output
+    assert (main_file.parent / SECURITIES).read_bytes() == before
+
+
+def test_under_the_actual_policy_nothing_is_adjusted(tmp_path: Path) -> None:
+    """The failed sale is pending in the books (dated after the as-of date): they
+    hold Custodia's 1,900, asserted as it is."""
+    main_file = demo_after_inbox(tmp_path, "actual")
+    result = CliRunner().invoke(main, ["--books", str(main_file), "import", str(MT535)])
+    assert result.exit_code == 0, result.output
+    block = balance_block(main_file, "MSFT")
+    assert block.startswith(
+        "2026-11-28 balance Assets:Custody:Custodia:Securities              1900 MSFT\n"
+    )
+    assert "custodian-quantity" not in block
+    assert load(main_file).errors == []
