@@ -10,8 +10,10 @@ was adjusted for; a quantity the fail does not explain is refused as before.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +25,16 @@ from ledger.imports.pipeline import run_import
 from tests.conftest import DEMO_BOOKS, REPO
 
 MT535 = REPO / "tests" / "data" / "custody" / "mt535-2026-11-27.txt"
+RECON_KEYS = (
+    "statement_date",
+    "statement_balance",
+    "books_balance",
+    "custody_adjustment",
+    "adjusted_for",
+    "difference",
+    "status",
+    "candidates",
+)
 SECURITIES = "2026/11/assets-custody-custodia-securities.beancount"
 
 
@@ -113,3 +125,71 @@ def test_under_the_actual_policy_nothing_is_adjusted(tmp_path: Path) -> None:
     )
     assert "custodian-quantity" not in block
     assert load(main_file).errors == []
+
+
+def invoke_json(main_file: Path, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(main, ["--books", str(main_file), *args, "--json"])
+    assert result.exit_code in (0, 1), result.output
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
+def test_recon_and_the_stock_record_compare_custodia_with_the_fail_added_back(
+    tmp_path: Path,
+) -> None:
+    main_file = demo_after_inbox(tmp_path)
+    result = CliRunner().invoke(main, ["--books", str(main_file), "import", str(MT535)])
+    assert result.exit_code == 0, result.output
+    recon = invoke_json(main_file, "recon", "--dry-run")
+    (msft,) = [row for row in recon["accounts"] if row["currency"] == "MSFT"]
+    assert {key: msft[key] for key in RECON_KEYS} == {
+        "statement_date": "2026-11-27",
+        "statement_balance": "1900",
+        "books_balance": "1600",
+        "custody_adjustment": "300",
+        "adjusted_for": "GA-20261119-001 (fail to deliver 300 MSFT to AlphaSec, "
+        "due 2026-11-20: +300)",
+        "difference": "0",
+        "status": "reconciled",
+        "candidates": [],
+    }
+    securities = [r for r in recon["accounts"] if r["account"].endswith(":Securities")]
+    assert {r["status"] for r in securities} == {"reconciled"}
+
+    record = invoke_json(main_file, "stock-record")
+    assert record["breaks"] == []
+    (msft_record,) = [s for s in record["securities"] if s["security"] == "MSFT"]
+    assert [
+        (r["side"], r["kind"], r["location"], r["quantity"], r["trade_id"])
+        for r in msft_record["locations"]
+    ] == [
+        ("long", "position", "firm", "1600", None),
+        ("long", "fail-to-deliver", "AlphaSec", "300", "GA-20261119-001"),
+        ("short", "custody", "Assets:Custody:Custodia:Securities", "1900", None),
+    ]
+
+
+def test_a_complete_custody_csv_of_holdings_reconciles(tmp_path: Path) -> None:
+    """Custodia's CSV of 2026-11-27 listing every holding, MSFT at 1,900."""
+    main_file = demo_after_inbox(tmp_path)
+    holdings = [("US0378331005", 2000), ("US5949181045", 1900), ("US78462F1030", 3000)]
+    holdings += [("DE0007164600", 1000), ("FR0000120271", 2400), ("US8522341036", 1000)]
+    csv = tmp_path / "custodia-custody-holdings-2026-11-27.csv"
+    csv.write_text(
+        "Record Type,Safekeeping Account,Value Date,ISIN,Quantity,Custodian Ref,Client Ref,"
+        "Direction,Settlement Amount,Currency,Pending Qty,Blocked Qty\n"
+        + "".join(
+            f"HOLDING,GAISAFE001,2026-11-27,{isin},{quantity},CUSH261127-{n},,,,,,\n"
+            for n, (isin, quantity) in enumerate(holdings, 1)
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--books", str(main_file), "import", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert "custodian-quantity: 1900\n" in balance_block(main_file, "MSFT")
+    recon = invoke_json(main_file, "recon", "--dry-run")
+    securities = [r for r in recon["accounts"] if r["account"].endswith(":Securities")]
+    assert [(r["currency"], r["status"]) for r in securities] == [
+        (security, "reconciled") for security in ("AAPL", "MSFT", "SAP", "SPY", "TTE", "XYZ")
+    ]
+    assert invoke_json(main_file, "stock-record")["breaks"] == []

@@ -23,7 +23,8 @@ settle. One dict (quantities are Decimals, dates are dates):
   ``safekeeping`` (the account's id in ``[[statement-accounts]]``),
   ``quantity``, ``trade_id``, ``settle_date`` and ``age`` (business days past S);
 - ``breaks``: the custodian's latest holding (a ``balance`` on a securities
-  account: from MT535 or a custody CSV) that differs from the record's custody
+  account: from MT535 or a custody CSV; its ``custodian-quantity`` where the
+  import asserted it in the books' terms) that differs from the record's custody
   on the statement date (the day before the balance's date), with ``account``,
   ``security``, ``date``, ``custodian``, ``record``, ``difference``
   (custodian less record), ``pending_quantity``, ``blocked_quantity``,
@@ -198,7 +199,8 @@ def _breaks(reader: _Reader, as_of: datetime.date) -> list[dict[str, Any]]:
         if day not in records:
             records[day] = reader.record(day)
         ours = records[day].custody.get((account, security), ZERO)
-        theirs = entry.amount.number
+        # a holding asserted in the books' terms keeps the custodian's own figure
+        theirs = (entry.meta or {}).get(keys.CUSTODIAN_QUANTITY, entry.amount.number)
         if theirs is None or theirs == ours:
             continue
         file, line = where(entry.meta, reader.books.directory)
