@@ -130,7 +130,7 @@ def test_under_the_actual_policy_nothing_is_adjusted(tmp_path: Path) -> None:
 def invoke_json(main_file: Path, *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(main, ["--books", str(main_file), *args, "--json"])
     assert result.exit_code in (0, 1), result.output
-    report: dict[str, Any] = json.loads(result.output)
+    report: dict[str, Any] = json.loads(result.stdout)
     return report
 
 
@@ -193,3 +193,39 @@ def test_a_complete_custody_csv_of_holdings_reconciles(tmp_path: Path) -> None:
         (security, "reconciled") for security in ("AAPL", "MSFT", "SAP", "SPY", "TTE", "XYZ")
     ]
     assert invoke_json(main_file, "stock-record")["breaks"] == []
+
+
+def test_recon_breaks_on_a_difference_the_fail_does_not_explain(tmp_path: Path) -> None:
+    """A hand-written holding of 1,850 MSFT (the import refuses it): 50 short of
+    the 1,900 the fail explains."""
+    main_file = demo_after_inbox(tmp_path)
+    with (main_file.parent / SECURITIES).open("a", encoding="utf-8") as journal:
+        journal.write(
+            "\n2026-11-28 balance Assets:Custody:Custodia:Securities  1850 MSFT\n"
+            '  source: "custodia-mt535-2026-11-27.txt"\n'
+        )
+    recon = invoke_json(main_file, "recon", "--dry-run")
+    (msft,) = [row for row in recon["accounts"] if row["currency"] == "MSFT"]
+    assert {key: msft[key] for key in RECON_KEYS} == {
+        "statement_date": "2026-11-27",
+        "statement_balance": "1850",
+        "books_balance": "1600",
+        "custody_adjustment": "300",
+        "adjusted_for": "GA-20261119-001 (fail to deliver 300 MSFT to AlphaSec, "
+        "due 2026-11-20: +300)",
+        "difference": "-50",
+        "status": "difference",
+        "candidates": [],
+    }
+    breaks = CliRunner().invoke(main, ["--books", str(main_file), "recon"])
+    assert breaks.exit_code == 1
+    written = (main_file.parent / "breaks.beancount").read_text(encoding="utf-8")
+    assert (
+        "Assets:Custody:Custodia:Securities: statement of 2026-11-27 says 1850 MSFT, the books "
+        "1600 MSFT, +300 MSFT for the trades GA-20261119-001 (fail to deliver 300 MSFT to "
+        "AlphaSec, due 2026-11-20: +300) (difference -50 MSFT)"
+    ) in written
+    record = invoke_json(main_file, "stock-record")
+    assert [
+        (b["security"], b["custodian"], b["record"], b["difference"]) for b in record["breaks"]
+    ] == [("MSFT", "1850", "1900", "-50")]

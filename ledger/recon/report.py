@@ -329,7 +329,8 @@ class _Run:
         )
         books = f"the books {row['books_balance']} {currency}"
         if row["adjusted_for"]:
-            books += f" {row['custody_adjustment']} for the trades {row['adjusted_for']}"
+            adjustment = Decimal(row["custody_adjustment"])
+            books += f", {adjustment:+f} {currency} for the trades {row['adjusted_for']}"
         item = new_break(
             "statement-difference",
             [account, currency, date.isoformat(), str(difference)],
