@@ -57,9 +57,6 @@ def adjusted_holdings(
     books' balance at the start of a day. A holding the books hold as it is stays
     as it is (the trade may have settled without a confirmation yet: the stock
     record shows that break)."""
-    if not config.settlement.on_settlement:
-        # trade-date books count a trade from T, and their statements are checked so
-        return list(extracted)
     safekeeping = {m.account for m in config.statement_accounts if m.currency is None}
     days = {
         entry.date - ONE_DAY
@@ -72,11 +69,12 @@ def adjusted_holdings(
     raw = {id(entry) for entry in [*batch, *new]}
 
     def booked_on(entry: data.Transaction) -> datetime.date:
-        if id(entry) in raw:
+        if id(entry) in raw and config.settlement.on_settlement:
             return keys.get_settle_date(entry.meta) or entry.date
         return entry.date
 
-    added = Ledger([*batch, *new], safekeeping, settlement_date=True)
+    on_settlement = config.settlement.on_settlement
+    added = Ledger([*batch, *new], safekeeping, settlement_date=on_settlement)
     entries = [*seen, *new]
     differences = {day: custody_differences(entries, config, day, booked_on) for day in days}
     out: list[data.Directive] = []
