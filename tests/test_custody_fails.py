@@ -25,6 +25,7 @@ from ledger.imports.pipeline import run_import
 from tests.conftest import DEMO_BOOKS, REPO
 
 MT535 = REPO / "tests" / "data" / "custody" / "mt535-2026-11-27.txt"
+MT535_DEMO = "custodia-mt535-2026-11-27.txt"
 RECON_KEYS = (
     "statement_date",
     "statement_balance",
@@ -54,7 +55,8 @@ def demo_after_inbox(tmp_path: Path, policy: str = "settlement-date") -> Path:
         text.replace('policy = "settlement-date"', f'policy = "{policy}"'), encoding="utf-8"
     )
     main_file = books / "main.beancount"
-    inbox = sorted(p for p in (books / "inbox").iterdir() if p.is_file())
+    # the demo's own MT535 of 2026-11-27 is the statement these tests import
+    inbox = sorted(p for p in (books / "inbox").iterdir() if p.is_file() and p.name != MT535_DEMO)
     run_import(main_file, load_config(main_file), inbox)
     return main_file
 
