@@ -53,10 +53,10 @@ def adjusted_holdings(
     """``extracted`` with each holding that differs from the books and that known
     trades affect asserted at the books' quantity. ``seen``: the loaded books plus
     the batch so far; ``batch``: the entries the batch added, which the balance
-    check counts from their settle date, as the books will; ``books``: the loaded
-    books' balance at the start of a day. A holding the books hold as it is stays
-    as it is (the trade may have settled without a confirmation yet: the stock
-    record shows that break)."""
+    check counts from their settle date (from T under ``trade-date``), as the
+    books will; ``books``: the loaded books' balance at the start of a day. A
+    holding the books hold as it is stays as it is (the trade may have settled
+    without a confirmation yet: the stock record shows that break)."""
     safekeeping = {m.account for m in config.statement_accounts if m.currency is None}
     days = {
         entry.date - ONE_DAY
@@ -67,13 +67,13 @@ def adjusted_holdings(
         return list(extracted)
     new = [entry for entry in extracted if isinstance(entry, data.Transaction)]
     raw = {id(entry) for entry in [*batch, *new]}
+    on_settlement = config.settlement.on_settlement
 
     def booked_on(entry: data.Transaction) -> datetime.date:
-        if id(entry) in raw and config.settlement.on_settlement:
+        if id(entry) in raw and on_settlement:
             return keys.get_settle_date(entry.meta) or entry.date
         return entry.date
 
-    on_settlement = config.settlement.on_settlement
     added = Ledger([*batch, *new], safekeeping, settlement_date=on_settlement)
     entries = [*seen, *new]
     differences = {day: custody_differences(entries, config, day, booked_on) for day in days}
