@@ -10,6 +10,7 @@ was adjusted for; a quantity the fail does not explain is refused as before.
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 from pathlib import Path
@@ -22,7 +23,9 @@ from ledger.books import load
 from ledger.cli import main
 from ledger.config import load_config
 from ledger.imports.pipeline import run_import
-from tests.conftest import DEMO_BOOKS, REPO
+from ledger.records.custody import custody_differences, explained
+from tests.conftest import DEMO_BOOKS, REPO, write_books
+from tests.records_books import records_books
 
 MT535 = REPO / "tests" / "data" / "custody" / "mt535-2026-11-27.txt"
 MT535_DEMO = "custodia-mt535-2026-11-27.txt"
@@ -231,3 +234,53 @@ def test_recon_breaks_on_a_difference_the_fail_does_not_explain(tmp_path: Path) 
     assert [
         (b["security"], b["custodian"], b["record"], b["difference"]) for b in record["breaks"]
     ] == [("MSFT", "1850", "1900", "-50")]
+
+
+FAILED_PURCHASE = """
+2026-11-23 * "AlphaSec" "Buy 40 XYZ @ 61.00" ^trade-T9
+  trade-id: "T9"
+  trade-date: 2026-11-23
+  settle-date: 2026-11-24
+  side: "buy"
+  source: "documents/blotter.csv"
+  source-ref: "T9"
+  Assets:Custody:Custodia:Securities    40 XYZ {61.00 USD}
+  Assets:Unsettled:AlphaSec         -2440.00 USD
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (
+            "settlement-date",
+            [
+                "MSFT: T4 (fail to deliver 200 MSFT to AlphaSec, due 2026-11-20: +200)",
+                "XYZ: T9 (fail to receive 40 XYZ from AlphaSec, due 2026-11-24: -40)",
+            ],
+        ),
+        # T5 (S 2026-11-30) is on T in the books, not yet at the custodian
+        (
+            "trade-date",
+            [
+                "MSFT: T4 (fail to deliver 200 MSFT to AlphaSec, due 2026-11-20: +200)",
+                "XYZ: T9 (fail to receive 40 XYZ from AlphaSec, due 2026-11-24: -40), "
+                "T5 (unsettled purchase 30 XYZ from AlphaSec, due 2026-11-30: -30)",
+            ],
+        ),
+        ("actual", []),
+    ],
+)
+def test_what_the_custodian_should_hold_by_policy(
+    tmp_path: Path, policy: str, expected: list[str]
+) -> None:
+    """The records books' failed sale T4 and a failed purchase T9, as of 2026-11-27:
+    what the custodian holds less what the books hold, trade by trade."""
+    files = records_books(policy)
+    files["main.beancount"] += FAILED_PURCHASE
+    main_file = write_books(tmp_path, files)
+    books = load(main_file)
+    found = custody_differences(books.entries, load_config(main_file), datetime.date(2026, 11, 27))
+    assert [
+        f"{security}: {explained(trades)}" for (_, security), trades in sorted(found.items())
+    ] == expected
