@@ -41,8 +41,9 @@ def importers_for(config: Config) -> list[Importer]:
     custody: list[Importer] = [
         SettlementConfirmationImporter(config),
         Mt536Importer(config),
-        Mt535Importer(config),
         CorporateActionImporter(config),
+        # statements of holdings after every movement of the batch (a split's included)
+        Mt535Importer(config),
         CustodyCsvImporter(config),
     ]
     prices: list[Importer] = [PriceCsvImporter(config, name) for name in sorted(config.prices.csv)]

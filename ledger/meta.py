@@ -30,6 +30,9 @@ SETTLE_OVERRIDE = "settle-override"
 ORIGINAL_DATE = "original-date"
 # The execution time of a trade (``HH:MM:SS``), where the source gives one: the blotter shows it.
 TRADE_TIME = "trade-time"
+# A trade's price per unit where its securities leg carries none (a sale booked
+# `-900 XYZ {}` without `@`): the blotter shows it.
+TRADE_PRICE = "price"
 # A settle date the source does not give, derived by the importer from the security's
 # standard cycle and calendars: what it was derived from (the entry says so).
 SETTLE_DATE_FROM = "settle-date-from"
@@ -47,6 +50,10 @@ FAIL_OUTSTANDING = "fail-outstanding"
 # custodian reports but the assertion leaves out.
 PENDING_QUANTITY = "pending-quantity"
 BLOCKED_QUANTITY = "blocked-quantity"
+# A holding the books see differently because of known trades (a fail under the
+# contractual policy): the custodian's own quantity, and the trades adjusting it.
+CUSTODIAN_QUANTITY = "custodian-quantity"
+ADJUSTED_FOR = "adjusted-for"
 # Breaks (custom "break", ledger/breaks): the trade link or the account it is
 # about, what went wrong, and the money at stake.
 BREAK_LINK = "link"

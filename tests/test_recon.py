@@ -69,6 +69,8 @@ def bank_row(statement: str, books: str, difference: str, candidates: list[Any])
         "statement_date": "2026-11-30",
         "statement_balance": statement,
         "books_balance": books,
+        "custody_adjustment": None,
+        "adjusted_for": None,
         "difference": difference,
         "status": "difference",
         "kind": "hand-written",

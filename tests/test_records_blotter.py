@@ -113,3 +113,59 @@ def test_usage_errors(runner: CliRunner, books: Path, args: list[str], message: 
     result = runner.invoke(main, ["--books", str(books), "blotter", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+SALES_WITHOUT_AT = """
+2026-11-26 * "AlphaSec" "Sell 100 XYZ" ^trade-T6
+  trade-id: "T6"
+  trade-date: 2026-11-26
+  settle-date: 2026-11-27
+  side: "sell"
+  source: "documents/blotter.csv"
+  source-ref: "T6"
+  Assets:Custody:Custodia:Securities  -100 XYZ {}
+  Assets:Unsettled:AlphaSec          6250.00 USD
+  Income:Trading:Realized
+
+2026-11-26 * "AlphaSec" "Sell 30 XYZ" ^trade-T7
+  trade-id: "T7"
+  trade-date: 2026-11-26
+  settle-date: 2026-11-27
+  side: "sell"
+  source: "documents/blotter.csv"
+  source-ref: "T7"
+  Assets:Custody:Custodia:Securities   -30 XYZ {}
+  Assets:Unsettled:AlphaSec          1880.00 USD
+  Income:Trading:Realized
+
+2026-11-26 * "AlphaSec" "Sell 10 XYZ @ 62.4375" ^trade-T8
+  trade-id: "T8"
+  trade-date: 2026-11-26
+  settle-date: 2026-11-27
+  side: "sell"
+  price: 62.4375
+  source: "documents/blotter.csv"
+  source-ref: "T8"
+  Assets:Custody:Custodia:Securities   -10 XYZ {}
+  Assets:Unsettled:AlphaSec           624.38 USD
+  Income:Trading:Realized
+"""
+
+
+def test_a_sale_without_at_shows_its_sale_price_not_the_lots_cost(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lots reduced cost 60.00 (T1) and 61.30 (T3): the blotter shows the sale's
+    proceeds per unit (6,250.00 / 100; 1,880.00 / 30 to six decimals) or the
+    trade's ``price`` metadata where it gives one."""
+    monkeypatch.delenv("BACKOFFICE_AS_OF", raising=False)
+    files = records_books()
+    files["main.beancount"] += SALES_WITHOUT_AT
+    main_file = write_books(tmp_path, files)
+    code, out = blotter(runner, main_file, "--from", "2026-11-26", "--to", "2026-11-26", "--csv")
+    assert code == 0
+    assert [line.split(",")[3:11] for line in out.splitlines()[1:]] == [
+        ["T6", "sell", "100", "XYZ", "US8522341036", "62.50", "USD", "6250.00"],
+        ["T7", "sell", "30", "XYZ", "US8522341036", "62.666667", "USD", "1880.00"],
+        ["T8", "sell", "10", "XYZ", "US8522341036", "62.4375", "USD", "624.38"],
+    ]

@@ -488,12 +488,14 @@ CASES = [
         True,
     ),
     Case(
-        # the record is unchanged, but the snapshot's imports section dates a trade's
-        # document on its settle date, where the plugin put it: verify rebuilds it
+        # the trades stay on T: Custodia's holdings of 2026-11-27 no longer hold; and the
+        # snapshot's imports section dates a trade's document on its settle date, where the
+        # plugin put it: verify rebuilds it
         "plugins.settlement removed",
         replace("main.beancount", 'plugin "plugins.settlement"\n', ""),
-        False,
         True,
+        True,
+        says="expected 3000 SPY != accumulated 5000 SPY",
     ),
     Case(
         "a later plugin rewrites a sealed entry",

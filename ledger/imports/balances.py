@@ -91,13 +91,20 @@ def check_balances(
         )
         if actual == expected:
             continue
+        says = f"the statement says {balance.account} holds {expected} {currency}"
+        custodian = balance.meta.get(keys.CUSTODIAN_QUANTITY)
+        if custodian is not None:
+            says = (
+                f"the statement says {balance.account} holds {custodian} {currency}, "
+                f"{expected} {currency} in the books' terms after the trades "
+                f"{balance.meta.get(keys.ADJUSTED_FOR)},"
+            )
         failures.append(
             ImportFailure(
                 balance.meta.get("filename", "<unknown>"),
                 balance.meta.get("lineno"),
-                f"the statement says {balance.account} holds {expected} {currency} at the "
-                f"start of {balance.date}; the books with this import hold {actual} {currency} "
-                f"(difference {expected - actual} {currency})",
+                f"{says} at the start of {balance.date}; the books with this import hold "
+                f"{actual} {currency} (difference {expected - actual} {currency})",
                 hint="import the statements before this one, or correct the books, then retry",
             )
         )

@@ -56,6 +56,7 @@ from ledger.imports.created import (
     with_cycles,
 )
 from ledger.imports.dedupe import split_new
+from ledger.imports.holdings import adjusted_holdings
 from ledger.imports.opening import opening_entries
 from ledger.imports.result import FileImport, ImportErrors, ImportResult
 from ledger.imports.view import BooksView, InexactBalance, books_view
@@ -158,6 +159,8 @@ def _extract_all(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", InputWarning)
                 extracted = list(importer.extract(str(path), seen))
+            if view.loaded:
+                extracted = adjusted_holdings(extracted, seen, batch, config, view.balance)
             account = importer.account(str(path))
             day = importer.date(str(path)) or max((entry.date for entry in extracted), default=None)
         except BeangulpError as exc:

@@ -26,6 +26,10 @@ def _print(report: dict[str, Any], written: tuple[list[Any], list[Any]] | None) 
             + ("reconciled" if row["status"] == "reconciled" else f"DIFFERENCE {row['difference']}")
             + (f"  STALE: last statement {row['statement_age']} days old" if row["stale"] else "")
         )
+        if row["adjusted_for"]:
+            click.echo(
+                f"    custodian less books {row['custody_adjustment']}: {row['adjusted_for']}"
+            )
         for number, candidate in enumerate(row["candidates"], 1):
             whole = " (explains all)" if candidate["whole"] else ""
             click.echo(

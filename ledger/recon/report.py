@@ -13,8 +13,9 @@ that have no statement yet are listed as such.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -22,12 +23,14 @@ from typing import Any, NamedTuple
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from ledger import meta as keys
 from ledger.books import Books
 from ledger.breaks.model import Break, Findings, Resolution, new_break, read_breaks
 from ledger.close.sealed_periods import sealed_periods
 from ledger.config import Config
 from ledger.recon import candidates as cand
 from ledger.recon.ledger_index import Line, PostingIndex
+from ledger.records.custody import TradeAtCustody, custody_differences, explained, total
 from ledger.settlement.state import TradeState, trade_states
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -53,8 +56,10 @@ def _statements(
             and entry.date <= as_of + ONE_DAY
             and entry.amount.number is not None
         ):
+            # a holding asserted in the books' terms keeps the custodian's own figure
+            number = entry.meta.get(keys.CUSTODIAN_QUANTITY, entry.amount.number)
             found[entry.account, entry.amount.currency].append(
-                StatementBalance(entry.date, entry.amount.number, entry.meta)
+                StatementBalance(entry.date, number, entry.meta)
             )
     for balances in found.values():
         balances.sort(key=lambda balance: balance.date)
@@ -122,12 +127,15 @@ def _kind(balance: StatementBalance) -> str:
     return "statement" if balance.meta.get("source") else "hand-written"
 
 
-def _history_row(balance: StatementBalance, books_balance: Decimal) -> dict[str, Any]:
-    difference = balance.number - books_balance
+def _history_row(
+    balance: StatementBalance, books_balance: Decimal, adjustment: Decimal
+) -> dict[str, Any]:
+    difference = balance.number - books_balance - adjustment
     return {
         "statement_date": (balance.date - ONE_DAY).isoformat(),
         "statement_balance": str(balance.number),
         "books_balance": str(books_balance),
+        "custody_adjustment": str(adjustment) if adjustment else None,
         "difference": str(difference),
         "status": "reconciled" if difference == 0 else "difference",
         "kind": _kind(balance),
@@ -137,9 +145,14 @@ def _history_row(balance: StatementBalance, books_balance: Decimal) -> dict[str,
     }
 
 
-def _history(balances: list[StatementBalance], lines: list[Line]) -> list[dict[str, Any]]:
+def _history(
+    balances: list[StatementBalance],
+    lines: list[Line],
+    adjustment: Callable[[StatementBalance], Decimal],
+) -> list[dict[str, Any]]:
     """Every balance of an account and commodity against the books at the start of its
-    day, oldest first: one walk over the postings, which come in date order."""
+    day (adjusted by ``adjustment``), oldest first: one walk over the postings, which
+    come in date order."""
     rows = []
     held = Decimal(0)
     at = 0
@@ -147,15 +160,21 @@ def _history(balances: list[StatementBalance], lines: list[Line]) -> list[dict[s
         while at < len(lines) and lines[at].date < balance.date:
             held += lines[at].number
             at += 1
-        rows.append(_history_row(balance, held))
+        rows.append(_history_row(balance, held, adjustment(balance)))
     return rows
 
 
 def _row(
-    account: str, currency: str | None, balance: StatementBalance | None, books_balance: Decimal
+    account: str,
+    currency: str | None,
+    balance: StatementBalance | None,
+    books_balance: Decimal,
+    trades: Sequence[TradeAtCustody] = (),
 ) -> dict[str, Any]:
-    """A report row; ``balance`` None: the account has no statement yet."""
-    difference = None if balance is None else balance.number - books_balance
+    """A report row; ``balance`` None: the account has no statement yet; ``trades``:
+    those that make the custodian's holding differ from the books'."""
+    adjustment = total(trades)
+    difference = None if balance is None else balance.number - books_balance - adjustment
     if difference is None:
         status = "no-statement"
     else:
@@ -166,6 +185,8 @@ def _row(
         "statement_date": None if balance is None else (balance.date - ONE_DAY).isoformat(),
         "statement_balance": None if balance is None else str(balance.number),
         "books_balance": None if balance is None else str(books_balance),
+        "custody_adjustment": str(adjustment) if adjustment else None,
+        "adjusted_for": explained(trades) or None,
         "difference": None if difference is None else str(difference),
         "status": status,
         "kind": None if balance is None else _kind(balance),
@@ -196,6 +217,10 @@ class _Run:
         self.found: list[Break] = []
         self.resolutions: list[Resolution] = []
         self._states: dict[datetime.date, list[TradeState]] = {}
+        self._custody: dict[datetime.date, dict[tuple[str, str], list[TradeAtCustody]]] = {}
+        self.safekeeping = {
+            mapping.account for mapping in config.statement_accounts if mapping.currency is None
+        }
         sealed = sealed_periods(books.entries).last_end
         self.sealed = sealed if sealed is not None and as_of > sealed else None
 
@@ -207,16 +232,30 @@ class _Run:
             return balances
         return [b for b in balances if b.date > self.sealed]
 
+    def at_custody(self, account: str, currency: str, day: datetime.date) -> list[TradeAtCustody]:
+        """The trades that make a custodian's holding at the end of ``day`` differ from
+        the books' (a fail under the contractual policy); none on other accounts."""
+        if account not in self.safekeeping:
+            return []
+        if day not in self._custody:
+            self._custody[day] = custody_differences(self.books.entries, self.config, day)
+        return self._custody[day].get((account, currency), [])
+
+    def adjustment(self, account: str, currency: str, balance: StatementBalance) -> Decimal:
+        """The custodian's holding less the books' on ``balance``'s statement date."""
+        return total(self.at_custody(account, currency, balance.date - ONE_DAY))
+
     def rows(self) -> list[dict[str, Any]]:
         rows = []
         for (account, currency), balances in sorted(self.statements.items()):
             latest = balances[-1]
-            row = _row(
-                account, currency, latest, self.index.balance(account, currency, latest.date)
-            )
+            held = self.index.balance(account, currency, latest.date)
+            trades = self.at_custody(account, currency, latest.date - ONE_DAY)
+            row = _row(account, currency, latest, held, trades)
             row["history"] = _history(
                 self.open_period([b for b in balances if b.listed]),
                 self.index.lines(account, currency),
+                functools.partial(self.adjustment, account, currency),
             )
             self.age(row)
             since = balances[-2].date - ONE_DAY if len(balances) > 1 else datetime.date.min
@@ -271,6 +310,8 @@ class _Run:
         if date not in self._states:
             self._states[date] = trade_states(self.books.entries, self.config, date)
         stmt = cand.Statement(account, currency, date, difference, since)
+        # a trade the comparison already adjusted for explains nothing more
+        adjusted = {trade.state.link for trade in self.at_custody(account, currency, date)}
         row["candidates"] = [
             {
                 **asdict(c),
@@ -279,18 +320,22 @@ class _Run:
                 "whole": c.explains == difference,
             }
             for c in _candidates(stmt, latest, self.index, self.config, self._states[date])
+            if not (c.kind == "unsettled-trade" and c.link in adjusted)
         ]
         says = (
             f"says {row['statement_balance']} {currency}"
             if latest.listed
             else f"does not list {currency}"
         )
+        books = f"the books {row['books_balance']} {currency}"
+        if row["adjusted_for"]:
+            adjustment = Decimal(row["custody_adjustment"])
+            books += f", {adjustment:+f} {currency} for the trades {row['adjusted_for']}"
         item = new_break(
             "statement-difference",
             [account, currency, date.isoformat(), str(difference)],
             self.as_of,
-            f"{account}: statement of {date} {says}, the books {row['books_balance']} "
-            f"{currency} (difference {difference} {currency})",
+            f"{account}: statement of {date} {says}, {books} (difference {difference} {currency})",
             account=account,
             amount=Amount(difference, currency),
             source=latest.meta.get("source"),

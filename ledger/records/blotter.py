@@ -12,7 +12,10 @@ id and kind. A row's keys are :data:`COLUMNS`:
   ``failed``, ``partial``), ``cancelled`` for a cancelled trade and its
   cancellation; a trade dated after ``as_of`` is ``pending``;
 - ``time``: the ``trade-time`` metadata, or None when the source gives none;
-- ``price`` and ``currency``: the securities leg's price (or cost per unit);
+- ``price`` and ``currency``: the securities leg's price (or a purchase's cost per
+  unit); a sale booked without ``@`` reduces lots whose cost is not its price: its
+  ``price`` metadata, else the proceeds (the cash leg) over the quantity, to at most
+  six decimals;
   ``amount``: the cash leg, firm's view (negative: we pay);
 - ``source`` and ``source_ref``: the document and its line; ``file`` and
   ``line``: where the entry is in the books.
@@ -21,6 +24,7 @@ id and kind. A row's keys are :data:`COLUMNS`:
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
@@ -62,6 +66,25 @@ def _time(meta: dict[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
+PRICE_PLACES = Decimal("0.000001")
+
+
+def _price(trade: Trade, read: TradeEntry | None) -> Decimal | None:
+    """The trade's price per unit: its securities leg's ``@`` price (or a purchase's
+    cost per unit); for a sale booked without ``@`` (``-900 XYZ {}``, the proceeds on
+    the cash leg) its ``price`` metadata, else the proceeds over the quantity."""
+    if read is not None and read.price is not None:
+        return read.price
+    given = (trade.entry.meta or {}).get(keys.TRADE_PRICE)
+    if isinstance(given, Decimal):
+        return given
+    if not trade.quantity:
+        return None
+    price = abs(trade.amount) / trade.quantity
+    exponent = price.as_tuple().exponent
+    return price.quantize(PRICE_PLACES) if isinstance(exponent, int) and exponent < -6 else price
+
+
 def _row(
     trade: Trade,
     read: TradeEntry | None,
@@ -79,7 +102,7 @@ def _row(
         "quantity": trade.quantity,
         "security": trade.security,
         "isin": trade.isin,
-        "price": read.price if read is not None else None,
+        "price": _price(trade, read),
         "currency": trade.currency,
         "amount": trade.amount,
         "counterparty": trade.counterparty,

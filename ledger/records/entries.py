@@ -31,7 +31,7 @@ class TradeEntry:
     entry: data.Transaction
     account: str | None  # the securities leg's account
     security: str | None
-    price: Decimal | None  # per unit, in the trade's cash currency
+    price: Decimal | None  # per unit, in the trade's cash currency; None: a sale without @
     price_currency: str | None
 
 
@@ -57,7 +57,9 @@ def _trade_entry(trade_id: str, entry: data.Transaction) -> TradeEntry:
     if price is not None and isinstance(price.number, Decimal):
         number, currency = price.number, price.currency
     elif isinstance(cost, Cost) and isinstance(cost.number, Decimal):
-        number, currency = cost.number, cost.currency
+        # a sale without ``@`` reduces lots: their cost is not the sale's price
+        sold = isinstance(leg.units.number, Decimal) and leg.units.number < 0
+        number, currency = (None if sold else cost.number), cost.currency
     return TradeEntry(trade_id, entry, leg.account, leg.units.currency, number, currency)
 
 

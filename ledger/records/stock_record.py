@@ -23,7 +23,8 @@ settle. One dict (quantities are Decimals, dates are dates):
   ``safekeeping`` (the account's id in ``[[statement-accounts]]``),
   ``quantity``, ``trade_id``, ``settle_date`` and ``age`` (business days past S);
 - ``breaks``: the custodian's latest holding (a ``balance`` on a securities
-  account: from MT535 or a custody CSV) that differs from the record's custody
+  account: from MT535 or a custody CSV; its ``custodian-quantity`` where the
+  import asserted it in the books' terms) that differs from the record's custody
   on the statement date (the day before the balance's date), with ``account``,
   ``security``, ``date``, ``custodian``, ``record``, ``difference``
   (custodian less record), ``pending_quantity``, ``blocked_quantity``,
@@ -45,8 +46,9 @@ from beancount.core import data
 from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
-from ledger.records.entries import read_trade_entries, signed, unsettled_quantity, where
-from ledger.settlement.state import TradeState, trade_states
+from ledger.records.custody import trades_at_custody
+from ledger.records.entries import read_trade_entries, where
+from ledger.settlement.state import TradeState
 
 ZERO = Decimal(0)
 ONE_DAY = datetime.timedelta(days=1)
@@ -94,21 +96,6 @@ def _securities(entries: list[data.Directive]) -> tuple[list[_Holding], dict[str
     return holdings, commodities
 
 
-def _kind(state: TradeState, as_of: datetime.date) -> str:
-    overdue = state.status == "failed" or (state.status == "partial" and state.settle_date < as_of)
-    if state.side == "buy":
-        return "fail-to-receive" if overdue else "unsettled-purchase"
-    return "fail-to-deliver" if overdue else "unsettled-sale"
-
-
-def _unsettled(state: TradeState) -> Decimal:
-    if state.status == "settled":
-        return ZERO
-    if state.status == "partial":
-        return unsettled_quantity(state.quantity, state.amount, state.remaining)
-    return state.quantity
-
-
 class _Reader:
     """The books read once; a record made for each date asked."""
 
@@ -128,18 +115,12 @@ class _Reader:
         for (_, security), number in balances.items():
             position[security] += number
         open_trades = []
-        for state in trade_states(self.books.entries, self.config, as_of):
-            read = self.trades.get(state.trade_id)
-            if read is None or read.account is None:
-                continue
-            key = (read.account, state.security)
-            moved = signed(state.side, state.quantity)
-            booked = moved if read.entry.date <= as_of else ZERO
-            unsettled = _unsettled(state)
-            custody[key] = custody.get(key, ZERO) + moved - signed(state.side, unsettled) - booked
-            position[state.security] += moved - booked
-            if unsettled:
-                open_trades.append((state, unsettled, _kind(state, as_of)))
+        for trade in trades_at_custody(self.books.entries, self.config, as_of, self.trades):
+            key = (trade.account, trade.state.security)
+            custody[key] = custody.get(key, ZERO) + trade.difference
+            position[trade.state.security] += trade.moved - trade.booked
+            if trade.unsettled:
+                open_trades.append((trade.state, trade.unsettled, trade.kind))
         return _Record(dict(balances), custody, dict(position), open_trades)
 
 
@@ -218,7 +199,8 @@ def _breaks(reader: _Reader, as_of: datetime.date) -> list[dict[str, Any]]:
         if day not in records:
             records[day] = reader.record(day)
         ours = records[day].custody.get((account, security), ZERO)
-        theirs = entry.amount.number
+        # a holding asserted in the books' terms keeps the custodian's own figure
+        theirs = (entry.meta or {}).get(keys.CUSTODIAN_QUANTITY, entry.amount.number)
         if theirs is None or theirs == ours:
             continue
         file, line = where(entry.meta, reader.books.directory)
