@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bench.generate import read_firm, render, write
 from ledger.books import load
 from ledger.cli import main
+from ledger.close import hashes
 from ledger.close.run import run_close, run_close_through
 from ledger.config import load_config
 from tests.conftest import DEMO_BOOKS, snapshot
@@ -135,6 +136,33 @@ def test_dry_run_writes_nothing_and_shows_each_seal(books: Path, runner: CliRunn
     ]
     assert "2026-02-01..2026-02-28" in result.output
     assert snapshot(books.parent) == before
+
+
+def test_a_close_hashes_each_entry_once_and_still_finds_a_tampered_seal(
+    books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plugins.period_lock verifies a close's load with the hashes the close took for
+    its seal (one SHA-256 per entry, not two), and still catches an edit."""
+    config = load_config(books)
+    assert config.as_of is not None
+    assert run_close(books, config, "2026-01", config.as_of, dry_run=False).closed
+    expected = sum(len(file.records) for file in hashes.booked_hashes(books))
+    hashed: list[object] = []
+    digest = hashes.entry_digest
+
+    def counted(entry: object, root: str | None = None) -> bytes:
+        hashed.append(entry)
+        return digest(entry, root)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashes, "entry_digest", counted)
+    assert run_close(books, config, "2026-02", config.as_of, dry_run=True).checklist.ok
+    assert len(hashed) == expected
+    january = books.parent / "imported" / "2026-01.beancount"
+    text = january.read_text(encoding="utf-8")
+    january.write_text(text.replace(" USD\n", "1 USD\n", 1), encoding="utf-8")
+    result = run_close(books, config, "2026-02", config.as_of, dry_run=True)
+    assert not result.checklist.ok
+    assert "period 2026-01 is sealed" in str(result.checklist.to_json())
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ from ledger.books import Books, load
 from ledger.breaks.model import Break, read_breaks
 from ledger.close import snapshot as snap
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import FileHashes, Record, entry_hashes
+from ledger.close.hashes import FileHashes, Record, entry_hashes, share_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, period_of, read_seals
 from ledger.close.statements import Statement, Totals, period_statements
@@ -232,16 +232,16 @@ def load_for_close(path: Path, end: datetime.date) -> Loaded:
     plugin (parsed and booked: what a seal covers, what a snapshot starts from) and
     their hashes, once for every month it closes: the close reads and books the
     files once."""
-    captured: list[tuple[list[data.Directive], dict[str, Any]]] = []
+    captured: list[tuple[list[data.Directive], dict[str, Any], list[FileHashes]]] = []
 
     def keep_booked(entries: list[data.Directive], options: dict[str, Any]) -> None:
-        captured.append((list(entries), options))
+        # hashed once: plugins.period_lock takes these hashes in the same load
+        captured.append((list(entries), options, share_hashes(entries, options)))
 
     with plugins_as_of(end):
         books = load(path, before_plugins=keep_booked)
-    (booked,) = captured
-    root = os.path.dirname(os.path.abspath(booked[1]["filename"]))
-    files = entry_hashes(booked[0], booked[1]["include"], root)
+    ((entries, options, files),) = captured
+    booked = (entries, options)
     breaks, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
     return Loaded(books, booked, files, Totals(books.entries), breaks)
 
