@@ -86,6 +86,28 @@ def test_a_close_reads_and_books_the_files_once(
     assert len(parses) == 2
 
 
+def test_a_full_check_of_sealed_books_reads_and_books_the_files_once(
+    books: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """Backoffice's own plugins (noduplicates among them) are not run a second time
+    to prove that none rewrites a sealed entry."""
+    config = load_config(books)
+    assert config.as_of is not None
+    assert run_close(books, config, "2026-01", config.as_of, dry_run=False).closed
+    assert 'plugin "plugins.noduplicates"' in books.read_text(encoding="utf-8")
+    parses = []
+    parse = loader._parse_recursive
+
+    def counted(*args: object, **kwargs: object) -> object:
+        parses.append(args)
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "_parse_recursive", counted)
+    result = runner.invoke(main, ["--books", str(books), "--full", "check"])
+    assert result.exit_code == 0, result.output
+    assert len(parses) == 1
+
+
 def test_through_stops_at_the_first_refused_month(books: Path, runner: CliRunner) -> None:
     """February's end has no XYZ statement: January is sealed, February refused, and
     nothing after it is tried."""
