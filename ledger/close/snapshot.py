@@ -69,7 +69,7 @@ from beancount.parser import parser, printer
 
 from ledger import meta as keys
 from ledger.close.canonical import entry_digest
-from ledger.close.hashes import FileHashes, is_seal
+from ledger.close.hashes import FileHashes, Record, is_seal
 from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.documents import path_in_books
 from ledger.meta import get_source, get_source_sha256
@@ -609,6 +609,83 @@ def sealed_entries_digest(entries: Iterable[data.Directive], end: datetime.date,
     )
 
 
+class _Files:
+    """The books' files as one load read them, for the records at rising period ends:
+    each file's entries and hashes in date order, the bytes of the files on disk and
+    the documents cited, each read once; a period end reads what changed since the
+    last (the month's file, the files the months share)."""
+
+    def __init__(self, booked: Sequence[data.Directive], hashes: Sequence[FileHashes]) -> None:
+        self.booked, self.hashes = booked, hashes
+        self.length = len(booked)
+        self.days: dict[str, list[int]] = defaultdict(list)
+        self.first_kept: dict[str, int] = {}  # the first entry the open-period load keeps
+        for entry in booked:
+            name = entry.meta.get("filename")
+            if isinstance(name, str):
+                days = self.days[name]
+                if name not in self.first_kept and (kept_before(entry) or is_seal(entry)):
+                    self.first_kept[name] = len(days)
+                days.append(entry.date.toordinal())
+        self.records = {file.filename: file.records for file in hashes}
+        self.digests: dict[tuple[str, int], str] = {}
+        self.on_disk: dict[str, tuple[bytes, str, bool]] = {}
+        self.cited_from = [
+            (entry.date, source, sha256)
+            for entry in booked
+            if (source := get_source(entry.meta)) and (sha256 := get_source_sha256(entry.meta))
+        ]
+        self.cited: dict[str, str] = {}
+        self.read = 0
+        self.end = datetime.date.min
+
+    def sealed(self, name: str, end: datetime.date) -> str:
+        """:func:`sealed_digest` of the file's records up to ``end``."""
+        records = self.records.get(name, [])
+        count = bisect.bisect_right(records, end.toordinal(), key=_day)
+        found = self.digests.get((name, count))
+        if found is None:
+            found = self.digests[name, count] = sealed_digest(r[2] for r in records[:count])
+        return found
+
+    def text(self, name: str) -> tuple[bytes, str, bool]:
+        """A file's bytes on disk, their SHA-256 and whether they hold a directive
+        the open-period load must parse (read once: the books are locked)."""
+        found = self.on_disk.get(name)
+        if found is None:
+            text = Path(name).read_bytes()
+            found = (text, hashlib.sha256(text).hexdigest(), bool(_DIRECTIVE_RE.search(text)))
+            self.on_disk[name] = found
+        return found
+
+    def cited_up_to(self, end: datetime.date) -> dict[str, str]:
+        """The documents the entries up to ``end`` cite, with their SHA-256."""
+        if end < self.end:
+            self.cited, self.read = {}, 0
+        self.end = end
+        while self.read < len(self.cited_from) and self.cited_from[self.read][0] <= end:
+            _, source, sha256 = self.cited_from[self.read]
+            self.cited[source] = sha256
+            self.read += 1
+        return self.cited
+
+
+def _day(record: Record) -> int:
+    return record[0]
+
+
+_FILES: list[_Files] = []  # the last load's, for the next period end of the same books
+
+
+def _files(booked: Sequence[data.Directive], hashes: Sequence[FileHashes]) -> _Files:
+    for found in _FILES:
+        if found.booked is booked and found.hashes is hashes and found.length == len(booked):
+            return found
+    made = _Files(booked, hashes)
+    _FILES[:] = [made]
+    return made
+
+
 def file_records(
     booked: Sequence[data.Directive],
     hashes: Sequence[FileHashes],
@@ -623,41 +700,39 @@ def file_records(
     gives a file's bytes as the close leaves them (the main file may get a line
     appended), None for the seals file, whose bytes are not recorded; ``hashes``: the
     canonical hashes of ``booked`` by file, as the seal was computed from them."""
-    digests = {
-        file.filename: [digest for day, _, digest in file.records if day <= end.toordinal()]
-        for file in hashes
-    }
-    by_file: dict[str, list[data.Directive]] = {name: [] for name in filenames}
-    for entry in booked:
-        found = by_file.get(entry.meta.get("filename"))  # type: ignore[arg-type]
-        if found is not None:
-            found.append(entry)
+    files = _files(booked, hashes)
     records = []
-    for name, entries in sorted(by_file.items()):
-        text = contents[name] if name in contents else Path(name).read_bytes()
-        sealed = [e for e in entries if e.date <= end]
+    for name in sorted(set(filenames)):
+        if name in contents:
+            text = contents[name]
+            sha = UNSTABLE if text is None else hashlib.sha256(text).hexdigest()
+            directive = text is None or bool(_DIRECTIVE_RE.search(text))
+        else:
+            _, sha, directive = files.text(name)
+        days = files.days.get(name, [])
+        count = bisect.bisect_right(days, end.toordinal())
         skip = (
-            text is not None
-            and len(sealed) == len(entries)
-            and not any(kept_before(e) or is_seal(e) for e in sealed)
-            and not _DIRECTIVE_RE.search(text)
+            sha != UNSTABLE
+            and count == len(days)
+            and files.first_kept.get(name, count) >= count
+            and not directive
         )
         records.append(
             FileRecord(
                 path=path_in_books(name, books_dir),
-                sha256=hashlib.sha256(text).hexdigest() if text is not None else UNSTABLE,
+                sha256=sha,
                 mode=SKIP if skip else PARSE,
-                sealed=sealed_digest(digests.get(name, ())),
+                sealed=files.sealed(name, end),
             )
         )
     for manifest in manifests:
-        sha = hashlib.sha256(contents.get(manifest) or (books_dir / manifest).read_bytes())
-        records.append(FileRecord(manifest, sha.hexdigest(), BYTES, UNSTABLE))
-    cited = {}
-    for entry in booked:
-        source, sha256 = get_source(entry.meta), get_source_sha256(entry.meta)
-        if entry.date <= end and source and sha256:
-            cited[source] = sha256
+        written = contents.get(manifest)
+        if written is None:  # an earlier close's, read once
+            sha = files.text(str(books_dir / manifest))[1]
+        else:
+            sha = hashlib.sha256(written).hexdigest()
+        records.append(FileRecord(manifest, sha, BYTES, UNSTABLE))
+    cited = files.cited_up_to(end)
     records += [FileRecord(path, sha, BYTES, UNSTABLE) for path, sha in sorted(cited.items())]
     return records
 
