@@ -55,6 +55,9 @@ CLOSE_CODE = (
     *sorted((REPO / "ledger" / "close").glob("*.py")),
     REPO / "ledger" / "books.py",
     REPO / "plugins" / "period_lock.py",
+    # what the snapshot's history section sums up for the valuation and the imports
+    REPO / "ledger" / "records" / "valuation.py",
+    REPO / "ledger" / "imports" / "documents.py",
 )
 FULL_ENV = "BACKOFFICE_FULL"
 

@@ -25,6 +25,10 @@ of the entries as parsed and booked, before any other plugin changes them (see
 :mod:`ledger.close.hashes`), so this plugin must be listed first; listed after
 another plugin it reports a configuration error and verifies nothing.
 
+In ``backoffice close``'s load the hashes are already taken (the close's hook,
+:func:`ledger.close.hashes.share_hashes`): the plugin verifies with them rather
+than hashing every entry again.
+
 Loaded from a snapshot (:mod:`ledger.close.snapshot_load`), the books hold only
 the entries after it: the loader has proven the seals up to the snapshot from
 the files' bytes, and this plugin verifies the seals after it, chained from the
@@ -39,7 +43,13 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, entry_hashes, plugin_order_error
+from ledger.close.hashes import (
+    OPEN_PERIOD,
+    OpenPeriod,
+    entry_hashes,
+    plugin_order_error,
+    shared_hashes,
+)
 from ledger.close.seal import read_seals, verify_chain
 from ledger.errors import BooksError
 
@@ -75,7 +85,10 @@ def period_lock(
         # bytes; the later ones cover entries it holds in full.
         seals = [seal for seal in seals if seal.end > start.end]
         hashed = [entry for entry in entries if entry.date > start.end]
-    files = entry_hashes(hashed, filenames, root)
+    # A close's load hashed these very entries before the first plugin: the same hashes.
+    files = shared_hashes(entries, options_map) if hashed is entries else None
+    if files is None:
+        files = entry_hashes(hashed, filenames, root)
     first = (start.digest, start.end) if isinstance(start, OpenPeriod) else None
     for state in verify_chain(seals, files, Path(root), first):
         errors.extend(state.problems)

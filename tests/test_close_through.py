@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bench.generate import read_firm, render, write
 from ledger.books import load
 from ledger.cli import main
+from ledger.close import hashes
 from ledger.close.run import run_close, run_close_through
 from ledger.config import load_config
 from tests.conftest import DEMO_BOOKS, snapshot
@@ -85,6 +86,28 @@ def test_a_close_reads_and_books_the_files_once(
     assert len(parses) == 2
 
 
+def test_a_full_check_of_sealed_books_reads_and_books_the_files_once(
+    books: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """Backoffice's own plugins (noduplicates among them) are not run a second time
+    to prove that none rewrites a sealed entry."""
+    config = load_config(books)
+    assert config.as_of is not None
+    assert run_close(books, config, "2026-01", config.as_of, dry_run=False).closed
+    assert 'plugin "plugins.noduplicates"' in books.read_text(encoding="utf-8")
+    parses = []
+    parse = loader._parse_recursive
+
+    def counted(*args: object, **kwargs: object) -> object:
+        parses.append(args)
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "_parse_recursive", counted)
+    result = runner.invoke(main, ["--books", str(books), "--full", "check"])
+    assert result.exit_code == 0, result.output
+    assert len(parses) == 1
+
+
 def test_through_stops_at_the_first_refused_month(books: Path, runner: CliRunner) -> None:
     """February's end has no XYZ statement: January is sealed, February refused, and
     nothing after it is tried."""
@@ -135,6 +158,33 @@ def test_dry_run_writes_nothing_and_shows_each_seal(books: Path, runner: CliRunn
     ]
     assert "2026-02-01..2026-02-28" in result.output
     assert snapshot(books.parent) == before
+
+
+def test_a_close_hashes_each_entry_once_and_still_finds_a_tampered_seal(
+    books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plugins.period_lock verifies a close's load with the hashes the close took for
+    its seal (one SHA-256 per entry, not two), and still catches an edit."""
+    config = load_config(books)
+    assert config.as_of is not None
+    assert run_close(books, config, "2026-01", config.as_of, dry_run=False).closed
+    expected = sum(len(file.records) for file in hashes.booked_hashes(books))
+    hashed: list[object] = []
+    digest = hashes.entry_digest
+
+    def counted(entry: object, root: str | None = None) -> bytes:
+        hashed.append(entry)
+        return digest(entry, root)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashes, "entry_digest", counted)
+    assert run_close(books, config, "2026-02", config.as_of, dry_run=True).checklist.ok
+    assert len(hashed) == expected
+    january = books.parent / "imported" / "2026-01.beancount"
+    text = january.read_text(encoding="utf-8")
+    january.write_text(text.replace(" USD\n", "1 USD\n", 1), encoding="utf-8")
+    result = run_close(books, config, "2026-02", config.as_of, dry_run=True)
+    assert not result.checklist.ok
+    assert "period 2026-01 is sealed" in str(result.checklist.to_json())
 
 
 @pytest.mark.parametrize(

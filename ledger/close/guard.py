@@ -39,9 +39,12 @@ from ledger.errors import BooksError
 from ledger.plugin_env import plugin_line
 
 # Plugins whose changes are part of the design (settlement re-dates trades and
-# adds settlements; period_lock hashes the entries before any of them) or
-# Beancount's own: run again only to hand the next plugin its input, not compared.
-TRUSTED = frozenset({PERIOD_LOCK, "plugins.settlement", "plugins.cash", "plugins.breaks"})
+# adds settlements; period_lock hashes the entries before any of them; noduplicates
+# only reports) or Beancount's own: run again only to hand the next plugin its
+# input, not compared. Books listing none other are not parsed a second time.
+TRUSTED = frozenset(
+    {PERIOD_LOCK, "plugins.settlement", "plugins.cash", "plugins.breaks", "plugins.noduplicates"}
+)
 TRUSTED_PREFIXES = ("beancount.",)
 
 

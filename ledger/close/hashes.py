@@ -17,7 +17,11 @@ the seals themselves are left out. ``backoffice verify`` does the same from the
 files (:func:`booked_hashes`: Beancount's own parse and booking, no plugin), and
 ``backoffice close`` from its one load, on the entries booked and not yet handed
 to any plugin (``ledger.books.load``'s ``before_plugins``), so neither depends on
-the plugin list at all.
+the plugin list at all. The close hashes them once: its hook leaves the hashes in
+the load's options (:func:`share_hashes`), and the plugin, handed the same list
+of entries in the same load, takes them (:func:`shared_hashes`) instead of
+hashing every entry a second time. Under ``bean-check`` or Fava no hook runs and
+the plugin hashes, as before.
 
 There is no cache: booking makes an entry's canonical form depend on the
 entries before it in other files (the lot a ``{}`` reduction takes), so a
@@ -48,6 +52,9 @@ PERIOD_LOCK = "plugins.period_lock"
 # Set in the options by the open-period load (ledger.close.snapshot_load): the
 # sealed history up to the snapshot is proven, only the later seals are left.
 OPEN_PERIOD = "backoffice_open_period"
+# Set in the options by a load's before-plugins hook that hashed the entries
+# (ledger.close.run): plugins.period_lock takes the hashes from it.
+BOOKED_HASHES = "backoffice_booked_hashes"
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,35 @@ def entry_hashes(
                 (entry.date.toordinal(), meta.get("lineno") or 0, entry_digest(entry, root))
             )
     return [FileHashes(name, records) for name, records in by_file.items()]
+
+
+@dataclass(frozen=True)
+class BookedHashes:
+    """The hashes of one load's entries, as the hook before the first plugin took them."""
+
+    entries: list[data.Directive]  # the very list, which the first plugin is handed
+    length: int  # its length then: beancount.ops.documents may add to it in place
+    files: list[FileHashes]
+
+
+def share_hashes(entries: list[data.Directive], options: dict[str, Any]) -> list[FileHashes]:
+    """The records of ``entries`` (parsed and booked, before the first plugin), left
+    in ``options`` for ``plugins.period_lock`` in the same load."""
+    root = os.path.dirname(os.path.abspath(options["filename"]))
+    files = entry_hashes(entries, options["include"], root)
+    options[BOOKED_HASHES] = BookedHashes(entries, len(entries), files)
+    return files
+
+
+def shared_hashes(
+    entries: list[data.Directive], options: Mapping[str, Any]
+) -> list[FileHashes] | None:
+    """The records :func:`share_hashes` left for exactly ``entries``, else None (the
+    list changed since, or no hook hashed it)."""
+    found = options.get(BOOKED_HASHES)
+    if not isinstance(found, BookedHashes) or found.entries is not entries:
+        return None
+    return found.files if found.length == len(entries) else None
 
 
 def booked_entries(path: Path) -> tuple[list[data.Directive], dict[str, Any]]:

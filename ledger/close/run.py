@@ -47,7 +47,7 @@ from ledger.books import Books, load
 from ledger.breaks.model import Break, read_breaks
 from ledger.close import snapshot as snap
 from ledger.close.checklist import Checklist, run_checklist
-from ledger.close.hashes import FileHashes, Record, entry_hashes
+from ledger.close.hashes import FileHashes, Record, entry_hashes, share_hashes
 from ledger.close.new_seal import NewSeal, prepare_seal
 from ledger.close.seal import CLOSES_DIR, SEALS_FILE, Seal, period_bounds, period_of, read_seals
 from ledger.close.statements import Statement, Totals, period_statements
@@ -159,17 +159,22 @@ def _snapshot(
     )
     main = str(books.path.absolute())
     directory = books.directory.absolute()
-    contents: dict[str, bytes | None] = {
-        path_in_books(target, directory): text.encode() for target, text in pending.items()
-    }
-    # an included file a close writes (revaluations.beancount): by its name as included
-    contents.update((str(target), text.encode()) for target, text in pending.items())
+    manifests = [s.manifest for s in seals if s.manifest] + [seal.manifest_path]
+    filenames = sorted({*booked[1]["include"], str(directory / SEALS_FILE)})
+    # what the months before in the same run will write, read as those files: an
+    # included file (revaluations.beancount) by its name as included, a manifest by
+    # its path in the books
+    contents: dict[str, bytes | None] = {}
+    for name, target in [
+        *((f, Path(f)) for f in filenames),
+        *((m, directory / m) for m in manifests),
+    ]:
+        if target in pending:
+            contents[name] = pending[target].encode()
     contents[str(directory / SEALS_FILE)] = None
     contents[seal.manifest_path] = seal.manifest.encode()
     if include is not None:
         contents[main] = books.path.read_bytes() + include.encode()
-    manifests = [s.manifest for s in seals if s.manifest] + [seal.manifest_path]
-    filenames = sorted({*booked[1]["include"], str(directory / SEALS_FILE)})
     records = snap.file_records(
         booked[0], loaded.files, filenames, end, books.directory, contents, manifests
     )
@@ -232,16 +237,16 @@ def load_for_close(path: Path, end: datetime.date) -> Loaded:
     plugin (parsed and booked: what a seal covers, what a snapshot starts from) and
     their hashes, once for every month it closes: the close reads and books the
     files once."""
-    captured: list[tuple[list[data.Directive], dict[str, Any]]] = []
+    captured: list[tuple[list[data.Directive], dict[str, Any], list[FileHashes]]] = []
 
     def keep_booked(entries: list[data.Directive], options: dict[str, Any]) -> None:
-        captured.append((list(entries), options))
+        # hashed once: plugins.period_lock takes these hashes in the same load
+        captured.append((list(entries), options, share_hashes(entries, options)))
 
     with plugins_as_of(end):
         books = load(path, before_plugins=keep_booked)
-    (booked,) = captured
-    root = os.path.dirname(os.path.abspath(booked[1]["filename"]))
-    files = entry_hashes(booked[0], booked[1]["include"], root)
+    ((entries, options, files),) = captured
+    booked = (entries, options)
     breaks, _ = read_breaks(books.entries)  # malformed: plugins.breaks errors, in books.errors
     return Loaded(books, booked, files, Totals(books.entries), breaks)
 
@@ -392,6 +397,7 @@ def _close(
         if include is not None:
             writer.append_text(path.absolute(), include)
             written.append(path.absolute())
+    in_books = {target: path_in_books(target, books.directory) for target in written}
     for index, result in enumerate(results):
         if result.closed:
             month = f"{CLOSES_DIR}/{result.period}/"
@@ -399,9 +405,9 @@ def _close(
                 target
                 for target in written
                 if target in (seals_file, path.absolute())
-                or path_in_books(target, books.directory).startswith(month)
+                or in_books[target].startswith(month)
                 # a file the months share (revaluations.beancount): every month's
-                or not path_in_books(target, books.directory).startswith(f"{CLOSES_DIR}/")
+                or not in_books[target].startswith(f"{CLOSES_DIR}/")
             ]
             results[index] = replace(result, written=sorted(own))
     return results

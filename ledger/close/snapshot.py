@@ -43,13 +43,18 @@ so that the open-period load (:mod:`ledger.close.snapshot_load`) proves the
 sealed history unchanged by reading bytes. The seal records the snapshot's
 SHA-256 (``snapshot:``); the snapshot records the seal's digest: each is bound
 to the other. :func:`snapshot_body` rebuilds the entries from a full load, which
-``backoffice verify`` compares with the file.
+``backoffice verify`` compares with the file. It builds each period end's state
+from the previous end's (:class:`History`): ``close --through`` and ``verify``
+cost one pass over the entries, plus each month's own, not one pass per month.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
+import heapq
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,13 +64,12 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data, display_context, flags, inventory
-from beancount.core import prices as price_ops
 from beancount.core.position import Position
 from beancount.parser import parser, printer
 
 from ledger import meta as keys
 from ledger.close.canonical import entry_digest
-from ledger.close.hashes import FileHashes, is_seal
+from ledger.close.hashes import FileHashes, Record, is_seal
 from ledger.close.plugin_config import plugin_config_digest
 from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.close.snapshot_history import history_text
@@ -122,11 +126,6 @@ def _empty(inv: inventory.Inventory) -> bool:
     return bool(inv.is_empty())  # type: ignore[no-untyped-call]
 
 
-def _later(meta: Mapping[str, Any], key: str, end: datetime.date) -> bool:
-    value = meta.get(key)
-    return isinstance(value, datetime.date) and value > end
-
-
 class _Groups:
     """Union-find over keys: entries sharing a key live and die together."""
 
@@ -151,108 +150,364 @@ def _location(entry: data.Directive) -> tuple[Any, Any]:
     return entry.meta.get("filename"), entry.meta.get("lineno")
 
 
-@dataclass(frozen=True)
-class Alive:
-    """The entries carried across the period end, and how to know their kin."""
-
-    entries: list[data.Directive]
-    roots: frozenset[str]
-    locations: frozenset[tuple[Any, Any]]
-    groups: _Groups
-
-    def holds(self, entry: data.Directive) -> bool:
-        """Whether ``entry`` (as parsed, or as a plugin made it) belongs to a carried group."""
-        if _location(entry) in self.locations:
-            return True
-        return any(self.groups.find(key) in self.roots for key in _keys(entry))
+def _later(meta: Mapping[str, Any]) -> datetime.date | None:
+    """The latest of an entry's settle and value dates, if any."""
+    found = [meta.get(keys.SETTLE_DATE), meta.get(keys.VALUE_DATE)]
+    dates = [value for value in found if isinstance(value, datetime.date)]
+    return max(dates) if dates else None
 
 
-def alive_entries(
+class _Sweep:
+    """Items each alive from a start date to a stop date (excluded), asked for at
+    rising dates: each item enters and leaves once, so a run of months costs a
+    pass over the items, not one per month. An earlier date starts again."""
+
+    def __init__(self, spans: Iterable[tuple[datetime.date, datetime.date, Any]]) -> None:
+        self.spans = sorted((span for span in spans if span[0] < span[1]), key=_span_start)
+        self.reset()
+
+    def reset(self) -> None:
+        self.next = 0
+        self.stops: list[tuple[datetime.date, int, Any]] = []
+        self.live: set[Any] = set()
+        self.day = datetime.date.min
+
+    def at(self, day: datetime.date) -> set[Any]:
+        if day < self.day:
+            self.reset()
+        self.day = day
+        spans = self.spans
+        while self.next < len(spans) and spans[self.next][0] <= day:
+            _, stop, item = spans[self.next]
+            if stop > day:
+                heapq.heappush(self.stops, (stop, self.next, item))
+                self.live.add(item)
+            self.next += 1
+        while self.stops and self.stops[0][0] <= day:
+            self.live.discard(heapq.heappop(self.stops)[2])
+        return self.live
+
+
+def _span_start(span: tuple[datetime.date, datetime.date, Any]) -> datetime.date:
+    return span[0]
+
+
+@dataclass
+class _Account:
+    """One account's postings after the plugins, in the books' order, and its
+    balance over the first ``saved`` of them (none held at the last period end)."""
+
+    index: list[int]  # of the entry in the processed entries
+    day: list[int]  # the entry's date ordinal
+    postings: list[data.Posting]
+    saved: int = 0
+    balance: inventory.Inventory | None = None
+
+
+class History:
+    """The entries of one load indexed for its snapshots at rising period ends.
+
+    A snapshot at a period end sums every entry up to it except those alive across
+    it. Alive entries are few and recent, so each account keeps its balance over
+    its postings up to the first one alive at the last end asked, and the next
+    end adds only the postings after it; what decides which entries are alive
+    (the groups spanning the end, the settle and value dates after it, the open
+    breaks, the clearing and suspense balances) is kept up to date the same way.
+    Closing every month of the books in one run so costs one pass over the entries,
+    plus, each month, the month's entries and the entries alive at its end. An
+    entry alive across many month ends (a break left open for a year) makes each of
+    those months add the postings of its accounts since it again.
+    """
+
+    def __init__(
+        self,
+        booked: Sequence[data.Directive],
+        processed: Sequence[data.Directive],
+        unsettled: str,
+        suspense: str,
+    ) -> None:
+        self.booked, self.processed = booked, processed
+        self.length_booked, self.length_processed = len(booked), len(processed)
+        self.prefix, self.suspense = unsettled + ":", suspense
+        groups = _Groups()
+        booked_keys = [_keys(entry) for entry in booked]
+        processed_keys = [_keys(entry) for entry in processed]
+        for found in itertools.chain(booked_keys, processed_keys):
+            groups.union(found)
+        self.find = groups.find
+        self.booked_root = [groups.find(found[0]) if found else None for found in booked_keys]
+        self.processed_keys = processed_keys
+        self.processed_root = [groups.find(k[0]) if k else None for k in processed_keys]
+        self.booked_by = _index(booked, self.booked_root)
+        self.processed_by = _index(processed, self.processed_root)
+        spanning: dict[str, list[datetime.date]] = {}
+        for entries, roots, last in (
+            (booked, self.booked_root, True),
+            (processed, self.processed_root, False),
+        ):
+            for entry, root in zip(entries, roots, strict=True):
+                if root is None:
+                    continue
+                span = spanning.setdefault(root, [entry.date, datetime.date.min])
+                span[0] = min(span[0], entry.date)
+                if last:
+                    span[1] = max(span[1], entry.date)
+        self.spanning = _Sweep((first, last, root) for root, (first, last) in spanning.items())
+        resolved: dict[Any, datetime.date] = {}
+        for entry in booked:
+            if isinstance(entry, data.Custom) and entry.type == RESOLVED and entry.values:
+                value = entry.values[0].value
+                resolved[value] = min(resolved.get(value, entry.date), entry.date)
+        self.breaks = _Sweep(
+            (entry.date, resolved.get(entry.values[0].value, datetime.date.max), i)
+            for i, entry in enumerate(booked)
+            if isinstance(entry, data.Custom) and entry.type == BREAK and entry.values
+        )
+        later = ((i, _later(entry.meta)) for i, entry in enumerate(booked))
+        self.pending = _Sweep((booked[i].date, day, i) for i, day in later if day is not None)
+        self.on_suspense = [
+            i
+            for i, entry in enumerate(booked)
+            if any(posting.account == suspense for posting in getattr(entry, "postings", ()))
+        ]
+        self.accounts: dict[str, _Account] = {}
+        for i, entry in enumerate(processed):
+            if isinstance(entry, data.Transaction):
+                day = entry.date.toordinal()
+                for posting in entry.postings:
+                    account = self.accounts.get(posting.account)
+                    if account is None:
+                        account = self.accounts[posting.account] = _Account([], [], [])
+                    account.index.append(i)
+                    account.day.append(day)
+                    account.postings.append(posting)
+        self.lots: dict[tuple[str, str, Any], list[int]] = defaultdict(list)
+        for i, entry in enumerate(booked):
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    if posting.cost is not None and posting.units is not None:
+                        self.lots[posting.account, posting.units.currency, posting.cost].append(i)
+        self._start()
+
+    def _start(self) -> None:
+        """Back to before the first entry."""
+        self.end = datetime.date.min
+        self.read_booked = self.read_processed = 0
+        self.clearing: dict[str, inventory.Inventory] = defaultdict(inventory.Inventory)
+        self.unbalanced: set[str] = set()
+        self.suspense_balance = inventory.Inventory()
+        self.asserted: dict[tuple[str, str], data.Balance] = {}
+        self.prices: dict[tuple[str, str], data.Price] = {}
+        for account in self.accounts.values():
+            account.saved, account.balance = 0, None
+        for sweep in (self.spanning, self.breaks, self.pending):
+            sweep.reset()
+
+    def _advance(self, end: datetime.date) -> None:
+        """The running balances and the last assertions and prices, up to ``end``."""
+        if end < self.end:
+            self._start()
+        self.end = end
+        booked, processed = self.booked, self.processed
+        i = self.read_booked
+        while i < len(booked) and booked[i].date <= end:
+            entry = booked[i]
+            if isinstance(entry, data.Balance):
+                self.asserted[entry.account, entry.amount.currency] = entry
+            elif isinstance(entry, data.Price):
+                self.prices[entry.currency, entry.amount.currency] = entry
+            i += 1
+        self.read_booked = i
+        i = self.read_processed
+        while i < len(processed) and processed[i].date <= end:
+            entry = processed[i]
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    if posting.account.startswith(self.prefix):
+                        for key in self.processed_keys[i]:
+                            root = self.find(key)
+                            balance = self.clearing[root]
+                            balance.add_amount(posting.units)  # type: ignore[arg-type]
+                            if _empty(balance):
+                                self.unbalanced.discard(root)
+                            else:
+                                self.unbalanced.add(root)
+                    if posting.account == self.suspense:
+                        self.suspense_balance.add_amount(posting.units)  # type: ignore[arg-type]
+            i += 1
+        self.read_processed = i
+
+    def body(self, period: str, end: datetime.date, books_dir: Path) -> str:
+        """The snapshot's entries (everything but its header) at ``end``."""
+        self._advance(end)
+        booked, processed = self.booked, self.processed
+        pending = self.pending.at(end)
+        roots = set(self.spanning.at(end)) | self.unbalanced
+        for i in itertools.chain(self.breaks.at(end), pending):
+            if self.booked_root[i] is not None:
+                roots.add(self.booked_root[i])
+        direct = {_location(booked[i]) for i in pending}
+        candidates = _up_to(booked, self.booked_by, roots, direct, end)
+        if not _empty(self.suspense_balance):
+            candidates.update(i for i in self.on_suspense if booked[i].date <= end)
+        carried = [
+            i for i in sorted(candidates) if not is_seal(booked[i]) and not kept_before(booked[i])
+        ]
+        locations = direct | {_location(booked[i]) for i in carried}
+        held = _up_to(processed, self.processed_by, roots, locations, end)
+        held_booked = _up_to(booked, self.booked_by, roots, locations, end)
+        by_account = self._balances(end, held)
+        asserted = self._last_balances(end, held)
+        alive = [booked[i] for i in carried]
+        day = min(
+            [
+                end,
+                *(entry.date for entry in alive),
+                *(entry.date - datetime.timedelta(days=1) for entry in asserted),
+            ]
+        )
+        order = self._booking_order(end, by_account, held_booked)
+        summary = summary_entry(period, end, day, by_account, order)
+        last_prices = sorted(self.prices.values(), key=data.entry_sortkey)
+        parts = [printer.format_entry(summary)]
+        parts.append("; the last price of each pair\n")
+        parts += [printer.format_entry(_with_origin(e, books_dir)) for e in last_prices]
+        parts.append("; the last balance assertion of each account and currency that still holds\n")
+        parts += [printer.format_entry(_with_origin(e, books_dir)) for e in asserted]
+        parts.append(f"; the entries alive after {end}, as parsed and booked\n")
+        parts += [printer.format_entry(_with_origin(e, books_dir)) for e in alive]
+        return "\n".join(parts)
+
+    def _balances(self, end: datetime.date, held: set[int]) -> dict[str, inventory.Inventory]:
+        """Each account's balance by lot at ``end`` after the plugins, less the ``held``
+        entries; each account's balance up to its first held posting is kept."""
+        first_held: dict[str, int] = {}
+        for i in held:
+            entry = self.processed[i]
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    first_held[posting.account] = min(first_held.get(posting.account, i), i)
+        stop_day = end.toordinal()
+        found = {}
+        for name in sorted(self.accounts):
+            account = self.accounts[name]
+            stop = bisect.bisect_right(account.day, stop_day)
+            first = first_held.get(name)
+            keep = stop if first is None else min(stop, bisect.bisect_left(account.index, first))
+            if account.saved > keep or account.balance is None:
+                account.saved, account.balance = 0, inventory.Inventory()
+            if account.saved < keep:
+                account.balance = inventory.Inventory(account.balance)
+                for posting in account.postings[account.saved : keep]:
+                    account.balance.add_position(posting)
+                account.saved = keep
+            balance = account.balance
+            if keep < stop:
+                balance = inventory.Inventory(balance)
+                for k in range(keep, stop):
+                    if account.index[k] not in held:
+                        balance.add_position(account.postings[k])
+            if not _empty(balance):
+                found[name] = balance
+        return found
+
+    def _last_balances(self, end: datetime.date, held: set[int]) -> list[data.Balance]:
+        """The last balance assertion of each account and currency up to ``end``, when no
+        entry summed up in the snapshot moves that account and currency on or after its
+        day: the snapshot's balance is then the balance it asserts, so it still holds
+        (and the reconciliation still finds the latest statement)."""
+        kept = []
+        stop_day = end.toordinal()
+        for (name, currency), entry in self.asserted.items():
+            account = self.accounts.get(name)
+            if account is not None:
+                start = bisect.bisect_left(account.day, entry.date.toordinal())
+                stop = bisect.bisect_right(account.day, stop_day)
+                if any(
+                    account.postings[k].units.currency == currency  # type: ignore[union-attr]
+                    and account.index[k] not in held
+                    for k in range(start, stop)
+                ):
+                    continue
+            kept.append(entry)
+        return sorted(kept, key=data.entry_sortkey)
+
+    def _booking_order(
+        self,
+        end: datetime.date,
+        by_account: Mapping[str, inventory.Inventory],
+        held: set[int],
+    ) -> dict[str, dict[tuple[Any, ...], int]]:
+        """Where each lot of each account stands in the inventory Beancount books with (the
+        entries as parsed, before the plugins re-date them): FIFO takes lots of the same
+        date in that order. Only the lots of the balances are ranked."""
+        found: dict[str, dict[tuple[Any, ...], int]] = {}
+        for name, balance in by_account.items():
+            first: dict[tuple[Any, ...], int] = {}
+            for position in balance.get_positions():  # type: ignore[no-untyped-call]
+                key = (position.units.currency, position.cost)
+                for i in self.lots.get((name, *key), ()):
+                    if self.booked[i].date > end:
+                        break
+                    if i not in held:
+                        first[key] = i
+                        break
+            found[name] = {
+                key: rank for rank, key in enumerate(sorted(first, key=first.__getitem__))
+            }
+        return found
+
+
+def _index(entries: Sequence[data.Directive], roots: Sequence[str | None]) -> dict[Any, list[int]]:
+    """Each group's entries, and each place's (file and line), by their index."""
+    found: dict[Any, list[int]] = defaultdict(list)
+    for i, (entry, root) in enumerate(zip(entries, roots, strict=True)):
+        if root is not None:
+            found[root].append(i)
+        found[_location(entry)].append(i)
+    return found
+
+
+def _up_to(
+    entries: Sequence[data.Directive],
+    by: Mapping[Any, list[int]],
+    roots: Iterable[str],
+    locations: Iterable[tuple[Any, Any]],
+    end: datetime.date,
+) -> set[int]:
+    """The indices of the entries up to ``end`` of the groups ``roots`` and at ``locations``."""
+    found = set()
+    for key in itertools.chain(roots, locations):
+        for i in by.get(key, ()):
+            if entries[i].date > end:
+                break
+            found.add(i)
+    return found
+
+
+_MEMO: list[History] = []  # the last load's, for the next period end of the same books
+
+
+def history(
     booked: Sequence[data.Directive],
     processed: Sequence[data.Directive],
-    end: datetime.date,
     unsettled: str,
     suspense: str,
-) -> Alive:
-    """The entries of ``booked`` (as parsed and booked) dated up to ``end`` that are
-    still alive after it; ``processed`` are the same books after the plugins."""
-    groups = _Groups()
-    for entry in [*booked, *processed]:
-        groups.union(_keys(entry))
-    seeds: set[str] = set()
-    direct: set[tuple[Any, Any]] = set()
-    resolved = {
-        entry.values[0].value
-        for entry in booked
-        if isinstance(entry, data.Custom) and entry.type == RESOLVED and entry.date <= end
-    }
-    for entry in booked:
-        found = _keys(entry)
-        if entry.date > end:
-            seeds.update(found)
-            continue
-        is_break = isinstance(entry, data.Custom) and entry.type == BREAK and entry.values
-        if is_break and entry.values[0].value not in resolved:  # type: ignore[union-attr]
-            seeds.update(found)
-        if _later(entry.meta, keys.SETTLE_DATE, end) or _later(entry.meta, keys.VALUE_DATE, end):
-            seeds.update(found)
-            direct.add(_location(entry))
-    # A group whose clearing account does not net to zero by the end has not settled.
-    clearing: dict[str, inventory.Inventory] = defaultdict(inventory.Inventory)
-    suspense_balance = inventory.Inventory()
-    prefix = unsettled + ":"
-    for entry in processed:
-        if entry.date > end or not isinstance(entry, data.Transaction):
-            continue
-        for posting in entry.postings:
-            if posting.account.startswith(prefix):
-                for key in _keys(entry):
-                    clearing[groups.find(key)].add_amount(posting.units)  # type: ignore[arg-type]
-            if posting.account == suspense:
-                suspense_balance.add_amount(posting.units)  # type: ignore[arg-type]
-    seeds.update(root for root, balance in clearing.items() if not _empty(balance))
-    roots = frozenset(groups.find(key) for key in seeds)
-    alive = Alive([], roots, frozenset(direct), groups)
-    carried = []
-    for entry in booked:
-        if entry.date > end or is_seal(entry) or kept_before(entry):
-            continue
-        on_suspense = not _empty(suspense_balance) and any(
-            posting.account == suspense for posting in getattr(entry, "postings", ())
-        )
-        if on_suspense or alive.holds(entry):
-            carried.append(entry)
-    return Alive(carried, roots, frozenset(direct | {_location(e) for e in carried}), groups)
-
-
-def balances(
-    processed: Iterable[data.Directive], end: datetime.date, alive: Alive
-) -> dict[str, inventory.Inventory]:
-    """Each account's balance by lot at ``end`` after the plugins, less the carried groups."""
-    found: dict[str, inventory.Inventory] = defaultdict(inventory.Inventory)
-    for entry in processed:
-        if entry.date > end or not isinstance(entry, data.Transaction) or alive.holds(entry):
-            continue
-        for posting in entry.postings:
-            found[posting.account].add_position(posting)
-    return {account: inv for account, inv in sorted(found.items()) if not _empty(inv)}
-
-
-def booking_order(
-    booked: Iterable[data.Directive], end: datetime.date, alive: Alive
-) -> dict[str, dict[tuple[Any, ...], int]]:
-    """Where each lot of each account stands in the inventory Beancount books with (the
-    entries as parsed, before the plugins re-date them): FIFO takes lots of the same
-    date in that order."""
-    found: dict[str, dict[tuple[Any, ...], int]] = defaultdict(dict)
-    for entry in booked:
-        if entry.date > end or not isinstance(entry, data.Transaction) or alive.holds(entry):
-            continue
-        for posting in entry.postings:
-            if posting.cost is not None and posting.units is not None:
-                lots = found[posting.account]
-                lots.setdefault((posting.units.currency, posting.cost), len(lots))
-    return found
+) -> History:
+    """The :class:`History` of these very lists of entries: the last one asked for when
+    it is theirs (a close of several months, or a verify of several seals, asks
+    at each period end in turn), else a new one."""
+    for found in _MEMO:
+        if (
+            found.booked is booked
+            and found.processed is processed
+            and (found.length_booked, found.length_processed) == (len(booked), len(processed))
+            and (found.prefix, found.suspense) == (unsettled + ":", suspense)
+        ):
+            return found
+    made = History(booked, processed, unsettled, suspense)
+    _MEMO[:] = [made]
+    return made
 
 
 def summary_entry(
@@ -294,30 +549,6 @@ def _with_origin(entry: data.Directive, books_dir: Path) -> data.Directive:
     return entry._replace(meta=meta)
 
 
-def last_balances(
-    booked: Sequence[data.Directive],
-    processed: Sequence[data.Directive],
-    end: datetime.date,
-    alive: Alive,
-) -> list[data.Balance]:
-    """The last balance assertion of each account and currency up to ``end``, when no
-    entry summed up in the snapshot moves that account and currency on or after its
-    day: the snapshot's balance is then the balance it asserts, so it still holds
-    (and the reconciliation still finds the latest statement)."""
-    latest: dict[tuple[str, str], data.Balance] = {}
-    for entry in booked:
-        if isinstance(entry, data.Balance) and entry.date <= end:
-            latest[entry.account, entry.amount.currency] = entry
-    for entry in processed:
-        if entry.date > end or not isinstance(entry, data.Transaction) or alive.holds(entry):
-            continue
-        for posting in entry.postings:
-            found = latest.get((posting.account, posting.units.currency))  # type: ignore[union-attr]
-            if found is not None and found.date <= entry.date:
-                del latest[posting.account, posting.units.currency]  # type: ignore[union-attr]
-    return sorted(latest.values(), key=data.entry_sortkey)
-
-
 def snapshot_body(
     period: str,
     end: datetime.date,
@@ -327,31 +558,16 @@ def snapshot_body(
     suspense: str,
     books_dir: Path,
 ) -> str:
-    """The snapshot's entries (everything but its header) from a full load."""
-    alive = alive_entries(booked, processed, end, unsettled, suspense)
-    asserted = last_balances(booked, processed, end, alive)
-    day = min(
+    """The snapshot's entries (everything but its header) from a full load:
+    ``booked`` as parsed and booked, ``processed`` after the plugins; then what the
+    valuation and the imports need of the months it sums up."""
+    return "\n".join(
         [
-            end,
-            *(entry.date for entry in alive.entries),
-            *(entry.date - datetime.timedelta(days=1) for entry in asserted),
+            history(booked, processed, unsettled, suspense).body(period, end, books_dir),
+            f"; for the valuation and the imports: every entry up to {end} added up\n",
+            history_text(processed, end, books_dir),
         ]
     )
-    order = booking_order(booked, end, alive)
-    summary = summary_entry(period, end, day, balances(processed, end, alive), order)
-    last_prices = price_ops.get_last_price_entries(  # type: ignore[no-untyped-call]
-        list(booked), end + datetime.timedelta(days=1)
-    )
-    parts = [printer.format_entry(summary)]
-    parts.append("; the last price of each pair\n")
-    parts += [printer.format_entry(_with_origin(e, books_dir)) for e in last_prices]
-    parts.append("; the last balance assertion of each account and currency that still holds\n")
-    parts += [printer.format_entry(_with_origin(e, books_dir)) for e in asserted]
-    parts.append(f"; the entries alive after {end}, as parsed and booked\n")
-    parts += [printer.format_entry(_with_origin(e, books_dir)) for e in alive.entries]
-    parts.append(f"; for the valuation and the imports: every entry up to {end} added up\n")
-    parts.append(history_text(processed, end, books_dir))
-    return "\n".join(parts)
 
 
 def snapshot_text(
@@ -406,6 +622,83 @@ def sealed_entries_digest(entries: Iterable[data.Directive], end: datetime.date,
     )
 
 
+class _Files:
+    """The books' files as one load read them, for the records at rising period ends:
+    each file's entries and hashes in date order, the bytes of the files on disk and
+    the documents cited, each read once; a period end reads what changed since the
+    last (the month's file, the files the months share)."""
+
+    def __init__(self, booked: Sequence[data.Directive], hashes: Sequence[FileHashes]) -> None:
+        self.booked, self.hashes = booked, hashes
+        self.length = len(booked)
+        self.days: dict[str, list[int]] = defaultdict(list)
+        self.first_kept: dict[str, int] = {}  # the first entry the open-period load keeps
+        for entry in booked:
+            name = entry.meta.get("filename")
+            if isinstance(name, str):
+                days = self.days[name]
+                if name not in self.first_kept and (kept_before(entry) or is_seal(entry)):
+                    self.first_kept[name] = len(days)
+                days.append(entry.date.toordinal())
+        self.records = {file.filename: file.records for file in hashes}
+        self.digests: dict[tuple[str, int], str] = {}
+        self.on_disk: dict[str, tuple[bytes, str, bool]] = {}
+        self.cited_from = [
+            (entry.date, source, sha256)
+            for entry in booked
+            if (source := get_source(entry.meta)) and (sha256 := get_source_sha256(entry.meta))
+        ]
+        self.cited: dict[str, str] = {}
+        self.read = 0
+        self.end = datetime.date.min
+
+    def sealed(self, name: str, end: datetime.date) -> str:
+        """:func:`sealed_digest` of the file's records up to ``end``."""
+        records = self.records.get(name, [])
+        count = bisect.bisect_right(records, end.toordinal(), key=_day)
+        found = self.digests.get((name, count))
+        if found is None:
+            found = self.digests[name, count] = sealed_digest(r[2] for r in records[:count])
+        return found
+
+    def text(self, name: str) -> tuple[bytes, str, bool]:
+        """A file's bytes on disk, their SHA-256 and whether they hold a directive
+        the open-period load must parse (read once: the books are locked)."""
+        found = self.on_disk.get(name)
+        if found is None:
+            text = Path(name).read_bytes()
+            found = (text, hashlib.sha256(text).hexdigest(), bool(_DIRECTIVE_RE.search(text)))
+            self.on_disk[name] = found
+        return found
+
+    def cited_up_to(self, end: datetime.date) -> dict[str, str]:
+        """The documents the entries up to ``end`` cite, with their SHA-256."""
+        if end < self.end:
+            self.cited, self.read = {}, 0
+        self.end = end
+        while self.read < len(self.cited_from) and self.cited_from[self.read][0] <= end:
+            _, source, sha256 = self.cited_from[self.read]
+            self.cited[source] = sha256
+            self.read += 1
+        return self.cited
+
+
+def _day(record: Record) -> int:
+    return record[0]
+
+
+_FILES: list[_Files] = []  # the last load's, for the next period end of the same books
+
+
+def _files(booked: Sequence[data.Directive], hashes: Sequence[FileHashes]) -> _Files:
+    for found in _FILES:
+        if found.booked is booked and found.hashes is hashes and found.length == len(booked):
+            return found
+    made = _Files(booked, hashes)
+    _FILES[:] = [made]
+    return made
+
+
 def file_records(
     booked: Sequence[data.Directive],
     hashes: Sequence[FileHashes],
@@ -420,41 +713,39 @@ def file_records(
     gives a file's bytes as the close leaves them (the main file may get a line
     appended), None for the seals file, whose bytes are not recorded; ``hashes``: the
     canonical hashes of ``booked`` by file, as the seal was computed from them."""
-    digests = {
-        file.filename: [digest for day, _, digest in file.records if day <= end.toordinal()]
-        for file in hashes
-    }
-    by_file: dict[str, list[data.Directive]] = {name: [] for name in filenames}
-    for entry in booked:
-        found = by_file.get(entry.meta.get("filename"))  # type: ignore[arg-type]
-        if found is not None:
-            found.append(entry)
+    files = _files(booked, hashes)
     records = []
-    for name, entries in sorted(by_file.items()):
-        text = contents[name] if name in contents else Path(name).read_bytes()
-        sealed = [e for e in entries if e.date <= end]
+    for name in sorted(set(filenames)):
+        if name in contents:
+            text = contents[name]
+            sha = UNSTABLE if text is None else hashlib.sha256(text).hexdigest()
+            directive = text is None or bool(_DIRECTIVE_RE.search(text))
+        else:
+            _, sha, directive = files.text(name)
+        days = files.days.get(name, [])
+        count = bisect.bisect_right(days, end.toordinal())
         skip = (
-            text is not None
-            and len(sealed) == len(entries)
-            and not any(kept_before(e) or is_seal(e) for e in sealed)
-            and not _DIRECTIVE_RE.search(text)
+            sha != UNSTABLE
+            and count == len(days)
+            and files.first_kept.get(name, count) >= count
+            and not directive
         )
         records.append(
             FileRecord(
                 path=path_in_books(name, books_dir),
-                sha256=hashlib.sha256(text).hexdigest() if text is not None else UNSTABLE,
+                sha256=sha,
                 mode=SKIP if skip else PARSE,
-                sealed=sealed_digest(digests.get(name, ())),
+                sealed=files.sealed(name, end),
             )
         )
     for manifest in manifests:
-        sha = hashlib.sha256(contents.get(manifest) or (books_dir / manifest).read_bytes())
-        records.append(FileRecord(manifest, sha.hexdigest(), BYTES, UNSTABLE))
-    cited = {}
-    for entry in booked:
-        source, sha256 = get_source(entry.meta), get_source_sha256(entry.meta)
-        if entry.date <= end and source and sha256:
-            cited[source] = sha256
+        written = contents.get(manifest)
+        if written is None:  # an earlier close's, read once
+            sha = files.text(str(books_dir / manifest))[1]
+        else:
+            sha = hashlib.sha256(written).hexdigest()
+        records.append(FileRecord(manifest, sha, BYTES, UNSTABLE))
+    cited = files.cited_up_to(end)
     records += [FileRecord(path, sha, BYTES, UNSTABLE) for path, sha in sorted(cited.items())]
     records.append(FileRecord(CONFIG_NAME, plugin_config_digest(books_dir), CONFIG, UNSTABLE))
     return records

@@ -34,8 +34,7 @@ from ledger.books import Books
 from ledger.config import Config
 from ledger.records.entries import TradeEntry, read_trade_entries, where
 from ledger.settlement.model import Trade
-from ledger.settlement.scan import scan
-from ledger.settlement.state import trade_states
+from ledger.settlement.state import scanned, trade_states
 
 COLUMNS = (
     "trade_date",
@@ -126,7 +125,7 @@ def blotter_report(
     as_of: datetime.date,
 ) -> dict[str, Any]:
     """The trades and cancellations with a trade date from ``start`` to ``end``."""
-    found = scan(books.entries, config)
+    found = scanned(books.entries, config)
     read = read_trade_entries(books.entries)
     status = {state.trade_id: state.status for state in trade_states(books.entries, config, as_of)}
     links = {trade.link: trade.trade_id for trade in found.trades.values()}

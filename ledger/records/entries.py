@@ -10,17 +10,40 @@ reads them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from beancount.core import data
 from beancount.core.position import Cost
 
 from ledger import meta as keys
 from ledger.documents import path_in_books
+
+T = TypeVar("T")
+
+
+def kept_for_the_last_list(
+    read: Callable[[list[data.Directive]], T],
+) -> Callable[[list[data.Directive]], T]:
+    """``read`` of a list of entries, kept for the last list read (the same list, of the
+    same length): ``close --through`` makes the records of every month from one
+    load, and would otherwise read every entry again for each. The result is shared:
+    callers read it, never change it."""
+    last: list[tuple[list[data.Directive], int, T]] = []
+
+    @functools.wraps(read)
+    def kept(entries: list[data.Directive]) -> T:
+        if last and last[0][0] is entries and last[0][1] == len(entries):
+            return last[0][2]
+        found = read(entries)
+        last[:] = [(entries, len(entries), found)]
+        return found
+
+    return kept
 
 
 @dataclass(frozen=True)
@@ -63,7 +86,8 @@ def _trade_entry(trade_id: str, entry: data.Transaction) -> TradeEntry:
     return TradeEntry(trade_id, entry, leg.account, leg.units.currency, number, currency)
 
 
-def read_trade_entries(entries: Iterable[data.Directive]) -> dict[str, TradeEntry]:
+@kept_for_the_last_list
+def read_trade_entries(entries: list[data.Directive]) -> dict[str, TradeEntry]:
     """The trades among ``entries`` by id: transactions with ``trade-id`` and ``side``
     that cancel nothing (metadata of the wrong type is left to the settlement plugin,
     which reports it)."""

@@ -47,7 +47,11 @@ from ledger import meta as keys
 from ledger.books import Books
 from ledger.config import Config
 from ledger.records.custody import trades_at_custody
-from ledger.records.entries import read_trade_entries, where
+from ledger.records.entries import (
+    kept_for_the_last_list,
+    read_trade_entries,
+    where,
+)
 from ledger.settlement.state import TradeState
 
 ZERO = Decimal(0)
@@ -74,6 +78,7 @@ class _Record:
     open_trades: list[tuple[TradeState, Decimal, str]]  # state, unsettled quantity, kind
 
 
+@kept_for_the_last_list
 def _securities(entries: list[data.Directive]) -> tuple[list[_Holding], dict[str, data.Commodity]]:
     """Every posting in a security (a commodity whose asset class is not ``fx``, or
     any held at cost), and the securities' commodity directives."""

@@ -164,20 +164,33 @@ def _config_key(config: Config) -> str:
     return config.model_dump_json(include={"accounts", "counterparties", "settlement"})
 
 
+def _memo(entries: list[data.Directive], config: Config) -> _Memo:
+    """The kept reading of ``entries`` (read now if none is kept); under the lock."""
+    key = (id(entries), _config_key(config))
+    memo = _memos.get(key)
+    if memo is None or memo.entries is not entries or memo.length != len(entries):
+        memo = _memos[key] = _Memo(entries, _Reading(scan(entries, config), config))
+        while len(_memos) > MEMO_SIZE:
+            _memos.popitem(last=False)
+    _memos.move_to_end(key)
+    return memo
+
+
+def scanned(entries: list[data.Directive], config: Config) -> Scan:
+    """The scan of ``entries`` that :func:`trade_states` keeps: the loaded books are
+    read once for the states and the records of every date (a close's blotter)."""
+    with _memo_lock:
+        return _memo(entries, config).reading.found
+
+
 def trade_states(
     entries: Iterable[data.Directive], config: Config, as_of: datetime.date
 ) -> list[TradeState]:
     """Every live trade's state as of ``as_of``, by settle date then trade id."""
     if not isinstance(entries, list):
         return _Reading(scan(entries, config), config).states(as_of)
-    key = (id(entries), _config_key(config))
     with _memo_lock:
-        memo = _memos.get(key)
-        if memo is None or memo.entries is not entries or memo.length != len(entries):
-            memo = _memos[key] = _Memo(entries, _Reading(scan(entries, config), config))
-            while len(_memos) > MEMO_SIZE:
-                _memos.popitem(last=False)
-        _memos.move_to_end(key)
+        memo = _memo(entries, config)
         states = memo.states.get(as_of)
         if states is None:
             states = memo.states[as_of] = memo.reading.states(as_of)
