@@ -390,3 +390,37 @@ def test_a_page_reading_into_the_sealed_history_answers_as_the_cli(
     assert page_report(books, page, query, full=False) == expected
     assert page_report(books, page, query, full=True) == expected
     assert "A1" in fast[1]  # the trade settled in October, summed up in the snapshot
+
+
+# -- main.beancount's plugin lines and options changed since the close -------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param('plugin "plugins.breaks"\n', "", id="a plugin line removed"),
+        pytest.param('"booking_method" "FIFO"', '"booking_method" "LIFO"', id="the booking method"),
+    ],
+)
+def test_a_changed_plugin_line_or_option_falls_back_and_says_why(
+    books: Path, old: str, new: str
+) -> None:
+    files = (books.parent / "closes/2026-10/snapshot-files.tsv").read_text().splitlines()
+    [line] = [line for line in files if line.endswith("\t(options)")]
+    assert line.split("\t")[1:] == ["options", "-", "(options)"]
+    text = books.read_text()
+    assert old in text
+    books.write_text(text.replace(old, new))
+    assert OPEN_PERIOD not in load_books(books, warn=lambda message: None).options
+    fast = cli(books, "check", "--json", full=False)
+    assert fast[:2] == cli(books, "check", "--json", full=True)[:2]
+    assert fast[2] == (
+        "the books' plugin lines or options changed since the close of 2026-10: loading the "
+        "full books, which apply them to the sealed months too; the next close records them\n"
+    )
+
+
+def test_a_changed_title_or_comment_in_main_keeps_the_snapshot_load(books: Path) -> None:
+    books.write_text(books.read_text() + 'option "title" "Renamed"\n; a note\n')
+    assert OPEN_PERIOD in load_books(books).options
+    assert cli(books, "check", "--json", full=False)[2] == ""

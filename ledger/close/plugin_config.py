@@ -20,7 +20,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ledger.config import CONFIG_NAME, Config, load_config
 
@@ -50,4 +52,47 @@ def plugin_config_digest(books_dir: Path) -> str:
     config = books_config(books_dir)
     sections = config.model_dump(mode="json", include=set(PLUGIN_SECTIONS))
     text = json.dumps(sections, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# The options of the books that shape their entries as booked and processed: the
+# plugin list, booking, tolerances, the root and special account names, the
+# documents folders. The rest renders (title, render_commas, display_precision) or
+# differs between the two loads by design (include, dcontext, commodities,
+# input_hash, filename).
+ENTRY_OPTIONS = (
+    "plugin",
+    "plugin_processing_mode",
+    "insert_pythonpath",
+    "booking_method",
+    "inferred_tolerance_default",
+    "inferred_tolerance_multiplier",
+    "infer_tolerance_from_cost",
+    "tolerance_multiplier",
+    "use_precise_interpolation",
+    "operating_currency",
+    "conversion_currency",
+    "documents",
+    "name_assets",
+    "name_liabilities",
+    "name_equity",
+    "name_income",
+    "name_expenses",
+    "account_previous_balances",
+    "account_previous_earnings",
+    "account_previous_conversions",
+    "account_current_earnings",
+    "account_current_conversions",
+    "account_unrealized_gains",
+    "account_rounding",
+)
+
+
+def options_digest(options: Mapping[str, Any]) -> str:
+    """SHA-256 of the :data:`ENTRY_OPTIONS` of a load's options (parsed, before any
+    plugin): a ``plugin`` line removed or an ``option "booking_method"`` changed in
+    ``main.beancount`` would make the full load treat the sealed months otherwise
+    than the snapshot records them."""
+    chosen = {key: options.get(key) for key in ENTRY_OPTIONS}
+    text = json.dumps(chosen, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

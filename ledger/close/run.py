@@ -176,7 +176,7 @@ def _snapshot(
     if include is not None:
         contents[main] = books.path.read_bytes() + include.encode()
     records = snap.file_records(
-        booked[0], loaded.files, filenames, end, books.directory, contents, manifests
+        booked[0], loaded.files, filenames, end, books.directory, contents, manifests, booked[1]
     )
     previous = next((s for s in reversed(seals) if s.snapshot), None)
     previous_files = directory / snap.files_path(previous.period) if previous else None

@@ -70,7 +70,7 @@ from beancount.parser import parser, printer
 from ledger import meta as keys
 from ledger.close.canonical import entry_digest
 from ledger.close.hashes import FileHashes, Record, is_seal
-from ledger.close.plugin_config import plugin_config_digest
+from ledger.close.plugin_config import options_digest, plugin_config_digest
 from ledger.close.seal import CLOSES_DIR, Seal
 from ledger.close.snapshot_history import history_text
 from ledger.config import CONFIG_NAME
@@ -587,6 +587,8 @@ def snapshot_text(
 
 SKIP, PARSE, BYTES = "skip", "parse", "bytes"
 CONFIG = "config"  # the digest of what the plugins read of backoffice.toml
+OPTIONS = "options"  # the digest of the books' options that shape their entries
+OPTIONS_PATH = "(options)"  # the record's name: no file of the books
 DCONTEXT = "dcontext"
 UNSTABLE = "-"  # the seals file: its bytes hold the seal that names the snapshot
 
@@ -597,8 +599,9 @@ class FileRecord:
     parse it (every entry dated in a sealed period, none it keeps, no include);
     ``parse``: it must (its entries up to the period end have digest ``sealed``);
     ``bytes``: not a books file but a sealed period's manifest or an archived document;
-    ``config``: ``backoffice.toml``, its ``sha256`` the digest of what the plugins read
-    (:mod:`ledger.close.plugin_config`)."""
+    ``config``: ``backoffice.toml``, its ``sha256`` the digest of what the plugins read;
+    ``options``: named :data:`OPTIONS_PATH`, the digest of the books' plugin list and
+    the options that shape their entries (both :mod:`ledger.close.plugin_config`)."""
 
     path: str
     sha256: str
@@ -707,12 +710,14 @@ def file_records(
     books_dir: Path,
     contents: Mapping[str, bytes | None],
     manifests: Sequence[str],
+    options: Mapping[str, Any],
 ) -> list[FileRecord]:
     """The record of each file the books include, of each manifest and of each
     archived document an entry up to ``end`` cites (paths in the books); ``contents``
     gives a file's bytes as the close leaves them (the main file may get a line
     appended), None for the seals file, whose bytes are not recorded; ``hashes``: the
-    canonical hashes of ``booked`` by file, as the seal was computed from them."""
+    canonical hashes of ``booked`` by file, as the seal was computed from them;
+    ``options``: the options of that load, before any plugin."""
     files = _files(booked, hashes)
     records = []
     for name in sorted(set(filenames)):
@@ -748,6 +753,7 @@ def file_records(
     cited = files.cited_up_to(end)
     records += [FileRecord(path, sha, BYTES, UNSTABLE) for path, sha in sorted(cited.items())]
     records.append(FileRecord(CONFIG_NAME, plugin_config_digest(books_dir), CONFIG, UNSTABLE))
+    records.append(FileRecord(OPTIONS_PATH, options_digest(options), OPTIONS, UNSTABLE))
     return records
 
 
@@ -778,7 +784,7 @@ def read_files(text: str) -> tuple[dict[str, FileRecord], display_context.Displa
             for pair in filter(None, parts[4].split(",")):
                 digits, count = pair.split(":")
                 context.fractional_dist.hist[int(digits)] += int(count)  # type: ignore[attr-defined]
-        elif len(parts) == 4 and parts[1] in (SKIP, PARSE, BYTES, CONFIG):
+        elif len(parts) == 4 and parts[1] in (SKIP, PARSE, BYTES, CONFIG, OPTIONS):
             records[parts[3]] = FileRecord(parts[3], parts[0], parts[1], parts[2])
         else:
             raise ValueError(f"not a line of {FILES_NAME}: {line!r}")

@@ -12,7 +12,9 @@ that reads the books need not parse and book their whole history. This load:
    not parsed; any other file is parsed, and when its bytes changed since the
    close, its entries dated in sealed periods must still have the digest the list
    records; a new file may hold no entry dated in a sealed period; no listed file
-   may be gone; each sealed period's manifest must hash as it did;
+   may be gone; each sealed period's manifest must hash as it did; the plugin
+   lines and the options that shape the entries must have the digest the list
+   records (a change is said on stderr);
 3. checks the seals up to the snapshot against the chain digest it records;
 4. keeps from the parsed files what declares (``open``, ``commodity``, the seals,
    Fava's options: :func:`~ledger.close.snapshot.kept_before`) and everything
@@ -57,7 +59,7 @@ from ledger.books import BeforePlugins, Books, hardcore_errors, load
 from ledger.cache import StampCache
 from ledger.close import snapshot as snap
 from ledger.close.hashes import OPEN_PERIOD, OpenPeriod, is_seal
-from ledger.close.plugin_config import PLUGIN_SECTIONS, plugin_config_digest
+from ledger.close.plugin_config import PLUGIN_SECTIONS, options_digest, plugin_config_digest
 from ledger.close.seal import SEALS_FILE, Seal, read_seals
 from ledger.close.sealed_history import HISTORY
 from ledger.close.snapshot_history import take_history
@@ -211,7 +213,7 @@ def _walk(
     stamps = StampCache(books_dir, "documents")
     for path, record in found.records.items():
         full = os.path.normpath(books_dir / path)
-        if record.mode == snap.CONFIG:
+        if record.mode in (snap.CONFIG, snap.OPTIONS):
             continue
         if record.mode == snap.BYTES:
             try:  # inside the books, reached through no symbolic link, as check wants
@@ -247,6 +249,23 @@ def _check_config(books_dir: Path, found: _Snapshot) -> None:
             f"{CONFIG_NAME} changed since the close of {found.seal.period} in what the "
             f"plugins read ({sections}): loading the full books, whose plugins apply it "
             "to the sealed months too; the next close records it"
+        )
+
+
+def _check_options(options: Mapping[str, Any], found: _Snapshot) -> None:
+    """The books' plugin list and the options that shape their entries are as they
+    were at the close."""
+    recorded = [r for r in found.records.values() if r.mode == snap.OPTIONS]
+    if not recorded:
+        raise Fallback(
+            f"{snap.files_path(found.seal.period)} records no digest of the books' options "
+            "(written before it did): the next close records it"
+        )
+    if options_digest(options) != recorded[0].sha256:
+        raise ConfigChanged(
+            f"the books' plugin lines or options changed since the close of "
+            f"{found.seal.period}: loading the full books, which apply them to the sealed "
+            "months too; the next close records them"
         )
 
 
@@ -333,6 +352,7 @@ def load_open_period(
                 raise Fallback(f"{since} is in the history sealed up to {found.seal.end}")
             _check_config(books_dir, found)
             entries, parse_errors, options = _walk(main, books_dir, found)
+            _check_options(options, found)
         history, kept = take_history(found.entries, found.seal.end)
         if history is None:
             raise Fallback(
