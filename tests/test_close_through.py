@@ -187,6 +187,34 @@ def test_a_close_hashes_each_entry_once_and_still_finds_a_tampered_seal(
     assert "period 2026-01 is sealed" in str(result.checklist.to_json())
 
 
+def test_verify_hashes_each_entry_once_and_still_finds_a_tampered_seal(
+    books: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify's load takes the hashes once for the seals it recomputes and for
+    plugins.period_lock in the same load."""
+    config = load_config(books)
+    assert config.as_of is not None
+    assert run_close(books, config, "2026-01", config.as_of, dry_run=False).closed
+    expected = sum(len(file.records) for file in hashes.booked_hashes(books))
+    hashed: list[object] = []
+    digest = hashes.entry_digest
+
+    def counted(entry: object, root: str | None = None) -> bytes:
+        hashed.append(entry)
+        return digest(entry, root)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashes, "entry_digest", counted)
+    result = runner.invoke(main, ["--books", str(books), "verify", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(hashed) == expected
+    january = books.parent / "imported" / "2026-01.beancount"
+    text = january.read_text(encoding="utf-8")
+    january.write_text(text.replace(" USD\n", "1 USD\n", 1), encoding="utf-8")
+    result = runner.invoke(main, ["--books", str(books), "verify", "--json"])
+    assert result.exit_code == 1
+    assert not json.loads(result.output)["seals"][0]["ok"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -122,16 +122,21 @@ def _print_close(report: dict[str, Any]) -> None:
 def verify(app: AppContext, as_json: bool) -> None:
     """Recompute every seal from the files and check every archived document's SHA-256."""
     # lazy: a command loads only the code it runs, so the CLI starts fast
+    from ledger.close.hashes import FileHashes, share_hashes
     from ledger.close.verify import verify_books
 
     booked: list[tuple[list[data.Directive], dict[str, Any]]] = []
+    hashes: list[list[FileHashes]] = []
 
     def keep(entries: list[data.Directive], options: dict[str, Any]) -> None:
         booked.append((list(entries), options))
+        # hashed once: plugins.period_lock takes these hashes in the same load
+        hashes.append(share_hashes(entries, options))
 
-    # the seals' hashes and the snapshots from this one load: no second parse
+    # the seals' hashes and the snapshots from this one load: no second parse, no
+    # second hashing
     opened = app.open_books(guard=False, full=True, before_plugins=keep)
-    result = verify_books(opened.books, opened.config, booked[0])
+    result = verify_books(opened.books, opened.config, booked[0], hashes[0])
     if as_json:
         echo_json(result.to_json())
     else:

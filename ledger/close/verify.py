@@ -30,7 +30,7 @@ from beancount.core import data
 from ledger.books import Books
 from ledger.cache import StampCache
 from ledger.close.guard import seal_guard
-from ledger.close.hashes import booked_hashes, entry_hashes
+from ledger.close.hashes import FileHashes, booked_hashes, entry_hashes
 from ledger.close.seal import SealState, read_seals, verify_chain
 from ledger.close.snapshot import snapshot_problems
 from ledger.close.snapshot_load import BOOKED_AFTER, loaded_from
@@ -138,17 +138,21 @@ def seal_json(state: SealState) -> dict[str, Any]:
 
 
 def verify_seals(
-    books: Books, booked: tuple[list[data.Directive], dict[str, Any]] | None = None
+    books: Books,
+    booked: tuple[list[data.Directive], dict[str, Any]] | None = None,
+    files: list[FileHashes] | None = None,
 ) -> tuple[list[SealState], list[BooksError]]:
     """Every seal recomputed from the files; malformed seals, and what leaves them
     unverified (:func:`ledger.close.guard.seal_guard`: a close whose seal is gone, a
     removed last seal leaving no broken chain behind it, the plugin lines).
-    ``booked``: the books parsed and booked, when the caller has them."""
+    ``booked``: the books parsed and booked, when the caller has them; ``files``:
+    their hashes, when the caller's load took them already (:func:`share_hashes`)."""
     seals, errors = read_seals(books.entries)
     errors += seal_guard(books)
     if not seals:
         return [], errors
-    files = booked_hashes(books.path, booked)
+    if files is None:
+        files = booked_hashes(books.path, booked)
     return verify_chain(seals, files, books.directory), errors
 
 
@@ -274,10 +278,15 @@ def document_errors(books: Books) -> list[BooksError]:
 
 
 def verify_books(
-    books: Books, config: Config, booked: tuple[list[data.Directive], dict[str, Any]]
+    books: Books,
+    config: Config,
+    booked: tuple[list[data.Directive], dict[str, Any]],
+    files: list[FileHashes] | None = None,
 ) -> Verification:
     """The seals, the archived documents and the snapshots of ``books`` (a full load);
-    ``booked``: its entries as they reached the first plugin, and the options."""
-    seals, errors = verify_seals(books, booked)
+    ``booked``: its entries as they reached the first plugin, and the options;
+    ``files``: their hashes, taken by the load's hook (``plugins.period_lock``
+    verified with the same ones)."""
+    seals, errors = verify_seals(books, booked, files)
     snapshots = verify_snapshots(books, booked[0], config)
     return Verification(seals, errors, verify_documents(books), snapshots)
